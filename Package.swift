@@ -1,0 +1,34 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+  name: "nodespec",
+  platforms: [.macOS(.v13)],
+  products: [
+    .executable(name: "nodespec", targets: ["nodespec"])
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+  ],
+  targets: [
+    // libyaml, from the system (Debian: libyaml-dev). Only `Spec` imports it.
+    .systemLibrary(
+      name: "CLibYAML",
+      pkgConfig: "yaml-0.1",
+      providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]
+    ),
+    .target(name: "Spec", dependencies: ["CLibYAML"]),
+    .target(name: "Compiler", dependencies: ["Spec"]),
+    .target(name: "Backends", dependencies: ["Compiler"]),
+    .executableTarget(
+      name: "nodespec",
+      dependencies: [
+        "Spec", "Compiler", "Backends",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .testTarget(name: "SpecTests", dependencies: ["Spec"]),
+    .testTarget(name: "CompilerTests", dependencies: ["Compiler"]),
+    .testTarget(name: "BackendsTests", dependencies: ["Backends"]),
+  ]
+)

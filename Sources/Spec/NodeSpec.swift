@@ -1,0 +1,285 @@
+/// The typed spec of one node, decoded and validated from YAML (the public contract in
+/// `docs/spec.md`). Every value keeps the source range it came from.
+public struct NodeSpec: Sendable, Equatable {
+  /// `nodespec:` format version; only 1 exists.
+  public var formatVersion: Located<Int>
+  public var name: Located<String>?
+  public var arch: Located<ArchChoice>
+  public var mode: Located<Mode>
+  /// Rootless only: the account that runs the runtime.
+  public var user: Located<String>?
+  /// Where binaries and units go; an absolute path, default `/usr/local`.
+  public var prefix: Located<String>
+  public var downloads: Downloads
+  public var components: Components
+  /// In spec order.
+  public var registries: [Registry]
+  public var kubernetes: Kubernetes?
+  /// The range of the whole document.
+  public var range: SourceRange
+
+  public init(
+    formatVersion: Located<Int>, name: Located<String>?, arch: Located<ArchChoice>,
+    mode: Located<Mode>, user: Located<String>?, prefix: Located<String>, downloads: Downloads,
+    components: Components, registries: [Registry], kubernetes: Kubernetes?, range: SourceRange
+  ) {
+    self.formatVersion = formatVersion
+    self.name = name
+    self.arch = arch
+    self.mode = mode
+    self.user = user
+    self.prefix = prefix
+    self.downloads = downloads
+    self.components = components
+    self.registries = registries
+    self.kubernetes = kubernetes
+    self.range = range
+  }
+}
+
+/// A CPU architecture, named as Go and most release assets name it. Each project's own naming
+/// quirks (runc `armhf`, nerdctl `arm-v7`) are the catalog's business, not the spec's.
+public enum Arch: String, Sendable, Hashable, CaseIterable, Comparable {
+  case amd64, arm64, arm, ppc64le, s390x, riscv64
+
+  /// What `uname -m` prints on such a machine.
+  public var unameMachine: [String] {
+    switch self {
+    case .amd64: ["x86_64"]
+    case .arm64: ["aarch64", "arm64"]
+    case .arm: ["armv7l", "armv7", "armhf"]
+    case .ppc64le: ["ppc64le"]
+    case .s390x: ["s390x"]
+    case .riscv64: ["riscv64"]
+    }
+  }
+
+  public static func < (a: Arch, b: Arch) -> Bool {
+    allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+  }
+}
+
+public enum ArchChoice: Sendable, Hashable {
+  /// Decided on the node (`uname -m`, Ansible facts).
+  case auto
+  case fixed(Arch)
+}
+
+public enum Mode: String, Sendable, Hashable, CaseIterable {
+  case root, rootless
+}
+
+public struct Downloads: Sendable, Equatable {
+  public enum Verify: String, Sendable, Hashable, CaseIterable {
+    /// Check against the sha256 pinned in the catalog or the spec (default).
+    case pinned
+    /// Fetch the project's own checksum file and look the file up by name.
+    case published
+    /// Check nothing (allowed, with a warning).
+    case none
+  }
+
+  /// Replaces `https://github.com` in every release URL, e.g. an artifact mirror.
+  public var mirror: Located<String>?
+  public var verify: Located<Verify>
+
+  public init(mirror: Located<String>?, verify: Located<Verify>) {
+    self.mirror = mirror
+    self.verify = verify
+  }
+}
+
+/// The components the spec asks for. `nerdctlFull` excludes the five separate ones.
+public struct Components: Sendable, Equatable {
+  public var containerd: Component?
+  public var runc: Component?
+  public var cni: Component?
+  public var nerdctl: Component?
+  public var buildkit: Component?
+  public var nerdctlFull: Component?
+  /// The range of the `components:` mapping, if present.
+  public var range: SourceRange?
+
+  public init(
+    containerd: Component? = nil, runc: Component? = nil, cni: Component? = nil,
+    nerdctl: Component? = nil, buildkit: Component? = nil, nerdctlFull: Component? = nil,
+    range: SourceRange? = nil
+  ) {
+    self.containerd = containerd
+    self.runc = runc
+    self.cni = cni
+    self.nerdctl = nerdctl
+    self.buildkit = buildkit
+    self.nerdctlFull = nerdctlFull
+    self.range = range
+  }
+
+  /// The components present, in a fixed order.
+  public var present: [Component] {
+    [containerd, runc, cni, nerdctl, buildkit, nerdctlFull].compactMap { $0 }
+  }
+}
+
+/// One component entry: `containerd: 2.0.0` or `containerd: { version: 2.0.0, ... }`.
+public struct Component: Sendable, Equatable {
+  public enum Shell: String, Sendable, Hashable, CaseIterable {
+    case bash, zsh, fish
+  }
+
+  public enum Worker: String, Sendable, Hashable, CaseIterable {
+    case containerd, oci
+  }
+
+  /// The spec key, e.g. `containerd`, `nerdctl-full`.
+  public var key: String
+  /// Kept as written: `1.10` is not `1.1`. No leading `v`.
+  public var version: Located<String>
+  /// Per-arch sha256 overrides (lowercase hex), sorted by arch.
+  public var sha256: [Located<ArchValue>]
+  /// Per-arch URL overrides; an entry with `arch == nil` applies to every arch.
+  public var url: [Located<ArchValue>]
+  /// nerdctl: shells to install completion for.
+  public var completion: Located<[Shell]>?
+  /// buildkit: the worker buildkitd uses.
+  public var worker: Located<Worker>?
+  /// containerd: use the static build (`containerd-static-*`, musl and old glibc).
+  public var staticBuild: Located<Bool>?
+  /// The range of the whole entry.
+  public var range: SourceRange
+
+  public init(
+    key: String, version: Located<String>, sha256: [Located<ArchValue>] = [],
+    url: [Located<ArchValue>] = [], completion: Located<[Shell]>? = nil,
+    worker: Located<Worker>? = nil, staticBuild: Located<Bool>? = nil, range: SourceRange
+  ) {
+    self.key = key
+    self.version = version
+    self.sha256 = sha256
+    self.url = url
+    self.completion = completion
+    self.worker = worker
+    self.staticBuild = staticBuild
+    self.range = range
+  }
+}
+
+/// A value given for one arch, or (`arch == nil`) for every arch.
+public struct ArchValue: Sendable, Hashable {
+  public var arch: Arch?
+  public var value: String
+
+  public init(arch: Arch?, value: String) {
+    self.arch = arch
+    self.value = value
+  }
+}
+
+/// One upstream registry and how to reach it: one `hosts.toml` each.
+public struct Registry: Sendable, Equatable {
+  /// `docker.io`, `registry.example.com:5000`, or `_default` (every registry).
+  public var name: Located<String>
+  /// `server` in hosts.toml: the upstream tried last. Omitted = the registry itself.
+  public var server: Located<String>?
+  /// `false` = never fall back to upstream (the last mirror becomes `server`).
+  public var fallback: Located<Bool>?
+  public var mirrors: [Mirror]
+  public var range: SourceRange
+
+  public init(
+    name: Located<String>, server: Located<String>?, fallback: Located<Bool>?,
+    mirrors: [Mirror], range: SourceRange
+  ) {
+    self.name = name
+    self.server = server
+    self.fallback = fallback
+    self.mirrors = mirrors
+    self.range = range
+  }
+}
+
+public struct Mirror: Sendable, Equatable {
+  public enum Capability: String, Sendable, Hashable, CaseIterable {
+    case pull, resolve, push
+  }
+
+  /// As written; a scheme-less URL is the compiler's to complete (with a warning).
+  public var url: Located<String>
+  /// Omitted: `[pull, resolve]` (the short form's meaning).
+  public var capabilities: Located<[Capability]>?
+  public var ca: [Located<String>]
+  /// Client certificate and key paths; key may be empty when the cert file holds both.
+  public var client: [Located<ClientPair>]
+  public var skipVerify: Located<Bool>?
+  public var overridePath: Located<Bool>?
+  /// In spec order.
+  public var headers: [Header]
+  public var range: SourceRange
+
+  public init(
+    url: Located<String>, capabilities: Located<[Capability]>? = nil, ca: [Located<String>] = [],
+    client: [Located<ClientPair>] = [], skipVerify: Located<Bool>? = nil,
+    overridePath: Located<Bool>? = nil, headers: [Header] = [], range: SourceRange
+  ) {
+    self.url = url
+    self.capabilities = capabilities
+    self.ca = ca
+    self.client = client
+    self.skipVerify = skipVerify
+    self.overridePath = overridePath
+    self.headers = headers
+    self.range = range
+  }
+}
+
+public struct ClientPair: Sendable, Hashable {
+  public var certificate: String
+  public var key: String
+
+  public init(certificate: String, key: String) {
+    self.certificate = certificate
+    self.key = key
+  }
+}
+
+/// An HTTP header sent to a mirror. Its value may be a secret that the spec must not hold.
+public struct Header: Sendable, Equatable {
+  public enum Value: Sendable, Hashable {
+    case literal(String)
+    /// Read from the compiling machine's environment at compile time.
+    case environment(String)
+    /// Read from this file on the node at install time.
+    case file(String)
+  }
+
+  public var name: Located<String>
+  public var values: [Located<Value>]
+
+  public init(name: Located<String>, values: [Located<Value>]) {
+    self.name = name
+    self.values = values
+  }
+}
+
+/// containerd as kubelet's CRI runtime (root mode only).
+public struct Kubernetes: Sendable, Equatable {
+  public enum CgroupDriver: String, Sendable, Hashable, CaseIterable {
+    case systemd, cgroupfs
+  }
+
+  public var cgroupDriver: Located<CgroupDriver>
+  /// Omitted: containerd's default for the pinned version.
+  public var sandboxImage: Located<String>?
+  /// overlay + br_netfilter modules, bridge and forwarding sysctls.
+  public var prerequisites: Located<Bool>
+  public var range: SourceRange
+
+  public init(
+    cgroupDriver: Located<CgroupDriver>, sandboxImage: Located<String>?,
+    prerequisites: Located<Bool>, range: SourceRange
+  ) {
+    self.cgroupDriver = cgroupDriver
+    self.sandboxImage = sandboxImage
+    self.prerequisites = prerequisites
+    self.range = range
+  }
+}

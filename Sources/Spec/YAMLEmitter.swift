@@ -1,0 +1,132 @@
+import CLibYAML
+
+/// A YAML document to write, as a tree. Mappings keep their order: output never depends on
+/// dictionary iteration.
+public indirect enum YAMLValue: Sendable, Equatable {
+  public enum Style: Sendable, Equatable {
+    /// Let libyaml choose (plain when safe, quoted otherwise).
+    case any
+    case plain
+    case singleQuoted
+    case doubleQuoted
+    /// `|` block: for file contents.
+    case literal
+  }
+
+  case scalar(String, style: Style = .any, tag: String? = nil)
+  case sequence([YAMLValue], flow: Bool = false)
+  case mapping([(String, YAMLValue)])
+
+  public static func == (a: YAMLValue, b: YAMLValue) -> Bool {
+    switch (a, b) {
+    case let (.scalar(x, s, t), .scalar(y, u, v)): x == y && s == u && t == v
+    case let (.sequence(x, f), .sequence(y, g)): x == y && f == g
+    case let (.mapping(x), .mapping(y)):
+      x.count == y.count && zip(x, y).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+    default: false
+    }
+  }
+}
+
+/// Writes YAML through libyaml's emitter, so that every scalar is quoted as YAML requires.
+public enum YAMLEmitter {
+  public enum Failure: Error, Equatable {
+    case emitter(String)
+  }
+
+  /// Emits one document, with an explicit `---` start when `explicitStart` is set.
+  /// - Parameter width: preferred line width; long scalars are not folded when it is -1.
+  public static func emit(_ value: YAMLValue, explicitStart: Bool = false) throws -> String {
+    var emitter = yaml_emitter_t()
+    guard yaml_emitter_initialize(&emitter) == 1 else { throw Failure.emitter("initialize") }
+    defer { yaml_emitter_delete(&emitter) }
+
+    final class Sink { var bytes: [UInt8] = [] }
+    let sink = Sink()
+    let context = Unmanaged.passUnretained(sink).toOpaque()
+    yaml_emitter_set_output(
+      &emitter,
+      { data, buffer, size in
+        guard let data, let buffer else { return 0 }
+        let sink = Unmanaged<Sink>.fromOpaque(data).takeUnretainedValue()
+        sink.bytes.append(contentsOf: UnsafeBufferPointer(start: buffer, count: size))
+        return 1
+      }, context)
+    yaml_emitter_set_unicode(&emitter, 1)
+    yaml_emitter_set_width(&emitter, -1)
+    yaml_emitter_set_indent(&emitter, 2)
+
+    func check(_ ok: Int32, _ what: String) throws {
+      guard ok == 1 else {
+        let problem = emitter.problem.map { String(cString: $0) } ?? what
+        throw Failure.emitter(problem)
+      }
+    }
+
+    func emitEvent(_ build: (UnsafeMutablePointer<yaml_event_t>) -> Int32, _ what: String) throws {
+      var event = yaml_event_t()
+      guard build(&event) == 1 else { throw Failure.emitter("cannot build \(what) event") }
+      try check(yaml_emitter_emit(&emitter, &event), what)
+    }
+
+    func emitNode(_ node: YAMLValue) throws {
+      switch node {
+      case let .scalar(text, style, tag):
+        let yamlStyle: yaml_scalar_style_t =
+          switch style {
+          case .any: YAML_ANY_SCALAR_STYLE
+          case .plain: YAML_PLAIN_SCALAR_STYLE
+          case .singleQuoted: YAML_SINGLE_QUOTED_SCALAR_STYLE
+          case .doubleQuoted: YAML_DOUBLE_QUOTED_SCALAR_STYLE
+          case .literal: YAML_LITERAL_SCALAR_STYLE
+          }
+        let bytes = Array(text.utf8)
+        try emitEvent(
+          { event in
+            bytes.withUnsafeBufferPointer { buffer in
+              withOptionalCString(tag) { tagPointer in
+                yaml_scalar_event_initialize(
+                  event, nil, tagPointer, buffer.baseAddress, Int32(buffer.count),
+                  tag == nil ? 1 : 0, tag == nil ? 1 : 0, yamlStyle)
+              }
+            }
+          }, "scalar")
+      case let .sequence(items, flow):
+        try emitEvent(
+          {
+            yaml_sequence_start_event_initialize(
+              $0, nil, nil, 1, flow ? YAML_FLOW_SEQUENCE_STYLE : YAML_BLOCK_SEQUENCE_STYLE)
+          }, "sequence start")
+        for item in items { try emitNode(item) }
+        try emitEvent({ yaml_sequence_end_event_initialize($0) }, "sequence end")
+      case let .mapping(pairs):
+        try emitEvent(
+          { yaml_mapping_start_event_initialize($0, nil, nil, 1, YAML_BLOCK_MAPPING_STYLE) },
+          "mapping start")
+        for (key, value) in pairs {
+          try emitNode(.scalar(key))
+          try emitNode(value)
+        }
+        try emitEvent({ yaml_mapping_end_event_initialize($0) }, "mapping end")
+      }
+    }
+
+    try emitEvent({ yaml_stream_start_event_initialize($0, YAML_UTF8_ENCODING) }, "stream start")
+    try emitEvent(
+      { yaml_document_start_event_initialize($0, nil, nil, nil, explicitStart ? 0 : 1) },
+      "document start")
+    try emitNode(value)
+    try emitEvent({ yaml_document_end_event_initialize($0, 1) }, "document end")
+    try emitEvent({ yaml_stream_end_event_initialize($0) }, "stream end")
+    try check(yaml_emitter_flush(&emitter), "flush")
+    return String(decoding: sink.bytes, as: UTF8.self)
+  }
+}
+
+private func withOptionalCString<R>(
+  _ string: String?, _ body: (UnsafeMutablePointer<UInt8>?) -> R
+) -> R {
+  guard let string else { return body(nil) }
+  var bytes = Array(string.utf8) + [0]
+  return bytes.withUnsafeMutableBufferPointer { body($0.baseAddress) }
+}
