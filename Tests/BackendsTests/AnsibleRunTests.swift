@@ -1,0 +1,114 @@
+import Compiler
+import Foundation
+import Spec
+import Testing
+
+@testable import Backends
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Cheap real runs: playbooks whose files live under a temporary folder, applied to this
+/// machine with `ansible-playbook -c local`, then applied again to see `changed=0`.
+@Suite(.serialized) struct AnsibleRunTests {
+  /// Applies a plan's playbook to localhost; nil when the tools or root are missing.
+  static func apply(_ plan: Plan, in scratch: URL) throws -> AnsibleTestSupport.Run? {
+    guard let playbookTool = AnsibleTestSupport.tool("ansible-playbook") else { return nil }
+    guard getuid() == 0 else {
+      print("skipping: the playbook must run as root")
+      return nil
+    }
+    let playbook = try AnsibleTestSupport.write(AnsibleTestSupport.render(plan), in: scratch)
+    // Already root: no sudo needed (and this machine has none). Modules run with the venv's
+    // Python, which certainly works, rather than whatever interpreter discovery finds.
+    let python = AnsibleTestSupport.venv.appendingPathComponent("bin/python3").path
+    return try AnsibleTestSupport.run(
+      playbookTool,
+      [
+        "-i", "localhost,", "-c", "local", "-e", "ansible_become=false",
+        "-e", "ansible_python_interpreter=\(python)", playbook.path,
+      ],
+      in: scratch,
+      environment: [
+        "ANSIBLE_LOCAL_TEMP": scratch.appendingPathComponent(".ansible-local").path,
+        "ANSIBLE_REMOTE_TEMP": scratch.appendingPathComponent(".ansible-remote").path,
+      ])
+  }
+
+  /// The `changed=` count of the play recap, or nil when there is none.
+  static func changed(_ output: String) -> Int? {
+    guard let recap = output.split(separator: "\n").last(where: { $0.contains(" changed=") }),
+      let field = recap.split(separator: " ").first(where: { $0.hasPrefix("changed=") })
+    else { return nil }
+    return Int(field.dropFirst("changed=".count))
+  }
+
+  static func bytes(_ path: String) -> String? {
+    FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
+  }
+
+  static func mode(_ path: String) -> Int? {
+    (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? Int
+  }
+
+  @Test func writesFilesAndChangesNothingTheSecondTime() throws {
+    let scratch = try AnsibleTestSupport.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: scratch) }
+    let root = scratch.appendingPathComponent("node").path
+    try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+    try Data("tok3n\n".utf8).write(to: URL(fileURLWithPath: "\(root)/token"))
+    let plan = AnsiblePlans.local(root: root)
+
+    guard let first = try Self.apply(plan, in: scratch) else { return }
+    #expect(first.status == 0, "\(first.output)")
+    #expect(Self.bytes("\(root)/etc/nodespec/config.toml") == "a = 1\nb = \"two\"\n")
+    #expect(Self.mode("\(root)/etc/nodespec/config.toml") == 0o644)
+    #expect(Self.mode("\(root)/etc/nodespec") == 0o750)
+    #expect(Self.bytes("\(root)/deep/er/no-newline") == "no newline at the end")
+    #expect(Self.mode("\(root)/deep/er/no-newline") == 0o600)
+    #expect(Self.mode("\(root)/deep/er") == 0o755)
+    #expect(Self.bytes("\(root)/etc/nodespec/hosts.toml") == "token = \"tok3n\"\n")
+    #expect(Self.mode("\(root)/etc/nodespec/hosts.toml") == 0o640)
+    #expect(!first.output.contains("tok3n"), "the secret was printed")
+    #expect(FileManager.default.fileExists(atPath: "\(root)/marker"))
+    #expect(Self.bytes("\(root)/once") == "once\n")
+
+    let second = try #require(try Self.apply(plan, in: scratch))
+    #expect(second.status == 0, "\(second.output)")
+    #expect(Self.changed(second.output) == 0, "\(second.output)")
+    #expect(Self.bytes("\(root)/once") == "once\n")
+  }
+
+  @Test func aMissingSecretFileStopsTheRunNamingIt() throws {
+    let scratch = try AnsibleTestSupport.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: scratch) }
+    let root = scratch.appendingPathComponent("node").path
+    guard let run = try Self.apply(AnsiblePlans.local(root: root), in: scratch) else { return }
+    #expect(run.status != 0)
+    #expect(run.output.contains("nodespec: secret file \(root)/token is missing"), "\(run.output)")
+    #expect(!FileManager.default.fileExists(atPath: "\(root)/etc/nodespec/hosts.toml"))
+  }
+
+  @Test func hostileStringsArriveLiterally() throws {
+    let scratch = try AnsibleTestSupport.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: scratch) }
+    let root = scratch.appendingPathComponent("node").path
+    let plan = AnsiblePlans.hostilePlan(root: root)
+
+    guard let first = try Self.apply(plan, in: scratch) else { return }
+    #expect(first.status == 0, "\(first.output)")
+    for (index, text) in AnsiblePlans.hostile.enumerated() {
+      #expect(Self.bytes("\(root)/{{ dir }}/file-\(index)") == text, "file-\(index)")
+    }
+    #expect(Self.mode("\(root)/{{ dir }}") == 0o750)
+    #expect(Self.bytes("\(root)/{% if true %}name{% endif %}") == AnsiblePlans.hostile.joined())
+    #expect(Self.bytes("\(root)/from-command") == AnsiblePlans.hostile[0])
+    #expect(!FileManager.default.fileExists(atPath: "/tmp/pwned"))
+
+    let second = try #require(try Self.apply(plan, in: scratch))
+    #expect(Self.changed(second.output) == 0, "\(second.output)")
+  }
+}
