@@ -22,8 +22,13 @@ extension AnsibleBackend.Playbook {
           missingSource(artifact, arch: arch, resource: resource, diagnostics: &diagnostics)
           continue
         }
-        byArch.append((arch.rawValue, sourceValues(source, resource: resource,
-          diagnostics: &diagnostics)))
+        byArch.append(
+          (
+            arch.rawValue,
+            sourceValues(
+              source, resource: resource,
+              diagnostics: &diagnostics)
+          ))
         if source.check != .none { checked = true }
       }
       variables = [
@@ -34,12 +39,19 @@ extension AnsibleBackend.Playbook {
       guard let arch = plan.arches.first,
         let source = artifact.sources.first(where: { $0.arch == arch })
       else {
-        missingSource(artifact, arch: plan.arches.first, resource: resource,
+        missingSource(
+          artifact, arch: plan.arches.first, resource: resource,
           diagnostics: &diagnostics)
         return []
       }
-      variables = [("nodespec_artifact", sourceValues(source, resource: resource,
-        diagnostics: &diagnostics))]
+      variables = [
+        (
+          "nodespec_artifact",
+          sourceValues(
+            source, resource: resource,
+            diagnostics: &diagnostics)
+        )
+      ]
       checked = source.check != .none
     }
 
@@ -47,19 +59,25 @@ extension AnsibleBackend.Playbook {
     let download = "{{ nodespec_download.path }}/{{ nodespec_artifact.file_name }}"
     var reads = [
       // A missing stamp is not an error: it means "not installed yet".
-      Task("Read the install stamp of \(title)", "ansible.builtin.slurp", [
-        ("src", Scalar.literal(artifact.stamp))
-      ]).register("nodespec_stamp").with("failed_when", Scalar.bool(false))
+      Task(
+        "Read the install stamp of \(title)", "ansible.builtin.slurp",
+        [
+          ("src", Scalar.literal(artifact.stamp))
+        ]
+      ).register("nodespec_stamp").with("failed_when", Scalar.bool(false))
     ]
     var needed = [
       "(nodespec_stamp.content | default('') | b64decode) != nodespec_artifact.stamp | join(' ')"
     ]
     if !artifact.provides.isEmpty {
       reads.append(
-        Task("Check the files \(title) provides", "ansible.builtin.stat", [
-          ("path", Scalar.template("{{ item }}")),
-          ("get_checksum", Scalar.bool(false)),
-        ]).with("loop", Scalar.list(artifact.provides)).register("nodespec_provides"))
+        Task(
+          "Check the files \(title) provides", "ansible.builtin.stat",
+          [
+            ("path", Scalar.template("{{ item }}")),
+            ("get_checksum", Scalar.bool(false)),
+          ]
+        ).with("loop", Scalar.list(artifact.provides)).register("nodespec_provides"))
       needed.append("nodespec_provides.results | rejectattr('stat.exists') | list | length > 0")
     }
 
@@ -71,35 +89,52 @@ extension AnsibleBackend.Playbook {
     if checked { fetch.append(("checksum", Scalar.template("{{ nodespec_artifact.checksum }}"))) }
 
     var install = [
-      Task("Create a download folder for \(title)", "ansible.builtin.tempfile", [
-        ("state", .scalar("directory")),
-        ("prefix", .scalar("nodespec.")),
-      ]).register("nodespec_download"),
+      Task(
+        "Create a download folder for \(title)", "ansible.builtin.tempfile",
+        [
+          ("state", .scalar("directory")),
+          ("prefix", .scalar("nodespec.")),
+        ]
+      ).register("nodespec_download"),
+      // Retried like `curl --retry 3`, except a checksum mismatch: that will not heal.
       Task("Download and verify \(title)", "ansible.builtin.get_url", fetch)
-        .register("nodespec_fetch").with("until", Scalar.template("nodespec_fetch is succeeded"))
+        .register("nodespec_fetch")
+        .with(
+          "until",
+          Scalar.template(
+            "nodespec_fetch is succeeded or 'did not match' in nodespec_fetch.msg | default('')")
+        )
         .with("retries", Scalar.int(3)).with("delay", Scalar.int(2)),
     ]
     switch artifact.install {
-    case let .binary(path, mode):
+    case .binary(let path, let mode):
       install.append(
-        Task("Install \(title) as \(path)", "ansible.builtin.copy", [
-          ("src", Scalar.template(download)),
-          ("remote_src", Scalar.bool(true)),
-          ("dest", Scalar.literal(path)),
-          ("mode", Scalar.mode(mode)),
-        ] + Self.ownership(nil)).notify(topics))
-    case let .archive(directory):
+        Task(
+          "Install \(title) as \(path)", "ansible.builtin.copy",
+          [
+            ("src", Scalar.template(download)),
+            ("remote_src", Scalar.bool(true)),
+            ("dest", Scalar.literal(path)),
+            ("mode", Scalar.mode(mode)),
+          ] + Self.ownership(nil)
+        ).notify(topics))
+    case .archive(let directory):
       install += [
-        Task("Create directory \(directory)", "ansible.builtin.file", [
-          ("path", Scalar.literal(directory)),
-          ("state", .scalar("directory")),
-          ("mode", Scalar.mode(0o755)),
-        ]),
-        Task("Unpack \(title) into \(directory)", "ansible.builtin.unarchive", [
-          ("src", Scalar.template(download)),
-          ("remote_src", Scalar.bool(true)),
-          ("dest", Scalar.literal(directory)),
-        ] + Self.ownership(nil)).notify(topics),
+        Task(
+          "Create directory \(directory)", "ansible.builtin.file",
+          [
+            ("path", Scalar.literal(directory)),
+            ("state", .scalar("directory")),
+            ("mode", Scalar.mode(0o755)),
+          ]),
+        Task(
+          "Unpack \(title) into \(directory)", "ansible.builtin.unarchive",
+          [
+            ("src", Scalar.template(download)),
+            ("remote_src", Scalar.bool(true)),
+            ("dest", Scalar.literal(directory)),
+          ] + Self.ownership(nil)
+        ).notify(topics),
       ]
     }
     // The stamp's folder is nodespec's own bookkeeping: its mode is simply enforced.
@@ -107,29 +142,51 @@ extension AnsibleBackend.Playbook {
       .dropLast().joined(separator: "/")
     if !stampFolder.isEmpty {
       install.append(
-        Task("Create folder \(stampFolder)", "ansible.builtin.file", [
-          ("path", Scalar.literal(stampFolder)),
-          ("state", .scalar("directory")),
-          ("mode", Scalar.mode(0o755)),
-        ] + Self.ownership(nil)))
+        Task(
+          "Create folder \(stampFolder)", "ansible.builtin.file",
+          [
+            ("path", Scalar.literal(stampFolder)),
+            ("state", .scalar("directory")),
+            ("mode", Scalar.mode(0o755)),
+          ] + Self.ownership(nil)))
     }
     install.append(
-      Task("Record that \(title) is installed", "ansible.builtin.copy", [
-        ("content", Scalar.template("{{ nodespec_artifact.stamp | join(' ') }}")),
-        ("dest", Scalar.literal(artifact.stamp)),
-        ("mode", Scalar.mode(0o644)),
-      ] + Self.ownership(nil)))
+      Task(
+        "Record that \(title) is installed", "ansible.builtin.copy",
+        [
+          ("content", Scalar.template("{{ nodespec_artifact.stamp | join(' ') }}")),
+          ("dest", Scalar.literal(artifact.stamp)),
+          ("mode", Scalar.mode(0o644)),
+        ] + Self.ownership(nil)))
 
-    let cleanup = Task("Remove the download folder of \(title)", "ansible.builtin.file", [
-      ("path", Scalar.template("{{ nodespec_download.path }}")),
-      ("state", .scalar("absent")),
-    ]).when("nodespec_download.path is defined")
+    let cleanup = Task(
+      "Remove the download folder of \(title)", "ansible.builtin.file",
+      [
+        ("path", Scalar.template("{{ nodespec_download.path }}")),
+        ("state", .scalar("absent")),
+      ]
+    ).when("nodespec_download.path is defined")
 
-    let steps = reads + [
-      Task(block: "Download and install \(title)", install, always: [cleanup])
-        .when(anyOf: needed)
+    // get_url's own message names its temporary file, not the download: say which it was.
+    let report = Task(
+      "Report the failed installation of \(title)", "ansible.builtin.fail",
+      [
+        (
+          "msg",
+          Scalar.template(
+            "nodespec: cannot install {{ nodespec_title }} from {{ nodespec_artifact.file_name }}:"
+              + " {{ ansible_failed_result.msg | default('failed') }}")
+        )
+      ])
+    let steps =
+      reads + [
+        Task(block: "Download and install \(title)", install, rescue: [report], always: [cleanup])
+          .when(anyOf: needed)
+      ]
+    return [
+      Task(block: "Install \(title)", steps)
+        .vars([("nodespec_title", Scalar.literal(title))] + variables)
     ]
-    return [Task(block: "Install \(title)", steps).vars(variables)]
   }
 
   /// What the tasks read from `nodespec_artifact` for one source.
@@ -141,9 +198,9 @@ extension AnsibleBackend.Playbook {
       ("file_name", Scalar.literal(source.fileName)),
     ]
     switch source.check {
-    case let .sha256(hex):
+    case .sha256(let hex):
       values.append(("checksum", Scalar.literal("sha256:\(hex)")))
-    case let .published(checksumURL):
+    case .published(let checksumURL):
       // get_url looks the hash up by the last path segment of the download URL, not by a
       // name we give it: refuse a plan where the two differ rather than check the wrong line.
       let urlName = source.url.split(separator: "/").last.map(String.init) ?? ""

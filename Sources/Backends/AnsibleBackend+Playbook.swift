@@ -23,8 +23,12 @@ extension AnsibleBackend {
     /// The play, once `build` has run.
     var play: YAMLValue {
       var pairs: [(String, YAMLValue)] = [
-        ("name", Scalar.literal(plan.name.map { "Set up node \($0) with nodespec" }
-          ?? "Set up the node with nodespec")),
+        (
+          "name",
+          Scalar.literal(
+            plan.name.map { "Set up node \($0) with nodespec" }
+              ?? "Set up the node with nodespec")
+        ),
         ("hosts", .scalar("all")),
         ("become", Scalar.bool(true)),
         // The minimal subset holds all this play reads: user_uid, architecture, pkg_mgr.
@@ -37,11 +41,17 @@ extension AnsibleBackend {
           for machine in arch.unameMachine { machines.append((machine, .scalar(arch.rawValue))) }
         }
         pairs.append(
-          ("vars", .mapping([
-            ("nodespec_machines", .mapping(machines)),
-            (Self.archVariable, Scalar.template(
-              "{{ nodespec_machines[ansible_facts['architecture']] }}")),
-          ])))
+          (
+            "vars",
+            .mapping([
+              ("nodespec_machines", .mapping(machines)),
+              (
+                Self.archVariable,
+                Scalar.template(
+                  "{{ nodespec_machines[ansible_facts['architecture']] }}")
+              ),
+            ])
+          ))
       }
       pairs.append(("tasks", .sequence(tasks.map(\.yaml))))
       if !handlers.isEmpty { pairs.append(("handlers", .sequence(handlers.map(\.yaml)))) }
@@ -56,28 +66,30 @@ extension AnsibleBackend {
       for resource in plan.resources {
         let topics = restartTopics(for: resource, diagnostics: &diagnostics)
         switch resource.kind {
-        case let .directory(directory):
+        case .directory(let directory):
           tasks.append(directoryTask(directory))
-        case let .file(file):
+        case .file(let file):
           tasks += fileTasks(file, notify: topics)
-        case let .artifact(artifact):
-          tasks += artifactTasks(artifact, resource: resource, notify: topics,
+        case .artifact(let artifact):
+          tasks += artifactTasks(
+            artifact, resource: resource, notify: topics,
             diagnostics: &diagnostics)
-        case let .packages(packages):
+        case .packages(let packages):
           tasks += packagesTasks(packages)
-        case let .kernelModule(module):
+        case .kernelModule(let module):
           tasks.append(kernelModuleTask(module))
-        case let .sysctl(sysctl):
+        case .sysctl(let sysctl):
           tasks.append(sysctlTask(sysctl))
-        case let .command(command):
+        case .command(let command):
           tasks.append(commandTask(command, notify: topics))
-        case let .service(service):
+        case .service(let service):
           if !previousWasService {
             // Handlers run here, before the units start: a unit started for the first time
             // reads its new configuration once instead of being started and then restarted.
             if plan.resources.contains(where: { !$0.notifies.isEmpty }) {
               tasks.append(
-                Task("Restart running services whose configuration changed",
+                Task(
+                  "Restart running services whose configuration changed",
                   "ansible.builtin.meta", freeForm: "flush_handlers"))
             }
             reloaded = []
@@ -90,7 +102,9 @@ extension AnsibleBackend {
             handlers += restartHandlers(service)
           }
         }
-        if case .service = resource.kind { previousWasService = true } else {
+        if case .service = resource.kind {
+          previousWasService = true
+        } else {
           previousWasService = false
         }
       }
@@ -99,34 +113,48 @@ extension AnsibleBackend {
     /// The checks every run starts with: root, arch, systemd, the users commands run as.
     private func preamble() -> [Task] {
       var checks = [
-        Task("Check that nodespec runs as root", "ansible.builtin.assert", [
-          ("that", .sequence([Scalar.template("ansible_facts['user_uid'] == 0")])),
-          ("fail_msg", Scalar.literal("nodespec: must run as root")),
-          ("quiet", Scalar.bool(true)),
-        ])
+        Task(
+          "Check that nodespec runs as root", "ansible.builtin.assert",
+          [
+            ("that", .sequence([Scalar.template("ansible_facts['user_uid'] == 0")])),
+            ("fail_msg", Scalar.literal("nodespec: must run as root")),
+            ("quiet", Scalar.bool(true)),
+          ])
       ]
       if plan.detectsArch {
         let supported = plan.arches.map(\.rawValue).joined(separator: ", ")
         checks.append(
-          Task("Check that the node's architecture is supported", "ansible.builtin.assert", [
-            ("that", .sequence([
-              Scalar.template("ansible_facts['architecture'] in nodespec_machines")
-            ])),
-            ("fail_msg", Scalar.template(
-              "nodespec: unsupported architecture {{ ansible_facts['architecture'] }};"
-                + " this output supports \(supported)")),
-            ("quiet", Scalar.bool(true)),
-          ]))
+          Task(
+            "Check that the node's architecture is supported", "ansible.builtin.assert",
+            [
+              (
+                "that",
+                .sequence([
+                  Scalar.template("ansible_facts['architecture'] in nodespec_machines")
+                ])
+              ),
+              (
+                "fail_msg",
+                Scalar.template(
+                  "nodespec: unsupported architecture {{ ansible_facts['architecture'] }};"
+                    + " this output supports \(supported)")
+              ),
+              ("quiet", Scalar.bool(true)),
+            ]))
       }
       if plan.resources.contains(where: { if case .service = $0.kind { true } else { false } }) {
         checks.append(
-          Task("Check whether systemd is running", "ansible.builtin.stat", [
-            ("path", .scalar("/run/systemd/system"))
-          ]).register(Self.systemdVariable))
+          Task(
+            "Check whether systemd is running", "ansible.builtin.stat",
+            [
+              ("path", .scalar("/run/systemd/system"))
+            ]
+          ).register(Self.systemdVariable))
       }
       if !users.isEmpty {
         checks.append(
-          Task("Look up the accounts commands and user services run as", "ansible.builtin.getent",
+          Task(
+            "Look up the accounts commands and user services run as", "ansible.builtin.getent",
             [("database", .scalar("passwd"))]))
       }
       return checks
@@ -138,8 +166,8 @@ extension AnsibleBackend {
       for resource in plan.resources {
         var user: String?
         switch resource.kind {
-        case let .command(command): user = command.user
-        case let .service(service): if case let .user(name) = service.scope { user = name }
+        case .command(let command): user = command.user
+        case .service(let service): if case .user(let name) = service.scope { user = name }
         default: break
         }
         if let user, !seen.contains(user) { seen.append(user) }
@@ -152,7 +180,7 @@ extension AnsibleBackend {
       -> [String]
     {
       resource.notifies.compactMap { id in
-        guard case let .service(service)? = plan.resource(id)?.kind else {
+        guard case .service(let service)? = plan.resource(id)?.kind else {
           diagnostics.error(
             "ansible-notify-target",
             "resource `\(resource.id)` notifies `\(id)`, which is not a service of the plan",

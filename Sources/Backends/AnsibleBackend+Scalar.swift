@@ -31,7 +31,9 @@ extension AnsibleBackend {
       .scalar(text, style: style(for: text))
     }
 
-    static func bool(_ value: Bool) -> YAMLValue { .scalar(value ? "true" : "false", style: .plain) }
+    static func bool(_ value: Bool) -> YAMLValue {
+      .scalar(value ? "true" : "false", style: .plain)
+    }
 
     static func int(_ value: Int) -> YAMLValue { .scalar(String(value), style: .plain) }
 
@@ -39,7 +41,8 @@ extension AnsibleBackend {
     /// unquoted `0644` would be read as the integer 420 by some YAML loaders and 644 by others).
     static func mode(_ mode: Int) -> YAMLValue {
       let digits = String(mode, radix: 8)
-      return .scalar(String(repeating: "0", count: max(0, 4 - digits.count)) + digits,
+      return .scalar(
+        String(repeating: "0", count: max(0, 4 - digits.count)) + digits,
         style: .doubleQuoted)
     }
 

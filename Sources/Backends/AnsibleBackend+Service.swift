@@ -7,7 +7,7 @@ extension AnsibleBackend.Playbook {
   static func restartTopic(_ service: Service) -> String {
     switch service.scope {
     case .system: "Restart \(service.unit)"
-    case let .user(user): "Restart \(service.unit) of \(user)"
+    case .user(let user): "Restart \(service.unit) of \(user)"
     }
   }
 
@@ -21,9 +21,11 @@ extension AnsibleBackend.Playbook {
     ]
     if daemonReload { args.append(("daemon_reload", Scalar.bool(true))) }
     if case .user = service.scope { args.append(("scope", .scalar("user"))) }
-    let running = Self.runAs(service.scope.user, environment: [],
-      Task("Enable and start \(service.unit)", "ansible.builtin.systemd_service", args))
-      .when(Self.systemdRunning)
+    let running = Self.runAs(
+      service.scope.user, environment: [],
+      Task("Enable and start \(service.unit)", "ansible.builtin.systemd_service", args)
+    )
+    .when(Self.systemdRunning)
 
     let wants: YAMLValue
     let link: YAMLValue
@@ -34,7 +36,8 @@ extension AnsibleBackend.Playbook {
       link = Scalar.literal("/etc/systemd/system/\(service.wantedBy).wants/\(service.unit)")
     case .user:
       // The user manager's folder, under the home directory from the `getent` facts.
-      let folder = "{{ ansible_facts['getent_passwd'][nodespec_user][4] }}/.config/systemd/user"
+      let folder =
+        "{{ ansible_facts['getent_passwd'][nodespec_user][4] }}/.config/systemd/user"
         + "/{{ nodespec_wanted_by }}.wants"
       wants = Scalar.template(folder)
       link = Scalar.template(folder + "/{{ nodespec_unit }}")
@@ -46,24 +49,39 @@ extension AnsibleBackend.Playbook {
     // A user's link is made as that user (`become_user`), so it is theirs without naming a
     // group; a system link belongs to root.
     let owner = service.scope.user == nil ? Self.ownership(nil) : []
-    let offline = Task(block: "Enable \(service.unit) without starting it", [
-      Task("Create the folder of units wanted by \(service.wantedBy)", "ansible.builtin.file", [
-        ("path", wants),
-        ("state", .scalar("directory")),
-        ("mode", Scalar.mode(0o755)),
-      ] + owner),
-      Task("Enable \(service.unit)", "ansible.builtin.file", [
-        ("src", Scalar.literal(service.unitPath)),
-        ("dest", link),
-        ("state", .scalar("link")),
-      ] + owner),
-      Task("Report that \(service.unit) is not started", "ansible.builtin.debug", [
-        ("msg", Scalar.literal(
-          "nodespec: systemd is not running: \(service.unit) enabled, not started"))
-      ]),
-    ]).when("not (\(Self.systemdRunning))")
-    return [running, Self.runAs(service.scope.user, environment: [], offline)
-      .vars(linkVariables)]
+    let offline = Task(
+      block: "Enable \(service.unit) without starting it",
+      [
+        Task(
+          "Create the folder of units wanted by \(service.wantedBy)", "ansible.builtin.file",
+          [
+            ("path", wants),
+            ("state", .scalar("directory")),
+            ("mode", Scalar.mode(0o755)),
+          ] + owner),
+        Task(
+          "Enable \(service.unit)", "ansible.builtin.file",
+          [
+            ("src", Scalar.literal(service.unitPath)),
+            ("dest", link),
+            ("state", .scalar("link")),
+          ] + owner),
+        Task(
+          "Report that \(service.unit) is not started", "ansible.builtin.debug",
+          [
+            (
+              "msg",
+              Scalar.literal(
+                "nodespec: systemd is not running: \(service.unit) enabled, not started")
+            )
+          ]),
+      ]
+    ).when("not (\(Self.systemdRunning))")
+    return [
+      running,
+      Self.runAs(service.scope.user, environment: [], offline)
+        .vars(linkVariables),
+    ]
   }
 
   /// The handlers a notified service gets. They run at the `flush_handlers` before the
@@ -73,20 +91,25 @@ extension AnsibleBackend.Playbook {
     let topic = Self.restartTopic(service)
     var scope: [(String, YAMLValue)] = []
     if case .user = service.scope { scope = [("scope", .scalar("user"))] }
-    let read = Task("Read whether \(service.unit) is running", "ansible.builtin.systemd_service",
-      [("name", Scalar.literal(service.unit)), ("daemon_reload", Scalar.bool(true))] + scope)
-      .register("nodespec_unit").when(Self.systemdRunning).with("listen", Scalar.literal(topic))
-    let restart = Task("Restart \(service.unit) if it is running",
-      "ansible.builtin.systemd_service", [
+    let read = Task(
+      "Read whether \(service.unit) is running", "ansible.builtin.systemd_service",
+      [("name", Scalar.literal(service.unit)), ("daemon_reload", Scalar.bool(true))] + scope
+    )
+    .register("nodespec_unit").when(Self.systemdRunning).with("listen", Scalar.literal(topic))
+    let restart = Task(
+      "Restart \(service.unit) if it is running",
+      "ansible.builtin.systemd_service",
+      [
         ("name", Scalar.literal(service.unit)),
         ("state", .scalar("restarted")),
         ("daemon_reload", Scalar.bool(true)),
-      ] + scope)
-      .when(allOf: [
-        Self.systemdRunning,
-        "nodespec_unit.status.ActiveState | default('') in ['active', 'activating', 'reloading']",
-      ])
-      .with("listen", Scalar.literal(topic))
+      ] + scope
+    )
+    .when(allOf: [
+      Self.systemdRunning,
+      "nodespec_unit.status.ActiveState | default('') in ['active', 'activating', 'reloading']",
+    ])
+    .with("listen", Scalar.literal(topic))
     return [read, restart].map { Self.runAs(service.scope.user, environment: [], $0) }
   }
 }
@@ -94,6 +117,6 @@ extension AnsibleBackend.Playbook {
 extension Service.Scope {
   /// The account of a user-scope unit; nil for a system unit.
   fileprivate var user: String? {
-    if case let .user(name) = self { name } else { nil }
+    if case .user(let name) = self { name } else { nil }
   }
 }

@@ -5,8 +5,13 @@ extension AnsibleBackend.Playbook {
   /// The package managers a Plan names packages for, by `ansible_facts['pkg_mgr']`. Fedora
   /// reports `dnf5` for the same package names as `dnf`.
   private static func packageLists(_ packages: Packages) -> [(String, [String])] {
-    [("apt", packages.apt), ("dnf", packages.dnf), ("dnf5", packages.dnf), ("zypper",
-      packages.zypper)]
+    [
+      ("apt", packages.apt), ("dnf", packages.dnf), ("dnf5", packages.dnf),
+      (
+        "zypper",
+        packages.zypper
+      ),
+    ]
   }
 
   /// Distribution packages: only missing ones are installed (`state: present`), through the
@@ -16,43 +21,66 @@ extension AnsibleBackend.Playbook {
     guard lists.contains(where: { !$0.1.isEmpty }) else { return [] }
     let manager = "ansible_facts['pkg_mgr']"
     return [
-      Task(block: "Install distribution packages", [
-        Task("Check that the node has a supported package manager", "ansible.builtin.assert", [
-          ("that", .sequence([Scalar.template("\(manager) in nodespec_packages")])),
-          ("fail_msg", Scalar.template(
-            "nodespec: no supported package manager (apt-get, dnf, zypper); found {{ \(manager) }}"
-          )),
-          ("quiet", Scalar.bool(true)),
-        ]),
-        Task("Install packages", "ansible.builtin.package", [
-          ("name", Scalar.template("{{ nodespec_packages[\(manager)] }}")),
-          ("state", .scalar("present")),
-        ]).named(template: "Install packages {{ nodespec_packages[\(manager)] | join(', ') }}")
-          .when("nodespec_packages[\(manager)] | length > 0"),
-      ]).vars([("nodespec_packages", .mapping(lists.map { ($0.0, Scalar.list($0.1)) }))])
+      Task(
+        block: "Install distribution packages",
+        [
+          Task(
+            "Check that the node has a supported package manager", "ansible.builtin.assert",
+            [
+              ("that", .sequence([Scalar.template("\(manager) in nodespec_packages")])),
+              (
+                "fail_msg",
+                Scalar.template(
+                  "nodespec: no supported package manager (apt-get, dnf, zypper);"
+                    + " found {{ \(manager) }}"
+                )
+              ),
+              ("quiet", Scalar.bool(true)),
+            ]),
+          Task(
+            "Install packages", "ansible.builtin.package",
+            [
+              ("name", Scalar.template("{{ nodespec_packages[\(manager)] }}")),
+              ("state", .scalar("present")),
+            ]
+          ).named(template: "Install packages {{ nodespec_packages[\(manager)] | join(', ') }}")
+            .when("nodespec_packages[\(manager)] | length > 0"),
+        ]
+      ).vars([("nodespec_packages", .mapping(lists.map { ($0.0, Scalar.list($0.1)) }))])
     ]
   }
 
   /// A kernel module, loaded unless `/sys/module/<name>` exists (`creates:` is that stat).
   func kernelModuleTask(_ module: KernelModule) -> Task {
-    Task("Load kernel module \(module.name)", "ansible.builtin.command", [
-      ("argv", Scalar.list(["modprobe", module.name])),
-      ("creates", Scalar.literal("/sys/module/\(module.name)")),
-    ])
+    Task(
+      "Load kernel module \(module.name)", "ansible.builtin.command",
+      [
+        ("argv", Scalar.list(["modprobe", module.name])),
+        ("creates", Scalar.literal("/sys/module/\(module.name)")),
+      ])
   }
 
   /// A kernel parameter, written only when the running value differs. Values are compared
   /// word by word: `sysctl -n` separates the words of a multi-word value with tabs.
   func sysctlTask(_ sysctl: Sysctl) -> Task {
-    Task(block: "Set kernel parameter \(sysctl.key) to \(sysctl.value)", [
-      Task("Read kernel parameter \(sysctl.key)", "ansible.builtin.command", [
-        ("argv", Scalar.list(["sysctl", "-n", sysctl.key]))
-      ]).register("nodespec_sysctl").changedWhen("false"),
-      Task("Write kernel parameter \(sysctl.key)", "ansible.builtin.command", [
-        ("argv", Scalar.list(["sysctl", "-w", "\(sysctl.key)=\(sysctl.value)"]))
-      ]).when("nodespec_sysctl.stdout.split() != nodespec_sysctl_value.split()")
-        .changedWhen("true"),
-    ]).vars([("nodespec_sysctl_value", Scalar.literal(sysctl.value))])
+    Task(
+      block: "Set kernel parameter \(sysctl.key) to \(sysctl.value)",
+      [
+        Task(
+          "Read kernel parameter \(sysctl.key)", "ansible.builtin.command",
+          [
+            ("argv", Scalar.list(["sysctl", "-n", sysctl.key]))
+          ]
+        ).register("nodespec_sysctl").changedWhen("false"),
+        Task(
+          "Write kernel parameter \(sysctl.key)", "ansible.builtin.command",
+          [
+            ("argv", Scalar.list(["sysctl", "-w", "\(sysctl.key)=\(sysctl.value)"]))
+          ]
+        ).when("nodespec_sysctl.stdout.split() != nodespec_sysctl_value.split()")
+          .changedWhen("true"),
+      ]
+    ).vars([("nodespec_sysctl_value", Scalar.literal(sysctl.value))])
   }
 
   /// A guarded command: `creates:` skips it when the path exists; an `unless` command runs
@@ -62,17 +90,22 @@ extension AnsibleBackend.Playbook {
     var args: [(String, YAMLValue)] = [("argv", Scalar.list(command.argv))]
     let task: Task
     switch command.guard {
-    case let .creates(path):
+    case .creates(let path):
       args.append(("creates", Scalar.literal(path)))
       task = Task(name, "ansible.builtin.command", args).notify(topics)
-    case let .unless(check):
-      task = Task(block: name, [
-        Task("Check whether \(command.title) is needed", "ansible.builtin.command", [
-          ("argv", Scalar.list(check))
-        ]).register("nodespec_guard").changedWhen("false").with("failed_when", Scalar.bool(false)),
-        Task(name, "ansible.builtin.command", args).when("nodespec_guard.rc != 0")
-          .changedWhen("true").notify(topics),
-      ])
+    case .unless(let check):
+      task = Task(
+        block: name,
+        [
+          Task(
+            "Check whether \(command.title) is needed", "ansible.builtin.command",
+            [
+              ("argv", Scalar.list(check))
+            ]
+          ).register("nodespec_guard").changedWhen("false").with("failed_when", Scalar.bool(false)),
+          Task(name, "ansible.builtin.command", args).when("nodespec_guard.rc != 0")
+            .changedWhen("true").notify(topics),
+        ])
     }
     return Self.runAs(command.user, environment: command.environment, task)
   }
@@ -92,8 +125,10 @@ extension AnsibleBackend.Playbook {
     }
     if let user {
       variables.append(("nodespec_user", Scalar.literal(user)))
-      set("XDG_RUNTIME_DIR", Scalar.template(
-        "/run/user/{{ ansible_facts['getent_passwd'][nodespec_user][1] }}"))
+      set(
+        "XDG_RUNTIME_DIR",
+        Scalar.template(
+          "/run/user/{{ ansible_facts['getent_passwd'][nodespec_user][1] }}"))
     }
     for variable in environment { set(variable.name, Scalar.literal(variable.value)) }
 

@@ -3,7 +3,7 @@ import Spec
 extension AnsibleBackend {
   /// One entry of a `tasks:` or `handlers:` list: a module call or a block, with its keywords.
   ///
-  /// Keys come out in a fixed order, `name` first and `block`/`always` last (the order
+  /// Keys come out in a fixed order, `name` first and `block`/`rescue`/`always` last (the order
   /// ansible-lint's `key-order` rule expects and people write by hand).
   struct Task {
     /// The task's name. Ansible templates names too, so one built from Plan strings goes
@@ -14,6 +14,7 @@ extension AnsibleBackend {
     /// Task keywords (`when`, `register`, `notify`, ...), in the order given.
     var keywords: [(String, YAMLValue)]
     var block: [Task]
+    var rescue: [Task]
     var always: [Task]
 
     /// A module call; `module` is the fully qualified name, e.g. `ansible.builtin.copy`.
@@ -22,6 +23,7 @@ extension AnsibleBackend {
       self.action = [(module, .mapping(args))]
       self.keywords = []
       self.block = []
+      self.rescue = []
       self.always = []
     }
 
@@ -31,12 +33,13 @@ extension AnsibleBackend {
       self.action = [(module, .scalar(argument))]
     }
 
-    /// A block; `always` tasks run even when one of `tasks` failed.
-    init(block name: String, _ tasks: [Task], always: [Task] = []) {
+    /// A block; `rescue` tasks run when one of `tasks` failed, `always` tasks in any case.
+    init(block name: String, _ tasks: [Task], rescue: [Task] = [], always: [Task] = []) {
       self.name = Scalar.literal(name)
       self.action = []
       self.keywords = []
       self.block = tasks
+      self.rescue = rescue
       self.always = always
     }
 
@@ -73,8 +76,10 @@ extension AnsibleBackend {
 
     /// The task with `changed_when:`, a condition or a constant.
     func changedWhen(_ condition: String) -> Task {
-      with("changed_when", condition == "true" || condition == "false"
-        ? .scalar(condition, style: .plain) : Scalar.template(condition))
+      with(
+        "changed_when",
+        condition == "true" || condition == "false"
+          ? .scalar(condition, style: .plain) : Scalar.template(condition))
     }
 
     /// The task with `vars:`, in the order given, after any it already has.
@@ -82,7 +87,7 @@ extension AnsibleBackend {
       guard !pairs.isEmpty else { return self }
       var copy = self
       if let index = copy.keywords.firstIndex(where: { $0.0 == "vars" }),
-        case let .mapping(existing) = copy.keywords[index].1
+        case .mapping(let existing) = copy.keywords[index].1
       {
         copy.keywords[index].1 = .mapping(existing + pairs)
         return copy
@@ -105,6 +110,7 @@ extension AnsibleBackend {
       pairs += action
       pairs += keywords
       if !block.isEmpty { pairs.append(("block", .sequence(block.map(\.yaml)))) }
+      if !rescue.isEmpty { pairs.append(("rescue", .sequence(rescue.map(\.yaml)))) }
       if !always.isEmpty { pairs.append(("always", .sequence(always.map(\.yaml)))) }
       return .mapping(pairs)
     }

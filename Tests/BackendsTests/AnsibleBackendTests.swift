@@ -32,23 +32,34 @@ import Testing
   }
 
   @Test func aNotifyEdgeToANonServiceIsReported() {
-    let plan = Plan(name: nil, arches: [.amd64], resources: [
-      Resource(id: "a", origin: nil, kind: .directory(Directory(path: "/a")), notifies: ["b"]),
-      Resource(id: "b", origin: nil, kind: .directory(Directory(path: "/b"))),
-    ])
+    let plan = Plan(
+      name: nil, arches: [.amd64],
+      resources: [
+        Resource(id: "a", origin: nil, kind: .directory(Directory(path: "/a")), notifies: ["b"]),
+        Resource(id: "b", origin: nil, kind: .directory(Directory(path: "/b"))),
+      ])
     var diagnostics = Diagnostics()
     #expect(AnsibleBackend().render(plan, diagnostics: &diagnostics) == nil)
     #expect(diagnostics.errors.map(\.id) == ["ansible-notify-target"])
   }
 
   @Test func anArtifactWithoutASourceForThePlansArchIsReported() {
-    let plan = Plan(name: nil, arches: [.arm64], resources: [
-      Resource(id: "x", origin: nil, kind: .artifact(Artifact(
-        title: "x 1", sources: [.init(arch: .amd64, url: "https://e/x", fileName: "x",
-          check: .none)],
-        install: .binary(path: "/usr/local/bin/x", mode: 0o755), provides: [],
-        stamp: "/var/lib/nodespec/artifacts/x")))
-    ])
+    let plan = Plan(
+      name: nil, arches: [.arm64],
+      resources: [
+        Resource(
+          id: "x", origin: nil,
+          kind: .artifact(
+            Artifact(
+              title: "x 1",
+              sources: [
+                .init(
+                  arch: .amd64, url: "https://e/x", fileName: "x",
+                  check: .none)
+              ],
+              install: .binary(path: "/usr/local/bin/x", mode: 0o755), provides: [],
+              stamp: "/var/lib/nodespec/artifacts/x")))
+      ])
     var diagnostics = Diagnostics()
     #expect(AnsibleBackend().render(plan, diagnostics: &diagnostics) == nil)
     #expect(diagnostics.errors.map(\.id) == ["ansible-artifact-source"])
@@ -67,9 +78,9 @@ import Testing
       playbook.path,
     ]
     for resource in plan.resources {
-      if case let .file(file) = resource.kind {
+      if case .file(let file) = resource.kind {
         if file.content.isSecret { arguments += ["--secret", file.path] }
-        for case let .secretFile(path) in file.content.parts {
+        for case .secretFile(let path) in file.content.parts {
           arguments += ["--secret-source", path]
         }
         if let text = file.content.literalText { arguments += ["--content", file.path, text] }
@@ -83,5 +94,47 @@ import Testing
     }
     let result = try AnsibleTestSupport.run(URL(fileURLWithPath: "/usr/bin/python3"), arguments)
     #expect(result.status == 0, "\(result.output)")
+  }
+
+  /// The re-indentation changes whitespace only: PyYAML reads the same document, tags
+  /// included, from libyaml's raw output and from the indented one.
+  @Test(arguments: goldens.map(\.0))
+  func indentationKeepsTheDocument(_ name: String) throws {
+    let plan = try #require(Self.goldens.first { $0.0 == name }?.1)
+    var playbook = AnsibleBackend.Playbook(plan: plan)
+    var diagnostics = Diagnostics()
+    playbook.build(diagnostics: &diagnostics)
+    let raw = try YAMLEmitter.emit(.sequence([playbook.play]), explicitStart: true)
+    let indented = AnsibleBackend.Indentation.indentSequences(raw)
+    #expect(raw != indented)
+    let scratch = try AnsibleTestSupport.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: scratch) }
+    let rawFile = try AnsibleTestSupport.write(raw, in: scratch, name: "raw.yml")
+    let indentedFile = try AnsibleTestSupport.write(indented, in: scratch, name: "indented.yml")
+    let compare = """
+      import sys, yaml
+      class Unsafe(str):
+          def __eq__(self, other):
+              return isinstance(other, Unsafe) and str.__eq__(self, other)
+          __hash__ = str.__hash__
+      class Loader(yaml.SafeLoader):
+          pass
+      Loader.add_constructor("!unsafe", lambda l, n: Unsafe(l.construct_scalar(n)))
+      def load(path):
+          with open(path, encoding="utf-8") as f:
+              return yaml.load(f, Loader=Loader)
+      sys.exit(0 if load(sys.argv[1]) == load(sys.argv[2]) else 1)
+      """
+    let result = try AnsibleTestSupport.run(
+      URL(fileURLWithPath: "/usr/bin/python3"), ["-c", compare, rawFile.path, indentedFile.path])
+    #expect(result.status == 0, "\(result.output)")
+  }
+
+  @Test(arguments: [
+    ("content: |", true), ("- content: !unsafe |-", true), ("key: |2+", true), ("|", true),
+    ("msg: a | b", false), ("when: x | default(false)", false), ("text ||", false),
+  ])
+  func recognisesBlockScalarHeaders(_ line: String, _ isHeader: Bool) {
+    #expect(AnsibleBackend.Indentation.isBlockHeader(line) == isHeader)
   }
 }

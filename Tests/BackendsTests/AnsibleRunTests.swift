@@ -111,4 +111,72 @@ import Testing
     let second = try #require(try Self.apply(plan, in: scratch))
     #expect(Self.changed(second.output) == 0, "\(second.output)")
   }
+
+  /// Makes `root/src` with a binary, an archive and its checksum file; returns the binary's
+  /// sha256.
+  static func makeDownloads(root: String) throws -> String {
+    let source = "\(root)/src"
+    try FileManager.default.createDirectory(
+      atPath: "\(source)/bundle/bin", withIntermediateDirectories: true)
+    try Data("#!/bin/sh\necho tool\n".utf8).write(to: URL(fileURLWithPath: "\(source)/tool"))
+    try Data("#!/bin/sh\necho bundled\n".utf8)
+      .write(to: URL(fileURLWithPath: "\(source)/bundle/bin/bundled"))
+    let shell = URL(fileURLWithPath: "/bin/sh")
+    let made = try AnsibleTestSupport.run(
+      shell,
+      [
+        "-c",
+        "set -e; cd \"$1\"; chmod 0755 bundle/bin/bundled;"
+          + " tar -czf bundle.tar.gz -C bundle bin; sha256sum bundle.tar.gz > SHA256SUMS;"
+          + " sha256sum tool | cut -d' ' -f1",
+        "sh", source,
+      ])
+    #expect(made.status == 0, "\(made.output)")
+    return made.output.trimmingCharacters(in: .whitespacesAndNewlines)
+  }
+
+  @Test func aChecksumMismatchFailsNamingTheFileAndInstallsNothing() throws {
+    let scratch = try AnsibleTestSupport.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: scratch) }
+    let root = scratch.appendingPathComponent("node").path
+    _ = try Self.makeDownloads(root: root)
+    let wrong = String(repeating: "0", count: 64)
+    let plan = AnsiblePlans.localArtifacts(root: root, toolSHA: wrong)
+
+    guard let run = try Self.apply(plan, in: scratch) else { return }
+    #expect(run.status != 0)
+    #expect(run.output.contains("nodespec: cannot install tool 1.0 from tool:"), "\(run.output)")
+    #expect(run.output.contains("did not match \(wrong)"), "\(run.output)")
+    #expect(!FileManager.default.fileExists(atPath: "\(root)/usr/bin/tool"))
+    #expect(!FileManager.default.fileExists(atPath: "\(root)/var/lib/nodespec/artifacts/tool"))
+  }
+
+  @Test func verifiedArtifactsInstallOnceAndStampWhatTheyAre() throws {
+    let scratch = try AnsibleTestSupport.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: scratch) }
+    let root = scratch.appendingPathComponent("node").path
+    let sha = try Self.makeDownloads(root: root)
+    let plan = AnsiblePlans.localArtifacts(root: root, toolSHA: sha)
+
+    guard let first = try Self.apply(plan, in: scratch) else { return }
+    #expect(first.status == 0, "\(first.output)")
+    #expect(Self.bytes("\(root)/usr/bin/tool") == "#!/bin/sh\necho tool\n")
+    #expect(Self.mode("\(root)/usr/bin/tool") == 0o755)
+    #expect(Self.bytes("\(root)/opt/bundle/bin/bundled") == "#!/bin/sh\necho bundled\n")
+    #expect(Self.mode("\(root)/opt/bundle/bin/bundled") == 0o755)
+    for case .artifact(let artifact) in plan.resources.map(\.kind) {
+      let source = try #require(artifact.sources.first)
+      #expect(Self.bytes(artifact.stamp) == Artifact.stampContent(for: source))
+      #expect(Self.mode(artifact.stamp) == 0o644)
+    }
+
+    let second = try #require(try Self.apply(plan, in: scratch))
+    #expect(Self.changed(second.output) == 0, "\(second.output)")
+
+    // A provided file gone missing brings the artifact back.
+    try FileManager.default.removeItem(atPath: "\(root)/opt/bundle/bin/bundled")
+    let third = try #require(try Self.apply(plan, in: scratch))
+    #expect(third.status == 0, "\(third.output)")
+    #expect(FileManager.default.fileExists(atPath: "\(root)/opt/bundle/bin/bundled"))
+  }
 }

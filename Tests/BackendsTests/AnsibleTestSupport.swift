@@ -8,7 +8,9 @@ import Testing
 /// Helpers the Ansible tests share: rendering, fixtures, and running the venv's tools.
 enum AnsibleTestSupport {
   /// Renders a plan, recording an issue for every diagnostic.
-  static func render(_ plan: Plan, sourceLocation: Testing.SourceLocation = #_sourceLocation) -> String {
+  static func render(_ plan: Plan, sourceLocation: Testing.SourceLocation = #_sourceLocation)
+    -> String
+  {
     var diagnostics = Diagnostics()
     let output = AnsibleBackend().render(plan, diagnostics: &diagnostics)
     #expect(diagnostics.all.isEmpty, "\(diagnostics.all)", sourceLocation: sourceLocation)
@@ -20,8 +22,9 @@ enum AnsibleTestSupport {
 
   /// The venv holding ansible-playbook and ansible-lint: `NODESPEC_VENV`, else the default.
   static var venv: URL {
-    URL(fileURLWithPath: ProcessInfo.processInfo.environment["NODESPEC_VENV"]
-      ?? "/work/main/.venv")
+    URL(
+      fileURLWithPath: ProcessInfo.processInfo.environment["NODESPEC_VENV"]
+        ?? "/work/main/.venv")
   }
 
   /// A venv tool, or nil (with a message naming it) when it is not installed.
@@ -51,7 +54,8 @@ enum AnsibleTestSupport {
     var environment = ProcessInfo.processInfo.environment
     environment["ANSIBLE_NOCOLOR"] = "1"
     environment["ANSIBLE_FORCE_COLOR"] = "0"
-    environment["PATH"] = venv.appendingPathComponent("bin").path + ":"
+    environment["PATH"] =
+      venv.appendingPathComponent("bin").path + ":"
       + (environment["PATH"] ?? "/usr/bin:/bin")
     for (key, value) in extra { environment[key] = value }
     process.environment = environment

@@ -32,12 +32,16 @@ import Testing
     defer { try? FileManager.default.removeItem(at: scratch) }
     var paths: [String] = []
     for (name, plan) in Self.lintedPlans {
-      paths.append(try AnsibleTestSupport.write(
-        AnsibleTestSupport.render(plan), in: scratch, name: name).path)
+      paths.append(
+        try AnsibleTestSupport.write(
+          AnsibleTestSupport.render(plan), in: scratch, name: name
+        ).path)
     }
-    paths.append(try AnsibleTestSupport.write(
-      AnsibleTestSupport.render(AnsiblePlans.local(root: "/srv/nodespec-test")), in: scratch,
-      name: "local.yml").path)
+    paths.append(
+      try AnsibleTestSupport.write(
+        AnsibleTestSupport.render(AnsiblePlans.local(root: "/srv/nodespec-test")), in: scratch,
+        name: "local.yml"
+      ).path)
     let result = try AnsibleTestSupport.run(
       lint, ["--offline", "--profile", "production", "--nocolor"] + paths, in: scratch)
     #expect(result.status == 0, "\(result.output)")
