@@ -35,3 +35,10 @@ public struct SourceFile: Sendable, Equatable {
     return String(decoding: bytes[start..<end], as: UTF8.self)
   }
 }
+
+/// Size limits that keep hostile input from exhausting memory or time.
+public enum SpecLimits {
+  /// What the command line reads at most before giving up (the reader's own limit, with a
+  /// diagnostic, is lower).
+  public static let maxReadBytes = 8 * 1024 * 1024
+}
