@@ -102,9 +102,11 @@ struct Driver {
     let folder = slash.map { String(path[..<$0]) } ?? "."
     let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
     var template = Array("\(folder.isEmpty ? "/" : folder)/.\(base).nodespec-XXXXXX".utf8CString)
-    let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+    let fd = template.withUnsafeMutableBufferPointer { buffer in
+      buffer.baseAddress.map { mkstemp($0) } ?? -1
+    }
     guard fd >= 0 else { return String(cString: strerror(errno)) }
-    let temporary = String(cString: template)
+    let temporary = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
     var failure: String?
     if !writeAll(fd, text) || fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
     // An output is a script or config for root to run; 0644 like any generated file (mkstemp
