@@ -183,9 +183,12 @@ extension SpecDecoder {
   }
 
   mutating func mismatch(_ entry: Entry, expected: String) {
+    // `name:` with nothing after it: libyaml puts the empty value right after the colon, but
+    // the key is what the reader will look for.
+    let isEmpty = entry.node.isNull && entry.node.scalar?.text == ""
     diagnostics.error(
       "type-mismatch", "expected \(expected), found \(entry.node.kindDescription)",
-      at: entry.node.range, path: entry.path)
+      at: isEmpty ? entry.key?.range ?? entry.node.range : entry.node.range, path: entry.path)
   }
 
   mutating func missingKey(_ name: String, in entry: Entry, hint: String? = nil) {

@@ -62,12 +62,12 @@ public struct YAMLNode: Sendable, Equatable {
     return ["", "~", "null", "Null", "NULL"].contains(scalar.text)
   }
 
-  /// "a mapping", "a sequence", "a string", "null": for type-mismatch messages.
+  /// "a mapping", "a sequence", "a scalar", "null", "nothing": for type-mismatch messages.
   public var kindDescription: String {
     switch kind {
     case .mapping: "a mapping"
     case .sequence: "a sequence"
-    case .scalar: isNull ? "null" : "a scalar"
+    case let .scalar(scalar): isNull ? (scalar.text.isEmpty ? "nothing" : "null") : "a scalar"
     }
   }
 }
