@@ -12,13 +12,14 @@ public struct DiagnosticRenderer: Sendable {
   public func render(_ diagnostic: Diagnostic, in file: SourceFile) -> String {
     var out = ""
     let label = diagnostic.severity.rawValue
-    let where_: String
+    let position: String
     if let range = diagnostic.range {
-      where_ = "\(file.path):\(range.start.line):\(range.start.column)"
+      position = "\(file.path):\(range.start.line):\(range.start.column)"
     } else {
-      where_ = file.path
+      position = file.path
     }
-    out += bold("\(where_): ") + paint(label + ":", for: diagnostic.severity) + " "
+    out +=
+      bold("\(position): ") + paint(label + ":", for: diagnostic.severity) + " "
       + bold(diagnostic.message) + " [\(diagnostic.id)]\n"
     if let range = diagnostic.range { out += snippet(range, in: file) }
     for note in diagnostic.notes {

@@ -72,7 +72,8 @@ public struct SourceFile: Sendable, Equatable {
     case 0xC2: return i + 1 < bytes.count && bytes[i + 1] == 0x85 ? 2 : 0
     case 0xE2:
       let isSeparator =
-        i + 2 < bytes.count && bytes[i + 1] == 0x80 && (bytes[i + 2] == 0xA8 || bytes[i + 2] == 0xA9)
+        i + 2 < bytes.count && bytes[i + 1] == 0x80
+        && (bytes[i + 2] == 0xA8 || bytes[i + 2] == 0xA9)
       return isSeparator ? 3 : 0
     default: return 0
     }

@@ -23,7 +23,7 @@ extension SpecDecoder {
 
   private mutating func mirrors(_ entry: Entry) -> [Mirror] {
     if entry.node.isNull { return [] }
-    guard case let .sequence(items) = entry.node.kind else {
+    guard case .sequence(let items) = entry.node.kind else {
       mismatch(entry, expected: "a sequence of mirrors")
       return []
     }
@@ -54,7 +54,7 @@ extension SpecDecoder {
   }
 
   private mutating func capabilities(_ entry: Entry) -> Located<[Mirror.Capability]>? {
-    guard case let .sequence(items) = entry.node.kind else {
+    guard case .sequence(let items) = entry.node.kind else {
       mismatch(entry, expected: "a sequence such as [pull, resolve]")
       return nil
     }
@@ -73,7 +73,7 @@ extension SpecDecoder {
   /// `client: /cert.pem`, or a list of paths and `[cert, key]` pairs.
   private mutating func clients(_ entry: Entry) -> [Located<ClientPair>] {
     oneOrMany(entry) { decoder, item in
-      guard case let .sequence(parts) = item.node.kind else {
+      guard case .sequence(let parts) = item.node.kind else {
         return decoder.path(item).map {
           Located(ClientPair(certificate: $0.value, key: ""), at: $0.range)
         }
@@ -125,13 +125,14 @@ extension SpecDecoder {
     }
     guard let fields = fields(entry, allowed: ["env", "file"]) else { return nil }
     switch (fields["env"], fields["file"]) {
-    case let (env?, nil):
+    case (let env?, nil):
       return string(env, expected: "a variable name").flatMap {
         checked(
-          $0, SpecGrammar.isEnvironmentName, "invalid-env-name", "is not an environment variable name",
+          $0, SpecGrammar.isEnvironmentName, "invalid-env-name",
+          "is not an environment variable name",
           hint: "letters, digits and `_`, not starting with a digit", path: env.path)
       }.map { Located(.environment($0.value), at: entry.node.range) }
-    case let (nil, file?):
+    case (nil, let file?):
       return path(file).map { Located(.file($0.value), at: entry.node.range) }
     case (_?, _?):
       diagnostics.error(
@@ -140,7 +141,7 @@ extension SpecDecoder {
       return nil
     case (nil, nil):
       // Unknown keys were reported already; an empty mapping was not.
-      if fields.entries.isEmpty, case let .mapping(pairs) = entry.node.kind, pairs.isEmpty {
+      if fields.entries.isEmpty, case .mapping(let pairs) = entry.node.kind, pairs.isEmpty {
         missingKey("env` or `file", in: entry)
       }
       return nil

@@ -30,13 +30,15 @@ public struct SpecDecoder {
     }
     let format = formatVersion(top)
     let name = top["name"].flatMap { string($0) }.flatMap {
-      checked($0, SpecGrammar.isName, "invalid-name", "is not a valid name",
+      checked(
+        $0, SpecGrammar.isName, "invalid-name", "is not a valid name",
         hint: "1 to 63 letters, digits, `.`, `_` or `-`")
     }
     let archChoice = top["arch"].flatMap { self.arch($0) } ?? Located(.auto, at: root.range)
     let mode = top["mode"].flatMap { self.choice($0, Mode.self) } ?? Located(.root, at: root.range)
     let user = top["user"].flatMap { string($0) }.flatMap {
-      checked($0, SpecGrammar.isUser, "invalid-user", "is not a valid user name",
+      checked(
+        $0, SpecGrammar.isUser, "invalid-user", "is not a valid user name",
         hint: "lowercase letters, digits, `_` and `-`, starting with a letter or `_`, at most 32")
     }
     if let user, mode.value == .root {
@@ -105,7 +107,8 @@ public struct SpecDecoder {
     let range = entry.node.range
     let driver = fields["cgroup_driver"].flatMap { choice($0, Kubernetes.CgroupDriver.self) }
     let image = fields["sandbox_image"].flatMap { string($0) }.flatMap {
-      checked($0, SpecGrammar.isImageReference, "invalid-image", "is not an image reference",
+      checked(
+        $0, SpecGrammar.isImageReference, "invalid-image", "is not an image reference",
         hint: "e.g. registry.k8s.io/pause:3.10")
     }
     let prerequisites = fields["prerequisites"].flatMap { bool($0) }
@@ -148,7 +151,7 @@ extension SpecDecoder {
     _ entry: Entry, allowed: [String]?, expected: String = "a mapping"
   ) -> Fields? {
     if entry.node.isNull { return Fields(entries: [], range: entry.node.range) }
-    guard case let .mapping(pairs) = entry.node.kind else {
+    guard case .mapping(let pairs) = entry.node.kind else {
       mismatch(entry, expected: expected)
       return nil
     }
@@ -302,7 +305,7 @@ extension SpecDecoder {
 
   /// One item or a sequence of them, as a list.
   mutating func oneOrMany<Item>(_ entry: Entry, _ decode: (inout Self, Entry) -> Item?) -> [Item] {
-    guard case let .sequence(items) = entry.node.kind else {
+    guard case .sequence(let items) = entry.node.kind else {
       return decode(&self, entry).map { [$0] } ?? []
     }
     return items.enumerated().compactMap { index, item in decode(&self, entry.item(item, index)) }

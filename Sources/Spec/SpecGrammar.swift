@@ -76,7 +76,8 @@ enum SpecGrammar {
     let authority = rest[..<authorityEnd]
     if authority.contains("@") { return "holds credentials" }
     guard isHostPort(authority) else {
-      return authority.isEmpty ? "has no host" : "has an invalid host `\(display(String(authority)))`"
+      return authority.isEmpty
+        ? "has no host" : "has an invalid host `\(display(String(authority)))`"
     }
     return nil
   }
@@ -88,7 +89,8 @@ enum SpecGrammar {
     if text.hasPrefix("[") {
       guard let close = text.firstIndex(of: "]") else { return false }
       let inside = text[text.index(after: text.startIndex)..<close]
-      guard !inside.isEmpty, inside.allSatisfy({ $0.isASCIIHexDigit || $0 == ":" || $0 == "." }) else {
+      guard !inside.isEmpty, inside.allSatisfy({ $0.isASCIIHexDigit || $0 == ":" || $0 == "." })
+      else {
         return false
       }
       let after = text[text.index(after: close)...]
@@ -139,5 +141,7 @@ extension Character {
   var isASCIIDigit: Bool { ("0"..."9").contains(self) }
   var isASCIILetter: Bool { ("a"..."z").contains(self) || ("A"..."Z").contains(self) }
   var isASCIIAlphanumeric: Bool { isASCIIDigit || isASCIILetter }
-  var isASCIIHexDigit: Bool { isASCIIDigit || ("a"..."f").contains(self) || ("A"..."F").contains(self) }
+  var isASCIIHexDigit: Bool {
+    isASCIIDigit || ("a"..."f").contains(self) || ("A"..."F").contains(self)
+  }
 }

@@ -15,7 +15,7 @@ public enum SpecLoader {
       let (x, y) = (a.element.range?.start, b.element.range?.start)
       // Diagnostics without a position (too large, empty) come first; ties keep their order.
       switch (x, y) {
-      case let (x?, y?): return x != y ? x < y : a.offset < b.offset
+      case (let x?, let y?): return x != y ? x < y : a.offset < b.offset
       case (nil, _?): return true
       case (_?, nil): return false
       case (nil, nil): return a.offset < b.offset

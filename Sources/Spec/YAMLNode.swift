@@ -51,7 +51,7 @@ public struct YAMLNode: Sendable, Equatable {
   }
 
   public var scalar: Scalar? {
-    if case let .scalar(scalar) = kind { scalar } else { nil }
+    if case .scalar(let scalar) = kind { scalar } else { nil }
   }
 
   /// The null of YAML's core schema: an empty plain scalar, `~` or `null` (untagged).
@@ -67,7 +67,7 @@ public struct YAMLNode: Sendable, Equatable {
     switch kind {
     case .mapping: "a mapping"
     case .sequence: "a sequence"
-    case let .scalar(scalar): isNull ? (scalar.text.isEmpty ? "nothing" : "null") : "a scalar"
+    case .scalar(let scalar): isNull ? (scalar.text.isEmpty ? "nothing" : "null") : "a scalar"
     }
   }
 }

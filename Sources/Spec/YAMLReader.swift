@@ -240,7 +240,8 @@ public struct YAMLReader {
   private mutating func close(at end: SourceLocation) {
     guard let frame = frames.popLast() else { return }
     let lastChild = frame.isMapping ? frame.pairs.last?.value : frame.items.last
-    let range = SourceRange(start: frame.start, end: frame.isFlow ? end : lastChild?.range.end ?? end)
+    let range = SourceRange(
+      start: frame.start, end: frame.isFlow ? end : lastChild?.range.end ?? end)
     // A key without a value cannot happen: libyaml gives an empty scalar for a missing value.
     let node = YAMLNode(frame.isMapping ? .mapping(frame.pairs) : .sequence(frame.items), at: range)
     if let anchor = frame.anchor { anchors[anchor] = (node, frame.size) }

@@ -72,6 +72,7 @@ import Testing
     var diagnostics = Diagnostics()
     _ = SpecLoader.load(SourceFile(path: "t.yaml", text: text), diagnostics: &diagnostics)
     let output = renderer.render(diagnostics.all, in: SourceFile(path: "t.yaml", text: text))
-    #expect(output.contains("t.yaml:2:1: error: unknown key `nme` [unknown-key]\n  nme: x\n  ^~~\n"))
+    #expect(
+      output.contains("t.yaml:2:1: error: unknown key `nme` [unknown-key]\n  nme: x\n  ^~~\n"))
   }
 }

@@ -28,9 +28,10 @@ import Testing
     #expect(s.registries.map(\.name.value) == ["docker.io", "registry.k8s.io"])
     let docker = s.registries[0]
     #expect(docker.server == nil && docker.fallback == nil)
-    #expect(docker.mirrors.map(\.url.value) == [
-      "https://docker.m.daocloud.io", "https://mirror.internal:5000",
-    ])
+    #expect(
+      docker.mirrors.map(\.url.value) == [
+        "https://docker.m.daocloud.io", "https://mirror.internal:5000",
+      ])
     #expect(docker.mirrors[0].capabilities == nil)
     let long = docker.mirrors[1]
     #expect(long.capabilities?.value == [.pull, .resolve, .push])
@@ -107,15 +108,17 @@ import Testing
     let containerd = try #require(s.components.containerd)
     #expect(containerd.staticBuild?.value == true)
     // Sorted by arch, and lowercased.
-    #expect(containerd.sha256.map(\.value) == [
-      ArchValue(arch: .amd64, value: lower), ArchValue(arch: .arm64, value: lower),
-    ])
+    #expect(
+      containerd.sha256.map(\.value) == [
+        ArchValue(arch: .amd64, value: lower), ArchValue(arch: .arm64, value: lower),
+      ])
     #expect(s.components.nerdctl?.completion?.value == [.bash, .zsh, .fish])
     let buildkit = try #require(s.components.buildkit)
     #expect(buildkit.worker?.value == .oci)
-    #expect(buildkit.url.map(\.value) == [
-      ArchValue(arch: nil, value: "https://example.com/buildkit.tar.gz")
-    ])
+    #expect(
+      buildkit.url.map(\.value) == [
+        ArchValue(arch: nil, value: "https://example.com/buildkit.tar.gz")
+      ])
     #expect(buildkit.sha256.map(\.value) == [ArchValue(arch: nil, value: lower)])
   }
 
@@ -144,23 +147,26 @@ import Testing
     #expect(registry.name.value == "_default")
     #expect(registry.server?.value == "https://registry.example.com")
     #expect(registry.fallback?.value == false)
-    #expect(registry.mirrors.map(\.url.value) == [
-      "mirror.internal:5000/v2", "https://m.example.com", "https://n.example.com",
-    ])
+    #expect(
+      registry.mirrors.map(\.url.value) == [
+        "mirror.internal:5000/v2", "https://m.example.com", "https://n.example.com",
+      ])
     let m = registry.mirrors[1]
     #expect(m.ca.map(\.value) == ["/etc/ca.pem"])
     #expect(m.client.map(\.value) == [ClientPair(certificate: "/etc/client.pem", key: "")])
     #expect(m.headers.map(\.name.value) == ["Authorization", "X-Both"])
     #expect(m.headers[0].values.map(\.value) == [.environment("MIRROR_TOKEN")])
-    #expect(m.headers[1].values.map(\.value) == [
-      .literal("a"), .literal("b"), .file("/run/secret"),
-    ])
+    #expect(
+      m.headers[1].values.map(\.value) == [
+        .literal("a"), .literal("b"), .file("/run/secret"),
+      ])
     let n = registry.mirrors[2]
     #expect(n.ca.map(\.value) == ["/etc/a.pem", "/etc/b.pem"])
-    #expect(n.client.map(\.value) == [
-      ClientPair(certificate: "/etc/c.cert", key: "/etc/c.key"),
-      ClientPair(certificate: "/etc/d.pem", key: ""),
-    ])
+    #expect(
+      n.client.map(\.value) == [
+        ClientPair(certificate: "/etc/c.cert", key: "/etc/c.key"),
+        ClientPair(certificate: "/etc/d.pem", key: ""),
+      ])
   }
 
   /// Each case marks where its diagnostics must point; see `Marked`. Every case is a whole
@@ -317,10 +323,11 @@ import Testing
     let values = try #require(spec?.registries.first?.mirrors.first?.headers).flatMap {
       $0.values.map(\.value)
     }
-    #expect(values == [
-      .literal("$(reboot)"), .literal("`id`"), .literal("{{ lookup('env','X') }}"),
-      .literal("'\""),
-    ])
+    #expect(
+      values == [
+        .literal("$(reboot)"), .literal("`id`"), .literal("{{ lookup('env','X') }}"),
+        .literal("'\""),
+      ])
   }
 
   @Test func quotedScalarsAreTypedByTheKeyToo() throws {

@@ -7,7 +7,8 @@ import Testing
 @Suite struct YAMLEmitterRoundTripTests {
   static let hostile: [String] = [
     "plain", "", " ", "  leading and trailing  ", "it's", "say \"hi\"", "key: value", "a #comment",
-    "#start", "line\nbreak", "trailing newline\n", "\n", "tab\there", "cr\r\nlf", "{{ lookup('env', 'X') }}",
+    "#start", "line\nbreak", "trailing newline\n", "\n", "tab\there", "cr\r\nlf",
+    "{{ lookup('env', 'X') }}",
     "{% if x %}", "*alias", "&anchor", "!tag", "!!str", "%directive", "@at", "`tick`", "|", ">",
     "- dash", "-", "?", "? key", ":", "---", "...", "[flow]", "{flow: map}", "a, b", "yes", "no",
     "on", "off", "y", "n", "true", "False", "null", "Null", "~", "1.10", "0644", "0x1F", "1e3",
@@ -25,8 +26,9 @@ import Testing
 
   @Test(arguments: hostile)
   func scalarValuesAndKeysComeBackTheSame(_ string: String) throws {
-    let node = try #require(try roundTrip(.mapping([("k", .scalar(string)), (string, .scalar("v"))])))
-    guard case let .mapping(pairs) = node.kind, pairs.count == 2 else {
+    let node = try #require(
+      try roundTrip(.mapping([("k", .scalar(string)), (string, .scalar("v"))])))
+    guard case .mapping(let pairs) = node.kind, pairs.count == 2 else {
       Issue.record("expected two pairs")
       return
     }
@@ -39,7 +41,7 @@ import Testing
     // libyaml falls back to a safe style when the requested one cannot hold the string.
     let values = Self.hostile.map { YAMLValue.scalar($0, style: style) }
     let node = try #require(try roundTrip(.sequence(values)))
-    guard case let .sequence(items) = node.kind else {
+    guard case .sequence(let items) = node.kind else {
       Issue.record("expected a sequence")
       return
     }
@@ -49,7 +51,10 @@ import Testing
   @Test func flowSequencesAndNestedMappings() throws {
     let value = YAMLValue.mapping([
       ("list", .sequence(Self.hostile.map { .scalar($0) }, flow: true)),
-      ("nested", .mapping([("inner", .sequence([.scalar("{{ x }}"), .mapping([("a", .scalar("b"))])]))])),
+      (
+        "nested",
+        .mapping([("inner", .sequence([.scalar("{{ x }}"), .mapping([("a", .scalar("b"))])]))])
+      ),
     ])
     let node = try #require(try roundTrip(value))
     #expect(node.plain == value.plain)
@@ -60,9 +65,9 @@ extension YAMLNode {
   /// The tree without positions or styles, for comparing with what was emitted.
   var plain: String {
     switch kind {
-    case let .scalar(scalar): scalar.text.debugDescription
-    case let .sequence(items): "[" + items.map(\.plain).joined(separator: ",") + "]"
-    case let .mapping(pairs):
+    case .scalar(let scalar): scalar.text.debugDescription
+    case .sequence(let items): "[" + items.map(\.plain).joined(separator: ",") + "]"
+    case .mapping(let pairs):
       "{" + pairs.map { "\($0.key.plain):\($0.value.plain)" }.joined(separator: ",") + "}"
     }
   }
@@ -71,9 +76,9 @@ extension YAMLNode {
 extension YAMLValue {
   var plain: String {
     switch self {
-    case let .scalar(text, _, _): text.debugDescription
-    case let .sequence(items, _): "[" + items.map(\.plain).joined(separator: ",") + "]"
-    case let .mapping(pairs):
+    case .scalar(let text, _, _): text.debugDescription
+    case .sequence(let items, _): "[" + items.map(\.plain).joined(separator: ",") + "]"
+    case .mapping(let pairs):
       "{" + pairs.map { "\($0.0.debugDescription):\($0.1.plain)" }.joined(separator: ",") + "}"
     }
   }

@@ -27,7 +27,8 @@ import Testing
 
   @Test func quadraticBlowupThroughOneBigAnchor() {
     let big = (0..<2_000).map { "k\($0): v" }.joined(separator: ", ")
-    let text = "a: &a {\(big)}\nb: [" + Array(repeating: "*a", count: 100).joined(separator: ", ")
+    let text =
+      "a: &a {\(big)}\nb: [" + Array(repeating: "*a", count: 100).joined(separator: ", ")
       + "]\n"
     let (ids, elapsed) = readTimed(text)
     #expect(ids == ["alias-limit"])

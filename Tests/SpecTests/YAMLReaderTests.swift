@@ -59,7 +59,7 @@ import Testing
 
   @Test func duplicateKeyKeepsTheFirstValue() throws {
     let node = try #require(read("a: 1\na: 2\nb: 3\n").node)
-    guard case let .mapping(pairs) = node.kind else {
+    guard case .mapping(let pairs) = node.kind else {
       Issue.record("not a mapping")
       return
     }
@@ -93,9 +93,10 @@ import Testing
 
   @Test func sizeIsLimited() {
     let limits = YAMLReader.Limits(maxBytes: 16)
-    #expect(found(read(Array("a: 12345678901234".utf8), limits: limits).diagnostics) == [
-      "too-large@-"
-    ])
+    #expect(
+      found(read(Array("a: 12345678901234".utf8), limits: limits).diagnostics) == [
+        "too-large@-"
+      ])
     #expect(read(Array("a: 123456789012".utf8), limits: limits).diagnostics.all.isEmpty)
   }
 
@@ -115,7 +116,7 @@ import Testing
 
   @Test func nodesKeepStyleTagAndRange() throws {
     let node = try #require(read("a: 'x'\nb: [1, \"2\"]\nc:\n  d: !!str 1.10\n").node)
-    guard case let .mapping(pairs) = node.kind, pairs.count == 3 else {
+    guard case .mapping(let pairs) = node.kind, pairs.count == 3 else {
       Issue.record("expected three pairs")
       return
     }
@@ -124,7 +125,7 @@ import Testing
     #expect(pairs[1].value.range.description == "2:4-2:12")
     // A block mapping ends with its last value, not at the next token.
     #expect(pairs[2].value.range.description == "4:3-4:16")
-    guard case let .mapping(inner) = pairs[2].value.kind else {
+    guard case .mapping(let inner) = pairs[2].value.kind else {
       Issue.record("c is not a mapping")
       return
     }
@@ -134,7 +135,7 @@ import Testing
 
   @Test func aliasesAreExpandedAtTheAlias() throws {
     let node = try #require(read("a: &v [1, 2]\nb: *v\n").node)
-    guard case let .mapping(pairs) = node.kind else {
+    guard case .mapping(let pairs) = node.kind else {
       Issue.record("not a mapping")
       return
     }
