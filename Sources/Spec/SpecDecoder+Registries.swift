@@ -126,12 +126,11 @@ extension SpecDecoder {
     guard let fields = fields(entry, allowed: ["env", "file"]) else { return nil }
     switch (fields["env"], fields["file"]) {
     case (let env?, nil):
-      return string(env, expected: "a variable name").flatMap {
-        checked(
-          $0, SpecGrammar.isEnvironmentName, "invalid-env-name",
-          "is not an environment variable name",
-          hint: "letters, digits and `_`, not starting with a digit", path: env.path)
-      }.map { Located(.environment($0.value), at: entry.node.range) }
+      let name = string(
+        env, matching: SpecGrammar.isEnvironmentName, else: "invalid-env-name",
+        "is not an environment variable name",
+        hint: "letters, digits and `_`, not starting with a digit")
+      return name.map { Located(.environment($0.value), at: entry.node.range) }
     case (nil, let file?):
       return path(file).map { Located(.file($0.value), at: entry.node.range) }
     case (_?, _?):
@@ -142,7 +141,9 @@ extension SpecDecoder {
     case (nil, nil):
       // Unknown keys were reported already; an empty mapping was not.
       if fields.entries.isEmpty, case .mapping(let pairs) = entry.node.kind, pairs.isEmpty {
-        missingKey("env` or `file", in: entry)
+        diagnostics.error(
+          "missing-key", "a header value mapping needs `env` or `file`", at: entry.node.range,
+          path: entry.path, hint: "e.g. {env: MIRROR_TOKEN} or {file: /etc/mirror-token}")
       }
       return nil
     }

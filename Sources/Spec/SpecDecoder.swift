@@ -25,20 +25,20 @@ public struct SpecDecoder {
   ]
 
   private mutating func spec(_ root: YAMLNode) -> NodeSpec? {
-    guard let top = fields(root, path: "", allowed: Self.topKeys, expected: "a spec") else {
+    guard let top = fields(root, path: "", allowed: Self.topKeys, expected: "a mapping") else {
       return nil
     }
     let format = formatVersion(top)
-    let name = top["name"].flatMap { string($0) }.flatMap {
-      checked(
-        $0, SpecGrammar.isName, "invalid-name", "is not a valid name",
+    let name = top["name"].flatMap {
+      string(
+        $0, matching: SpecGrammar.isName, else: "invalid-name", "is not a valid name",
         hint: "1 to 63 letters, digits, `.`, `_` or `-`")
     }
     let archChoice = top["arch"].flatMap { self.arch($0) } ?? Located(.auto, at: root.range)
     let mode = top["mode"].flatMap { self.choice($0, Mode.self) } ?? Located(.root, at: root.range)
-    let user = top["user"].flatMap { string($0) }.flatMap {
-      checked(
-        $0, SpecGrammar.isUser, "invalid-user", "is not a valid user name",
+    let user = top["user"].flatMap {
+      string(
+        $0, matching: SpecGrammar.isUser, else: "invalid-user", "is not a valid user name",
         hint: "lowercase letters, digits, `_` and `-`, starting with a letter or `_`, at most 32")
     }
     if let user, mode.value == .root {
@@ -106,10 +106,10 @@ public struct SpecDecoder {
     guard let fields = fields(entry, allowed: keys) else { return nil }
     let range = entry.node.range
     let driver = fields["cgroup_driver"].flatMap { choice($0, Kubernetes.CgroupDriver.self) }
-    let image = fields["sandbox_image"].flatMap { string($0) }.flatMap {
-      checked(
-        $0, SpecGrammar.isImageReference, "invalid-image", "is not an image reference",
-        hint: "e.g. registry.k8s.io/pause:3.10")
+    let image = fields["sandbox_image"].flatMap {
+      string(
+        $0, matching: SpecGrammar.isImageReference, else: "invalid-image",
+        "is not an image reference", hint: "e.g. registry.k8s.io/pause:3.10")
     }
     let prerequisites = fields["prerequisites"].flatMap { bool($0) }
     return Kubernetes(
@@ -290,6 +290,14 @@ extension SpecDecoder {
       return nil
     }
     return text
+  }
+
+  /// A string that `isValid` accepts; otherwise reports `id` and gives nil.
+  mutating func string(
+    _ entry: Entry, matching isValid: (String) -> Bool, else id: String, _ problem: String,
+    hint: String
+  ) -> Located<String>? {
+    string(entry).flatMap { checked($0, isValid, id, problem, hint: hint, path: entry.path) }
   }
 
   /// `text` when `isValid` accepts it; otherwise reports `id` and gives nil.

@@ -253,7 +253,7 @@ public struct YAMLReader {
       diagnostics.error(
         "undefined-alias", "`*\(display(name))` refers to no anchor defined before it",
         at: range)
-      attach(YAMLNode(.scalar(.init("")), at: range), size: 1)
+      dropNode(at: range)
       return .next
     }
     expanded += size
@@ -286,6 +286,25 @@ public struct YAMLReader {
     } else {
       frame.pendingKey = node
       frame.dropsValue = !accepts(key: node, in: &frame)
+    }
+    frames.append(frame)
+  }
+
+  /// Leaves out a node that cannot be built (an undefined alias), together with its key, so
+  /// that the decoder does not report the same spot again as a wrong type.
+  private mutating func dropNode(at range: SourceRange) {
+    guard var frame = frames.popLast() else {
+      root = YAMLNode(.scalar(.init("")), at: range)
+      return
+    }
+    if frame.isMapping {
+      if frame.pendingKey == nil {
+        frame.pendingKey = YAMLNode(.scalar(.init("")), at: range)
+        frame.dropsValue = true
+      } else {
+        frame.pendingKey = nil
+        frame.dropsValue = false
+      }
     }
     frames.append(frame)
   }

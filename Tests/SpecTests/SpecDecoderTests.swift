@@ -337,6 +337,13 @@ import Testing
     #expect(spec.components.runc?.version.value == "1.2")
   }
 
+  @Test func anUndefinedAliasIsReportedOnce() {
+    // `mode` is a sequence whatever its item; `name` is left out, not reported as null.
+    let marked = Marked(
+      "nodespec: 1\nname: ⟪undefined-alias⟫*x\nmode: ⟪type-mismatch⟫[⟪undefined-alias⟫*y]\n")
+    #expect(found(load(marked.text).diagnostics) == marked.expected)
+  }
+
   @Test func readerAndDecoderProblemsComeTogetherSortedByPosition() {
     let text = "nodespec: 1\nzzz: 1\nname: a\nname: b\n"
     #expect(found(load(text).diagnostics) == ["unknown-key@2:1", "duplicate-key@4:1"])

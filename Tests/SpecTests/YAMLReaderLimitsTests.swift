@@ -55,6 +55,16 @@ import Testing
     #expect(read(over).diagnostics.all.map(\.id) == ["too-deep"])
   }
 
+  @Test func aLargeFlatFileIsReadQuickly() {
+    // Just under the size limit, some 100k nodes.
+    let line = "key-00000: [a, b, c]\n"
+    let count = (1 << 20) / line.utf8.count
+    let text = (0..<count).map { "key-\($0): [a, b, c]\n" }.joined()
+    let (ids, elapsed) = readTimed(text)
+    #expect(ids.isEmpty)
+    #expect(elapsed < Self.bound * 5)
+  }
+
   @Test func modestAliasUseIsFine() {
     let text = "a: &v [1, 2, 3]\nb: *v\nc: {x: *v, y: *v}\n"
     #expect(read(text).diagnostics.all.isEmpty)
