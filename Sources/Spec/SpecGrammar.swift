@@ -82,7 +82,8 @@ enum SpecGrammar {
     return nil
   }
 
-  /// `host`, `host:port`, `[v6]`, `[v6]:port`, where host is a DNS name or IPv4 address.
+  /// `host`, `host:port`, `[v6]`, `[v6]:port`, where host is a DNS name or IPv4 address. Labels
+  /// hold letters, digits and inner `-` only, as image references require of registry hosts.
   private static func isHostPort(_ text: Substring) -> Bool {
     var host = text
     var port: Substring?
@@ -111,7 +112,7 @@ enum SpecGrammar {
     guard (1...253).contains(host.utf8.count) else { return false }
     return host.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { label in
       (1...63).contains(label.utf8.count) && label.first != "-" && label.last != "-"
-        && label.allSatisfy { $0.isASCIIAlphanumeric || $0 == "-" || $0 == "_" }
+        && label.allSatisfy { $0.isASCIIAlphanumeric || $0 == "-" }
     }
   }
 
