@@ -46,8 +46,9 @@ import Testing
   func notPaths(_ text: String) { #expect(SpecGrammar.pathProblem(text) != nil) }
 
   @Test func users() {
-    #expect(["builder", "_svc", "a", "ci-runner_2", String(repeating: "a", count: 32)].allSatisfy(
-      SpecGrammar.isUser))
+    #expect(
+      ["builder", "_svc", "a", "ci-runner_2", String(repeating: "a", count: 32)].allSatisfy(
+        SpecGrammar.isUser))
     #expect(
       !["", "Bob", "1user", "-x", "a b", "a$", String(repeating: "a", count: 33)].contains(
         where: SpecGrammar.isUser))
