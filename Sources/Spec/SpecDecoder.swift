@@ -25,7 +25,7 @@ public struct SpecDecoder {
   ]
 
   private mutating func spec(_ root: YAMLNode) -> NodeSpec? {
-    guard let top = fields(root, path: "", allowed: Self.topKeys, expected: "a mapping") else {
+    guard let top = fields(Entry(node: root, path: ""), allowed: Self.topKeys) else {
       return nil
     }
     let format = formatVersion(top)
@@ -168,12 +168,6 @@ extension SpecDecoder {
     return Fields(entries: entries, range: entry.node.range)
   }
 
-  mutating func fields(_ root: YAMLNode, path: String, allowed: [String], expected: String)
-    -> Fields?
-  {
-    fields(Entry(node: root, path: path), allowed: allowed, expected: expected)
-  }
-
   mutating func unknownKey(
     _ name: String, at range: SourceRange, path: String, allowed: [String]
   ) {
@@ -243,9 +237,10 @@ extension SpecDecoder {
     guard let text = string(entry) else { return nil }
     if let value = Choice(rawValue: text.value) { return Located(value, at: text.range) }
     let allowed = Choice.allCases.map(\.rawValue)
+    let guess = closest(to: text.value, among: allowed).map { "did you mean `\($0)`? " } ?? ""
     diagnostics.error(
       "invalid-value", "`\(display(text.value))` is not a valid value here", at: text.range,
-      path: entry.path, hint: "one of: \(list(allowed))")
+      path: entry.path, hint: guess + "one of: \(list(allowed))")
     return nil
   }
 
@@ -336,6 +331,8 @@ func list(_ words: [String]) -> String {
 /// The allowed word nearest to `word` by edit distance, if it is near enough to be a typo.
 /// Case and `-`/`_` differences count as nothing: `skip-verify` means `skip_verify`.
 func closest(to word: String, among candidates: [String]) -> String? {
+  // Nothing longer than a key is a typo of one, and edit distance is quadratic.
+  guard word.count <= 64 else { return nil }
   func normal(_ s: String) -> [Character] { Array(s.lowercased().replacingOccurrences("-", "_")) }
   let target = normal(word)
   let scored = candidates.map { ($0, editDistance(target, normal($0))) }

@@ -39,6 +39,9 @@ public struct YAMLReader {
   }
 
   private let file: SourceFile
+  /// Just past the last character: libyaml puts errors at the end of a file without a final
+  /// line break on the line after it, which does not exist.
+  private let end: SourceLocation
   private let limits: Limits
   private var diagnostics = Diagnostics()
   /// Open collections, innermost last.
@@ -51,6 +54,7 @@ public struct YAMLReader {
 
   private init(file: SourceFile, limits: Limits) {
     self.file = file
+    self.end = file.location(ofByte: file.bytes.count)
     self.limits = limits
   }
 
@@ -388,7 +392,7 @@ public struct YAMLReader {
   // MARK: - Conversions
 
   private func location(_ mark: yaml_mark_t) -> SourceLocation {
-    SourceLocation(line: Int(mark.line) + 1, column: Int(mark.column) + 1)
+    min(SourceLocation(line: Int(mark.line) + 1, column: Int(mark.column) + 1), end)
   }
 
   private func style(_ style: yaml_scalar_style_t) -> YAMLNode.ScalarStyle {

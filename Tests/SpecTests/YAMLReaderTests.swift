@@ -45,6 +45,12 @@ import Testing
     #expect(found(read(marked.text).diagnostics) == marked.expected, "\(source.debugDescription)")
   }
 
+  @Test func errorsAtTheEndOfAFileWithoutFinalLineBreakStayInTheFile() {
+    // libyaml puts them on the line after the last, which a snippet cannot show.
+    #expect(found(read("a: [1, 2").diagnostics) == ["yaml-syntax@1:9"])
+    #expect(found(read("a: [1, 2\n").diagnostics) == ["yaml-syntax@2:1"])
+  }
+
   @Test func syntaxErrorKeepsTheContextMarkAsANote() throws {
     let diagnostics = read("a: 1\nb: [1, 2\n").diagnostics
     let error = try #require(diagnostics.all.first)
