@@ -364,7 +364,25 @@ public struct YAMLReader {
     if let context = optionalCString(parser.context) {
       notes.append(.init(context, at: SourceRange(at: location(parser.context_mark))))
     }
-    diagnostics.error("yaml-syntax", problem, at: at, notes: notes)
+    diagnostics.error("yaml-syntax", problem, at: at, notes: notes, hint: Self.hint(for: problem))
+  }
+
+  /// What usually causes libyaml's most common complaints, in the words of someone editing a
+  /// spec rather than writing a YAML parser.
+  private static func hint(for problem: String) -> String? {
+    switch problem {
+    case "mapping values are not allowed in this context":
+      "quote a value that contains `: `, or check this line's indentation"
+    case "did not find expected key", "did not find expected '-' indicator":
+      "check this line's indentation against the lines above"
+    case "found character that cannot start any token":
+      "quote a value that starts with ` or @"
+    case "found unexpected end of stream":
+      "a quote or bracket is not closed"
+    case "did not find expected ',' or ']'", "did not find expected ',' or '}'":
+      "a bracket is not closed, or items lack a `,` between them"
+    default: nil
+    }
   }
 
   /// libyaml reports a tab in indentation as "found character that cannot start any token" or

@@ -51,6 +51,15 @@ import Testing
     #expect(found(read("a: [1, 2\n").diagnostics) == ["yaml-syntax@2:1"])
   }
 
+  @Test(arguments: [
+    "a: b: c\n", "a:\n  b: 1\n c: 2\n", "a: `x`\n", "a: \"x\n", "a: [1 2\n", "a: [1, 2\n",
+  ])
+  func commonSyntaxErrorsComeWithAHint(_ text: String) throws {
+    let error = try #require(read(text).diagnostics.all.first)
+    #expect(error.id == "yaml-syntax")
+    #expect(error.hint != nil, "\(error.message)")
+  }
+
   @Test func syntaxErrorKeepsTheContextMarkAsANote() throws {
     let diagnostics = read("a: 1\nb: [1, 2\n").diagnostics
     let error = try #require(diagnostics.all.first)
