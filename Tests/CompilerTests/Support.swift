@@ -156,3 +156,23 @@ let repositoryRoot = URL(fileURLWithPath: #filePath)
 /// The research notes the catalog is generated from (`NODESPEC_FACTS` overrides the path).
 let factsPath =
   ProcessInfo.processInfo.environment["NODESPEC_FACTS"] ?? "/work/shared/domain-facts.md"
+
+/// A registry named on line `n`, its server on `n + 1`, fallback on `n + 2`, mirror `i` on
+/// line `n + 10 + i`.
+func registry(
+  _ name: String, _ mirrors: [String], line n: Int = 100, server: String? = nil,
+  fallback: Bool? = nil
+) -> Registry {
+  registry(
+    name, mirrors: mirrors.enumerated().map { Mirror(url: at($1, n + 10 + $0), range: line(n + 10 + $0)) },
+    line: n, server: server, fallback: fallback)
+}
+
+func registry(
+  _ name: String, mirrors: [Mirror], line n: Int = 100, server: String? = nil,
+  fallback: Bool? = nil
+) -> Registry {
+  Registry(
+    name: at(name, n), server: server.map { at($0, n + 1) }, fallback: fallback.map { at($0, n + 2) },
+    mirrors: mirrors, range: line(n))
+}
