@@ -194,8 +194,9 @@ def swift(catalog):
     ]
     for (component, version, arch), (sha, _) in sorted_pins(catalog):
         case = SWIFT_CASES[component]
-        out.append(f'    .init(.{case}, "{version}", .{arch},')
-        out.append(f'          "{sha}"),')
+        out.append("    .init(")
+        out.append(f'      .{case}, "{version}", .{arch},')
+        out.append(f'      "{sha}"),')
     out += ["  ]", "}", ""]
     return "\n".join(out)
 

@@ -10,7 +10,7 @@ enum ArchResolution {
   static func arches(for choice: ArchChoice) -> [Arch] {
     switch choice {
     case .auto: auto
-    case let .fixed(arch): [arch]
+    case .fixed(let arch): [arch]
     }
   }
 }

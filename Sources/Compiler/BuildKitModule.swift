@@ -42,7 +42,8 @@ enum BuildKitModule: CompilerModule {
           content: .init(
             SystemdUnits.buildkit(bin: paths.bin, containerdWorker: containerdWorker)))),
       notifies: [service])
-    addConfig(containerdWorker: containerdWorker, context: context, into: &plan,
+    addConfig(
+      containerdWorker: containerdWorker, context: context, into: &plan,
       diagnostics: &diagnostics)
     plan.addService(
       Service(unit: socket, unitPath: socketPath, wantedBy: "sockets.target"),

@@ -87,7 +87,7 @@ public struct Catalog: Sendable {
   /// Semantic version order, newest first; unparsable versions last, by text.
   static func newerFirst(_ a: String, _ b: String) -> Bool {
     switch (SemanticVersion(a), SemanticVersion(b)) {
-    case let (x?, y?): x == y ? a < b : x > y
+    case (let x?, let y?): x == y ? a < b : x > y
     case (.some, nil): true
     case (nil, .some): false
     case (nil, nil): a < b

@@ -60,9 +60,9 @@ enum RegistriesModule: CompilerModule {
     for header in host.headers {
       let values: [TOMLValue] = header.values.map {
         switch $0 {
-        case let .literal(text): .string(text)
-        case let .secret(text): .string(text)
-        case let .file(path): .secretFile(path: path)
+        case .literal(let text): .string(text)
+        case .secret(let text): .string(text)
+        case .file(let path): .secretFile(path: path)
         }
       }
       if header.values.contains(where: \.isSecret) { toml.markSecret() }

@@ -198,7 +198,7 @@ extension ResolvedHost {
       var values: [ResolvedHeader.Value] = []
       for value in header.values {
         switch value.value {
-        case let .literal(text):
+        case .literal(let text):
           if header.name.value.lowercased() == "authorization" {
             diagnostics.warning(
               "literal-credentials", "the Authorization header is written in the spec itself",
@@ -206,7 +206,7 @@ extension ResolvedHost {
               hint: "take it from the environment or a file on the node instead")
           }
           values.append(.literal(text))
-        case let .environment(variable):
+        case .environment(let variable):
           guard let text = environment[variable] else {
             diagnostics.error(
               "missing-environment", "the environment variable `\(variable)` is not set",
@@ -215,7 +215,7 @@ extension ResolvedHost {
             continue
           }
           values.append(.secret(text))
-        case let .file(file):
+        case .file(let file):
           values.append(.file(file))
         }
       }

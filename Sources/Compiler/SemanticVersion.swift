@@ -58,7 +58,7 @@ public struct SemanticVersion: Sendable, Hashable, Comparable, CustomStringConve
     }
     for (x, y) in zip(a.prerelease, b.prerelease) where x != y {
       switch (Int(x), Int(y)) {
-      case let (i?, j?): return i < j
+      case (let i?, let j?): return i < j
       case (.some, nil): return true
       case (nil, .some): return false
       case (nil, nil): return x < y

@@ -62,17 +62,17 @@ struct TOMLWriter {
 
   private mutating func write(_ value: TOMLValue) {
     switch value {
-    case let .string(s): text += Self.basicString(s)
-    case let .bool(b): text += b ? "true" : "false"
-    case let .integer(i): text += String(i)
-    case let .array(values):
+    case .string(let s): text += Self.basicString(s)
+    case .bool(let b): text += b ? "true" : "false"
+    case .integer(let i): text += String(i)
+    case .array(let values):
       text += "["
       for (i, element) in values.enumerated() {
         if i > 0 { text += ", " }
         write(element)
       }
       text += "]"
-    case let .secretFile(path):
+    case .secretFile(let path):
       text += "\""
       parts.append(.text(text))
       parts.append(.secretFile(path: path))
@@ -83,10 +83,12 @@ struct TOMLWriter {
 
   /// A bare key when it is one (`A-Za-z0-9_-`, non-empty), else a quoted basic string.
   static func key(_ key: String) -> String {
-    let bare = !key.isEmpty && key.unicodeScalars.allSatisfy {
-      ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0)
-        || $0 == "_" || $0 == "-"
-    }
+    let bare =
+      !key.isEmpty
+      && key.unicodeScalars.allSatisfy {
+        ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0)
+          || $0 == "_" || $0 == "-"
+      }
     return bare ? key : basicString(key)
   }
 

@@ -28,29 +28,47 @@ import Testing
 
   @Test(arguments: [
     // Seed table (domain-facts.md section 3).
-    (CatalogComponent.containerd, "2.0.0", Arch.amd64,
-     "6f8da716941f7e89315cefaa6e5a8f1ff10b323ff46611313c455df7ab1ebee1"),
-    (.containerdStatic, "2.0.0", .arm64,
-     "428cd0b08eab57003db8a98742d8404b4b69dcd335c5f0f66ceec5fe3b9b31b6"),
+    (
+      CatalogComponent.containerd, "2.0.0", Arch.amd64,
+      "6f8da716941f7e89315cefaa6e5a8f1ff10b323ff46611313c455df7ab1ebee1"
+    ),
+    (
+      .containerdStatic, "2.0.0", .arm64,
+      "428cd0b08eab57003db8a98742d8404b4b69dcd335c5f0f66ceec5fe3b9b31b6"
+    ),
     (.runc, "1.2.2", .amd64, "a34f5ab4fc1df1f456293c3d797a76f2d41cf3cd970bb49fc53ba94bbc8a5cf6"),
     (.cni, "1.6.1", .arm64, "f0f440b968ab50ad13d9d42d993ba98ec30b2ec666846f4ef1bddc7646a701cc"),
-    (.buildkit, "0.18.1", .amd64,
-     "02b986569330f09dc837486f80d9818812aba1ac8bd892b337adeb56eafe3794"),
+    (
+      .buildkit, "0.18.1", .amd64,
+      "02b986569330f09dc837486f80d9818812aba1ac8bd892b337adeb56eafe3794"
+    ),
     (.nerdctl, "1.7.7", .arm, "26582565426152dc426fd47d8090547128e415314f36710bc58ab475160ab0a4"),
-    (.nerdctlFull, "2.0.3", .amd64,
-     "91bfb8faec1673f3e7c3a020812acffc50a7d7dd82019461f6cfa46435240903"),
+    (
+      .nerdctlFull, "2.0.3", .amd64,
+      "91bfb8faec1673f3e7c3a020812acffc50a7d7dd82019461f6cfa46435240903"
+    ),
     // Lists (lima, nerdctl's SHA256SUMS.d).
-    (.nerdctlFull, "1.7.6", .arm64,
-     "77c747f09853ee3d229d77e8de0dd3c85622537d82be57433dc1fca4493bab95"),
-    (.buildkit, "0.31.2", .arm64,
-     "41fba1eed480376934fa4c8177ddd7021036b5168a0eb8e7ab5eccdf75d47a05"),
+    (
+      .nerdctlFull, "1.7.6", .arm64,
+      "77c747f09853ee3d229d77e8de0dd3c85622537d82be57433dc1fca4493bab95"
+    ),
+    (
+      .buildkit, "0.31.2", .arm64,
+      "41fba1eed480376934fa4c8177ddd7021036b5168a0eb8e7ab5eccdf75d47a05"
+    ),
     // Appendix (kubespray).
-    (.containerd, "2.3.4", .arm64,
-     "a985fbb7e18fc0362d31a055338f5d7b0e087a3e27f14c70d1c5965399a29f95"),
-    (.containerd, "1.7.20", .amd64,
-     "e09410787b6f392748959177a84e024424f75d7aff33ea1c5b783f2260edce67"),
-    (.containerdStatic, "1.7.34", .amd64,
-     "8e244782bbbbe39b2213b961f0939974e88b33f68bed13c6b51f8b4c4ab8ca47"),
+    (
+      .containerd, "2.3.4", .arm64,
+      "a985fbb7e18fc0362d31a055338f5d7b0e087a3e27f14c70d1c5965399a29f95"
+    ),
+    (
+      .containerd, "1.7.20", .amd64,
+      "e09410787b6f392748959177a84e024424f75d7aff33ea1c5b783f2260edce67"
+    ),
+    (
+      .containerdStatic, "1.7.34", .amd64,
+      "8e244782bbbbe39b2213b961f0939974e88b33f68bed13c6b51f8b4c4ab8ca47"
+    ),
     (.runc, "1.1.8", .arm64, "7c22cb618116d1d5216d79e076349f93a672253d564b19928a099c20e4acd658"),
     (.cni, "1.9.1", .ppc64le, "44b743ff6e4dc145eb4e5280e49eca182fcc586d8d52ab431d5904b66e5ca6f7"),
     (.cni, "1.6.0", .arm, "10cd1b6b0f7c1e6faf18b2e46ee338beb1e1cce253efc7086f8bc1f4e1061d1a"),
@@ -77,7 +95,8 @@ import Testing
     let i9 = containerd.firstIndex(of: "2.0.9") ?? -1
     #expect(i11 >= 0 && i11 < i9)
     let cni = catalog.releases(of: .cni)
-    #expect(cni.first == Catalog.Release(version: "1.9.1", arches: [.amd64, .arm64, .arm, .ppc64le]))
+    #expect(
+      cni.first == Catalog.Release(version: "1.9.1", arches: [.amd64, .arm64, .arm, .ppc64le]))
     for component in CatalogComponent.allCases {
       #expect(!catalog.releases(of: component).isEmpty, "\(component)")
     }

@@ -32,7 +32,7 @@ import Testing
           url: "https://github.com/containerd/containerd/releases/download/v2.0.0/"
             + "containerd-2.0.0-linux-amd64.tar.gz",
           fileName: "containerd-2.0.0-linux-amd64.tar.gz",
-          check: .sha256("6f8da716941f7e89315cefaa6e5a8f1ff10b323ff46611313c455df7ab1ebee1")),
+          check: .sha256("6f8da716941f7e89315cefaa6e5a8f1ff10b323ff46611313c455df7ab1ebee1"))
       ])
     #expect(p.resource("containerd.archive")?.notifies == ["containerd.service"])
     #expect(p.resource("containerd.archive")?.origin == line(10))
@@ -48,7 +48,7 @@ import Testing
     #expect(unit.contains("\nExecStart=/usr/local/bin/containerd\n"))
     #expect(unit.contains("\nExecStartPre=-/sbin/modprobe overlay\n"))
     #expect(unit.contains("\nOOMScoreAdjust=-999\n"))
-    guard case let .service(service)? = p.resource("containerd.service")?.kind else {
+    guard case .service(let service)? = p.resource("containerd.service")?.kind else {
       Issue.record("no containerd service")
       return
     }
@@ -87,7 +87,7 @@ import Testing
   @Test func autoArchCoversAmd64AndArm64() throws {
     let plan = try #require(compile(spec(arch: .auto, components: seedComponents())).plan)
     #expect(plan.arches == [.amd64, .arm64])
-    for case let .artifact(artifact) in plan.resources.map(\.kind) {
+    for case .artifact(let artifact) in plan.resources.map(\.kind) {
       #expect(artifact.sources.map(\.arch) == [.amd64, .arm64])
     }
     #expect(plan.artifact("runc.binary")?.sources.last?.fileName == "runc.arm64")
@@ -117,12 +117,14 @@ import Testing
     let plan = try #require(compile(spec(components: components)).plan)
     let source = try #require(plan.artifact("containerd.archive")?.sources.first)
     #expect(source.fileName == "containerd-static-2.0.0-linux-amd64.tar.gz")
-    #expect(source.check == .sha256("e72cc69db9984a8d46a34495c302d2b50188ee2dd5c7000a7b471d0350e14ad1"))
+    #expect(
+      source.check == .sha256("e72cc69db9984a8d46a34495c302d2b50188ee2dd5c7000a7b471d0350e14ad1"))
   }
 
   @Test func prefixMovesBinariesAndUnits() throws {
     let plan = try #require(compile(spec(prefix: "/opt/rt/", components: seedComponents())).plan)
-    #expect(plan.artifact("runc.binary")?.install == .binary(path: "/opt/rt/sbin/runc", mode: 0o755))
+    #expect(
+      plan.artifact("runc.binary")?.install == .binary(path: "/opt/rt/sbin/runc", mode: 0o755))
     #expect(plan.text("containerd.unit")?.contains("ExecStart=/opt/rt/bin/containerd\n") == true)
     #expect(plan.file("buildkit.unit")?.path == "/opt/rt/lib/systemd/system/buildkit.service")
   }

@@ -20,7 +20,7 @@ import Testing
       ("fish", "/usr/share/fish/vendor_completions.d/nerdctl.fish"),
     ]
     for (shell, path) in expected {
-      guard case let .command(command)? = p.resource("nerdctl.completion.\(shell)")?.kind else {
+      guard case .command(let command)? = p.resource("nerdctl.completion.\(shell)")?.kind else {
         Issue.record("no \(shell) completion")
         continue
       }
@@ -46,7 +46,8 @@ import Testing
     var components = seedComponents()
     components.nerdctl = component("nerdctl", "2.2.2", line: 40)
     components.containerd = component(
-      "containerd", "1.6.36", line: 10, sha256: [ArchValue(arch: nil, value: String(repeating: "d", count: 64))])
+      "containerd", "1.6.36", line: 10,
+      sha256: [ArchValue(arch: nil, value: String(repeating: "d", count: 64))])
     let (plan, diagnostics) = compile(spec(components: components))
     #expect(plan == nil)
     let error = try #require(diagnostics.first("nerdctl-containerd-too-old"))
@@ -67,7 +68,8 @@ import Testing
     let mirrors = [
       Mirror(url: at("https://a.example", 111), range: line(111)),
       Mirror(
-        url: at("http://mirror.internal:5000", 112), ca: [at("/ca.pem", 113)], skipVerify: at(true, 114),
+        url: at("http://mirror.internal:5000", 112), ca: [at("/ca.pem", 113)],
+        skipVerify: at(true, 114),
         range: line(112)),
     ]
     let s = spec(
@@ -85,9 +87,12 @@ import Testing
     let unit = try #require(p.text("buildkit.unit"))
     #expect(
       unit.contains(
-        "\nExecStart=/usr/local/bin/buildkitd --addr fd:// --oci-worker=false --containerd-worker=true\n"))
-    #expect(p.text("buildkit.socket.unit")?.contains("\nListenStream=%t/buildkit/buildkitd.sock\n") == true)
-    guard case let .service(socket)? = p.resource("buildkit.socket")?.kind else {
+        "\nExecStart=/usr/local/bin/buildkitd --addr fd:// --oci-worker=false --containerd-worker=true\n"
+      ))
+    #expect(
+      p.text("buildkit.socket.unit")?.contains("\nListenStream=%t/buildkit/buildkitd.sock\n")
+        == true)
+    guard case .service(let socket)? = p.resource("buildkit.socket")?.kind else {
       Issue.record("no socket service")
       return
     }
@@ -102,7 +107,9 @@ import Testing
     #expect(
       lookup(config, "registry", "docker.io", "mirrors") as? [String]
         == ["a.example", "mirror.internal:5000"])
-    #expect(lookup(config, "registry", "ghcr.io", "mirrors") as? [String] == ["mirror.internal:5000/ghcr"])
+    #expect(
+      lookup(config, "registry", "ghcr.io", "mirrors") as? [String] == ["mirror.internal:5000/ghcr"]
+    )
     // One table per mirror host, however many registries use it.
     #expect(lookup(config, "registry", "mirror.internal:5000", "http") as? Bool == true)
     #expect(lookup(config, "registry", "mirror.internal:5000", "insecure") as? Bool == true)
@@ -113,13 +120,15 @@ import Testing
   @Test func ociWorkerWithoutContainerd() throws {
     let components = Components(buildkit: component("buildkit", "0.18.1", line: 50))
     let p = try #require(compile(spec(components: components)).plan)
-    #expect(p.text("buildkit.unit")?.contains("--oci-worker=true --containerd-worker=false") == true)
+    #expect(
+      p.text("buildkit.unit")?.contains("--oci-worker=true --containerd-worker=false") == true)
     let config = try parseTOML(try #require(p.file("buildkit.config")).content)
     #expect(lookup(config, "worker", "oci", "enabled") as? Bool == true)
   }
 
   @Test func containerdWorkerNeedsContainerd() {
-    let components = Components(buildkit: component("buildkit", "0.18.1", line: 50, worker: .containerd))
+    let components = Components(
+      buildkit: component("buildkit", "0.18.1", line: 50, worker: .containerd))
     let (plan, diagnostics) = compile(spec(components: components))
     #expect(plan == nil)
     #expect(diagnostics.first("buildkit-worker-needs-containerd")?.range == line(54))
@@ -140,7 +149,8 @@ import Testing
       p.ids == [
         "kubernetes.modules", "kubernetes.module.overlay", "kubernetes.module.br_netfilter",
         "kubernetes.sysctl", "kubernetes.sysctl.net.bridge.bridge-nf-call-iptables",
-        "kubernetes.sysctl.net.bridge.bridge-nf-call-ip6tables", "kubernetes.sysctl.net.ipv4.ip_forward",
+        "kubernetes.sysctl.net.bridge.bridge-nf-call-ip6tables",
+        "kubernetes.sysctl.net.ipv4.ip_forward",
         "nerdctl-full.archive", "containerd.config", "nerdctl.config", "nerdctl.completion.bash",
         "buildkit.config", "containerd.service", "buildkit.service",
       ])
@@ -148,14 +158,18 @@ import Testing
     #expect(archive.install == .archive(directory: "/usr/local"))
     #expect(archive.provides.contains("/usr/local/lib/systemd/system/containerd.service"))
     #expect(archive.provides.contains("/usr/local/lib/systemd/system/buildkit.service"))
-    #expect(archive.sources.map(\.fileName) == [
-      "nerdctl-full-2.0.3-linux-amd64.tar.gz", "nerdctl-full-2.0.3-linux-arm64.tar.gz",
-    ])
-    #expect(p.resource("nerdctl-full.archive")?.notifies == ["containerd.service", "buildkit.service"])
+    #expect(
+      archive.sources.map(\.fileName) == [
+        "nerdctl-full-2.0.3-linux-amd64.tar.gz", "nerdctl-full-2.0.3-linux-arm64.tar.gz",
+      ])
+    #expect(
+      p.resource("nerdctl-full.archive")?.notifies == ["containerd.service", "buildkit.service"])
     // The bundle's CNI plugins live in libexec/cni; its containerd is 2.0.2 (v3 layout).
     let config = try parseTOML(try #require(p.file("containerd.config")).content)
     #expect(lookup(config, "version") as? Int == 3)
-    #expect(lookup(config, "plugins", "io.containerd.cri.v1.runtime", "cni", "bin_dir") as? String == "/usr/local/libexec/cni")
+    #expect(
+      lookup(config, "plugins", "io.containerd.cri.v1.runtime", "cni", "bin_dir") as? String
+        == "/usr/local/libexec/cni")
   }
 
   @Test func otherPrefixGetsItsOwnUnits() throws {
@@ -187,22 +201,29 @@ import Testing
 @Suite struct KubernetesTests {
   @Test func prerequisitesComeFirst() throws {
     let p = try #require(compile(spec(components: seedComponents(), kubernetes: kubernetes())).plan)
-    #expect(Array(p.ids.prefix(7)) == [
-      "kubernetes.modules", "kubernetes.module.overlay", "kubernetes.module.br_netfilter",
-      "kubernetes.sysctl", "kubernetes.sysctl.net.bridge.bridge-nf-call-iptables",
-      "kubernetes.sysctl.net.bridge.bridge-nf-call-ip6tables", "kubernetes.sysctl.net.ipv4.ip_forward",
-    ])
+    #expect(
+      Array(p.ids.prefix(7)) == [
+        "kubernetes.modules", "kubernetes.module.overlay", "kubernetes.module.br_netfilter",
+        "kubernetes.sysctl", "kubernetes.sysctl.net.bridge.bridge-nf-call-iptables",
+        "kubernetes.sysctl.net.bridge.bridge-nf-call-ip6tables",
+        "kubernetes.sysctl.net.ipv4.ip_forward",
+      ])
     #expect(p.file("kubernetes.modules")?.path == "/etc/modules-load.d/nodespec-kubernetes.conf")
-    #expect(p.text("kubernetes.modules") == "# generated by nodespec, do not edit\noverlay\nbr_netfilter\n")
+    #expect(
+      p.text("kubernetes.modules")
+        == "# generated by nodespec, do not edit\noverlay\nbr_netfilter\n")
     #expect(p.file("kubernetes.sysctl")?.path == "/etc/sysctl.d/99-nodespec-kubernetes.conf")
-    #expect(p.resource("kubernetes.sysctl.net.ipv4.ip_forward")?.kind == .sysctl(.init(key: "net.ipv4.ip_forward", value: "1")))
+    #expect(
+      p.resource("kubernetes.sysctl.net.ipv4.ip_forward")?.kind
+        == .sysctl(.init(key: "net.ipv4.ip_forward", value: "1")))
     #expect(p.resource("kubernetes.module.overlay")?.origin == line(83))
     #expect(p.resource("containerd.config") != nil)
   }
 
   @Test func noPrerequisites() throws {
     let p = try #require(
-      compile(spec(components: seedComponents(), kubernetes: kubernetes(prerequisites: false))).plan)
+      compile(spec(components: seedComponents(), kubernetes: kubernetes(prerequisites: false))).plan
+    )
     #expect(!p.ids.contains { $0.hasPrefix("kubernetes.") })
   }
 
@@ -248,6 +269,8 @@ import Testing
     var components = seedComponents()
     components.containerd = component("containerd", "1.6.36", line: 10, isStatic: true)
     components.nerdctl = nil
-    #expect(compile(spec(verify: .none, components: components)).diagnostics.ids.contains("no-static-build"))
+    #expect(
+      compile(spec(verify: .none, components: components)).diagnostics.ids.contains(
+        "no-static-build"))
   }
 }

@@ -13,8 +13,9 @@ import Testing
       p.artifact("containerd.archive")?.sources.first?.url
         == "https://artifacts.example.com/github/containerd/containerd/releases/download/"
         + "v2.0.0/containerd-2.0.0-linux-amd64.tar.gz")
-    for case let .artifact(artifact) in p.resources.map(\.kind) {
-      #expect(artifact.sources.allSatisfy { $0.url.hasPrefix("https://artifacts.example.com/github/") })
+    for case .artifact(let artifact) in p.resources.map(\.kind) {
+      #expect(
+        artifact.sources.allSatisfy { $0.url.hasPrefix("https://artifacts.example.com/github/") })
     }
   }
 
@@ -40,7 +41,8 @@ import Testing
             + "runc.sha256sum"))
     #expect(
       p.artifact("nerdctl.archive")?.sources.first?.check
-        == .published(checksumURL: "https://m.example/containerd/nerdctl/releases/download/v2.0.2/SHA256SUMS"))
+        == .published(
+          checksumURL: "https://m.example/containerd/nerdctl/releases/download/v2.0.2/SHA256SUMS"))
   }
 
   @Test func buildkitHasNoPublishedChecksums() {
@@ -52,10 +54,13 @@ import Testing
   @Test func specPinWinsOverVerifyMode() throws {
     var components = seedComponents()
     components.buildkit = component(
-      "buildkit", "0.99.0", line: 50, sha256: [ArchValue(arch: .amd64, value: String(repeating: "a", count: 64))])
+      "buildkit", "0.99.0", line: 50,
+      sha256: [ArchValue(arch: .amd64, value: String(repeating: "a", count: 64))])
     let (plan, diagnostics) = compile(spec(verify: .published, components: components))
     #expect(diagnostics.errors.isEmpty, "\(diagnostics.all)")
-    #expect(plan?.artifact("buildkit.archive")?.sources.first?.check == .sha256(String(repeating: "a", count: 64)))
+    #expect(
+      plan?.artifact("buildkit.archive")?.sources.first?.check
+        == .sha256(String(repeating: "a", count: 64)))
   }
 
   @Test func verifyNoneWarnsOnce() throws {
@@ -91,7 +96,8 @@ import Testing
     // A pin for amd64 only does not cover arm64.
     components.containerd = component(
       "containerd", "2.0.12", line: 10, sha256: [ArchValue(arch: .amd64, value: pin)])
-    #expect(compile(spec(arch: .auto, components: components)).diagnostics.ids == ["unknown-version"])
+    #expect(
+      compile(spec(arch: .auto, components: components)).diagnostics.ids == ["unknown-version"])
   }
 
   @Test func urlOverrideIsUsedAsIs() throws {

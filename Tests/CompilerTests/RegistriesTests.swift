@@ -31,8 +31,10 @@ import Testing
     #expect(order.compactMap { $0 } == order.compactMap { $0 }.sorted())
     let doc = try parseTOML(text)
     let hosts = try #require(lookup(doc, "host") as? [String: Any])
-    #expect(hosts.keys.sorted() == ["http://c.example:8080", "https://a.example", "https://b.example"])
-    #expect(lookup(doc, "host", "https://b.example", "capabilities") as? [String] == ["pull", "resolve"])
+    #expect(
+      hosts.keys.sorted() == ["http://c.example:8080", "https://a.example", "https://b.example"])
+    #expect(
+      lookup(doc, "host", "https://b.example", "capabilities") as? [String] == ["pull", "resolve"])
     #expect(lookup(doc, "server") == nil)
   }
 
@@ -48,13 +50,16 @@ import Testing
     #expect(
       p.file("registry.registry.example.com_5000_.hosts")?.path
         == "/etc/containerd/certs.d/registry.example.com_5000_/hosts.toml")
-    #expect(p.file("registry._default.hosts")?.path == "/etc/containerd/certs.d/_default/hosts.toml")
+    #expect(
+      p.file("registry._default.hosts")?.path == "/etc/containerd/certs.d/_default/hosts.toml")
   }
 
   @Test func serverAndNoFallback() throws {
     let (plan, _) = plan([
-      registry("docker.io", ["https://a.example"], line: 100, server: "https://registry-1.docker.io"),
-      registry("quay.io", ["https://q1.example", "https://q2.example"], line: 200, fallback: false),
+      registry(
+        "docker.io", ["https://a.example"], line: 100, server: "https://registry-1.docker.io"),
+      registry(
+        "quay.io", ["https://q1.example", "https://q2.example"], line: 200, fallback: false),
     ])
     let p = try #require(plan)
     let docker = try parseTOML(try #require(p.file("registry.docker.io.hosts")).content)
@@ -69,7 +74,10 @@ import Testing
   @Test func fallbackConflicts() {
     let (_, d1) = plan([registry("quay.io", [], line: 200, fallback: false)])
     #expect(d1.first("fallback-without-mirrors")?.range == line(202))
-    let (_, d2) = plan([registry("quay.io", ["https://q.example"], line: 200, server: "https://quay.io", fallback: false)])
+    let (_, d2) = plan([
+      registry(
+        "quay.io", ["https://q.example"], line: 200, server: "https://quay.io", fallback: false)
+    ])
     #expect(d2.first("fallback-with-server")?.range == line(201))
   }
 
@@ -81,11 +89,13 @@ import Testing
         client: [at(ClientPair(certificate: "/c.cert", key: "/c.key"), 114)],
         skipVerify: at(false, 115), range: line(111)),
       Mirror(url: at("https://plain.example/v2", 121), range: line(121)),
-      Mirror(url: at("https://forced.example/x", 131), overridePath: at(false, 132), range: line(131)),
+      Mirror(
+        url: at("https://forced.example/x", 131), overridePath: at(false, 132), range: line(131)),
     ]
     let p = try #require(plan([registry("docker.io", mirrors: mirrors)]).0)
     let doc = try parseTOML(try #require(p.file("registry.docker.io.hosts")).content)
-    let harbor = try #require(lookup(doc, "host", "https://harbor.example/v2/docker") as? [String: Any])
+    let harbor = try #require(
+      lookup(doc, "host", "https://harbor.example/v2/docker") as? [String: Any])
     #expect(harbor["capabilities"] as? [String] == ["pull"])
     #expect(harbor["ca"] as? [String] == ["/etc/ssl/a.pem", "b.pem"])
     #expect(harbor["client"] as? [[String]] == [["/c.cert", "/c.key"]])
@@ -99,7 +109,8 @@ import Testing
     let mirror = Mirror(
       url: at("https://m.example", 111),
       headers: [
-        Header(name: at("X-Static", 112), values: [at(.literal("one"), 112), at(.literal("two"), 112)]),
+        Header(
+          name: at("X-Static", 112), values: [at(.literal("one"), 112), at(.literal("two"), 112)]),
         Header(name: at("Authorization", 113), values: [at(.environment("MIRROR_AUTH"), 113)]),
         Header(name: at("X-File", 114), values: [at(.file("/etc/nodespec/token"), 114)]),
       ],
@@ -132,7 +143,9 @@ import Testing
       url: at("https://m.example", 111),
       headers: [Header(name: at("Authorization", 113), values: [at(.literal("Basic eA=="), 114)])],
       range: line(111))
-    #expect(plan([registry("docker.io", mirrors: [mirror])]).1.first("literal-credentials")?.range == line(114))
+    #expect(
+      plan([registry("docker.io", mirrors: [mirror])]).1.first("literal-credentials")?.range
+        == line(114))
   }
 
   @Test(arguments: ["../etc", "a/b", "host:0", "host:x", "", ".hidden", "a:1:2"])

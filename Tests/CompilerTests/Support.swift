@@ -74,12 +74,12 @@ extension Plan {
   var ids: [String] { resources.map(\.id) }
 
   func file(_ id: String) -> File? {
-    guard case let .file(file)? = resource(id)?.kind else { return nil }
+    guard case .file(let file)? = resource(id)?.kind else { return nil }
     return file
   }
 
   func artifact(_ id: String) -> Artifact? {
-    guard case let .artifact(artifact)? = resource(id)?.kind else { return nil }
+    guard case .artifact(let artifact)? = resource(id)?.kind else { return nil }
     return artifact
   }
 
@@ -93,8 +93,8 @@ enum TOMLError: Error { case invalid(String) }
 func parseTOML(_ content: File.Content) throws -> [String: Any] {
   let text = content.parts.map { part -> String in
     switch part {
-    case let .text(text): text
-    case let .secretFile(path): "<secret:\(path)>"
+    case .text(let text): text
+    case .secretFile(let path): "<secret:\(path)>"
     }
   }.joined()
   return try parseTOML(text)
@@ -164,7 +164,10 @@ func registry(
   fallback: Bool? = nil
 ) -> Registry {
   registry(
-    name, mirrors: mirrors.enumerated().map { Mirror(url: at($1, n + 10 + $0), range: line(n + 10 + $0)) },
+    name,
+    mirrors: mirrors.enumerated().map {
+      Mirror(url: at($1, n + 10 + $0), range: line(n + 10 + $0))
+    },
     line: n, server: server, fallback: fallback)
 }
 
@@ -173,6 +176,7 @@ func registry(
   fallback: Bool? = nil
 ) -> Registry {
   Registry(
-    name: at(name, n), server: server.map { at($0, n + 1) }, fallback: fallback.map { at($0, n + 2) },
+    name: at(name, n), server: server.map { at($0, n + 1) },
+    fallback: fallback.map { at($0, n + 2) },
     mirrors: mirrors, range: line(n))
 }

@@ -32,7 +32,8 @@ import Testing
     #expect(content.isSecret)
     #expect(content.literalText == nil)
     #expect(content.parts.contains(.secretFile(path: "/etc/nodespec/token")))
-    #expect(lookup(try parseTOML(content), "Authorization") as? String == "<secret:/etc/nodespec/token>")
+    #expect(
+      lookup(try parseTOML(content), "Authorization") as? String == "<secret:/etc/nodespec/token>")
   }
 }
 
@@ -58,12 +59,15 @@ import Testing
     let cri = try #require(lookup(doc, "plugins", "io.containerd.grpc.v1.cri") as? [String: Any])
     #expect(cri["sandbox_image"] as? String == "registry.k8s.io/pause:3.8")
     #expect(
-      lookup(doc, "plugins", "io.containerd.grpc.v1.cri", "containerd", "runtimes", "runc", "options",
+      lookup(
+        doc, "plugins", "io.containerd.grpc.v1.cri", "containerd", "runtimes", "runc", "options",
         "SystemdCgroup") as? Bool == true)
     #expect(
       lookup(doc, "plugins", "io.containerd.grpc.v1.cri", "registry", "config_path") as? String
         == "/etc/containerd/certs.d")
-    #expect(lookup(doc, "plugins", "io.containerd.grpc.v1.cri", "cni", "bin_dir") as? String == "/opt/cni/bin")
+    #expect(
+      lookup(doc, "plugins", "io.containerd.grpc.v1.cri", "cni", "bin_dir") as? String
+        == "/opt/cni/bin")
     #expect(lookup(doc, "plugins", "io.containerd.cri.v1.images") == nil)
   }
 
@@ -72,8 +76,12 @@ import Testing
     #expect(lookup(doc, "version") as? Int == 3)
     let images = "io.containerd.cri.v1.images"
     let runtime = "io.containerd.cri.v1.runtime"
-    #expect(lookup(doc, "plugins", images, "pinned_images", "sandbox") as? String == "registry.k8s.io/pause:3.10")
-    #expect(lookup(doc, "plugins", images, "registry", "config_path") as? String == "/etc/containerd/certs.d")
+    #expect(
+      lookup(doc, "plugins", images, "pinned_images", "sandbox") as? String
+        == "registry.k8s.io/pause:3.10")
+    #expect(
+      lookup(doc, "plugins", images, "registry", "config_path") as? String
+        == "/etc/containerd/certs.d")
     #expect(
       lookup(doc, "plugins", runtime, "containerd", "runtimes", "runc", "runtime_type") as? String
         == "io.containerd.runc.v2")
@@ -89,7 +97,10 @@ import Testing
   @Test func containerd21UsesBinDirs() throws {
     let doc = try config("2.1.0")
     #expect(lookup(doc, "version") as? Int == 3)
-    #expect(lookup(doc, "plugins", "io.containerd.cri.v1.runtime", "cni", "bin_dirs") as? [String] == ["/opt/cni/bin"])
+    #expect(
+      lookup(doc, "plugins", "io.containerd.cri.v1.runtime", "cni", "bin_dirs") as? [String] == [
+        "/opt/cni/bin"
+      ])
     #expect(lookup(doc, "plugins", "io.containerd.cri.v1.runtime", "cni", "bin_dir") == nil)
   }
 
@@ -99,7 +110,9 @@ import Testing
   func laterLayouts(version: String, layout: Int, pause: String) throws {
     let doc = try config(version)
     #expect(lookup(doc, "version") as? Int == layout)
-    #expect(lookup(doc, "plugins", "io.containerd.cri.v1.images", "pinned_images", "sandbox") as? String == pause)
+    #expect(
+      lookup(doc, "plugins", "io.containerd.cri.v1.images", "pinned_images", "sandbox") as? String
+        == pause)
   }
 
   @Test func specSandboxAndCgroupfs() throws {
