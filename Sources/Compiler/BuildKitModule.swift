@@ -104,6 +104,13 @@ enum BuildKitModule: CompilerModule {
           at: registry.origin, path: "registries._default")
         continue
       }
+      if registry.serverHost != nil {
+        diagnostics.warning(
+          "buildkit-always-falls-back",
+          "BuildKit falls back to `\(registry.name)` itself after its mirrors; "
+            + "`fallback: false` applies to containerd and nerdctl only",
+          at: registry.origin, path: "registries.\(registry.name).fallback")
+      }
       let hosts = registry.hosts + [registry.serverHost].compactMap { $0 }
       guard !hosts.isEmpty else { continue }
       let index = table(registry.name)

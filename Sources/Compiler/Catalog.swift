@@ -69,6 +69,27 @@ public struct Catalog: Sendable {
     }
   }
 
+  /// One component's releases, as `nodespec catalog` prints them.
+  public struct Listing: Sendable, Equatable {
+    public var component: CatalogComponent
+    /// Newest first.
+    public var releases: [Release]
+  }
+
+  /// For `nodespec catalog [COMPONENT]`: every component in name order, or just the one
+  /// named (`containerd`, `containerd-static`, `runc`, `cni`, `nerdctl`, `nerdctl-full`,
+  /// `buildkit`); nil when `name` is no component.
+  public func listing(_ name: String? = nil) -> [Listing]? {
+    let components: [CatalogComponent]
+    if let name {
+      guard let component = CatalogComponent(rawValue: name) else { return nil }
+      components = [component]
+    } else {
+      components = CatalogComponent.allCases.sorted()
+    }
+    return components.map { Listing(component: $0, releases: releases(of: $0)) }
+  }
+
   /// Whether any arch of this version is pinned.
   public func knows(_ component: CatalogComponent, version: String) -> Bool {
     entries.contains { $0.component == component && $0.version == version }

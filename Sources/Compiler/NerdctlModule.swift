@@ -11,6 +11,12 @@ enum NerdctlModule: CompilerModule {
     let paths = context.paths
     KnownIssues.check(nerdctl, diagnostics: &diagnostics)
     checkContainerd(for: nerdctl, context: context, diagnostics: &diagnostics)
+    if !context.installsContainerd {
+      diagnostics.warning(
+        "nerdctl-without-containerd", "nerdctl drives containerd, which the spec does not install",
+        at: nerdctl.range, path: "components.nerdctl",
+        hint: "add `containerd:` to `components`, or use nerdctl-full")
+    }
     let provides = ["nerdctl", "containerd-rootless-setuptool.sh", "containerd-rootless.sh"]
     if let artifact = Downloads.artifact(
       id: "nerdctl.archive", component: nerdctl, release: .nerdctl,

@@ -168,3 +168,19 @@ import Testing
     }
   }
 }
+
+@Suite struct CatalogListingTests {
+  @Test func listing() throws {
+    let all = try #require(Catalog.builtin.listing())
+    #expect(
+      all.map(\.component.rawValue) == [
+        "buildkit", "cni", "containerd", "containerd-static", "nerdctl", "nerdctl-full", "runc",
+      ])
+    let nerdctl = try #require(Catalog.builtin.listing("nerdctl")?.first)
+    #expect(nerdctl.releases.first?.version == "2.3.0")
+    #expect(nerdctl.releases.first?.arches == [.amd64, .arm64])
+    #expect(
+      nerdctl.releases.last == Catalog.Release(version: "1.7.0", arches: [.amd64, .arm64, .arm]))
+    #expect(Catalog.builtin.listing("docker") == nil)
+  }
+}

@@ -265,6 +265,13 @@ import Testing
     #expect(diagnostics.ids == ["missing-runc"])
   }
 
+  @Test func nerdctlWithoutContainerd() {
+    let components = Components(nerdctl: component("nerdctl", "2.0.2", line: 40))
+    let diagnostics = compile(spec(components: components)).diagnostics
+    #expect(diagnostics.ids == ["nerdctl-without-containerd"])
+    #expect(diagnostics.first("nerdctl-without-containerd")?.range == line(40))
+  }
+
   @Test func staticNeeds17() {
     var components = seedComponents()
     components.containerd = component("containerd", "1.6.36", line: 10, isStatic: true)

@@ -55,12 +55,14 @@ import Testing
   }
 
   @Test func serverAndNoFallback() throws {
-    let (plan, _) = plan([
+    let (plan, diagnostics) = plan([
       registry(
         "docker.io", ["https://a.example"], line: 100, server: "https://registry-1.docker.io"),
       registry(
         "quay.io", ["https://q1.example", "https://q2.example"], line: 200, fallback: false),
     ])
+    #expect(diagnostics.ids == ["buildkit-always-falls-back"])
+    #expect(diagnostics.first("buildkit-always-falls-back")?.range == line(200))
     let p = try #require(plan)
     let docker = try parseTOML(try #require(p.file("registry.docker.io.hosts")).content)
     #expect(lookup(docker, "server") as? String == "https://registry-1.docker.io")
