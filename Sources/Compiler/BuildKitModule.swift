@@ -43,8 +43,8 @@ enum BuildKitModule: CompilerModule {
             SystemdUnits.buildkit(bin: paths.bin, containerdWorker: containerdWorker)))),
       notifies: [service])
     addConfig(
-      containerdWorker: containerdWorker, context: context, into: &plan,
-      diagnostics: &diagnostics)
+      containerdWorker: containerdWorker, origin: buildkit.range, context: context,
+      into: &plan, diagnostics: &diagnostics)
     plan.addService(
       Service(unit: socket, unitPath: socketPath, wantedBy: "sockets.target"),
       origin: buildkit.range)
@@ -64,14 +64,14 @@ enum BuildKitModule: CompilerModule {
 
   /// `/etc/buildkit/buildkitd.toml` (also for nerdctl-full's BuildKit), restarting BuildKit.
   static func addConfig(
-    containerdWorker: Bool, context: CompileContext, into plan: inout PlanBuilder,
-    diagnostics: inout Diagnostics
+    containerdWorker: Bool, origin: SourceRange, context: CompileContext,
+    into plan: inout PlanBuilder, diagnostics: inout Diagnostics
   ) {
     let text = config(
       containerdWorker: containerdWorker, registries: context.registries,
       diagnostics: &diagnostics)
     plan.add(
-      "buildkit.config", origin: context.spec.components.buildkit?.range,
+      "buildkit.config", origin: origin,
       .file(File(path: context.paths.buildkitConfig, content: .init(text))),
       notifies: [service])
   }

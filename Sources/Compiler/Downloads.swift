@@ -51,6 +51,24 @@ enum Downloads {
     var unpinned: [Arch] = []
     var failed = false
 
+    for pin in component.sha256 where !isSHA256(pin.value.value) {
+      diagnostics.error(
+        "invalid-sha256", "a sha256 is 64 lowercase hex digits", at: pin.range,
+        path: "components.\(component.key).sha256")
+      failed = true
+    }
+    for url in component.url {
+      let text = url.value.value
+      if !(text.hasPrefix("https://") || text.hasPrefix("http://"))
+        || text.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0 == "\"" })
+      {
+        diagnostics.error(
+          "invalid-url", "`\(text)` is not an http:// or https:// URL", at: url.range,
+          path: "components.\(component.key).url")
+        failed = true
+      }
+    }
+
     for arch in context.arches {
       let urlOverride = value(for: arch, in: component.url)
       let shaOverride = value(for: arch, in: component.sha256)
@@ -122,6 +140,11 @@ enum Downloads {
       }
     }
     return failed ? nil : sources
+  }
+
+  static func isSHA256(_ text: String) -> Bool {
+    text.utf8.count == 64
+      && text.unicodeScalars.allSatisfy { ("0"..."9").contains($0) || ("a"..."f").contains($0) }
   }
 
   /// The entry for `arch`, else the entry for every arch.

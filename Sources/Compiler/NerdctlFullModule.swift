@@ -71,7 +71,7 @@ enum NerdctlFullModule: CompilerModule {
     NerdctlModule.addConfigAndCompletion(for: full, context: context, into: &plan)
     // The bundle's buildkit.service has no worker flags: this file picks the worker.
     BuildKitModule.addConfig(
-      containerdWorker: containerdWorker, context: context, into: &plan,
+      containerdWorker: containerdWorker, origin: full.range, context: context, into: &plan,
       diagnostics: &diagnostics)
     let services = [
       (ContainerdModule.service, containerdUnit), (BuildKitModule.service, buildkitUnit),

@@ -164,6 +164,11 @@ extension ResolvedRegistry {
     _ url: Located<String>, path: String, diagnostics: inout Diagnostics
   ) -> String? {
     let text = url.value
+    if text.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0 == "\"" }) {
+      diagnostics.error(
+        "invalid-url", "`\(text)` contains spaces or quotes", at: url.range, path: path)
+      return nil
+    }
     if text.hasPrefix("https://") || text.hasPrefix("http://") {
       guard text.split(separator: "/").count >= 2 else {
         diagnostics.error("invalid-url", "`\(text)` has no host", at: url.range, path: path)

@@ -122,4 +122,15 @@ import Testing
     let second = compile(spec(arch: .fixed(.arm), components: nerdctl))
     #expect(second.diagnostics.first("unknown-arch")?.range == line(40))
   }
+
+  @Test func overridesAreValidated() {
+    var components = seedComponents()
+    components.runc = component(
+      "runc", "1.2.4", line: 20, sha256: [ArchValue(arch: .amd64, value: "ABC")],
+      url: [ArchValue(arch: nil, value: "file:///tmp/runc")])
+    let (plan, diagnostics) = compile(spec(components: components))
+    #expect(plan == nil)
+    #expect(diagnostics.first("invalid-sha256")?.range == line(21))
+    #expect(diagnostics.first("invalid-url")?.range == line(22))
+  }
 }
