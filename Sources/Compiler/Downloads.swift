@@ -105,7 +105,7 @@ enum Downloads {
           guard let checksums = release.checksumURL(version: version, arch: arch) else {
             diagnostics.error(
               "no-published-checksums",
-              "\(component.key) publishes no checksum file, so `verify: published` cannot check it",
+              "\(component.key) publishes no checksum file for `verify: published` to use",
               at: component.version.range, path: path,
               notes: [.init("verify mode set here", at: context.spec.downloads.verify.range)],
               hint: "give `sha256:` for each arch in this entry")

@@ -16,13 +16,6 @@ struct ResolvedRegistry: Equatable {
   /// `[host."…"]` tables, in spec order.
   var hosts: [ResolvedHost]
   var origin: SourceRange
-
-  /// True when any header value is a secret (from the environment or a node file).
-  var hasSecret: Bool {
-    ([serverHost].compactMap { $0 } + hosts).contains { host in
-      host.headers.contains { $0.values.contains { $0.isSecret } }
-    }
-  }
 }
 
 /// One mirror, ready to write.

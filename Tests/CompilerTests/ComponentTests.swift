@@ -87,8 +87,8 @@ import Testing
     let unit = try #require(p.text("buildkit.unit"))
     #expect(
       unit.contains(
-        "\nExecStart=/usr/local/bin/buildkitd --addr fd:// --oci-worker=false --containerd-worker=true\n"
-      ))
+        "\nExecStart=/usr/local/bin/buildkitd --addr fd:// "
+          + "--oci-worker=false --containerd-worker=true\n"))
     #expect(
       p.text("buildkit.socket.unit")?.contains("\nListenStream=%t/buildkit/buildkitd.sock\n")
         == true)
