@@ -116,6 +116,12 @@ enum BuildKitModule: CompilerModule {
       let index = table(registry.name)
       for host in hosts {
         tables[index].mirrors.append(host.hostAndPath)
+        if host.overridePath == true {
+          diagnostics.warning(
+            "buildkit-no-override-path",
+            "BuildKit has no `override_path`: it may not reach this mirror's API at its path",
+            at: host.origin, path: "registries.\(registry.name)")
+        }
         if !host.headers.isEmpty {
           diagnostics.warning(
             "buildkit-ignores-headers", "BuildKit cannot send headers to a mirror",

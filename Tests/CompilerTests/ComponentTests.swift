@@ -79,7 +79,9 @@ import Testing
         registry("ghcr.io", ["http://mirror.internal:5000/ghcr"], line: 200),
       ])
     let (plan, diagnostics) = compile(s)
-    #expect(diagnostics.all.isEmpty, "\(diagnostics.all)")
+    // The ghcr.io mirror has a path, so containerd gets override_path; BuildKit cannot.
+    #expect(diagnostics.ids == ["buildkit-no-override-path"])
+    #expect(diagnostics.first("buildkit-no-override-path")?.range == line(210))
     let p = try #require(plan)
     #expect(p.artifact("buildkit.archive")?.install == .archive(directory: "/usr/local"))
     #expect(p.resource("buildkit.archive")?.notifies == ["buildkit.service"])
