@@ -111,6 +111,39 @@ import Testing
     #expect(leftovers == ["config.toml"])
   }
 
+  /// The cloud-init mode (contents from staged copies) leaves the same files and is just as
+  /// idempotent: only the source of the bytes differs.
+  @Test func stagedContentsGiveTheSameFiles() throws {
+    try requireRoot()
+    defer { try? FileManager.default.removeItem(at: root) }
+    let plan = filesPlan(config: "version = 3\n")
+    let stagedRoot = "\(base)/staged"
+    for resource in plan.resources {
+      guard case .file(let file) = resource.kind, let text = file.content.literalText else {
+        continue
+      }
+      let staged = URL(fileURLWithPath: ShellBackend.stagedPath(of: file.path, under: stagedRoot))
+      try FileManager.default.createDirectory(
+        at: staged.deletingLastPathComponent(), withIntermediateDirectories: true)
+      try Data(text.utf8).write(to: staged)
+    }
+    let backend = ShellBackend(fileSource: .staged(root: stagedRoot))
+    let script = try ShellTestSupport.render(plan, with: backend)
+    let path = root.appendingPathComponent("apply-staged.sh").path
+    try Data(script.utf8).write(to: URL(fileURLWithPath: path))
+
+    let first = try ShellTestSupport.run("bash", [path])
+    #expect(first.status == 0, "\(first.stderr)")
+    #expect(read("\(base)/etc/app/config.toml") == "version = 3\n")
+    #expect(read("\(base)/deep/er/token") == "no trailing newline\nlast")
+    #expect(try attributes("\(base)/deep/er/token").mode == 0o600)
+    let second = try ShellTestSupport.run("bash", [path])
+    #expect(second.status == 0 && second.stdout.isEmpty, "\(second.stdout)\(second.stderr)")
+    // The inline script agrees that nothing is left to do.
+    let inline = try apply(plan)
+    #expect(inline.status == 0 && inline.stdout.isEmpty, "\(inline.stdout)\(inline.stderr)")
+  }
+
   @Test func readsSecretsFromTheNodeWithoutPrintingThem() throws {
     try requireRoot()
     defer { try? FileManager.default.removeItem(at: root) }
