@@ -15,6 +15,8 @@ import Testing
       var owner: String
       var permissions: String
       var content: String
+      /// `gz+b64` when the entry is compressed; `content` is then already decoded.
+      var encoding: String?
     }
     var write_files: [WriteFile]
     var runcmd: [[String]]
@@ -22,8 +24,12 @@ import Testing
 
   static func parse(_ document: String) throws -> Parsed {
     let program = """
-      import json, sys, yaml
-      json.dump(yaml.safe_load(sys.stdin.read()), sys.stdout)
+      import base64, gzip, json, sys, yaml
+      document = yaml.safe_load(sys.stdin.read())
+      for entry in document["write_files"]:
+          if entry.get("encoding") == "gz+b64":
+              entry["content"] = gzip.decompress(base64.b64decode(entry["content"])).decode()
+      json.dump(document, sys.stdout)
       """
     let run = try ShellTestSupport.run("python3", ["-c", program], input: document)
     try #require(run.status == 0, "PyYAML cannot read the document: \(run.stderr)")
@@ -64,7 +70,15 @@ import Testing
       .init(
         path: "/var/lib/nodespec/cloud-init/apply.sh", owner: "root:root", permissions: "0700",
         content: script))
-    #expect(parsed.write_files == expected)
+    let plain = parsed.write_files.map {
+      Parsed.WriteFile(
+        path: $0.path, owner: $0.owner, permissions: $0.permissions, content: $0.content)
+    }
+    #expect(plain == expected)
+    // Compressed only to get under EC2's limit, and then only files above the threshold.
+    let compressed = parsed.write_files.filter { $0.encoding != nil }
+    #expect(compressed.allSatisfy { $0.encoding == "gz+b64" })
+    #expect(compressed.isEmpty || document.utf8.count <= CloudInitBackend.userDataLimit)
     #expect(parsed.runcmd == [["bash", "/var/lib/nodespec/cloud-init/apply.sh"]])
   }
 
@@ -98,8 +112,32 @@ import Testing
     #expect(!script.contains("<<'NODESPEC_EOF'"))
   }
 
-  @Test func warnsAboveTheUserDataLimit() throws {
-    let big = String(repeating: "x = 1\n", count: 4_000)
+  @Test func compressesOnlyTheBigFilesAboveTheLimit() throws {
+    let big = (0..<900).map { "line \($0) of a big file\n" }.joined()
+    let plan = Plan(
+      name: nil, arches: [.amd64],
+      resources: [
+        Resource(id: "big", origin: nil, kind: .file(File(path: "/big", content: .init(big)))),
+        Resource(
+          id: "small", origin: nil, kind: .file(File(path: "/small", content: .init("x\n")))),
+      ])
+    var diagnostics = Diagnostics()
+    let document = try #require(CloudInitBackend().render(plan, diagnostics: &diagnostics))
+    #expect(diagnostics.all.isEmpty)
+    let parsed = try Self.parse(document)
+    #expect(parsed.write_files.map(\.encoding) == ["gz+b64", nil, nil])
+    #expect(parsed.write_files.first?.content == big)
+    #expect(document.utf8.count <= CloudInitBackend.userDataLimit)
+  }
+
+  @Test func warnsWhenEvenCompressionCannotFit() throws {
+    // Pseudo-random text hardly compresses: no way under the limit.
+    var state: UInt32 = 1
+    let big = String(
+      (0..<40_000).map { _ -> Character in
+        state = state &* 1_103_515_245 &+ 12_345
+        return Character(UnicodeScalar(UInt8(33 + (state >> 16) % 90)))
+      })
     let plan = Plan(
       name: nil, arches: [.amd64],
       resources: [

@@ -6,7 +6,8 @@ import Testing
 @Suite struct ShellQuotingTests {
   static let payloads =
     ShellTestPlans.injectionPayloads + [
-      "", "'", "''", "\\'", "\t tab\r\n", "ünïcødé ✓", "$'x'", "!!", "#comment", "a\n'\n$(id)\n",
+      "", "'", "''", "\\'", "\t tab\r\n", "ünïcødé ✓", "$'x'", "!!", "#comment",
+      "a\n'\n$(id)\n",
     ]
 
   /// bash reads every quoted word back as exactly the original value, and runs nothing.
