@@ -36,10 +36,14 @@ import Testing
     #expect(result.status == 0, "\(result.stderr)")
   }
 
-  @Test(arguments: names) func passesShellcheck(_ name: String) throws {
+  /// Both file sources: inline (the shell target) and staged (cloud-init's apply script).
+  @Test(arguments: names, [false, true]) func passesShellcheck(_ name: String, staged: Bool) throws
+  {
     try #require(
       ShellTestSupport.has("shellcheck"), "shellcheck is not installed: cannot lint the output")
-    let script = try ShellTestSupport.render(Self.plan(name), with: ShellBackend())
+    let backend = ShellBackend(
+      fileSource: staged ? .staged(root: CloudInitBackend.stagedRoot) : .inline)
+    let script = try ShellTestSupport.render(Self.plan(name), with: backend)
     let result = try ShellTestSupport.run(
       "shellcheck", ["-S", "style", "-s", "bash", "-"], input: script)
     #expect(result.status == 0 && result.stdout.isEmpty, "\(result.stdout)\(result.stderr)")

@@ -179,6 +179,75 @@ import Testing
     #expect(!traced.stderr.contains("s3cr3t"))
   }
 
+  /// Commands run once behind their guards, as root or as another user with the plan's
+  /// environment; without systemd a service is enabled by its `.wants` link only.
+  @Test func runsGuardedCommandsAndEnablesServicesWithoutSystemd() throws {
+    try requireRoot()
+    try #require(
+      !FileManager.default.fileExists(atPath: "/run/systemd/system"),
+      "this test covers the no-systemd path; systemd runs here")
+    let target = "nodespec-test-\(UUID().uuidString).target"
+    let wants = "/etc/systemd/system/\(target).wants"
+    defer {
+      try? FileManager.default.removeItem(at: root)
+      try? FileManager.default.removeItem(atPath: wants)
+    }
+    let shared = "\(base)/shared"
+    try FileManager.default.createDirectory(atPath: shared, withIntermediateDirectories: true)
+    try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: shared)
+    let hostile = "it's $(touch \(base)/pwned) `id`"
+    let plan = Plan(
+      name: nil, arches: [.amd64],
+      resources: [
+        Resource(
+          id: "unit", origin: nil,
+          kind: .file(File(path: "\(base)/unit.service", content: .init("[Unit]\n"))),
+          notifies: ["svc'1"]),
+        Resource(
+          id: "as-root", origin: nil,
+          kind: .command(
+            Command(
+              title: "make marker", argv: ["touch", "\(base)/marker"],
+              guard: .creates("\(base)/marker")))),
+        Resource(
+          id: "as-nobody", origin: nil,
+          kind: .command(
+            Command(
+              title: "write as nobody",
+              argv: [
+                "sh", "-c", "printf '%s|%s|%s' \"$NS_X\" \"$XDG_RUNTIME_DIR\" \"$1\" > \"$2\"",
+                "sh", hostile, "\(shared)/out",
+              ],
+              user: "nobody", environment: [.init(name: "NS_X", value: hostile)],
+              guard: .unless(["test", "-e", "\(shared)/out"])))),
+        Resource(
+          id: "svc'1", origin: nil,
+          kind: .service(
+            Service(
+              unit: "nodespec-test.service", unitPath: "\(base)/unit.service", wantedBy: target))),
+      ])
+
+    let first = try apply(plan)
+    #expect(first.status == 0, "\(first.stderr)")
+    #expect(
+      first.stdout == """
+        nodespec: created \(base)/unit.service
+        nodespec: ran make marker
+        nodespec: ran write as nobody
+        nodespec: systemd is not running: nodespec-test.service enabled, not started
+
+        """)
+    #expect(read("\(shared)/out") == "\(hostile)|/run/user/65534|\(hostile)")
+    #expect(!FileManager.default.fileExists(atPath: "\(base)/pwned"))
+    let link = try FileManager.default.destinationOfSymbolicLink(
+      atPath: "\(wants)/nodespec-test.service")
+    #expect(link == "\(base)/unit.service")
+
+    let second = try apply(plan)
+    #expect(second.status == 0, "\(second.stderr)")
+    #expect(second.stdout.isEmpty, "\(second.stdout)")
+  }
+
   // MARK: Artifacts, served through file:// URLs
 
   private func artifactPlan(
