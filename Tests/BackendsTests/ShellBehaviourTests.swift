@@ -248,6 +248,89 @@ import Testing
     #expect(second.stdout.isEmpty, "\(second.stdout)")
   }
 
+  /// The systemd path, against a stand-in `systemctl` that keeps enabled/active state in
+  /// files and logs its calls: this machine runs no systemd, so the test flips the script's
+  /// probe instead.
+  @Test func drivesSystemdOnlyWhenSomethingChanged() throws {
+    try requireRoot()
+    defer { try? FileManager.default.removeItem(at: root) }
+    let bin = "\(base)/bin"
+    let state = "\(base)/systemd"
+    try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+    let fake = """
+      #!/bin/sh
+      state='\(state)'
+      echo "$*" >>"$state/log"
+      for unit; do :; done
+      case $1 in
+        is-enabled) test -e "$state/enabled-$unit" ;;
+        is-active) test -e "$state/active-$unit" ;;
+        enable) touch "$state/enabled-$unit" ;;
+        start) touch "$state/active-$unit" ;;
+      esac
+
+      """
+    try Data(fake.utf8).write(to: URL(fileURLWithPath: "\(bin)/systemctl"))
+    try FileManager.default.setAttributes(
+      [.posixPermissions: 0o755], ofItemAtPath: "\(bin)/systemctl")
+
+    func plan(_ config: String) -> Plan {
+      Plan(
+        name: nil, arches: [.amd64],
+        resources: [
+          Resource(
+            id: "config", origin: nil,
+            kind: .file(File(path: "\(base)/app.conf", content: .init(config))),
+            notifies: ["app"]),
+          Resource(
+            id: "app", origin: nil,
+            kind: .service(
+              Service(unit: "app.service", unitPath: "\(base)/app.service", wantedBy: "x.target"))),
+          Resource(
+            id: "other", origin: nil,
+            kind: .service(
+              Service(unit: "other.service", unitPath: "\(base)/o.service", wantedBy: "x.target"))),
+        ])
+    }
+    func run(_ plan: Plan) throws -> (ShellTestSupport.Run, [String]) {
+      let probe = "if [ -d /run/systemd/system ]; then ns_systemd=1; else ns_systemd=0; fi"
+      let script = try ShellTestSupport.render(plan, with: ShellBackend())
+      try #require(script.contains(probe))
+      let path = "\(base)/apply.sh"
+      try Data(script.replacingOccurrences(of: probe, with: "ns_systemd=1").utf8)
+        .write(to: URL(fileURLWithPath: path))
+      try? FileManager.default.removeItem(atPath: "\(state)/log")
+      var environment = ProcessInfo.processInfo.environment
+      environment["PATH"] = "\(bin):" + (environment["PATH"] ?? "/usr/bin:/bin")
+      let result = try ShellTestSupport.run("bash", [path], environment: environment)
+      let log = read("\(state)/log")?.split(separator: "\n").map(String.init) ?? []
+      return (result, log)
+    }
+
+    let (first, firstLog) = try run(plan("a\n"))
+    #expect(first.status == 0, "\(first.stderr)")
+    #expect(
+      first.stdout == """
+        nodespec: created \(base)/app.conf
+        nodespec: app.service: enabled, started
+        nodespec: other.service: enabled, started
+
+        """)
+    #expect(firstLog.filter { $0 == "daemon-reload" }.count == 1)
+    #expect(!firstLog.contains { $0.hasPrefix("restart") })
+
+    let (second, secondLog) = try run(plan("a\n"))
+    #expect(second.stdout.isEmpty, "\(second.stdout)")
+    #expect(secondLog.allSatisfy { $0.hasPrefix("is-") }, "\(secondLog)")
+
+    let (third, thirdLog) = try run(plan("b\n"))
+    #expect(
+      third.stdout == "nodespec: updated \(base)/app.conf\nnodespec: app.service: restarted\n")
+    #expect(thirdLog.filter { $0 == "daemon-reload" }.count == 1)
+    #expect(thirdLog.filter { $0.hasPrefix("restart") } == ["restart -- app.service"])
+  }
+
   // MARK: Artifacts, served through file:// URLs
 
   private func artifactPlan(
