@@ -175,7 +175,7 @@ extension AnsibleBackend.Playbook {
           "msg",
           Scalar.template(
             "nodespec: cannot install {{ nodespec_title }} from {{ nodespec_artifact.file_name }}:"
-              + " {{ ansible_failed_result.msg | default('failed') }}")
+              + " {{ ansible_failed_result.msg }}")
         )
       ])
     let steps =

@@ -98,6 +98,7 @@ extension AnsibleBackend {
           let reload = !reloaded.contains(service.scope)
           if reload { reloaded.append(service.scope) }
           tasks += serviceTasks(service, daemonReload: reload)
+          handlers.append(offlineHandler(service))
           if plan.resources.contains(where: { $0.notifies.contains(resource.id) }) {
             handlers += restartHandlers(service)
           }

@@ -65,16 +65,8 @@ extension AnsibleBackend.Playbook {
             ("src", Scalar.literal(service.unitPath)),
             ("dest", link),
             ("state", .scalar("link")),
-          ] + owner),
-        Task(
-          "Report that \(service.unit) is not started", "ansible.builtin.debug",
-          [
-            (
-              "msg",
-              Scalar.literal(
-                "nodespec: systemd is not running: \(service.unit) enabled, not started")
-            )
-          ]),
+          ] + owner
+        ).notify([Self.offlineTopic(service)]),
       ]
     ).when("not (\(Self.systemdRunning))")
     return [
@@ -82,6 +74,26 @@ extension AnsibleBackend.Playbook {
       Self.runAs(service.scope.user, environment: [], offline)
         .vars(linkVariables),
     ]
+  }
+
+  /// The handler that says a unit was enabled but not started: it runs only when the
+  /// enablement link was created, so a later run, finding the link, says nothing.
+  static func offlineTopic(_ service: Service) -> String {
+    switch service.scope {
+    case .system: "Report that \(service.unit) is not started"
+    case .user(let user): "Report that \(service.unit) of \(user) is not started"
+    }
+  }
+
+  func offlineHandler(_ service: Service) -> Task {
+    Task(
+      Self.offlineTopic(service), "ansible.builtin.debug",
+      [
+        (
+          "msg",
+          Scalar.literal("nodespec: systemd is not running: \(service.unit) enabled, not started")
+        )
+      ])
   }
 
   /// The handlers a notified service gets. They run at the `flush_handlers` before the

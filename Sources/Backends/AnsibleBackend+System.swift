@@ -2,61 +2,92 @@ import Compiler
 import Spec
 
 extension AnsibleBackend.Playbook {
-  /// The package managers a Plan names packages for, by `ansible_facts['pkg_mgr']`. Fedora
-  /// reports `dnf5` for the same package names as `dnf`.
-  private static func packageLists(_ packages: Packages) -> [(String, [String])] {
-    [
-      ("apt", packages.apt), ("dnf", packages.dnf), ("dnf5", packages.dnf),
-      (
-        "zypper",
-        packages.zypper
-      ),
-    ]
-  }
-
-  /// Distribution packages: only missing ones are installed (`state: present`), through the
-  /// package manager Ansible detected; an unknown one fails the play clearly.
+  /// Distribution packages through the package manager Ansible detected
+  /// (`ansible_facts['pkg_mgr']`), one task per manager the Plan names packages for; only
+  /// missing packages are installed. Any other manager fails the play clearly.
+  ///
+  /// apt refreshes its cache first (at most hourly, so a second run stays `changed=0`) and
+  /// installs no recommends. zypper has no `ansible.builtin` module: an `rpm -q` check and
+  /// `zypper install` stand in for it.
   func packagesTasks(_ packages: Packages) -> [Task] {
-    let lists = Self.packageLists(packages)
-    guard lists.contains(where: { !$0.1.isEmpty }) else { return [] }
-    let manager = "ansible_facts['pkg_mgr']"
-    return [
-      Task(
-        block: "Install distribution packages",
-        [
-          Task(
-            "Check that the node has a supported package manager", "ansible.builtin.assert",
-            [
-              ("that", .sequence([Scalar.template("\(manager) in nodespec_packages")])),
-              (
-                "fail_msg",
-                Scalar.template(
-                  "nodespec: no supported package manager (apt-get, dnf, zypper);"
-                    + " found {{ \(manager) }}"
-                )
-              ),
-              ("quiet", Scalar.bool(true)),
-            ]),
-          Task(
-            "Install packages", "ansible.builtin.package",
-            [
-              ("name", Scalar.template("{{ nodespec_packages[\(manager)] }}")),
-              ("state", .scalar("present")),
-            ]
-          ).named(template: "Install packages {{ nodespec_packages[\(manager)] | join(', ') }}")
-            .when("nodespec_packages[\(manager)] | length > 0"),
-        ]
-      ).vars([("nodespec_packages", .mapping(lists.map { ($0.0, Scalar.list($0.1)) }))])
+    let dnf: [(String, String)] = [
+      ("dnf", "ansible.builtin.dnf"), ("dnf5", "ansible.builtin.dnf5"),
     ]
+    var steps = [
+      Task(
+        "Check that the node has a supported package manager", "ansible.builtin.assert",
+        [
+          (
+            "that",
+            .sequence([
+              Scalar.template(
+                "ansible_facts['pkg_mgr'] in ['apt', 'dnf', 'dnf5', 'zypper']")
+            ])
+          ),
+          (
+            "fail_msg",
+            Scalar.template(
+              "nodespec: no supported package manager found (apt-get, dnf or zypper)")
+          ),
+          ("quiet", Scalar.bool(true)),
+        ])
+    ]
+    if !packages.apt.isEmpty {
+      steps.append(
+        Task(
+          "Install \(packages.apt.joined(separator: ", ")) with apt", "ansible.builtin.apt",
+          [
+            ("name", Scalar.list(packages.apt)),
+            ("state", .scalar("present")),
+            ("install_recommends", Scalar.bool(false)),
+            ("update_cache", Scalar.bool(true)),
+            ("cache_valid_time", Scalar.int(3600)),
+          ]
+        ).when("ansible_facts['pkg_mgr'] == 'apt'"))
+    }
+    if !packages.dnf.isEmpty {
+      for (manager, module) in dnf {
+        steps.append(
+          Task(
+            "Install \(packages.dnf.joined(separator: ", ")) with \(manager)", module,
+            [("name", Scalar.list(packages.dnf)), ("state", .scalar("present"))]
+          ).when("ansible_facts['pkg_mgr'] == '\(manager)'"))
+      }
+    }
+    if !packages.zypper.isEmpty {
+      let names = packages.zypper.joined(separator: ", ")
+      steps += [
+        Task(
+          "Check whether \(names) are installed", "ansible.builtin.command",
+          [("argv", Scalar.list(["rpm", "-q"] + packages.zypper))]
+        ).register("nodespec_rpm").changedWhen("false").with("failed_when", Scalar.bool(false))
+          .when("ansible_facts['pkg_mgr'] == 'zypper'"),
+        Task(
+          "Install \(names) with zypper", "ansible.builtin.command",
+          [
+            (
+              "argv",
+              Scalar.list(
+                ["zypper", "--non-interactive", "install", "--no-recommends"] + packages.zypper)
+            )
+          ]
+        ).when(allOf: ["ansible_facts['pkg_mgr'] == 'zypper'", "nodespec_rpm.rc != 0"])
+          .changedWhen("true"),
+      ]
+    }
+    guard steps.count > 1 else { return [] }
+    return [Task(block: "Install distribution packages", steps)]
   }
 
   /// A kernel module, loaded unless `/sys/module/<name>` exists (`creates:` is that stat).
+  /// The kernel spells module names with `_` there, whatever `modprobe` was given.
   func kernelModuleTask(_ module: KernelModule) -> Task {
-    Task(
+    let loaded = "/sys/module/" + String(module.name.map { $0 == "-" ? "_" : $0 })
+    return Task(
       "Load kernel module \(module.name)", "ansible.builtin.command",
       [
         ("argv", Scalar.list(["modprobe", module.name])),
-        ("creates", Scalar.literal("/sys/module/\(module.name)")),
+        ("creates", Scalar.literal(loaded)),
       ])
   }
 

@@ -179,4 +179,47 @@ import Testing
     #expect(third.status == 0, "\(third.output)")
     #expect(FileManager.default.fileExists(atPath: "\(root)/opt/bundle/bin/bundled"))
   }
+
+  /// Without systemd (this machine), a unit is enabled by its `.wants` link and the play
+  /// says so once; the restart a changed file asks for is skipped. The link goes to the real
+  /// /etc/systemd/system, in a target folder of this test's own, removed afterwards.
+  @Test func withoutSystemdAUnitIsEnabledByItsLinkAndReportedOnce() throws {
+    guard !FileManager.default.fileExists(atPath: "/run/systemd/system") else {
+      print("skipping: systemd is running here, and this test must not start units")
+      return
+    }
+    let scratch = try AnsibleTestSupport.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: scratch) }
+    let root = scratch.appendingPathComponent("node").path
+    let target = "nodespec-test-\(UUID().uuidString.prefix(8)).target"
+    let wants = "/etc/systemd/system/\(target).wants"
+    defer { try? FileManager.default.removeItem(atPath: wants) }
+    let unitPath = "\(root)/units/demo.service"
+    let plan = Plan(
+      name: "offline", arches: [.amd64],
+      resources: [
+        Resource(
+          id: "unit", origin: nil,
+          kind: .file(
+            File(
+              path: unitPath,
+              content: .init("[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=\(target)\n"))),
+          notifies: ["service"]),
+        Resource(
+          id: "service", origin: nil,
+          kind: .service(Service(unit: "demo.service", unitPath: unitPath, wantedBy: target))),
+      ])
+    let message = "nodespec: systemd is not running: demo.service enabled, not started"
+
+    guard let first = try Self.apply(plan, in: scratch) else { return }
+    #expect(first.status == 0, "\(first.output)")
+    #expect(first.output.contains(message), "\(first.output)")
+    let link = try FileManager.default.destinationOfSymbolicLink(atPath: "\(wants)/demo.service")
+    #expect(link == unitPath)
+
+    let second = try #require(try Self.apply(plan, in: scratch))
+    #expect(second.status == 0, "\(second.output)")
+    #expect(Self.changed(second.output) == 0, "\(second.output)")
+    #expect(!second.output.contains(message), "\(second.output)")
+  }
 }
