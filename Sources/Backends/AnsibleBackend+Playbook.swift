@@ -111,7 +111,8 @@ extension AnsibleBackend {
       }
     }
 
-    /// The checks every run starts with: root, arch, systemd, the users commands run as.
+    /// The checks every run starts with: root, arch, file paths, systemd, the users commands
+    /// run as.
     private func preamble() -> [Task] {
       var checks = [
         Task(
@@ -142,6 +143,25 @@ extension AnsibleBackend {
               ),
               ("quiet", Scalar.bool(true)),
             ]))
+      }
+      let files = plan.resources.compactMap { resource -> String? in
+        if case .file(let file) = resource.kind { file.path } else { nil }
+      }
+      if !files.isEmpty {
+        // `copy` would write into a directory found at a file's path, silently: stop instead,
+        // before anything changed.
+        checks += [
+          Task(
+            "Check the paths of the files nodespec writes", "ansible.builtin.stat",
+            [("path", Scalar.template("{{ item }}")), ("get_checksum", Scalar.bool(false))]
+          ).with("loop", Scalar.list(files)).register("nodespec_files"),
+          Task(
+            "Fail when a file's path is a directory", "ansible.builtin.fail",
+            [("msg", Scalar.template("nodespec: {{ item.item }} is a directory, not a file"))]
+          ).with("loop", Scalar.template("{{ nodespec_files.results }}"))
+            .with("loop_control", .mapping([("label", Scalar.template("{{ item.item }}"))]))
+            .when("item.stat.isdir | default(false)"),
+        ]
       }
       if plan.resources.contains(where: { if case .service = $0.kind { true } else { false } }) {
         checks.append(

@@ -15,7 +15,9 @@ import Testing
 /// machine with `ansible-playbook -c local`, then applied again to see `changed=0`.
 @Suite(.serialized) struct AnsibleRunTests {
   /// Applies a plan's playbook to localhost; nil when the tools or root are missing.
-  static func apply(_ plan: Plan, in scratch: URL) throws -> AnsibleTestSupport.Run? {
+  static func apply(_ plan: Plan, in scratch: URL, extra: [String] = []) throws
+    -> AnsibleTestSupport.Run?
+  {
     guard let playbookTool = AnsibleTestSupport.tool("ansible-playbook") else { return nil }
     guard getuid() == 0 else {
       print("skipping: the playbook must run as root")
@@ -30,7 +32,7 @@ import Testing
       [
         "-i", "localhost,", "-c", "local", "-e", "ansible_become=false",
         "-e", "ansible_python_interpreter=\(python)", playbook.path,
-      ],
+      ] + extra,
       in: scratch,
       environment: [
         "ANSIBLE_LOCAL_TEMP": scratch.appendingPathComponent(".ansible-local").path,
@@ -221,5 +223,34 @@ import Testing
     #expect(second.status == 0, "\(second.output)")
     #expect(Self.changed(second.output) == 0, "\(second.output)")
     #expect(!second.output.contains(message), "\(second.output)")
+  }
+
+  @Test func aDirectoryAtAFilesPathStopsTheRunBeforeAnythingChanges() throws {
+    let scratch = try AnsibleTestSupport.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: scratch) }
+    let root = scratch.appendingPathComponent("node").path
+    try FileManager.default.createDirectory(
+      atPath: "\(root)/etc/nodespec/config.toml", withIntermediateDirectories: true)
+    try Data("tok3n\n".utf8).write(to: URL(fileURLWithPath: "\(root)/token"))
+
+    guard let run = try Self.apply(AnsiblePlans.local(root: root), in: scratch) else { return }
+    #expect(run.status != 0)
+    #expect(
+      run.output.contains("nodespec: \(root)/etc/nodespec/config.toml is a directory"),
+      "\(run.output)")
+    #expect(!FileManager.default.fileExists(atPath: "\(root)/marker"))
+  }
+
+  @Test func checkModeChangesNothing() throws {
+    let scratch = try AnsibleTestSupport.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: scratch) }
+    let root = scratch.appendingPathComponent("node").path
+    try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+    try Data("tok3n\n".utf8).write(to: URL(fileURLWithPath: "\(root)/token"))
+
+    guard let run = try Self.apply(AnsiblePlans.local(root: root), in: scratch, extra: ["--check"])
+    else { return }
+    #expect(run.status == 0, "\(run.output)")
+    #expect(!FileManager.default.fileExists(atPath: "\(root)/etc/nodespec"))
   }
 }
