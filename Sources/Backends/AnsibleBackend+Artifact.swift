@@ -167,20 +167,52 @@ extension AnsibleBackend.Playbook {
       ]
     ).when("nodespec_download.path is defined")
 
-    // get_url's own message names its temporary file, not the download: say which it was.
-    let report = Task(
-      "Report the failed installation of \(title)", "ansible.builtin.fail",
-      [
+    // get_url's messages name its temporary file, not the download: restate the two that
+    // matter in the contract's words, and name the download in any other failure.
+    let failure = "ansible_failed_result.msg | default('')"
+    let report = [
+      Task(
+        "Report the checksum mismatch of \(title)", "ansible.builtin.fail",
+        [
+          (
+            "msg",
+            Scalar.template(
+              "nodespec: checksum mismatch for {{ nodespec_artifact.file_name }}:"
+                + " expected {{ nodespec_hashes[0] }}, got {{ nodespec_hashes[1] }}")
+          )
+        ]
+      ).vars([
         (
-          "msg",
+          "nodespec_hashes",
           Scalar.template(
-            "nodespec: cannot install {{ nodespec_title }} from {{ nodespec_artifact.file_name }}:"
-              + " {{ ansible_failed_result.msg }}")
+            "{{ \(failure) | regex_search('did not match (\\w+); it was (\\w+)', '\\1', '\\2') }}")
         )
-      ])
+      ]).when("'did not match' in \(failure)"),
+      Task(
+        "Report the missing published checksum of \(title)", "ansible.builtin.fail",
+        [
+          (
+            "msg",
+            Scalar.template(
+              "nodespec: no checksum for {{ nodespec_artifact.file_name }} in"
+                + " {{ nodespec_artifact.checksum | regex_replace('^sha256:', '') }}")
+          )
+        ]
+      ).when("'Unable to find a checksum' in \(failure)"),
+      Task(
+        "Report the failed installation of \(title)", "ansible.builtin.fail",
+        [
+          (
+            "msg",
+            Scalar.template(
+              "nodespec: cannot install {{ nodespec_title }} from"
+                + " {{ nodespec_artifact.file_name }}: {{ ansible_failed_result.msg }}")
+          )
+        ]),
+    ]
     let steps =
       reads + [
-        Task(block: "Download and install \(title)", install, rescue: [report], always: [cleanup])
+        Task(block: "Download and install \(title)", install, rescue: report, always: [cleanup])
           .when(anyOf: needed)
       ]
     return [

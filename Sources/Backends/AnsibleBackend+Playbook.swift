@@ -61,43 +61,40 @@ extension AnsibleBackend {
     /// Translates every resource, in Plan order, reporting what cannot be expressed.
     mutating func build(diagnostics: inout Diagnostics) {
       tasks = preamble()
+      handlers = reloadHandlers()
+      // What may carry a unit file (a file, an artifact, a command, a package) also asks for a
+      // daemon-reload: it runs once, at the next flush, and only on a run that changed one.
+      let reload = handlers.isEmpty ? [] : [Self.reloadTopic]
       var previousWasService = false
-      var reloaded: [Service.Scope] = []
       for resource in plan.resources {
         let topics = restartTopics(for: resource, diagnostics: &diagnostics)
         switch resource.kind {
         case .directory(let directory):
           tasks.append(directoryTask(directory))
         case .file(let file):
-          tasks += fileTasks(file, notify: topics)
+          tasks += fileTasks(file, notify: topics + reload)
         case .artifact(let artifact):
           tasks += artifactTasks(
-            artifact, resource: resource, notify: topics,
-            diagnostics: &diagnostics)
+            artifact, resource: resource, notify: topics + reload, diagnostics: &diagnostics)
         case .packages(let packages):
-          tasks += packagesTasks(packages)
+          tasks += packagesTasks(packages, notify: reload)
         case .kernelModule(let module):
           tasks.append(kernelModuleTask(module))
         case .sysctl(let sysctl):
           tasks.append(sysctlTask(sysctl))
         case .command(let command):
-          tasks.append(commandTask(command, notify: topics))
+          tasks.append(commandTask(command, notify: topics + reload))
         case .service(let service):
           if !previousWasService {
-            // Handlers run here, before the units start: a unit started for the first time
-            // reads its new configuration once instead of being started and then restarted.
-            if plan.resources.contains(where: { !$0.notifies.isEmpty }) {
-              tasks.append(
-                Task(
-                  "Restart running services whose configuration changed",
-                  "ansible.builtin.meta", freeForm: "flush_handlers"))
-            }
-            reloaded = []
+            // Handlers run here, before the units start: systemd reloads what changed, and a
+            // unit started for the first time reads its new configuration once instead of
+            // being started and then restarted at the end of the play.
+            tasks.append(
+              Task(
+                "Reload systemd and restart running services whose configuration changed",
+                "ansible.builtin.meta", freeForm: "flush_handlers"))
           }
-          // One daemon-reload per group of services, so new or changed unit files are seen.
-          let reload = !reloaded.contains(service.scope)
-          if reload { reloaded.append(service.scope) }
-          tasks += serviceTasks(service, daemonReload: reload)
+          tasks += serviceTasks(service)
           handlers.append(offlineHandler(service))
           if plan.resources.contains(where: { $0.notifies.contains(resource.id) }) {
             handlers += restartHandlers(service)

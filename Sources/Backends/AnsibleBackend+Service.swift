@@ -13,13 +13,12 @@ extension AnsibleBackend.Playbook {
 
   /// A unit enabled and started when systemd runs; without systemd (an image build, a
   /// container) enabled by hand, as `systemctl enable` would, and not started.
-  func serviceTasks(_ service: Service, daemonReload: Bool) -> [Task] {
+  func serviceTasks(_ service: Service) -> [Task] {
     var args: [(String, YAMLValue)] = [
       ("name", Scalar.literal(service.unit)),
       ("enabled", Scalar.bool(true)),
       ("state", .scalar("started")),
     ]
-    if daemonReload { args.append(("daemon_reload", Scalar.bool(true))) }
     if case .user = service.scope { args.append(("scope", .scalar("user"))) }
     let running = Self.runAs(
       service.scope.user, environment: [],
@@ -76,6 +75,36 @@ extension AnsibleBackend.Playbook {
     ]
   }
 
+  /// The topic every change that may touch a unit file notifies.
+  static let reloadTopic = "Reload systemd"
+
+  /// One daemon-reload handler per systemd manager the plan's services live in (the system's,
+  /// each user's), listening to `reloadTopic`. Handlers run in the order they are listed, so
+  /// these come first: every restart then sees the new unit files.
+  func reloadHandlers() -> [Task] {
+    var scopes: [Service.Scope] = []
+    for case .service(let service) in plan.resources.map(\.kind)
+    where !scopes.contains(service.scope) {
+      scopes.append(service.scope)
+    }
+    return scopes.map { scope in
+      let task: Task
+      switch scope {
+      case .system:
+        task = Task(
+          "Reload the systemd manager", "ansible.builtin.systemd_service",
+          [("daemon_reload", Scalar.bool(true))])
+      case .user(let user):
+        task = Task(
+          "Reload the systemd user manager of \(user)", "ansible.builtin.systemd_service",
+          [("daemon_reload", Scalar.bool(true)), ("scope", .scalar("user"))])
+      }
+      return Self.runAs(
+        scope.user, environment: [],
+        task.when(Self.systemdRunning).with("listen", Scalar.literal(Self.reloadTopic)))
+    }
+  }
+
   /// The handler that says a unit was enabled but not started: it runs only when the
   /// enablement link was created, so a later run, finding the link, says nothing.
   static func offlineTopic(_ service: Service) -> String {
@@ -97,15 +126,19 @@ extension AnsibleBackend.Playbook {
   }
 
   /// The handlers a notified service gets. They run at the `flush_handlers` before the
-  /// service's own step: a unit that is not running yet is left alone there (the step starts
-  /// it with the new configuration), a running one is restarted.
+  /// service's own step, after the daemon-reload handlers: a unit that is not running yet is
+  /// left alone there (the step starts it with the new configuration), a running one is
+  /// restarted.
   func restartHandlers(_ service: Service) -> [Task] {
     let topic = Self.restartTopic(service)
     var scope: [(String, YAMLValue)] = []
     if case .user = service.scope { scope = [("scope", .scalar("user"))] }
     let read = Task(
       "Read whether \(service.unit) is running", "ansible.builtin.systemd_service",
-      [("name", Scalar.literal(service.unit)), ("daemon_reload", Scalar.bool(true))] + scope
+      // `masked: false` changes nothing on a unit that is not masked (and the service step
+      // fails on one that is); it is there because the module wants an action, and
+      // `daemon_reload` would reload systemd a second time.
+      [("name", Scalar.literal(service.unit)), ("masked", Scalar.bool(false))] + scope
     )
     .register("nodespec_unit").when(Self.systemdRunning).with("listen", Scalar.literal(topic))
     let restart = Task(
@@ -114,7 +147,6 @@ extension AnsibleBackend.Playbook {
       [
         ("name", Scalar.literal(service.unit)),
         ("state", .scalar("restarted")),
-        ("daemon_reload", Scalar.bool(true)),
       ] + scope
     )
     .when(allOf: [

@@ -9,7 +9,7 @@ extension AnsibleBackend.Playbook {
   /// apt refreshes its cache first (at most hourly, so a second run stays `changed=0`) and
   /// installs no recommends. zypper has no `ansible.builtin` module: an `rpm -q` check and
   /// `zypper install` stand in for it.
-  func packagesTasks(_ packages: Packages) -> [Task] {
+  func packagesTasks(_ packages: Packages, notify topics: [String]) -> [Task] {
     let dnf: [(String, String)] = [
       ("dnf", "ansible.builtin.dnf"), ("dnf5", "ansible.builtin.dnf5"),
     ]
@@ -43,7 +43,7 @@ extension AnsibleBackend.Playbook {
             ("update_cache", Scalar.bool(true)),
             ("cache_valid_time", Scalar.int(3600)),
           ]
-        ).when("ansible_facts['pkg_mgr'] == 'apt'"))
+        ).when("ansible_facts['pkg_mgr'] == 'apt'").notify(topics))
     }
     if !packages.dnf.isEmpty {
       for (manager, module) in dnf {
@@ -51,7 +51,7 @@ extension AnsibleBackend.Playbook {
           Task(
             "Install \(packages.dnf.joined(separator: ", ")) with \(manager)", module,
             [("name", Scalar.list(packages.dnf)), ("state", .scalar("present"))]
-          ).when("ansible_facts['pkg_mgr'] == '\(manager)'"))
+          ).when("ansible_facts['pkg_mgr'] == '\(manager)'").notify(topics))
       }
     }
     if !packages.zypper.isEmpty {
@@ -72,7 +72,7 @@ extension AnsibleBackend.Playbook {
             )
           ]
         ).when(allOf: ["ansible_facts['pkg_mgr'] == 'zypper'", "nodespec_rpm.rc != 0"])
-          .changedWhen("true"),
+          .changedWhen("true").notify(topics),
       ]
     }
     guard steps.count > 1 else { return [] }

@@ -141,14 +141,15 @@ import Testing
     let scratch = try AnsibleTestSupport.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: scratch) }
     let root = scratch.appendingPathComponent("node").path
-    _ = try Self.makeDownloads(root: root)
+    let sha = try Self.makeDownloads(root: root)
     let wrong = String(repeating: "0", count: 64)
     let plan = AnsiblePlans.localArtifacts(root: root, toolSHA: wrong)
 
     guard let run = try Self.apply(plan, in: scratch) else { return }
     #expect(run.status != 0)
-    #expect(run.output.contains("nodespec: cannot install tool 1.0 from tool:"), "\(run.output)")
-    #expect(run.output.contains("did not match \(wrong)"), "\(run.output)")
+    #expect(
+      run.output.contains("nodespec: checksum mismatch for tool: expected \(wrong), got \(sha)"),
+      "\(run.output)")
     #expect(!FileManager.default.fileExists(atPath: "\(root)/usr/bin/tool"))
     #expect(!FileManager.default.fileExists(atPath: "\(root)/var/lib/nodespec/artifacts/tool"))
   }
