@@ -187,7 +187,7 @@ import Testing
     components.nerdctlFull = component("nerdctl-full", "2.0.3", line: 60)
     let (plan, diagnostics) = compile(spec(components: components))
     #expect(plan == nil)
-    let error = try #require(diagnostics.first("nerdctl-full-conflict"))
+    let error = try #require(diagnostics.first("conflicting-components"))
     #expect(error.range == line(60))
     #expect(error.notes.count == 5)
   }
