@@ -85,7 +85,8 @@ import Testing
     let p = try #require(plan)
     #expect(p.artifact("buildkit.archive")?.install == .archive(directory: "/usr/local"))
     #expect(p.resource("buildkit.archive")?.notifies == ["buildkit.service"])
-    #expect(p.resource("buildkit.socket.unit")?.notifies == ["buildkit.socket"])
+    #expect(
+      p.resource("buildkit.socket.unit")?.notifies == ["buildkit.socket", "buildkit.service"])
     let unit = try #require(p.text("buildkit.unit"))
     #expect(
       unit.contains(
