@@ -44,7 +44,8 @@ public enum Compiler {
   /// - Parameter environment: the compiling machine's environment, for header values the spec
   ///   takes from it (the command-line target passes it in; nothing else reads it).
   /// - Parameter catalog: the pinned checksums; the built-in one unless a test says otherwise.
-  /// - Returns: nil when there are errors; every problem goes to `diagnostics`.
+  /// - Returns: nil when compiling found errors (earlier diagnostics in the sink do not
+  ///   count); every problem goes to `diagnostics`.
   public static func compile(
     _ spec: NodeSpec, environment: [String: String] = [:], catalog: Catalog = .builtin,
     diagnostics: inout Diagnostics
