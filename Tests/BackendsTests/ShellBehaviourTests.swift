@@ -331,6 +331,79 @@ import Testing
     #expect(thirdLog.filter { $0.hasPrefix("restart") } == ["restart -- app.service"])
   }
 
+  /// Packages, kernel modules and sysctls against stand-in tools that keep their state in
+  /// files, so the steps' decisions (what is missing, what differs) are checked for real
+  /// without touching this machine.
+  @Test func asksTheSystemToolsOnlyForWhatIsMissing() throws {
+    try requireRoot()
+    defer { try? FileManager.default.removeItem(at: root) }
+    let bin = "\(base)/bin"
+    let state = "\(base)/state"
+    try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+    let tools = [
+      "dpkg-query": """
+      for p; do :; done
+      if [ -e "$state/pkg-$p" ]; then printf 'install ok installed'; else exit 1; fi
+      """,
+      "apt-get": """
+      echo "apt-get $*" >>"$state/log"
+      if [ "$1" = install ]; then for p; do touch "$state/pkg-$p"; done; fi
+      """,
+      "modprobe": #"echo "modprobe $*" >>"$state/log""#,
+      "sysctl": """
+      if [ "$1" = -n ]; then printf '32768\t60999\n'; exit; fi
+      echo "sysctl $*" >>"$state/log"
+      """,
+    ]
+    for (name, body) in tools {
+      let path = "\(bin)/\(name)"
+      try Data("#!/bin/sh\nstate='\(state)'\n\(body)\n".utf8).write(to: URL(fileURLWithPath: path))
+      try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+    }
+    try Data().write(to: URL(fileURLWithPath: "\(state)/pkg-present"))
+    let plan = Plan(
+      name: nil, arches: [.amd64],
+      resources: [
+        Resource(
+          id: "pkgs", origin: nil,
+          kind: .packages(Packages(apt: ["present", "missing"], dnf: ["never"], zypper: []))),
+        Resource(
+          id: "mod", origin: nil, kind: .kernelModule(KernelModule(name: "nodespec-no-such-mod"))),
+        Resource(
+          id: "same", origin: nil,
+          kind: .sysctl(Sysctl(key: "net.ipv4.ip_local_port_range", value: "32768 60999"))),
+        Resource(
+          id: "differs", origin: nil,
+          kind: .sysctl(Sysctl(key: "net.ipv4.ip_local_port_range", value: "1024 65000"))),
+      ])
+    var environment = ProcessInfo.processInfo.environment
+    environment["PATH"] = "\(bin):" + (environment["PATH"] ?? "/usr/bin:/bin")
+    let script = try ShellTestSupport.render(plan, with: ShellBackend())
+    let path = "\(base)/apply.sh"
+    try Data(script.utf8).write(to: URL(fileURLWithPath: path))
+
+    let first = try ShellTestSupport.run("bash", [path], environment: environment)
+    #expect(first.status == 0, "\(first.stderr)")
+    #expect(
+      first.stdout == """
+        nodespec: installed packages: missing
+        nodespec: loaded kernel module nodespec-no-such-mod
+        nodespec: set net.ipv4.ip_local_port_range = 1024 65000
+
+        """)
+    #expect(
+      read("\(state)/log") == """
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends -- missing
+        modprobe -- nodespec-no-such-mod
+        sysctl -q -w -- net.ipv4.ip_local_port_range=1024 65000
+
+        """)
+    let second = try ShellTestSupport.run("bash", [path], environment: environment)
+    #expect(!second.stdout.contains("packages"), "\(second.stdout)")
+  }
+
   // MARK: Artifacts, served through file:// URLs
 
   private func artifactPlan(
