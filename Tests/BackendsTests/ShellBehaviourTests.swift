@@ -7,16 +7,13 @@ import Testing
 
 /// Runs generated scripts for real, on plans confined to a temporary folder (no services,
 /// packages or network), as root: the tests run as root here; elsewhere they are skipped.
-@Suite(.serialized) struct ShellBehaviourTests {
+@Suite(.serialized, .enabled(if: getuid() == 0, "the behaviour tests run the scripts as root"))
+struct ShellBehaviourTests {
   let root: URL
   var base: String { root.path }
 
   init() throws {
     root = try ShellTestSupport.makeTemporaryDirectory()
-  }
-
-  private func requireRoot() throws {
-    try #require(getuid() == 0, "the behaviour tests run the scripts as root")
   }
 
   private func apply(_ plan: Plan) throws -> ShellTestSupport.Run {
@@ -64,7 +61,6 @@ import Testing
   }
 
   @Test func appliesOnceThenChangesNothing() throws {
-    try requireRoot()
     defer { try? FileManager.default.removeItem(at: root) }
     let plan = filesPlan(config: "version = 3\n")
 
@@ -114,7 +110,6 @@ import Testing
   /// The cloud-init mode (contents from staged copies) leaves the same files and is just as
   /// idempotent: only the source of the bytes differs.
   @Test func stagedContentsGiveTheSameFiles() throws {
-    try requireRoot()
     defer { try? FileManager.default.removeItem(at: root) }
     let plan = filesPlan(config: "version = 3\n")
     let stagedRoot = "\(base)/staged"
@@ -145,7 +140,6 @@ import Testing
   }
 
   @Test func readsSecretsFromTheNodeWithoutPrintingThem() throws {
-    try requireRoot()
     defer { try? FileManager.default.removeItem(at: root) }
     let secret = "\(base)/secret-token"
     let plan = Plan(
@@ -181,11 +175,11 @@ import Testing
 
   /// Commands run once behind their guards, as root or as another user with the plan's
   /// environment; without systemd a service is enabled by its `.wants` link only.
-  @Test func runsGuardedCommandsAndEnablesServicesWithoutSystemd() throws {
-    try requireRoot()
-    try #require(
-      !FileManager.default.fileExists(atPath: "/run/systemd/system"),
-      "this test covers the no-systemd path; systemd runs here")
+  @Test(
+    .enabled(
+      if: !FileManager.default.fileExists(atPath: "/run/systemd/system"),
+      "covers the no-systemd path; systemd runs here"))
+  func runsGuardedCommandsAndEnablesServicesWithoutSystemd() throws {
     let target = "nodespec-test-\(UUID().uuidString).target"
     let wants = "/etc/systemd/system/\(target).wants"
     defer {
@@ -252,7 +246,6 @@ import Testing
   /// files and logs its calls: this machine runs no systemd, so the test flips the script's
   /// probe instead.
   @Test func drivesSystemdOnlyWhenSomethingChanged() throws {
-    try requireRoot()
     defer { try? FileManager.default.removeItem(at: root) }
     let bin = "\(base)/bin"
     let state = "\(base)/systemd"
@@ -335,7 +328,6 @@ import Testing
   /// files, so the steps' decisions (what is missing, what differs) are checked for real
   /// without touching this machine.
   @Test func asksTheSystemToolsOnlyForWhatIsMissing() throws {
-    try requireRoot()
     defer { try? FileManager.default.removeItem(at: root) }
     let bin = "\(base)/bin"
     let state = "\(base)/state"
@@ -428,7 +420,6 @@ import Testing
   }
 
   @Test func installsAVerifiedBinaryOnce() throws {
-    try requireRoot()
     defer { try? FileManager.default.removeItem(at: root) }
     let served = "\(base)/served/tool-linux-amd64"
     try FileManager.default.createDirectory(
@@ -456,7 +447,6 @@ import Testing
   }
 
   @Test func refusesAChecksumMismatchAndInstallsNothing() throws {
-    try requireRoot()
     defer { try? FileManager.default.removeItem(at: root) }
     let served = "\(base)/served/tool-linux-amd64"
     try FileManager.default.createDirectory(
@@ -482,7 +472,6 @@ import Testing
   }
 
   @Test func extractsAnArchiveVerifiedByAPublishedChecksumFile() throws {
-    try requireRoot()
     defer { try? FileManager.default.removeItem(at: root) }
     let staging = "\(base)/pack"
     try FileManager.default.createDirectory(
