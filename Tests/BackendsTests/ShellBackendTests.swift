@@ -49,6 +49,34 @@ import Testing
     #expect(result.status == 0 && result.stdout.isEmpty, "\(result.stdout)\(result.stderr)")
   }
 
+  /// Outside comments and quoted heredoc bodies, no payload appears in a form bash would
+  /// expand: `$` and backticks only ever stand escaped (`\$`, `` \` ``) between quotes.
+  @Test(arguments: [false, true]) func leavesNoPayloadUnquoted(staged: Bool) throws {
+    let backend = ShellBackend(
+      fileSource: staged ? .staged(root: CloudInitBackend.stagedRoot) : .inline)
+    let script = try ShellTestSupport.render(ShellTestPlans.injection, with: backend)
+    var code: [Substring] = []
+    var delimiter: Substring?
+    for line in script.split(separator: "\n", omittingEmptySubsequences: false) {
+      if let open = delimiter {
+        if line == open { delimiter = nil }
+        continue
+      }
+      if line.hasPrefix("#") { continue }
+      if let range = line.range(of: "<<'") {
+        delimiter = line[range.upperBound...].dropLast()
+      }
+      code.append(line)
+    }
+    let steps = code.drop { !$0.hasPrefix("ns_directory '/tmp") }
+    #expect(!steps.isEmpty)
+    for line in steps {
+      for payload in ["$(touch", "`touch", "${HOME}", "$(id)", "`id`"] {
+        #expect(!line.contains(payload), "unquoted payload in: \(line)")
+      }
+    }
+  }
+
   @Test func opensWithHeaderAndStrictMode() throws {
     let script = try ShellTestSupport.render(ShellTestPlans.everyKind, with: ShellBackend())
     let lines = script.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
