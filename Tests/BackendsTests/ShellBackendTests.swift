@@ -135,11 +135,16 @@ import Testing
               install: .archive(directory: "/x"), provides: [], stamp: "/s")),
           notifies: ["missing"]),
         Resource(id: "f", origin: nil, kind: .file(File(path: "/a\u{0}b", content: .init("")))),
+        Resource(
+          id: "g", origin: nil, kind: .file(File(path: "/x/../../etc/y", content: .init("")))),
       ])
     var diagnostics = Diagnostics()
     #expect(ShellBackend().render(plan, diagnostics: &diagnostics) == nil)
     #expect(
       Set(diagnostics.errors.map(\.id))
-        == ["plan-artifact-arches", "plan-unknown-service", "shell-nul-byte"])
+        == [
+          "plan-artifact-arches", "plan-unknown-service", "shell-nul-byte",
+          "plan-unnormalized-path",
+        ])
   }
 }
