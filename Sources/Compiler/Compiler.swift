@@ -1,6 +1,31 @@
 import Spec
 
 /// Turns a validated `NodeSpec` into a `Plan`, one module per concern.
+///
+/// Resource ids, in plan order (each only when the spec asks for it):
+///
+/// | id | kind | notifies |
+/// |---|---|---|
+/// | `kubernetes.modules` | file `/etc/modules-load.d/nodespec-kubernetes.conf` | |
+/// | `kubernetes.module.overlay`, `kubernetes.module.br_netfilter` | kernelModule | |
+/// | `kubernetes.sysctl` | file `/etc/sysctl.d/99-nodespec-kubernetes.conf` | |
+/// | `kubernetes.sysctl.<key>` (3) | sysctl | |
+/// | `runc.binary` | artifact, binary `<prefix>/sbin/runc` | |
+/// | `cni.archive` | artifact into `/opt/cni/bin` | |
+/// | `containerd.archive` | artifact into `<prefix>` | containerd.service |
+/// | `containerd.unit` | file `<prefix>/lib/systemd/system/containerd.service` | containerd.service |
+/// | `containerd.config` | file `/etc/containerd/config.toml` (with `kubernetes`) | containerd.service |
+/// | `nerdctl-full.archive` | artifact into `<prefix>` | containerd.service, buildkit.service |
+/// | `registry.<folder>.hosts` | file `/etc/containerd/certs.d/<folder>/hosts.toml` | never |
+/// | `nerdctl.archive` | artifact into `<prefix>/bin` | |
+/// | `nerdctl.config` | file `/etc/nerdctl/nerdctl.toml` | |
+/// | `nerdctl.completion.<shell>` | command, guarded by `.creates` | |
+/// | `buildkit.archive` | artifact into `<prefix>` | buildkit.service |
+/// | `buildkit.socket.unit`, `buildkit.unit` | files under `<prefix>/lib/systemd/system` | the units |
+/// | `buildkit.config` | file `/etc/buildkit/buildkitd.toml` | buildkit.service |
+/// | `containerd.service`, `buildkit.socket`, `buildkit.service` | service, last | |
+///
+/// Artifact stamps are `/var/lib/nodespec/artifacts/<id>.stamp`.
 public enum Compiler {
   /// The modules, in the order their resources are applied on the node: kernel prerequisites
   /// first, then binaries before the configs that name them. Services come after all of them
@@ -19,7 +44,8 @@ public enum Compiler {
   /// - Parameter environment: the compiling machine's environment, for header values the spec
   ///   takes from it (the command-line target passes it in; nothing else reads it).
   /// - Parameter catalog: the pinned checksums; the built-in one unless a test says otherwise.
-  /// - Returns: nil when there are errors; every problem goes to `diagnostics`.
+  /// - Returns: nil when compiling found errors (earlier diagnostics in the sink do not
+  ///   count); every problem goes to `diagnostics`.
   public static func compile(
     _ spec: NodeSpec, environment: [String: String] = [:], catalog: Catalog = .builtin,
     diagnostics: inout Diagnostics

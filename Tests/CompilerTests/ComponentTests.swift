@@ -85,7 +85,8 @@ import Testing
     let p = try #require(plan)
     #expect(p.artifact("buildkit.archive")?.install == .archive(directory: "/usr/local"))
     #expect(p.resource("buildkit.archive")?.notifies == ["buildkit.service"])
-    #expect(p.resource("buildkit.socket.unit")?.notifies == ["buildkit.socket"])
+    #expect(
+      p.resource("buildkit.socket.unit")?.notifies == ["buildkit.socket", "buildkit.service"])
     let unit = try #require(p.text("buildkit.unit"))
     #expect(
       unit.contains(
@@ -187,7 +188,7 @@ import Testing
     components.nerdctlFull = component("nerdctl-full", "2.0.3", line: 60)
     let (plan, diagnostics) = compile(spec(components: components))
     #expect(plan == nil)
-    let error = try #require(diagnostics.first("nerdctl-full-conflict"))
+    let error = try #require(diagnostics.first("conflicting-components"))
     #expect(error.range == line(60))
     #expect(error.notes.count == 5)
   }
