@@ -25,6 +25,8 @@ public struct SpecDecoder {
   ]
 
   private mutating func spec(_ root: YAMLNode) -> NodeSpec? {
+    var tagged: Set<SourceRange> = []
+    reportApplicationTags(root, seen: &tagged)
     guard let top = fields(Entry(node: root, path: ""), allowed: Self.topKeys) else {
       return nil
     }
@@ -56,6 +58,30 @@ public struct SpecDecoder {
       formatVersion: format, name: name, arch: archChoice, mode: mode, user: user,
       prefix: prefix, downloads: downloads, components: components, registries: registries,
       kubernetes: kubernetes, range: root.range)
+  }
+
+  /// Application tags (`!vault`, `!env`) mean something to some other tool and would be
+  /// silently ignored here, so they are refused. YAML's core tags (`!!str`) change nothing:
+  /// the schema types every value. A tagged node is reported where it is written and where
+  /// an alias uses it, but the nodes inside an alias only once.
+  private mutating func reportApplicationTags(_ node: YAMLNode, seen: inout Set<SourceRange>) {
+    if let tag = node.tag, tag != "!", !tag.hasPrefix("tag:yaml.org,2002:"),
+      seen.insert(node.range).inserted
+    {
+      diagnostics.error(
+        "unsupported-tag", "the tag `\(display(tag))` is not supported", at: node.range,
+        hint: "remove the tag; values are typed by their key")
+    }
+    switch node.kind {
+    case .scalar: break
+    case .sequence(let items):
+      for item in items { reportApplicationTags(item, seen: &seen) }
+    case .mapping(let pairs):
+      for pair in pairs {
+        reportApplicationTags(pair.key, seen: &seen)
+        reportApplicationTags(pair.value, seen: &seen)
+      }
+    }
   }
 
   private mutating func formatVersion(_ top: Fields) -> Located<Int>? {

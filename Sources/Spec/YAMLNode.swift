@@ -13,13 +13,10 @@ public struct YAMLNode: Sendable, Equatable {
     /// The value after YAML unescaping and folding, exactly as libyaml delivers it.
     public var text: String
     public var style: ScalarStyle
-    /// The resolved tag (`tag:yaml.org,2002:str`), or nil when none was written.
-    public var tag: String?
 
-    public init(_ text: String, style: ScalarStyle = .plain, tag: String? = nil) {
+    public init(_ text: String, style: ScalarStyle = .plain) {
       self.text = text
       self.style = style
-      self.tag = tag
     }
   }
 
@@ -42,11 +39,17 @@ public struct YAMLNode: Sendable, Equatable {
   }
 
   public var kind: Kind
+  /// The tag as written and resolved (`!!str` is `tag:yaml.org,2002:str`, `!` stays `!`), or
+  /// nil when none was written. The reader keeps every tag; which ones are allowed is the
+  /// schema's business (the spec decoder refuses application tags, a test reading back a
+  /// generated playbook wants `!unsafe`).
+  public var tag: String?
   /// From the first character of the node (its anchor or tag if any) to just after its end.
   public var range: SourceRange
 
-  public init(_ kind: Kind, at range: SourceRange) {
+  public init(_ kind: Kind, tag: String? = nil, at range: SourceRange) {
     self.kind = kind
+    self.tag = tag
     self.range = range
   }
 
@@ -56,7 +59,7 @@ public struct YAMLNode: Sendable, Equatable {
 
   /// The null of YAML's core schema: an empty plain scalar, `~` or `null` (untagged).
   public var isNull: Bool {
-    guard let scalar, scalar.style == .plain, scalar.tag == nil || scalar.tag == nullTag else {
+    guard let scalar, scalar.style == .plain, tag == nil || tag == nullTag else {
       return false
     }
     return ["", "~", "null", "Null", "NULL"].contains(scalar.text)
