@@ -5,10 +5,12 @@
 ///       ^~~~~~~~~
 ///       hint: did you mean `components`?
 public struct DiagnosticRenderer: Sendable {
+  /// ANSI colours; the caller decides (a TTY, and `NO_COLOR` unset).
   public var color: Bool
 
   public init(color: Bool) { self.color = color }
 
+  /// One diagnostic with its snippet, notes and hint; every line ends with `\n`.
   public func render(_ diagnostic: Diagnostic, in file: SourceFile) -> String {
     var out = ""
     let label = diagnostic.severity.rawValue
@@ -34,6 +36,7 @@ public struct DiagnosticRenderer: Sendable {
     return out
   }
 
+  /// Each diagnostic in turn, in the order given.
   public func render(_ diagnostics: [Diagnostic], in file: SourceFile) -> String {
     diagnostics.map { render($0, in: file) }.joined()
   }

@@ -16,6 +16,7 @@ public struct YAMLReader {
     /// Most nodes that aliases may add to the tree, summed over every alias use.
     public var maxAliasExpansion: Int
 
+    /// The defaults fit any real spec with room to spare: 1 MiB, 64 levels, 10,000 nodes.
     public init(maxBytes: Int = 1 << 20, maxDepth: Int = 64, maxAliasExpansion: Int = 10_000) {
       self.maxBytes = maxBytes
       self.maxDepth = maxDepth
