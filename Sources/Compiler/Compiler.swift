@@ -50,6 +50,17 @@ public enum Compiler {
     _ spec: NodeSpec, environment: [String: String] = [:], catalog: Catalog = .builtin,
     diagnostics: inout Diagnostics
   ) -> Plan? {
+    // Collected apart first, so that warnings the spec accepts can be left out.
+    var found = Diagnostics()
+    let plan = compile(spec, environment, catalog, &found)
+    report(found, acceptedBy: spec, into: &diagnostics)
+    return plan
+  }
+
+  private static func compile(
+    _ spec: NodeSpec, _ environment: [String: String], _ catalog: Catalog,
+    _ diagnostics: inout Diagnostics
+  ) -> Plan? {
     let errorsBefore = diagnostics.errors.count
     if spec.mode.value == .rootless {
       diagnostics.error(
@@ -71,6 +82,35 @@ public enum Compiler {
     guard diagnostics.errors.count == errorsBefore else { return nil }
     return Plan(name: spec.name?.value, arches: context.arches, resources: builder.all)
   }
+  /// Copies `found` into `diagnostics`, leaving out the warnings a component's `accept:` names,
+  /// and warns about any `accept:` entry that matched nothing (it has gone stale).
+  private static func report(
+    _ found: Diagnostics, acceptedBy spec: NodeSpec, into diagnostics: inout Diagnostics
+  ) {
+    var used: Set<SourceRange> = []
+    for diagnostic in found.all {
+      let acceptance = spec.components.present.lazy.compactMap { component in
+        component.accept.first {
+          $0.value == diagnostic.id
+            && diagnostic.path?.hasPrefix("components.\(component.key)") == true
+        }
+      }.first
+      if diagnostic.severity == .warning, let acceptance {
+        used.insert(acceptance.range)
+      } else {
+        diagnostics.append(diagnostic)
+      }
+    }
+    for component in spec.components.present {
+      for id in component.accept where !used.contains(id.range) {
+        diagnostics.warning(
+          "unused-accept", "no `\(id.value)` warning about \(component.key) to accept",
+          at: id.range, path: "components.\(component.key).accept",
+          hint: "remove it; the warning it accepted no longer applies")
+      }
+    }
+  }
+
 
   /// The prefix lands in unit files (`ExecStart=`) and paths: only an absolute path of plain
   /// characters is safe in all of them.

@@ -284,3 +284,33 @@ import Testing
         "no-static-build"))
   }
 }
+
+@Suite struct AcceptTests {
+  @Test func acceptedWarningIsNotReported() {
+    var components = seedComponents()
+    components.runc = component("runc", "1.2.2", line: 20)
+    components.runc?.accept = [at("known-bad-version", 25)]
+    let (plan, diagnostics) = compile(spec(components: components))
+    #expect(plan != nil)
+    #expect(diagnostics.all.isEmpty)
+  }
+
+  @Test func acceptOnlyCoversItsOwnComponent() {
+    var components = seedComponents()
+    components.runc = component("runc", "1.2.2", line: 20)
+    components.containerd?.accept = [at("known-bad-version", 15)]
+    let diagnostics = compile(spec(components: components)).diagnostics
+    #expect(diagnostics.ids.sorted() == ["known-bad-version", "unused-accept"])
+    #expect(diagnostics.first("known-bad-version")?.range == line(20))
+    #expect(diagnostics.first("unused-accept")?.range == line(15))
+  }
+
+  @Test func errorsCannotBeAccepted() {
+    var components = seedComponents()
+    components.containerd = component("containerd", "9.9.9", line: 10)
+    components.containerd?.accept = [at("unknown-version", 15)]
+    let (plan, diagnostics) = compile(spec(components: components))
+    #expect(plan == nil)
+    #expect(diagnostics.first("unknown-version")?.range == line(10))
+  }
+}
