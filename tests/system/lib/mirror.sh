@@ -112,8 +112,8 @@ mirror_downloads() {
 }
 
 wait_for_port() { # wait_for_port <port> <pid>
-  local i
-  for i in $(seq 1 100); do
+  local _
+  for _ in $(seq 1 100); do
     kill -0 "$2" 2>/dev/null || return 1
     (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
     sleep 0.1

@@ -50,6 +50,15 @@ sandbox_up() {
   mkdir -p "$SB_ROOT/var/lib/containerd"
   sb_mount "$SB_ROOT/var/lib/containerd" -t tmpfs -o mode=0711 containerd-root
 
+  # A clean node: the host's Debian containerd and runc packages are not part of it (their unit
+  # and enable link would shadow or pre-empt what the output installs; their binaries would
+  # hide a missing install on PATH).
+  rm -f "$SB_ROOT"/usr/bin/containerd "$SB_ROOT"/usr/bin/containerd-shim* "$SB_ROOT"/usr/bin/ctr \
+    "$SB_ROOT"/usr/bin/runc "$SB_ROOT"/usr/sbin/runc "$SB_ROOT"/etc/containerd/config.toml \
+    "$SB_ROOT"/lib/systemd/system/containerd.service \
+    "$SB_ROOT"/etc/systemd/system/multi-user.target.wants/containerd.service
+  rmdir "$SB_ROOT"/etc/containerd 2>/dev/null
+
   # The stand-in systemctl replaces the host's (Debian has merged /usr: /bin is /usr/bin).
   install -m 0755 "$SYSTEM_TESTS/lib/systemctl-standin" "$SB_ROOT/usr/bin/systemctl"
   mkdir -p "$SB_ROOT/run/standin"

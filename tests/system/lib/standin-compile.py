@@ -205,6 +205,7 @@ def ansible(name, res):
                     b["notify"] = [f"restart {u}" for u in r["notifies"]]
             tasks.append(t)
         elif r["kind"] == "file":
+            tasks.append({"name": f"folder of {r['path']}", "ansible.builtin.file": {"path": r["path"].rsplit("/", 1)[0], "state": "directory", "mode": "0755"}})
             t = {"name": f"file {r['path']}", "ansible.builtin.copy": {"content": r["content"], "dest": r["path"], "mode": f"0{r['mode']:o}"}}
             if r["notifies"]:
                 t["notify"] = [f"restart {u}" for u in r["notifies"]]
@@ -212,7 +213,7 @@ def ansible(name, res):
         elif r["kind"] == "service":
             u = r["unit"]
             tasks += [
-                {"name": f"{u} active before?", "ansible.builtin.command": ["systemctl", "is-active", u],
+                {"name": f"{u} active before?", "ansible.builtin.command": {"argv": ["systemctl", "is-active", u]},
                  "register": "ns_was_active", "changed_when": False, "failed_when": False, "when": "ns_systemd.stat.isdir is defined and ns_systemd.stat.isdir"},
                 {"name": f"{u}", "ansible.builtin.systemd_service": {"name": u, "enabled": True, "state": "started", "daemon_reload": True},
                  "when": "ns_systemd.stat.isdir is defined and ns_systemd.stat.isdir"},
