@@ -1,6 +1,10 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// The libFuzzer target links libFuzzer's own main, so it exists only when asked for:
+// NODESPEC_FUZZ=1 swift build --product nodespec-fuzz -Xswiftc -sanitize=fuzzer
+let fuzzing = Context.environment["NODESPEC_FUZZ"] == "1"
+
 let package = Package(
   name: "nodespec",
   platforms: [.macOS(.v13)],
@@ -32,3 +36,12 @@ let package = Package(
     .testTarget(name: "BackendsTests", dependencies: ["Backends"]),
   ]
 )
+
+if fuzzing {
+  package.products.append(.executable(name: "nodespec-fuzz", targets: ["NodespecFuzz"]))
+  package.targets.append(
+    .executableTarget(
+      name: "NodespecFuzz", dependencies: ["Spec", "Compiler", "Backends"],
+      path: "Fuzz/NodespecFuzz",
+      swiftSettings: [.unsafeFlags(["-parse-as-library"])]))
+}

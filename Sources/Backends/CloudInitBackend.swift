@@ -1,14 +1,137 @@
 import Compiler
 import Spec
 
+/// Renders a Plan as a `#cloud-config` user-data document.
+///
+/// cloud-init reports only the status of the last `runcmd` entry, so the document has exactly
+/// one: it runs the shell target's script, written to the node by `write_files`. The files'
+/// contents travel in `write_files` too, staged under `stagedRoot`; the script copies them
+/// into place with the same compare-and-rename steps as the shell target (see
+/// `ShellBackend.FileSource.staged`), so both targets change, and restart, the same things.
+///
+/// Every value goes through `YAMLEmitter` (libyaml); only the leading `#cloud-config` and
+/// header comment lines are written as text.
 public struct CloudInitBackend: Backend {
   public static let target = Target.cloudInit
+
+  /// nodespec's scratch folder for this engine on the node.
+  public static let scratch = "/var/lib/nodespec/cloud-init"
+  /// The apply script `runcmd` runs (mode 0700).
+  public static let applyScript = scratch + "/apply.sh"
+  /// Where file contents are staged (mode 0600 each), followed by each file's absolute path.
+  public static let stagedRoot = scratch + "/staged"
+  /// EC2's user-data limit, in bytes. Above it the biggest files are compressed
+  /// (`encoding: gz+b64`), as few as it takes; if even that does not fit, a warning.
+  public static let userDataLimit = 16_384
 
   public init() {}
 
   public func render(_ plan: Plan, diagnostics: inout Diagnostics) -> String? {
-    // TODO(spine): render.
-    diagnostics.error("not-implemented", "the cloudInit backend is not written yet", at: nil)
-    return nil
+    let shell = ShellBackend(fileSource: .staged(root: Self.stagedRoot))
+    guard let script = shell.render(plan, diagnostics: &diagnostics) else { return nil }
+
+    var files: [WriteFile] = []
+    var staged: [String: String] = [:]
+    var duplicates = false
+    for resource in plan.resources {
+      guard case .file(let file) = resource.kind, ShellBackend.stages(file),
+        let content = file.content.literalText
+      else { continue }
+      if let first = staged[file.path] {
+        // Two resources, one staged copy: the script would give both the last content.
+        diagnostics.error(
+          "plan-duplicate-file", "`\(resource.id)` writes \(file.path), as `\(first)` does",
+          at: resource.origin)
+        duplicates = true
+        continue
+      }
+      staged[file.path] = resource.id
+      let path = ShellBackend.stagedPath(of: file.path, under: Self.stagedRoot)
+      files.append(WriteFile(path: path, content: content, permissions: "0600"))
+    }
+    files.append(WriteFile(path: Self.applyScript, content: script, permissions: "0700"))
+    guard !duplicates else { return nil }
+
+    do {
+      var output = try document(plan, files)
+      // Over the limit: compress the biggest files first, and only as many as it takes.
+      let bySize = files.indices.sorted {
+        let (a, b) = (files[$0].content.utf8.count, files[$1].content.utf8.count)
+        return a != b ? a > b : $0 < $1
+      }
+      for index in bySize where output.utf8.count > Self.userDataLimit {
+        guard files[index].content.utf8.count >= Self.compressionThreshold else { break }
+        files[index].compressed = true
+        output = try document(plan, files)
+      }
+      let size = output.utf8.count
+      if size > Self.userDataLimit {
+        diagnostics.warning(
+          "cloud-init-size",
+          "the cloud-config is \(size) bytes, compressed; EC2 accepts at most "
+            + "\(Self.userDataLimit) bytes of user-data",
+          at: nil,
+          hint: "cloud-init also reads gzip-compressed user-data: pass the output of `gzip -9`")
+      }
+      return output
+    } catch {
+      diagnostics.error("cloud-init-emit", "cannot write the cloud-config: \(error)", at: nil)
+      return nil
+    }
+  }
+
+  /// Files smaller than this stay readable even when the document is over the limit.
+  static let compressionThreshold = 1_024
+
+  /// One `write_files` entry, owned by root.
+  struct WriteFile {
+    var path: String
+    var content: String
+    /// Octal, as cloud-init reads it, e.g. `0600`.
+    var permissions: String
+    /// Written with `encoding: gz+b64` instead of as text.
+    var compressed = false
+
+    var yaml: YAMLValue {
+      var pairs: [(String, YAMLValue)] = [
+        ("path", .scalar(path)),
+        ("owner", .scalar("root:root")),
+        // Quoted: YAML 1.1 reads a plain 0600 as the integer 384.
+        ("permissions", .scalar(permissions, style: .singleQuoted)),
+      ]
+      if compressed {
+        pairs.append(("encoding", .scalar("gz+b64")))
+        let packed = Gzip.base64(Gzip.compress(Array(content.utf8)))
+        pairs.append(("content", .scalar(packed, style: .literal)))
+      } else {
+        pairs.append(("content", .scalar(content, style: .literal)))
+      }
+      return .mapping(pairs)
+    }
+  }
+
+  private func document(_ plan: Plan, _ files: [WriteFile]) throws -> String {
+    let document = YAMLValue.mapping([
+      ("write_files", .sequence(files.map(\.yaml))),
+      // One entry, and bash runs the script with its own `set -euo pipefail`: a failing step
+      // fails this entry, which cloud-init then reports as the boot's failure.
+      ("runcmd", .sequence([.sequence([.scalar("bash"), .scalar(Self.applyScript)], flow: true)])),
+    ])
+    return try header(plan) + YAMLEmitter.emit(document)
+  }
+
+  private func header(_ plan: Plan) -> String {
+    var lines = [
+      "#cloud-config",
+      "# Generated by nodespec, do not edit: change the spec and compile again.",
+    ]
+    if let name = plan.name {
+      lines.append("# Spec: \(ShellQuoting.commentText(name))")
+    }
+    lines += [
+      "# write_files stages every file and the apply script under \(Self.scratch);",
+      "# the one runcmd entry runs the script, so its failure is the boot's failure.",
+    ]
+    return lines.joined(separator: "\n") + "\n"
   }
 }

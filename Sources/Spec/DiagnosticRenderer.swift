@@ -12,13 +12,14 @@ public struct DiagnosticRenderer: Sendable {
   public func render(_ diagnostic: Diagnostic, in file: SourceFile) -> String {
     var out = ""
     let label = diagnostic.severity.rawValue
-    let where_: String
+    let position: String
     if let range = diagnostic.range {
-      where_ = "\(file.path):\(range.start.line):\(range.start.column)"
+      position = "\(file.path):\(range.start.line):\(range.start.column)"
     } else {
-      where_ = file.path
+      position = file.path
     }
-    out += bold("\(where_): ") + paint(label + ":", for: diagnostic.severity) + " "
+    out +=
+      bold("\(position): ") + paint(label + ":", for: diagnostic.severity) + " "
       + bold(diagnostic.message) + " [\(diagnostic.id)]\n"
     if let range = diagnostic.range { out += snippet(range, in: file) }
     for note in diagnostic.notes {
@@ -39,20 +40,55 @@ public struct DiagnosticRenderer: Sendable {
 
   /// The source line, then a caret under the start and tildes to the end of the range (on the
   /// same line).
+  ///
+  /// The line is drawn cell by cell so that the caret line matches it on a terminal: tabs
+  /// expand to the next multiple of 4, wide (East Asian, emoji) characters take two cells,
+  /// combining marks none, and control characters show as `�` (a spec must not drive the
+  /// terminal).
   private func snippet(_ range: SourceRange, in file: SourceFile) -> String {
     guard let line = file.line(range.start.line) else { return "" }
-    // Tabs keep their width in the caret line so the caret lines up.
-    let scalars = Array(line.unicodeScalars)
-    let visible = String(String.UnicodeScalarView(scalars.map { $0 == "\t" ? " " : $0 }))
-    var marker = ""
-    let startColumn = max(1, range.start.column)
-    for scalar in scalars.prefix(startColumn - 1) { marker += scalar == "\t" ? "\t" : " " }
-    marker += "^"
-    if range.end.line == range.start.line, range.end.column > startColumn + 1 {
-      let width = min(range.end.column, scalars.count + 1) - startColumn - 1
-      if width > 0 { marker += String(repeating: "~", count: width) }
+    var shown = ""
+    var widths: [Int] = []
+    var column = 0
+    for scalar in line.unicodeScalars {
+      let (text, width) = Self.cell(scalar, at: column)
+      shown += text
+      widths.append(width)
+      column += width
     }
-    return "  \(visible)\n  \(paint(marker, for: .note))\n"
+    let first = min(max(range.start.column, 1) - 1, widths.count)
+    var marker = String(repeating: " ", count: widths[..<first].reduce(0, +)) + "^"
+    if range.end.line == range.start.line, range.end.column > range.start.column + 1 {
+      let last = min(range.end.column - 1, widths.count)
+      let width = widths[first..<max(first, last)].reduce(0, +)
+      marker += String(repeating: "~", count: max(0, width - 1))
+    }
+    return "  \(shown)\n  \(paint(marker, for: .note))\n"
+  }
+
+  /// What one scalar of a source line looks like, and how many terminal cells it takes.
+  static func cell(_ scalar: Unicode.Scalar, at column: Int) -> (String, Int) {
+    if scalar == "\t" {
+      let width = 4 - column % 4
+      return (String(repeating: " ", count: width), width)
+    }
+    if scalar.isForbiddenInSpecValue { return ("\u{FFFD}", 1) }
+    switch scalar.properties.generalCategory {
+    case .nonspacingMark, .enclosingMark, .format: return (String(scalar), 0)
+    default: break
+    }
+    return (String(scalar), isWide(scalar) ? 2 : 1)
+  }
+
+  /// East Asian wide and fullwidth characters and emoji: two terminal cells.
+  private static func isWide(_ scalar: Unicode.Scalar) -> Bool {
+    switch scalar.value {
+    case 0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF,
+      0xA000...0xA4CF, 0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60,
+      0xFFE0...0xFFE6, 0x1F300...0x1F64F, 0x1F900...0x1F9FF, 0x20000...0x3FFFD:
+      true
+    default: false
+    }
   }
 
   private func bold(_ s: String) -> String { color ? "\u{1B}[1m\(s)\u{1B}[0m" : s }

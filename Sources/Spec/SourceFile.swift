@@ -1,5 +1,8 @@
 /// A spec file as read: its display path and its bytes. Only the command-line target reads the
 /// file system; everything else receives a `SourceFile`.
+///
+/// Lines end where libyaml ends them (LF, CRLF, CR, and U+0085, U+2028, U+2029), so that the
+/// line numbers of libyaml's marks and the lines shown in snippets always agree.
 public struct SourceFile: Sendable, Equatable {
   /// The path shown in diagnostics (`-` shows as `<stdin>`).
   public var path: String
@@ -14,24 +17,72 @@ public struct SourceFile: Sendable, Equatable {
     self.init(path: path, bytes: Array(text.utf8))
   }
 
-  /// The text of 1-based line `n` without its line end, decoded leniently (for snippets).
+  /// The text of 1-based line `n` without its line end and without a leading byte order mark,
+  /// decoded leniently (for snippets).
   public func line(_ n: Int) -> String? {
     guard n >= 1 else { return nil }
     var current = 1
-    var start = 0
-    var i = 0
+    var start = bomLength
+    var i = start
     while i < bytes.count {
-      if current == n { break }
-      if bytes[i] == UInt8(ascii: "\n") {
+      let width = lineBreakWidth(at: i)
+      if width > 0 {
+        if current == n { break }
         current += 1
-        start = i + 1
+        i += width
+        start = i
+      } else {
+        i += 1
       }
-      i += 1
     }
-    guard current == n, start <= bytes.count else { return nil }
-    var end = start
-    while end < bytes.count, bytes[end] != UInt8(ascii: "\n") { end += 1 }
-    if end > start, bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
-    return String(decoding: bytes[start..<end], as: UTF8.self)
+    guard current == n else { return nil }
+    return String(decoding: bytes[start..<i], as: UTF8.self)
   }
+
+  /// The 1-based line and column of the byte at `offset`; columns count Unicode scalars, as
+  /// libyaml's marks do.
+  public func location(ofByte offset: Int) -> SourceLocation {
+    var line = 1
+    var column = 1
+    var i = bomLength
+    let end = min(offset, bytes.count)
+    while i < end {
+      let width = lineBreakWidth(at: i)
+      if width > 0 {
+        line += 1
+        column = 1
+        i += width
+      } else {
+        // Continuation bytes (10xxxxxx) do not start a new scalar.
+        if bytes[i] & 0xC0 != 0x80 { column += 1 }
+        i += 1
+      }
+    }
+    return SourceLocation(line: line, column: column)
+  }
+
+  /// 3 when the file starts with a UTF-8 byte order mark (which libyaml skips), else 0.
+  var bomLength: Int { bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0 }
+
+  /// The byte length of the line break starting at `i`, or 0 when there is none.
+  func lineBreakWidth(at i: Int) -> Int {
+    switch bytes[i] {
+    case 0x0A: return 1
+    case 0x0D: return i + 1 < bytes.count && bytes[i + 1] == 0x0A ? 2 : 1
+    case 0xC2: return i + 1 < bytes.count && bytes[i + 1] == 0x85 ? 2 : 0
+    case 0xE2:
+      let isSeparator =
+        i + 2 < bytes.count && bytes[i + 1] == 0x80
+        && (bytes[i + 2] == 0xA8 || bytes[i + 2] == 0xA9)
+      return isSeparator ? 3 : 0
+    default: return 0
+    }
+  }
+}
+
+/// Size limits that keep hostile input from exhausting memory or time.
+public enum SpecLimits {
+  /// What the command line reads at most before giving up (the reader's own limit, with a
+  /// diagnostic, is lower).
+  public static let maxReadBytes = 8 * 1024 * 1024
 }

@@ -1,33 +1,72 @@
 import Backends
 import Compiler
-import Foundation
 import Spec
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// The only place that touches the file system, the environment and the terminal.
+///
+/// It uses the C library directly rather than Foundation: loading Foundation (and ICU) costs
+/// several times what reading and compiling a spec does (see bench/ and the README's
+/// performance note).
 struct Driver {
   var strict: Bool
 
   private var renderer: DiagnosticRenderer {
-    let environment = ProcessInfo.processInfo.environment
-    let color = isatty(STDERR_FILENO) == 1 && environment["NO_COLOR"] == nil
-    return DiagnosticRenderer(color: color)
+    DiagnosticRenderer(color: isatty(STDERR_FILENO) == 1 && getenv("NO_COLOR") == nil)
   }
 
   func say(_ message: String) {
-    FileHandle.standardError.write(Data((message.hasSuffix("\n") ? message : message + "\n").utf8))
+    writeAll(STDERR_FILENO, message.hasSuffix("\n") ? message : message + "\n")
   }
 
   /// Reads a spec; `-` is standard input. Reports and returns nil when it cannot.
   func read(_ path: String) -> SourceFile? {
-    if path == "-" {
-      let data = FileHandle.standardInput.readDataToEndOfFile()
-      return SourceFile(path: "<stdin>", bytes: Array(data))
-    }
-    guard let data = FileManager.default.contents(atPath: path) else {
-      say("nodespec: cannot read \(path): no such file or not readable")
+    let fd = path == "-" ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else {
+      say("nodespec: cannot read \(path): \(String(cString: strerror(errno)))")
       return nil
     }
-    return SourceFile(path: path, bytes: Array(data))
+    defer { if fd != STDIN_FILENO { close(fd) } }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+    while true {
+      let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+      if count == 0 { break }
+      if count < 0 {
+        if errno == EINTR { continue }
+        say("nodespec: cannot read \(path): \(String(cString: strerror(errno)))")
+        return nil
+      }
+      bytes += chunk[0..<count]
+      // Refuse early rather than reading an unbounded stream into memory; the reader has
+      // its own (smaller) limit with a proper diagnostic.
+      if bytes.count > SpecLimits.maxReadBytes {
+        say("nodespec: \(path) is larger than \(SpecLimits.maxReadBytes) bytes; not a spec")
+        return nil
+      }
+    }
+    return SourceFile(path: path == "-" ? "<stdin>" : path, bytes: bytes)
+  }
+
+  /// The process environment, for header values a spec takes from it.
+  private var environment: [String: String] {
+    var result: [String: String] = [:]
+    var entry = environ
+    while let pointer = entry.pointee {
+      let text = String(cString: pointer)
+      if let equals = text.firstIndex(of: "=") {
+        result[String(text[..<equals])] = String(text[text.index(after: equals)...])
+      }
+      entry += 1
+    }
+    return result
   }
 
   /// Loads and compiles, printing every diagnostic. Nil when there are errors (or warnings
@@ -36,8 +75,7 @@ struct Driver {
     var diagnostics = Diagnostics()
     let spec = SpecLoader.load(file, diagnostics: &diagnostics)
     let plan = spec.flatMap {
-      Compiler.compile(
-        $0, environment: ProcessInfo.processInfo.environment, diagnostics: &diagnostics)
+      Compiler.compile($0, environment: environment, diagnostics: &diagnostics)
     }
     return report(diagnostics, in: file) ? plan : nil
   }
@@ -52,24 +90,45 @@ struct Driver {
   /// Prints diagnostics; true when they allow going on.
   private func report(_ diagnostics: Diagnostics, in file: SourceFile) -> Bool {
     if !diagnostics.all.isEmpty { say(renderer.render(diagnostics.all, in: file)) }
-    let fatal = diagnostics.hasErrors || (strict && !diagnostics.warnings.isEmpty)
-    return !fatal
+    return !(diagnostics.hasErrors || (strict && !diagnostics.warnings.isEmpty))
   }
 
-  /// Writes through a temporary file in the same folder and a rename, so a reader never sees
-  /// half a file and a failure leaves the old file untouched.
-  func writeAtomically(_ text: String, to path: String) throws {
-    let url = URL(fileURLWithPath: path)
-    let folder = url.deletingLastPathComponent()
-    let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).nodespec-\(getpid())")
-    do {
-      try Data(text.utf8).write(to: temporary, options: [.withoutOverwriting])
-      guard rename(temporary.path, url.path) == 0 else {
-        throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
-      }
-    } catch {
-      try? FileManager.default.removeItem(at: temporary)
-      throw error
+  func writeStandardOutput(_ text: String) -> Bool { writeAll(STDOUT_FILENO, text) }
+
+  /// Writes through a temporary file in the same folder, fsync and a rename, so a reader never
+  /// sees half a file and a failure leaves any old file untouched. Returns an error text.
+  func writeAtomically(_ text: String, to path: String) -> String? {
+    let slash = path.lastIndex(of: "/")
+    let folder = slash.map { String(path[..<$0]) } ?? "."
+    let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
+    var template = Array("\(folder.isEmpty ? "/" : folder)/.\(base).nodespec-XXXXXX".utf8CString)
+    let fd = template.withUnsafeMutableBufferPointer { buffer in
+      buffer.baseAddress.map { mkstemp($0) } ?? -1
     }
+    guard fd >= 0 else { return String(cString: strerror(errno)) }
+    let temporary = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    var failure: String?
+    if !writeAll(fd, text) || fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
+    // An output is a script or config for root to run; 0644 like any generated file (mkstemp
+    // makes 0600).
+    if failure == nil, fchmod(fd, 0o644) != 0 { failure = String(cString: strerror(errno)) }
+    close(fd)
+    if failure == nil, rename(temporary, path) != 0 { failure = String(cString: strerror(errno)) }
+    if failure != nil { unlink(temporary) }
+    return failure
+  }
+
+  @discardableResult
+  private func writeAll(_ fd: Int32, _ text: String) -> Bool {
+    var bytes = Array(text.utf8)[...]
+    while !bytes.isEmpty {
+      let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+      if written < 0 {
+        if errno == EINTR { continue }
+        return false
+      }
+      bytes = bytes.dropFirst(written)
+    }
+    return true
   }
 }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Backends
 import Compiler
-import Foundation
 import Spec
 
 @main
@@ -48,14 +47,12 @@ struct Compile: ParsableCommand {
     guard let file = driver.read(spec) else { throw Exit.ioFailure }
     guard let text = driver.compile(file, target: target) else { throw Exit.invalidSpec }
     if let output {
-      do {
-        try driver.writeAtomically(text, to: output)
-      } catch {
-        driver.say("nodespec: cannot write \(output): \(error)")
+      if let failure = driver.writeAtomically(text, to: output) {
+        driver.say("nodespec: cannot write \(output): \(failure)")
         throw Exit.ioFailure
       }
-    } else {
-      FileHandle.standardOutput.write(Data(text.utf8))
+    } else if !driver.writeStandardOutput(text) {
+      throw Exit.ioFailure
     }
   }
 }

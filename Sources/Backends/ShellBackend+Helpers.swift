@@ -1,0 +1,451 @@
+/// The bash functions a generated script defines once, at its top. They are fixed text: no Plan
+/// value is ever spliced into them; values reach them only as single-quoted arguments.
+extension ShellBackend {
+  /// One helper (or a group that belongs together), emitted once when a step needs it.
+  /// `allCases` order is the order in the script, so dependencies come first.
+  enum Helper: CaseIterable {
+    case say
+    case temporaryFiles
+    case change
+    case notify
+    case attributes
+    case directory
+    case file
+    case secret
+    case download
+    case artifact
+    case packages
+    case kernelModule
+    case sysctl
+    case runAs
+    case service
+
+    /// Helpers this one calls.
+    var requires: [Helper] {
+      switch self {
+      case .say, .temporaryFiles, .runAs: []
+      case .change: [.say]
+      case .notify: [.change]
+      case .attributes: []
+      case .directory: [.change, .attributes]
+      case .file: [.change, .attributes, .temporaryFiles]
+      case .secret: [.file]
+      case .download: [.say]
+      case .artifact: [.change, .download, .temporaryFiles]
+      case .packages, .kernelModule, .sysctl: [.change]
+      case .service: [.change, .runAs]
+      }
+    }
+
+    /// The bash text. `tracksNotifies` adds the `ns_changed` flag to `ns_change`: it exists
+    /// only when a step notifies, so that no script carries a variable nothing reads.
+    func text(tracksNotifies: Bool) -> String {
+      switch self {
+      case .say: Self.sayText
+      case .temporaryFiles: Self.temporaryFilesText
+      case .change: tracksNotifies ? Self.changeTrackingText : Self.changeText
+      case .notify: Self.notifyText
+      case .attributes: Self.attributesText
+      case .directory: Self.directoryText
+      case .file: Self.fileText
+      case .secret: Self.secretText
+      case .download: Self.downloadText
+      case .artifact: Self.artifactText
+      case .packages: Self.packagesText
+      case .kernelModule: Self.kernelModuleText
+      case .sysctl: Self.sysctlText
+      case .runAs: Self.runAsText
+      case .service: Self.serviceText
+      }
+    }
+
+    /// `needed` and everything it requires, in script order.
+    static func closure(of needed: Set<Helper>) -> [Helper] {
+      var all = needed
+      var pending = Array(needed)
+      while let next = pending.popLast() {
+        for dependency in next.requires where all.insert(dependency).inserted {
+          pending.append(dependency)
+        }
+      }
+      return allCases.filter { all.contains($0) }
+    }
+
+    private static let sayText = #"""
+      # Change log lines go to stdout; errors go to stderr and stop the run.
+      ns_say() { printf 'nodespec: %s\n' "$*"; }
+      ns_die() {
+        printf 'nodespec: %s\n' "$*" >&2
+        exit 1
+      }
+      """#
+
+    private static let temporaryFilesText = #"""
+      # Temporary files of this run, removed on every exit: a failed download or an interrupted
+      # write leaves nothing behind, and never a half-written file in place.
+      ns_tmp=()
+      ns_cleanup() {
+        if ((${#ns_tmp[@]} > 0)); then rm -rf -- "${ns_tmp[@]}"; fi
+      }
+      trap ns_cleanup EXIT
+      trap 'exit 130' INT
+      trap 'exit 143' TERM
+
+      # Sets ns_new to a new empty temporary file beside $1, on the same file system, so that
+      # renaming it over $1 is atomic. Parent folders are created (0755) when missing.
+      ns_temp_beside() {
+        local dir
+        dir=$(dirname -- "$1")
+        mkdir -p -- "$dir"
+        ns_new=$(mktemp -- "$dir/.nodespec.XXXXXX")
+        ns_tmp+=("$ns_new")
+      }
+      """#
+
+    private static let changeText = #"""
+      # Every step that changed something prints one line through ns_change. ns_changes counts
+      # them, so a service step knows whether systemd must re-read its units.
+      ns_changes=0
+      ns_change() {
+        ns_changes=$((ns_changes + 1))
+        ns_say "$@"
+      }
+      """#
+
+    private static let changeTrackingText = #"""
+      # Every step that changed something prints one line through ns_change. ns_changes counts
+      # them, so a service step knows whether systemd must re-read its units; ns_changed tells
+      # a step with dependent services whether it changed anything.
+      ns_changes=0
+      ns_changed=0
+      ns_change() {
+        ns_changes=$((ns_changes + 1))
+        ns_changed=1
+        ns_say "$@"
+      }
+      """#
+
+    private static let notifyText = #"""
+      # Marks the service steps "$@" for restart when the step just run changed something.
+      ns_notify() {
+        local id
+        if ((ns_changed)); then
+          for id in "$@"; do ns_restart[$id]=1; done
+        fi
+      }
+      """#
+
+    private static let attributesText = #"""
+      # Sets mode $2 (octal, as `stat -c %a` prints it) and owner $3 (user:group) on $1 where
+      # they differ; ns_attrs_set says what it set, empty when nothing.
+      ns_attributes() {
+        ns_attrs_set=''
+        if [ "$(stat -L -c %a -- "$1")" != "$2" ]; then
+          chmod -- "$2" "$1"
+          ns_attrs_set="mode $2"
+        fi
+        if [ "$(stat -L -c %U:%G -- "$1")" != "$3" ]; then
+          chown -- "$3" "$1"
+          ns_attrs_set="${ns_attrs_set:+$ns_attrs_set, }owner $3"
+        fi
+      }
+      """#
+
+    private static let directoryText = #"""
+      # Makes $1 a directory with mode $2 and owner $3:$4, parents included.
+      ns_directory() {
+        if [ -d "$1" ]; then
+          ns_attributes "$1" "$2" "$3:$4"
+          if [ -n "$ns_attrs_set" ]; then ns_change "set $ns_attrs_set on $1"; fi
+        else
+          mkdir -p -- "$1"
+          ns_attributes "$1" "$2" "$3:$4"
+          ns_change "created directory $1"
+        fi
+      }
+      """#
+
+    private static let fileText = #"""
+      # A file step opens a temporary file beside the target (ns_begin_file), writes the
+      # content into "$ns_new", and hands it to ns_put_file, which renames it over the target
+      # only when the bytes differ: an unchanged file keeps its inode and mtime.
+      ns_begin_file() { ns_temp_beside "$1"; }
+
+      # Gives $1 the content in "$ns_new", mode $2 and owner $3:$4.
+      ns_put_file() {
+        local verb=created
+        if [ -d "$1" ] && [ ! -L "$1" ]; then ns_die "$1 is a directory, not a file"; fi
+        if [ -e "$1" ]; then
+          if cmp -s -- "$ns_new" "$1"; then
+            rm -f -- "$ns_new"
+            ns_attributes "$1" "$2" "$3:$4"
+            if [ -n "$ns_attrs_set" ]; then ns_change "set $ns_attrs_set on $1"; fi
+            return 0
+          fi
+          verb=updated
+        fi
+        chmod -- "$2" "$ns_new"
+        chown -- "$3:$4" "$ns_new"
+        mv -f -- "$ns_new" "$1"
+        ns_change "$verb $1"
+      }
+      """#
+
+    private static let secretText = #"""
+      # Appends the node file $1, less one trailing newline, to "$ns_new". The secret goes
+      # from file to file, never through a variable or an argument, so that neither a trace
+      # nor an error message can show it.
+      ns_append_secret() {
+        local before after
+        if [ ! -f "$1" ]; then ns_die "secret file $1 is missing"; fi
+        before=$(stat -c %s -- "$ns_new")
+        cat -- "$1" >>"$ns_new"
+        after=$(stat -c %s -- "$ns_new")
+        # $(...) drops a final newline, so an empty result means the last byte is one.
+        if ((after > before)) && [ -z "$(tail -c 1 -- "$ns_new")" ]; then
+          truncate -s -1 -- "$ns_new"
+        fi
+      }
+      """#
+
+    private static let downloadText = #"""
+      # Downloads $1 into the file $2 with curl, or wget where there is no curl.
+      ns_download() {
+        if command -v curl >/dev/null 2>&1; then
+          curl -fsSL --retry 3 -o "$2" -- "$1" || ns_die "cannot download $1"
+        elif command -v wget >/dev/null 2>&1; then
+          wget -q --tries=3 -O "$2" -- "$1" || ns_die "cannot download $1"
+        else
+          ns_die "cannot download $1: neither curl nor wget is installed"
+        fi
+      }
+      """#
+
+    private static let artifactText = #"""
+      # Installs a release artifact, unless its stamp records this very source and everything
+      # it provides is still there.
+      #   --url URL --file NAME    the asset, and its name in the project's checksum file
+      #   --sha256 HEX | --sha256-from CHECKSUMS_URL | --no-verify
+      #   --binary PATH --mode MODE | --archive DIR
+      #   --stamp PATH [--provides PATH]...
+      # The download is verified before anything is installed: on a mismatch the run stops and
+      # the installed files stay as they were.
+      ns_artifact() {
+        local title=$1 url='' file='' verify=none want='' sums='' binary='' mode='' archive=''
+        local stamp='' record path missing=0 work got
+        local provides=()
+        shift
+        while (($# > 0)); do
+          case $1 in
+            --url) url=$2 ;;
+            --file) file=$2 ;;
+            --sha256) verify=sha256 want=$2 ;;
+            --sha256-from) verify=published sums=$2 ;;
+            --no-verify) verify=none ;;
+            --binary) binary=$2 ;;
+            --mode) mode=$2 ;;
+            --archive) archive=$2 ;;
+            --stamp) stamp=$2 ;;
+            --provides) provides+=("$2") ;;
+            *) ns_die "ns_artifact: unknown option $1" ;;
+          esac
+          if [ "$1" = --no-verify ]; then shift; else shift 2; fi
+        done
+        case $verify in
+          sha256) record="$url sha256:$want" ;;
+          published) record="$url published:$sums" ;;
+          *) record="$url unverified" ;;
+        esac
+
+        if [ -f "$stamp" ] && printf '%s\n' "$record" | cmp -s -- - "$stamp"; then
+          for path in "${provides[@]}"; do
+            if [ ! -e "$path" ]; then missing=1; fi
+          done
+          if ((missing == 0)); then return 0; fi
+        fi
+
+        work=$(mktemp -d)
+        ns_tmp+=("$work")
+        ns_download "$url" "$work/download"
+        if [ "$verify" = published ]; then
+          ns_download "$sums" "$work/checksums"
+          # The line whose file name (after the hash, one blank, an optional `*` for binary
+          # mode) is exactly $file. The name comes through the environment: awk -v would
+          # interpret backslashes in it.
+          want=$(NS_FILE=$file awk '{
+            sub(/\r$/, "")
+            name = substr($0, length($1) + 2)
+            sub(/^[ *]/, "", name)
+            if (name == ENVIRON["NS_FILE"]) { print tolower($1); exit }
+          }' "$work/checksums")
+          if [ -z "$want" ]; then ns_die "no checksum for $file in $sums"; fi
+        fi
+        if [ "$verify" != none ]; then
+          got=$(sha256sum <"$work/download")
+          got=${got%% *}
+          if [ "$got" != "$want" ]; then
+            ns_die "checksum mismatch for $file: expected $want, got $got"
+          fi
+        fi
+
+        if [ -n "$binary" ]; then
+          ns_temp_beside "$binary"
+          mv -f -- "$work/download" "$ns_new"
+          chmod -- "$mode" "$ns_new"
+          mv -f -- "$ns_new" "$binary"
+        else
+          mkdir -p -- "$archive"
+          tar -xzf "$work/download" -C "$archive" --no-same-owner
+        fi
+        # The stamp goes last: an interrupted install is retried on the next run.
+        ns_temp_beside "$stamp"
+        printf '%s\n' "$record" >"$ns_new"
+        chmod 644 -- "$ns_new"
+        mv -f -- "$ns_new" "$stamp"
+        ns_change "installed $title"
+      }
+      """#
+
+    private static let packagesText = #"""
+      # Sets ns_pm to the node's package manager: the first of apt-get, dnf and zypper found.
+      ns_package_manager() {
+        local pm
+        if [ -n "${ns_pm:-}" ]; then return 0; fi
+        for pm in apt-get dnf zypper; do
+          if command -v "$pm" >/dev/null 2>&1; then
+            ns_pm=$pm
+            return 0
+          fi
+        done
+        ns_die 'no supported package manager found (apt-get, dnf or zypper)'
+      }
+
+      # Installs those of the packages "$@" that are not installed, with "$ns_pm".
+      ns_packages() {
+        local package missing=()
+        for package in "$@"; do
+          if [ "$ns_pm" = apt-get ]; then
+            if [ "$(dpkg-query -W --showformat="\${Status}" -- "$package" 2>/dev/null)" \
+              != 'install ok installed' ]; then
+              missing+=("$package")
+            fi
+          elif ! rpm -q --quiet -- "$package"; then
+            missing+=("$package")
+          fi
+        done
+        if ((${#missing[@]} == 0)); then return 0; fi
+        case $ns_pm in
+          apt-get)
+            DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+              -- "${missing[@]}" >&2
+            ;;
+          dnf) dnf install -y -q -- "${missing[@]}" >&2 ;;
+          zypper) zypper --non-interactive --quiet install -- "${missing[@]}" >&2 ;;
+        esac
+        ns_change "installed packages: ${missing[*]}"
+      }
+      """#
+
+    private static let kernelModuleText = #"""
+      # Loads kernel module $1 unless /sys/module has it (loaded, or built in). /sys/module
+      # spells names with underscores where modprobe also accepts dashes.
+      ns_kernel_module() {
+        if [ ! -d "/sys/module/${1//-/_}" ]; then
+          modprobe -- "$1"
+          ns_change "loaded kernel module $1"
+        fi
+      }
+      """#
+
+    private static let sysctlText = #"""
+      # Sets kernel parameter $1 to $2 unless it has that value. sysctl prints multi-value
+      # parameters with tabs, so both sides are compared with their blanks squeezed.
+      ns_sysctl() {
+        local now want
+        now=$(sysctl -n -- "$1" | tr -s '[:blank:]' ' ')
+        want=$(printf '%s' "$2" | tr -s '[:blank:]' ' ')
+        if [ "$now" != "$want" ]; then
+          sysctl -q -w -- "$1=$2" >/dev/null
+          ns_change "set $1 = $2"
+        fi
+      }
+      """#
+
+    private static let runAsText = #"""
+      # Runs "$@" as user $1 through a login shell (the user's HOME, PATH and profile) with
+      # XDG_RUNTIME_DIR set as a login session sets it, so that `systemctl --user` reaches the
+      # user's manager. The quoted script is the only shell code: the command and its arguments
+      # pass through "$@" and are never parsed again. `--` keeps runuser from reading them.
+      ns_as() {
+        local user=$1 uid run=runuser
+        shift
+        uid=$(id -u -- "$user")
+        if ! command -v runuser >/dev/null 2>&1; then run=su; fi
+        # shellcheck disable=SC2016 # $0 and $@ belong to the inner shell.
+        "$run" -l -s /bin/sh -c 'export XDG_RUNTIME_DIR="$0"; exec "$@"' \
+          -- "$user" "/run/user/$uid" "$@"
+      }
+      """#
+
+    private static let serviceText = #"""
+      # Runs systemctl on the system manager ($1 empty) or on user $1's manager.
+      ns_systemctl() {
+        local user=$1
+        shift
+        if [ -z "$user" ]; then
+          systemctl "$@"
+        else
+          ns_as "$user" systemctl --user "$@"
+        fi
+      }
+
+      # Service step $1: unit $2 (file $3, wanted by $4) of the system ($5 empty) or of user
+      # $5 is enabled and running, and restarted when a step it depends on changed. Without
+      # a running systemd the unit is only enabled, by the symlink `systemctl enable` makes.
+      # ns_restart: service steps to restart, by step id (ns_notify fills it).
+      # ns_reloaded: per manager, ns_changes when it last re-read its units.
+      declare -A ns_restart=() ns_reloaded=()
+      ns_service() {
+        local id=$1 unit=$2 file=$3 wanted=$4 user=$5 manager=system reloaded done='' wants
+        if [ -n "$user" ]; then manager="user:$user"; fi
+        if ((ns_systemd)); then
+          # Re-read units once per manager if any step changed something since the last time.
+          reloaded=${ns_reloaded[$manager]:-0}
+          if ((ns_changes > reloaded)); then
+            ns_systemctl "$user" daemon-reload
+            ns_reloaded[$manager]=$ns_changes
+          fi
+          if ! ns_systemctl "$user" is-enabled --quiet -- "$unit"; then
+            ns_systemctl "$user" enable --quiet -- "$unit"
+            done=enabled
+          fi
+          if ! ns_systemctl "$user" is-active --quiet -- "$unit"; then
+            ns_systemctl "$user" start -- "$unit"
+            done="${done:+$done, }started"
+          elif [ "${ns_restart[$id]:-0}" = 1 ]; then
+            ns_systemctl "$user" restart -- "$unit"
+            done="${done:+$done, }restarted"
+          fi
+          if [ -n "$done" ]; then ns_say "$unit: $done"; fi
+          return 0
+        fi
+        if [ -z "$user" ]; then
+          wants="/etc/systemd/system/$wanted.wants"
+          if [ ! -L "$wants/$unit" ]; then
+            mkdir -p -- "$wants"
+            ln -sfn -- "$file" "$wants/$unit"
+            ns_say "systemd is not running: $unit enabled, not started"
+          fi
+        else
+          wants="$(getent passwd -- "$user" | cut -d: -f6)/.config/systemd/user/$wanted.wants"
+          if [ ! -L "$wants/$unit" ]; then
+            ns_as "$user" mkdir -p -- "$wants"
+            ns_as "$user" ln -sfn -- "$file" "$wants/$unit"
+            ns_say "systemd is not running: $unit enabled, not started"
+          fi
+        fi
+      }
+      """#
+  }
+}

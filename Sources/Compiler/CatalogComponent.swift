@@ -1,0 +1,89 @@
+import Spec
+
+/// A downloadable release a catalog entry pins: how its assets are named per arch, where they
+/// are published and which checksum file the project publishes next to them
+/// (domain-facts.md sections 1 and 2).
+public enum CatalogComponent: String, Sendable, Hashable, CaseIterable, Comparable {
+  case containerd
+  /// The static build of containerd (musl and old glibc), 1.7 and later.
+  case containerdStatic = "containerd-static"
+  case runc
+  case cni
+  case nerdctl
+  case nerdctlFull = "nerdctl-full"
+  case buildkit
+
+  /// `owner/repo` on GitHub.
+  public var repository: String {
+    switch self {
+    case .containerd, .containerdStatic: "containerd/containerd"
+    case .runc: "opencontainers/runc"
+    case .cni: "containernetworking/plugins"
+    case .nerdctl, .nerdctlFull: "containerd/nerdctl"
+    case .buildkit: "moby/buildkit"
+    }
+  }
+
+  /// The arch as this project spells it in asset names; nil when it publishes none for it.
+  public func assetArch(_ arch: Arch) -> String? {
+    switch (self, arch) {
+    case (.containerd, .arm), (.containerdStatic, .arm): nil
+    case (.nerdctlFull, .amd64), (.nerdctlFull, .arm64): arch.rawValue
+    case (.nerdctlFull, _): nil
+    // runc uses Debian arch names; the 32-bit arm asset is the hard-float one.
+    case (.runc, .arm): "armhf"
+    // nerdctl and BuildKit build GOARM=7 and say so in the name.
+    case (.nerdctl, .arm), (.buildkit, .arm): "arm-v7"
+    default: arch.rawValue
+    }
+  }
+
+  /// The arches this project publishes Linux assets for, in `Arch` order.
+  public var publishedArches: [Arch] { Arch.allCases.filter { assetArch($0) != nil } }
+
+  /// The release asset's file name, e.g. `containerd-2.0.0-linux-amd64.tar.gz`; nil when the
+  /// project publishes nothing for the arch.
+  public func assetName(version: String, arch: Arch) -> String? {
+    guard let a = assetArch(arch) else { return nil }
+    return switch self {
+    case .containerd: "containerd-\(version)-linux-\(a).tar.gz"
+    case .containerdStatic: "containerd-static-\(version)-linux-\(a).tar.gz"
+    case .runc: "runc.\(a)"
+    case .cni: "cni-plugins-linux-\(a)-v\(version).tgz"
+    case .nerdctl: "nerdctl-\(version)-linux-\(a).tar.gz"
+    case .nerdctlFull: "nerdctl-full-\(version)-linux-\(a).tar.gz"
+    case .buildkit: "buildkit-v\(version).linux-\(a).tar.gz"
+    }
+  }
+
+  /// The release's download folder, `https://github.com/OWNER/REPO/releases/download/vVER`.
+  public func releaseBase(version: String) -> String {
+    "\(Self.github)/\(repository)/releases/download/v\(version)"
+  }
+
+  /// The asset's GitHub URL; nil when the project publishes nothing for the arch.
+  public func assetURL(version: String, arch: Arch) -> String? {
+    assetName(version: version, arch: arch).map { "\(releaseBase(version: version))/\($0)" }
+  }
+
+  /// The checksum file (sha256sum format) the project publishes for the asset; nil for
+  /// BuildKit, which publishes none.
+  public func checksumURL(version: String, arch: Arch) -> String? {
+    guard let asset = assetName(version: version, arch: arch) else { return nil }
+    let base = releaseBase(version: version)
+    return switch self {
+    case .containerd, .containerdStatic: "\(base)/\(asset).sha256sum"
+    case .runc: "\(base)/runc.sha256sum"
+    case .cni: "\(base)/\(asset).sha256"
+    case .nerdctl, .nerdctlFull: "\(base)/SHA256SUMS"
+    case .buildkit: nil
+    }
+  }
+
+  /// The prefix `downloads.mirror` replaces.
+  public static let github = "https://github.com"
+
+  public static func < (a: CatalogComponent, b: CatalogComponent) -> Bool {
+    a.rawValue < b.rawValue
+  }
+}

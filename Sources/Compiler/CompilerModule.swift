@@ -1,0 +1,49 @@
+import Spec
+
+/// One concern of the compiler (a component, the registries, Kubernetes): reads its part of
+/// the spec and the catalog, appends resources to the plan and problems to the diagnostics.
+///
+/// Adding a component = one type conforming to this, listed in `Compiler.modules`, plus its
+/// catalog entries.
+protocol CompilerModule: Sendable {
+  static func compile(
+    _ context: CompileContext, into plan: inout PlanBuilder, diagnostics: inout Diagnostics)
+}
+
+/// What every module may read: the spec and what the compiler derived from it once.
+struct CompileContext {
+  var spec: NodeSpec
+  /// The arches artifacts are provided for (`Plan.arches`).
+  var arches: [Arch]
+  /// The compiling machine's environment, for header values taken from it.
+  var environment: [String: String]
+  var catalog: Catalog
+  var paths: Paths
+  /// The registries with URLs completed and validated, in spec order.
+  var registries: [ResolvedRegistry]
+
+  /// Whether the node gets a containerd (separately or from the nerdctl-full bundle).
+  var installsContainerd: Bool {
+    spec.components.containerd != nil || spec.components.nerdctlFull != nil
+  }
+}
+
+/// Collects resources in module order and services apart, so that services come last and
+/// every `notifies` edge points forward.
+struct PlanBuilder {
+  private(set) var resources: [Resource] = []
+  private(set) var services: [Resource] = []
+
+  mutating func add(
+    _ id: String, origin: SourceRange?, _ kind: Resource.Kind, notifies: [String] = []
+  ) {
+    resources.append(Resource(id: id, origin: origin, kind: kind, notifies: notifies))
+  }
+
+  /// A service resource whose id is its unit name, e.g. `containerd.service`.
+  mutating func addService(_ service: Service, origin: SourceRange?) {
+    services.append(Resource(id: service.unit, origin: origin, kind: .service(service)))
+  }
+
+  var all: [Resource] { resources + services }
+}

@@ -1,0 +1,48 @@
+import Spec
+
+/// Kubernetes node prerequisites (domain-facts.md section 9): the overlay and br_netfilter
+/// modules, loaded now and at boot, then the bridge and forwarding sysctls, applied now and
+/// at boot. The `net.bridge.*` keys exist only once br_netfilter is loaded, so the modules
+/// come first. containerd's CRI config is the containerd module's.
+enum KubernetesModule: CompilerModule {
+  static let modules = ["overlay", "br_netfilter"]
+  static let sysctls = [
+    ("net.bridge.bridge-nf-call-iptables", "1"),
+    ("net.bridge.bridge-nf-call-ip6tables", "1"),
+    ("net.ipv4.ip_forward", "1"),
+  ]
+
+  static func compile(
+    _ context: CompileContext, into plan: inout PlanBuilder, diagnostics: inout Diagnostics
+  ) {
+    guard let kubernetes = context.spec.kubernetes else { return }
+    if !context.installsContainerd {
+      diagnostics.error(
+        "kubernetes-needs-containerd",
+        "`kubernetes` configures containerd as the CRI runtime, but the spec installs none",
+        at: kubernetes.range, path: "kubernetes",
+        hint: "add `containerd:` (or `nerdctl-full:`) to `components`")
+    }
+    guard kubernetes.prerequisites.value else { return }
+    let origin = kubernetes.prerequisites.range
+    let header = "# \(Paths.generatedHeader)\n"
+    plan.add(
+      "kubernetes.modules", origin: origin,
+      .file(
+        File(
+          path: "/etc/modules-load.d/nodespec-kubernetes.conf",
+          content: .init(header + modules.map { "\($0)\n" }.joined()))))
+    for module in modules {
+      plan.add("kubernetes.module.\(module)", origin: origin, .kernelModule(.init(name: module)))
+    }
+    plan.add(
+      "kubernetes.sysctl", origin: origin,
+      .file(
+        File(
+          path: "/etc/sysctl.d/99-nodespec-kubernetes.conf",
+          content: .init(header + sysctls.map { "\($0.0) = \($0.1)\n" }.joined()))))
+    for (key, value) in sysctls {
+      plan.add("kubernetes.sysctl.\(key)", origin: origin, .sysctl(.init(key: key, value: value)))
+    }
+  }
+}

@@ -1,0 +1,84 @@
+import Spec
+
+/// The nerdctl-full bundle, extracted into `<prefix>`: containerd, runc, BuildKit, the CNI
+/// plugins (in `libexec/cni`), nerdctl and their systemd units. It replaces the five
+/// separate components, so it cannot be combined with them.
+enum NerdctlFullModule: CompilerModule {
+  /// The units in the bundle run `/usr/local/bin/...`; for that prefix they are used as
+  /// shipped.
+  static let bundlePrefix = "/usr/local"
+
+  static func compile(
+    _ context: CompileContext, into plan: inout PlanBuilder, diagnostics: inout Diagnostics
+  ) {
+    guard let full = context.spec.components.nerdctlFull else { return }
+    let paths = context.paths
+    let components = context.spec.components
+    let others = [
+      components.containerd, components.runc, components.cni, components.nerdctl,
+      components.buildkit,
+    ].compactMap { $0 }
+    if !others.isEmpty {
+      diagnostics.error(
+        "nerdctl-full-conflict",
+        "nerdctl-full bundles containerd, runc, CNI, nerdctl and BuildKit; "
+          + "it cannot be combined with " + others.map { "`\($0.key)`" }.joined(separator: ", "),
+        at: full.range, path: "components.nerdctl-full",
+        notes: others.map { .init("\($0.key) given here", at: $0.range) })
+    }
+    KnownIssues.check(full, diagnostics: &diagnostics)
+    let version = SemanticVersion(full.version.value)
+    if version == nil {
+      diagnostics.error(
+        "invalid-version", "`\(full.version.value)` is not a nerdctl-full version",
+        at: full.version.range, path: "components.nerdctl-full.version")
+    }
+    let containerdWorker = BuildKitModule.usesContainerdWorker(full, context: context)
+
+    let containerdUnit = "\(paths.systemdUnits)/\(ContainerdModule.service)"
+    let buildkitUnit = "\(paths.systemdUnits)/\(BuildKitModule.service)"
+    if let artifact = Downloads.artifact(
+      id: "nerdctl-full.archive", component: full, release: .nerdctlFull,
+      install: .archive(directory: paths.prefix.isEmpty ? "/" : paths.prefix),
+      provides: ["containerd", "runc", "buildkitd", "nerdctl"].map { "\(paths.bin)/\($0)" }
+        + [containerdUnit, buildkitUnit],
+      context: context, diagnostics: &diagnostics)
+    {
+      plan.add(
+        "nerdctl-full.archive", origin: full.range, artifact,
+        notifies: [ContainerdModule.service, BuildKitModule.service])
+    }
+    if paths.prefix != bundlePrefix {
+      // The shipped units would run /usr/local/bin/...; write them with this prefix.
+      plan.add(
+        "containerd.unit", origin: full.range,
+        .file(
+          File(path: containerdUnit, content: .init(SystemdUnits.containerd(bin: paths.bin)))),
+        notifies: [ContainerdModule.service])
+      plan.add(
+        "buildkit.unit", origin: full.range,
+        .file(
+          File(
+            path: buildkitUnit,
+            content: .init(SystemdUnits.nerdctlFullBuildkit(bin: paths.bin)))),
+        notifies: [BuildKitModule.service])
+    }
+    if let version {
+      ContainerdModule.addConfig(
+        ContainerdConfig(nerdctlFull: version), cniBin: paths.underPrefix("libexec/cni"),
+        context: context, into: &plan)
+    }
+    NerdctlModule.addConfigAndCompletion(for: full, context: context, into: &plan)
+    // The bundle's buildkit.service has no worker flags: this file picks the worker.
+    BuildKitModule.addConfig(
+      containerdWorker: containerdWorker, origin: full.range, context: context, into: &plan,
+      diagnostics: &diagnostics)
+    let services = [
+      (ContainerdModule.service, containerdUnit), (BuildKitModule.service, buildkitUnit),
+    ]
+    for (unit, path) in services {
+      plan.addService(
+        Service(unit: unit, unitPath: path, wantedBy: "multi-user.target"), origin: full.range)
+    }
+  }
+}

@@ -1,0 +1,248 @@
+import Spec
+
+/// A `registries:` entry made ready to write: URLs with their scheme, defaults applied,
+/// header values taken from the environment. Both hosts.toml and buildkitd.toml are written
+/// from it, so the two can never disagree.
+struct ResolvedRegistry: Equatable {
+  /// As in the spec: `docker.io`, `registry.example.com:5000`, `_default`.
+  var name: String
+  /// The certs.d folder: the name, with `host:port` as `host_port_`.
+  var folder: String
+  /// hosts.toml's `server` (the upstream, tried last); nil = the registry itself.
+  var server: String?
+  /// With `fallback: false`, the last mirror, written as the top-level server with its
+  /// settings, so that nothing reaches upstream.
+  var serverHost: ResolvedHost?
+  /// `[host."…"]` tables, in spec order.
+  var hosts: [ResolvedHost]
+  var origin: SourceRange
+}
+
+/// One mirror, ready to write.
+struct ResolvedHost: Equatable {
+  /// With scheme, e.g. `https://mirror.example.com:5000/v2/proxy`.
+  var url: String
+  var capabilities: [Mirror.Capability]
+  var ca: [String]
+  var client: [ClientPair]
+  var skipVerify: Bool?
+  var overridePath: Bool?
+  var headers: [ResolvedHeader]
+  var origin: SourceRange
+
+  /// `host[:port][/path]`, the URL without scheme or trailing slash (BuildKit's mirror form).
+  var hostAndPath: String {
+    var rest = Substring(url)
+    if let scheme = rest.firstRange(of: "://") { rest = rest[scheme.upperBound...] }
+    while rest.hasSuffix("/") { rest.removeLast() }
+    return String(rest)
+  }
+
+  /// `host[:port]` alone.
+  var host: String { String(hostAndPath.prefix { $0 != "/" }) }
+
+  var isPlainHTTP: Bool { url.hasPrefix("http://") }
+}
+
+struct ResolvedHeader: Equatable {
+  enum Value: Equatable {
+    case literal(String)
+    /// Taken from the compiling machine's environment: a secret in the output.
+    case secret(String)
+    /// Read from this node file at install time.
+    case file(String)
+
+    var isSecret: Bool { if case .literal = self { false } else { true } }
+  }
+
+  var name: String
+  var values: [Value]
+}
+
+extension ResolvedRegistry {
+  /// Validates and completes every registry, in spec order; drops (after reporting) the
+  /// ones that cannot be written.
+  static func resolve(
+    _ registries: [Registry], environment: [String: String], diagnostics: inout Diagnostics
+  ) -> [ResolvedRegistry] {
+    var resolved: [ResolvedRegistry] = []
+    var seen: [String: SourceRange] = [:]
+    for registry in registries {
+      let name = registry.name.value
+      let path = "registries.\(name)"
+      guard let folder = folder(for: name) else {
+        diagnostics.error(
+          "invalid-registry-name",
+          "`\(name)` is not a registry host, host:port or `_default`", at: registry.name.range,
+          path: path)
+        continue
+      }
+      if let first = seen[folder] {
+        diagnostics.error(
+          "duplicate-registry", "`\(name)` is configured twice", at: registry.name.range,
+          path: path, notes: [.init("first configured here", at: first)])
+        continue
+      }
+      seen[folder] = registry.name.range
+
+      var ok = true
+      var hosts: [ResolvedHost] = []
+      for (index, mirror) in registry.mirrors.enumerated() {
+        guard
+          let host = ResolvedHost(
+            mirror, path: "\(path).mirrors[\(index)]", environment: environment,
+            diagnostics: &diagnostics)
+        else {
+          ok = false
+          continue
+        }
+        hosts.append(host)
+      }
+      var server: String?
+      if let given = registry.server {
+        server = completeURL(given, path: "\(path).server", diagnostics: &diagnostics)
+        if server == nil { ok = false }
+      }
+      var serverHost: ResolvedHost?
+      if let fallback = registry.fallback, !fallback.value {
+        if let given = registry.server {
+          diagnostics.error(
+            "fallback-with-server",
+            "`fallback: false` makes the last mirror the server; `server` contradicts it",
+            at: given.range, path: "\(path).server",
+            notes: [.init("fallback disabled here", at: fallback.range)])
+          ok = false
+        } else if registry.mirrors.isEmpty {
+          diagnostics.error(
+            "fallback-without-mirrors", "`fallback: false` needs at least one mirror",
+            at: fallback.range, path: "\(path).fallback")
+          ok = false
+        } else {
+          serverHost = hosts.popLast()
+        }
+      }
+      guard ok else { continue }
+      resolved.append(
+        ResolvedRegistry(
+          name: name, folder: folder, server: server, serverHost: serverHost, hosts: hosts,
+          origin: registry.range))
+    }
+    return resolved
+  }
+
+  /// containerd's folder for a registry host (`hostDirectory()`): `host:port` becomes
+  /// `host_port_`, tried first by containerd; nil for names that are no host at all.
+  static func folder(for name: String) -> String? {
+    if name == "_default" { return name }
+    let allowed = name.unicodeScalars.allSatisfy {
+      ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0)
+        || $0 == "." || $0 == "-" || $0 == ":"
+    }
+    let parts = name.split(separator: ":", omittingEmptySubsequences: false)
+    guard allowed, !name.hasPrefix("."), !name.contains(".."), let host = parts.first,
+      !host.isEmpty
+    else { return nil }
+    switch parts.count {
+    case 1: return name
+    case 2:
+      guard let port = Int(parts[1]), (1...65535).contains(port) else { return nil }
+      return "\(host)_\(parts[1])_"
+    default: return nil
+    }
+  }
+
+  /// The URL with a scheme: scheme-less gets `https://` (what containerd assumes) and a
+  /// `missing-scheme` warning; any scheme but http(s) is an error.
+  static func completeURL(
+    _ url: Located<String>, path: String, diagnostics: inout Diagnostics
+  ) -> String? {
+    let text = url.value
+    if text.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0 == "\"" }) {
+      diagnostics.error(
+        "invalid-url", "`\(text)` contains spaces or quotes", at: url.range, path: path)
+      return nil
+    }
+    if text.hasPrefix("https://") || text.hasPrefix("http://") {
+      guard text.split(separator: "/").count >= 2 else {
+        diagnostics.error("invalid-url", "`\(text)` has no host", at: url.range, path: path)
+        return nil
+      }
+      return text
+    }
+    if text.contains("://") || text.isEmpty || text.hasPrefix("/") {
+      diagnostics.error(
+        "invalid-url", "`\(text)` is not an http:// or https:// URL", at: url.range, path: path)
+      return nil
+    }
+    diagnostics.warning(
+      "missing-scheme", "`\(text)` has no scheme; https:// is assumed and written",
+      at: url.range, path: path, hint: "write `https://\(text)` (or `http://` for plain http)")
+    return "https://" + text
+  }
+}
+
+extension ResolvedHost {
+  init?(
+    _ mirror: Mirror, path: String, environment: [String: String],
+    diagnostics: inout Diagnostics
+  ) {
+    guard
+      let url = ResolvedRegistry.completeURL(
+        mirror.url, path: "\(path).url", diagnostics: &diagnostics)
+    else { return nil }
+    var ok = true
+    var headers: [ResolvedHeader] = []
+    for header in mirror.headers {
+      var values: [ResolvedHeader.Value] = []
+      for value in header.values {
+        switch value.value {
+        case .literal(let text):
+          if header.name.value.lowercased() == "authorization" {
+            diagnostics.warning(
+              "literal-credentials", "the Authorization header is written in the spec itself",
+              at: value.range, path: "\(path).header",
+              hint: "take it from the environment or a file on the node instead")
+          }
+          values.append(.literal(text))
+        case .environment(let variable):
+          guard let text = environment[variable] else {
+            diagnostics.error(
+              "missing-environment", "the environment variable `\(variable)` is not set",
+              at: value.range, path: "\(path).header")
+            ok = false
+            continue
+          }
+          values.append(.secret(text))
+        case .file(let file):
+          values.append(.file(file))
+        }
+      }
+      headers.append(ResolvedHeader(name: header.name.value, values: values))
+    }
+    guard ok else { return nil }
+    self.url = url
+    var capabilities: [Mirror.Capability] = []
+    for capability in mirror.capabilities?.value ?? [.pull, .resolve]
+    where !capabilities.contains(capability) {
+      capabilities.append(capability)
+    }
+    self.capabilities = capabilities
+    ca = mirror.ca.map(\.value)
+    client = mirror.client.map(\.value)
+    skipVerify = mirror.skipVerify?.value
+    // A mirror URL with a path other than `/v2` is the API root itself (k3s normalises it
+    // the same way); without override_path containerd would append `/v2` to it.
+    overridePath = mirror.overridePath?.value ?? (Self.hasNonV2Path(url) ? true : nil)
+    self.headers = headers
+    origin = mirror.range
+  }
+
+  static func hasNonV2Path(_ url: String) -> Bool {
+    var rest = Substring(url)
+    if let scheme = rest.firstRange(of: "://") { rest = rest[scheme.upperBound...] }
+    guard let slash = rest.firstIndex(of: "/") else { return false }
+    var path = rest[slash...]
+    while path.hasSuffix("/") { path.removeLast() }
+    return !path.isEmpty && !path.hasSuffix("/v2")
+  }
+}

@@ -1,0 +1,98 @@
+extension SpecDecoder {
+  /// The options each component accepts besides `version`, `sha256` and `url`.
+  private static let componentOptions: KeyValuePairs<String, [String]> = [
+    "containerd": ["static"], "runc": [], "cni": [], "nerdctl": ["completion"],
+    "buildkit": ["worker"], "nerdctl-full": [],
+  ]
+
+  mutating func components(_ entry: Entry?) -> Components {
+    let names = Self.componentOptions.map(\.key)
+    guard let entry, let fields = fields(entry, allowed: names) else {
+      return Components(range: entry?.node.range)
+    }
+    var decoded: [String: Component] = [:]
+    for (name, options) in Self.componentOptions {
+      guard let item = fields[name] else { continue }
+      decoded[name] = component(item, name: name, options: options)
+    }
+    reportConflicts(fields)
+    return Components(
+      containerd: decoded["containerd"], runc: decoded["runc"], cni: decoded["cni"],
+      nerdctl: decoded["nerdctl"], buildkit: decoded["buildkit"],
+      nerdctlFull: decoded["nerdctl-full"], range: entry.node.range)
+  }
+
+  /// `nerdctl-full` bundles the other five; asking for both would install two of each.
+  private mutating func reportConflicts(_ fields: Fields) {
+    guard let full = fields["nerdctl-full"], let fullKey = full.key else { return }
+    let others = fields.entries.filter { $0.name != "nerdctl-full" }
+    guard !others.isEmpty else { return }
+    diagnostics.error(
+      "conflicting-components",
+      "`nerdctl-full` bundles containerd, runc, CNI, nerdctl and BuildKit; it cannot be combined "
+        + "with \(list(others.map(\.name)))",
+      at: fullKey.range, path: full.path,
+      notes: others.map { .init("`\($0.name)` asked for here", at: $0.entry.key?.range) },
+      hint: "keep either `nerdctl-full` or the separate components")
+  }
+
+  /// `name: 2.0.0`, or `name: { version: 2.0.0, ...options }`.
+  private mutating func component(_ entry: Entry, name: String, options: [String]) -> Component? {
+    if entry.node.scalar != nil, !entry.node.isNull {
+      return version(entry).map { Component(key: name, version: $0, range: entry.node.range) }
+    }
+    guard
+      let fields = fields(
+        entry, allowed: ["version", "sha256", "url"] + options,
+        expected: "a version or a mapping")
+    else { return nil }
+    let version = fields["version"].flatMap { self.version($0) }
+    if fields["version"] == nil {
+      missingKey("version", in: entry, hint: "e.g. `\(name): { version: 1.2.3 }`")
+    }
+    let sha256 = fields["sha256"].map { archValues($0) { $0.sha256($1) } } ?? []
+    let url = fields["url"].map { self.archValues($0) { $0.url($1, schemeOptional: false) } } ?? []
+    let completion = fields["completion"].map { entry in
+      Located(oneOrMany(entry) { $0.choice($1, Component.Shell.self)?.value }, at: entry.node.range)
+    }
+    let worker = fields["worker"].flatMap { choice($0, Component.Worker.self) }
+    let staticBuild = fields["static"].flatMap { bool($0) }
+    guard let version else { return nil }
+    return Component(
+      key: name, version: version, sha256: sha256, url: url, completion: completion,
+      worker: worker, staticBuild: staticBuild, range: entry.node.range)
+  }
+
+  /// A value for every arch (a scalar) or per arch (a mapping keyed by arch), sorted by arch
+  /// with the every-arch value first.
+  private mutating func archValues(
+    _ entry: Entry, _ decode: (inout Self, Entry) -> Located<String>?
+  ) -> [Located<ArchValue>] {
+    guard case .mapping = entry.node.kind else {
+      let value = decode(&self, entry)
+      return value.map { [Located(ArchValue(arch: nil, value: $0.value), at: $0.range)] } ?? []
+    }
+    guard let fields = fields(entry, allowed: Arch.allCases.map(\.rawValue)) else { return [] }
+    let values = fields.entries.compactMap { name, item -> Located<ArchValue>? in
+      guard let arch = Arch(rawValue: name), let value = decode(&self, item) else { return nil }
+      return Located(ArchValue(arch: arch, value: value.value), at: value.range)
+    }
+    // Every value here has an arch: only the scalar form has none.
+    return values.sorted { lhs, rhs in
+      guard let a = lhs.value.arch, let b = rhs.value.arch else { return false }
+      return a < b
+    }
+  }
+
+  /// 64 hex digits, lowercased.
+  private mutating func sha256(_ entry: Entry) -> Located<String>? {
+    guard let text = string(entry, expected: "a sha256") else { return nil }
+    guard SpecGrammar.isSHA256(text.value) else {
+      diagnostics.error(
+        "invalid-sha256", "`\(display(text.value))` is not a sha256 (64 hex digits)",
+        at: text.range, path: entry.path, hint: "copy it from `sha256sum FILE`")
+      return nil
+    }
+    return Located(text.value.lowercased(), at: text.range)
+  }
+}

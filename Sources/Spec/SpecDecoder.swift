@@ -1,0 +1,362 @@
+/// Decodes a YAML node tree into a `NodeSpec`, checking every value against the format in
+/// `docs/spec.md`.
+///
+/// Scalars are typed by the key they sit under, never by YAML 1.1 guessing: `1.10` stays the
+/// string "1.10", `yes` is not a boolean. Decoding goes on after an error so that one run
+/// reports every problem. Values the format leaves out get their default, located at the
+/// mapping they were left out of.
+public struct SpecDecoder {
+  /// - Returns: the spec, or nil when `nodespec:` is missing or the root is not a mapping.
+  ///   A returned spec may still come with errors in `diagnostics`: check `hasErrors`.
+  public static func decode(_ root: YAMLNode, diagnostics: inout Diagnostics) -> NodeSpec? {
+    var decoder = SpecDecoder()
+    let spec = decoder.spec(root)
+    for diagnostic in decoder.diagnostics.all { diagnostics.append(diagnostic) }
+    return spec
+  }
+
+  var diagnostics = Diagnostics()
+
+  private init() {}
+
+  private static let topKeys = [
+    "nodespec", "name", "arch", "mode", "user", "prefix", "downloads", "components",
+    "registries", "kubernetes",
+  ]
+
+  private mutating func spec(_ root: YAMLNode) -> NodeSpec? {
+    guard let top = fields(Entry(node: root, path: ""), allowed: Self.topKeys) else {
+      return nil
+    }
+    let format = formatVersion(top)
+    let name = top["name"].flatMap {
+      string(
+        $0, matching: SpecGrammar.isName, else: "invalid-name", "is not a valid name",
+        hint: "1 to 63 letters, digits, `.`, `_` or `-`")
+    }
+    let archChoice = top["arch"].flatMap { self.arch($0) } ?? Located(.auto, at: root.range)
+    let mode = top["mode"].flatMap { self.choice($0, Mode.self) } ?? Located(.root, at: root.range)
+    let user = top["user"].flatMap {
+      string(
+        $0, matching: SpecGrammar.isUser, else: "invalid-user", "is not a valid user name",
+        hint: "lowercase letters, digits, `_` and `-`, starting with a letter or `_`, at most 32")
+    }
+    if let user, mode.value == .root {
+      diagnostics.warning(
+        "user-ignored", "`user` is ignored in root mode", at: user.range, path: "user",
+        hint: "set `mode: rootless` to run the runtime as this user, or remove `user`")
+    }
+    let prefix = top["prefix"].flatMap { self.path($0) } ?? Located("/usr/local", at: root.range)
+    let downloads = self.downloads(top["downloads"], default: root.range)
+    let components = self.components(top["components"])
+    let registries = top["registries"].map { self.registries($0) } ?? []
+    let kubernetes = top["kubernetes"].flatMap { self.kubernetes($0) }
+    guard let format else { return nil }
+    return NodeSpec(
+      formatVersion: format, name: name, arch: archChoice, mode: mode, user: user,
+      prefix: prefix, downloads: downloads, components: components, registries: registries,
+      kubernetes: kubernetes, range: root.range)
+  }
+
+  private mutating func formatVersion(_ top: Fields) -> Located<Int>? {
+    guard let entry = top["nodespec"] else {
+      diagnostics.error(
+        "missing-key", "the spec has no `nodespec` key", at: SourceRange(at: top.range.start),
+        hint: "start the spec with `nodespec: 1`")
+      return nil
+    }
+    guard let text = string(entry) else { return nil }
+    guard text.value == "1" else {
+      diagnostics.error(
+        "invalid-value", "unsupported format version `\(display(text.value))`", at: text.range,
+        path: entry.path, hint: "the only format version is 1")
+      return nil
+    }
+    return Located(1, at: text.range)
+  }
+
+  private mutating func arch(_ entry: Entry) -> Located<ArchChoice>? {
+    guard let text = string(entry) else { return nil }
+    if text.value == "auto" { return Located(.auto, at: text.range) }
+    if let arch = Arch(rawValue: text.value) { return Located(.fixed(arch), at: text.range) }
+    let named = Arch.allCases.first { $0.unameMachine.contains(text.value) }
+    let allowed = Arch.allCases.map(\.rawValue) + ["auto"]
+    diagnostics.error(
+      "invalid-value", "unknown arch `\(display(text.value))`", at: text.range, path: entry.path,
+      hint: named.map { "write `\($0.rawValue)` (the Go name)" } ?? "one of: \(list(allowed))")
+    return nil
+  }
+
+  private mutating func downloads(_ entry: Entry?, default range: SourceRange) -> Downloads {
+    let fields = entry.flatMap { self.fields($0, allowed: ["mirror", "verify"]) }
+    let mirror = fields?["mirror"].flatMap { self.url($0, schemeOptional: false) }
+    let verify =
+      fields?["verify"].flatMap { choice($0, Downloads.Verify.self) }
+      ?? Located(.pinned, at: entry?.node.range ?? range)
+    if verify.value == .none {
+      diagnostics.warning(
+        "verify-none", "downloads will not be checked against any checksum", at: verify.range,
+        path: "downloads.verify", hint: "use `pinned` (the default) or `published`")
+    }
+    return Downloads(mirror: mirror, verify: verify)
+  }
+
+  private mutating func kubernetes(_ entry: Entry) -> Kubernetes? {
+    let keys = ["cgroup_driver", "sandbox_image", "prerequisites"]
+    guard let fields = fields(entry, allowed: keys) else { return nil }
+    let range = entry.node.range
+    let driver = fields["cgroup_driver"].flatMap { choice($0, Kubernetes.CgroupDriver.self) }
+    let image = fields["sandbox_image"].flatMap {
+      string(
+        $0, matching: SpecGrammar.isImageReference, else: "invalid-image",
+        "is not an image reference", hint: "e.g. registry.k8s.io/pause:3.10")
+    }
+    let prerequisites = fields["prerequisites"].flatMap { bool($0) }
+    return Kubernetes(
+      cgroupDriver: driver ?? Located(.systemd, at: range), sandboxImage: image,
+      prerequisites: prerequisites ?? Located(false, at: range), range: range)
+  }
+}
+
+// MARK: - Mappings and keys
+
+extension SpecDecoder {
+  /// A value in the tree together with its logical path (`components.nerdctl.version`) and,
+  /// for mapping entries, the key node (for diagnostics that point at the key).
+  struct Entry {
+    var node: YAMLNode
+    var path: String
+    var key: YAMLNode?
+
+    func child(_ node: YAMLNode, key: YAMLNode? = nil, name: String) -> Entry {
+      Entry(node: node, path: path.isEmpty ? name : "\(path).\(name)", key: key)
+    }
+
+    func item(_ node: YAMLNode, _ index: Int) -> Entry {
+      Entry(node: node, path: "\(path)[\(index)]")
+    }
+  }
+
+  /// The entries of one mapping whose keys were all checked against the allowed ones.
+  struct Fields {
+    var entries: [(name: String, entry: Entry)]
+    var range: SourceRange
+
+    subscript(name: String) -> Entry? { entries.first { $0.name == name }?.entry }
+  }
+
+  /// The mapping at `entry`, with unknown keys reported (and left out). Null counts as an
+  /// empty mapping, so `kubernetes:` and `kubernetes: {}` mean the same.
+  mutating func fields(
+    _ entry: Entry, allowed: [String]?, expected: String = "a mapping"
+  ) -> Fields? {
+    if entry.node.isNull { return Fields(entries: [], range: entry.node.range) }
+    guard case .mapping(let pairs) = entry.node.kind else {
+      mismatch(entry, expected: expected)
+      return nil
+    }
+    var entries: [(String, Entry)] = []
+    for pair in pairs {
+      // The reader lets only scalar keys through.
+      let name = pair.key.scalar?.text ?? ""
+      if let allowed, !allowed.contains(name) {
+        unknownKey(name, at: pair.key.range, path: entry.path, allowed: allowed)
+        continue
+      }
+      entries.append((name, entry.child(pair.value, key: pair.key, name: name)))
+    }
+    return Fields(entries: entries, range: entry.node.range)
+  }
+
+  mutating func unknownKey(
+    _ name: String, at range: SourceRange, path: String, allowed: [String]
+  ) {
+    let hint =
+      closest(to: name, among: allowed).map { "did you mean `\($0)`?" }
+      ?? "valid keys here: \(list(allowed))"
+    diagnostics.error(
+      "unknown-key", "unknown key `\(display(name))`", at: range,
+      path: path.isEmpty ? name : "\(path).\(name)", hint: hint)
+  }
+
+  mutating func mismatch(_ entry: Entry, expected: String) {
+    // `name:` with nothing after it: libyaml puts the empty value right after the colon, but
+    // the key is what the reader will look for.
+    let isEmpty = entry.node.isNull && entry.node.scalar?.text == ""
+    diagnostics.error(
+      "type-mismatch", "expected \(expected), found \(entry.node.kindDescription)",
+      at: isEmpty ? entry.key?.range ?? entry.node.range : entry.node.range, path: entry.path)
+  }
+
+  mutating func missingKey(_ name: String, in entry: Entry, hint: String? = nil) {
+    let range = entry.key?.range ?? entry.node.range
+    diagnostics.error(
+      "missing-key", "`\(entry.path)` needs a `\(name)` key", at: range, path: entry.path,
+      hint: hint)
+  }
+}
+
+// MARK: - Scalars
+
+extension SpecDecoder {
+  /// The text of a scalar, refusing null, collections and control characters.
+  mutating func string(_ entry: Entry, expected: String = "a string") -> Located<String>? {
+    guard let scalar = entry.node.scalar, !entry.node.isNull else {
+      mismatch(entry, expected: expected)
+      return nil
+    }
+    if let bad = scalar.text.unicodeScalars.first(where: \.isForbiddenInSpecValue) {
+      diagnostics.error(
+        "control-character",
+        "the value holds the control character \(codePoint(bad))",
+        at: entry.node.range, path: entry.path,
+        hint: "spec values are single-line text without control characters")
+      return nil
+    }
+    return Located(scalar.text, at: entry.node.range)
+  }
+
+  /// `true` or `false`, and nothing else: `yes`/`on`/`1` are YAML 1.1 guesses.
+  mutating func bool(_ entry: Entry) -> Located<Bool>? {
+    guard let text = string(entry, expected: "true or false") else { return nil }
+    switch text.value {
+    case "true": return Located(true, at: text.range)
+    case "false": return Located(false, at: text.range)
+    default:
+      diagnostics.error(
+        "not-a-boolean", "`\(display(text.value))` is not a boolean here", at: text.range,
+        path: entry.path, hint: "write true or false")
+      return nil
+    }
+  }
+
+  /// One of a closed set of words.
+  mutating func choice<Choice: RawRepresentable & CaseIterable>(
+    _ entry: Entry, _ type: Choice.Type
+  ) -> Located<Choice>? where Choice.RawValue == String {
+    guard let text = string(entry) else { return nil }
+    if let value = Choice(rawValue: text.value) { return Located(value, at: text.range) }
+    let allowed = Choice.allCases.map(\.rawValue)
+    let guess = closest(to: text.value, among: allowed).map { "did you mean `\($0)`? " } ?? ""
+    diagnostics.error(
+      "invalid-value", "`\(display(text.value))` is not a valid value here", at: text.range,
+      path: entry.path, hint: guess + "one of: \(list(allowed))")
+    return nil
+  }
+
+  /// A component version as written, without a leading `v`.
+  mutating func version(_ entry: Entry) -> Located<String>? {
+    guard var text = string(entry, expected: "a version") else { return nil }
+    if let first = text.value.first, first == "v" || first == "V",
+      text.value.dropFirst().first?.isASCIIDigit == true
+    {
+      text.value.removeFirst()
+      diagnostics.warning(
+        "version-prefix", "the leading `\(first)` of a version is dropped", at: text.range,
+        path: entry.path, hint: "write `\(display(text.value))`")
+    }
+    return checked(
+      text, SpecGrammar.isVersion, "invalid-version", "is not a version",
+      hint: "digits and dots with an optional suffix, e.g. 2.0.0 or 2.1.0-rc.1", path: entry.path)
+  }
+
+  /// An absolute path without `..` segments.
+  mutating func path(_ entry: Entry) -> Located<String>? {
+    guard let text = string(entry, expected: "a path") else { return nil }
+    if let problem = SpecGrammar.pathProblem(text.value) {
+      diagnostics.error(
+        "invalid-path", "the path `\(display(text.value))` \(problem)", at: text.range,
+        path: entry.path, hint: "write an absolute path such as /etc/ssl/certs/ca.pem")
+      return nil
+    }
+    return text
+  }
+
+  /// An `http(s)://` URL with a host; with `schemeOptional`, also a bare `host[:port][/path]`.
+  mutating func url(_ entry: Entry, schemeOptional: Bool) -> Located<String>? {
+    guard let text = string(entry, expected: "a URL") else { return nil }
+    if let problem = SpecGrammar.urlProblem(text.value, schemeOptional: schemeOptional) {
+      diagnostics.error(
+        "invalid-url", "the URL `\(display(text.value))` \(problem)", at: text.range,
+        path: entry.path,
+        hint: problem == "holds credentials"
+          ? "send credentials as a mirror `header` from `{env: VAR}` or `{file: /path}`"
+          : "write https://host[:port][/path]")
+      return nil
+    }
+    return text
+  }
+
+  /// A string that `isValid` accepts; otherwise reports `id` and gives nil.
+  mutating func string(
+    _ entry: Entry, matching isValid: (String) -> Bool, else id: String, _ problem: String,
+    hint: String
+  ) -> Located<String>? {
+    string(entry).flatMap { checked($0, isValid, id, problem, hint: hint, path: entry.path) }
+  }
+
+  /// `text` when `isValid` accepts it; otherwise reports `id` and gives nil.
+  mutating func checked(
+    _ text: Located<String>, _ isValid: (String) -> Bool, _ id: String, _ problem: String,
+    hint: String, path: String? = nil
+  ) -> Located<String>? {
+    if isValid(text.value) { return text }
+    diagnostics.error(
+      id, "`\(display(text.value))` \(problem)", at: text.range, path: path, hint: hint)
+    return nil
+  }
+
+  /// One item or a sequence of them, as a list.
+  mutating func oneOrMany<Item>(_ entry: Entry, _ decode: (inout Self, Entry) -> Item?) -> [Item] {
+    guard case .sequence(let items) = entry.node.kind else {
+      return decode(&self, entry).map { [$0] } ?? []
+    }
+    return items.enumerated().compactMap { index, item in decode(&self, entry.item(item, index)) }
+  }
+}
+
+// MARK: - Wording
+
+/// `U+0009`.
+func codePoint(_ scalar: Unicode.Scalar) -> String {
+  let digits = String(scalar.value, radix: 16, uppercase: true)
+  return "U+" + String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+}
+
+/// `a, b, c`, each in backticks.
+func list(_ words: [String]) -> String {
+  words.map { "`\($0)`" }.joined(separator: ", ")
+}
+
+/// The allowed word nearest to `word` by edit distance, if it is near enough to be a typo.
+/// Case and `-`/`_` differences count as nothing: `skip-verify` means `skip_verify`.
+func closest(to word: String, among candidates: [String]) -> String? {
+  // Nothing longer than a key is a typo of one, and edit distance is quadratic.
+  guard word.count <= 64 else { return nil }
+  func normal(_ s: String) -> [Character] { Array(s.lowercased().replacingOccurrences("-", "_")) }
+  let target = normal(word)
+  let scored = candidates.map { ($0, editDistance(target, normal($0))) }
+  guard let best = scored.min(by: { $0.1 < $1.1 }) else { return nil }
+  return best.1 <= max(1, min(3, target.count / 3)) ? best.0 : nil
+}
+
+/// Levenshtein distance.
+func editDistance(_ a: [Character], _ b: [Character]) -> Int {
+  guard !a.isEmpty else { return b.count }
+  guard !b.isEmpty else { return a.count }
+  var previous = Array(0...b.count)
+  for (i, x) in a.enumerated() {
+    var current = [i + 1] + Array(repeating: 0, count: b.count)
+    for (j, y) in b.enumerated() {
+      current[j + 1] = min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1))
+    }
+    previous = current
+  }
+  return previous[b.count]
+}
+
+extension String {
+  fileprivate func replacingOccurrences(_ target: Character, _ replacement: Character) -> String {
+    String(map { $0 == target ? replacement : $0 })
+  }
+}

@@ -1,0 +1,75 @@
+/// One node of a parsed YAML document, with the source range it was read from.
+///
+/// Aliases are already expanded: an alias node is a copy of its anchored node whose outer
+/// `range` is the alias itself (`*name`), while the nodes inside keep the anchor's ranges.
+public struct YAMLNode: Sendable, Equatable {
+  /// How a scalar was written. The schema types scalars, so style matters only for telling
+  /// "nothing" (an empty plain scalar) from an empty string (`""`).
+  public enum ScalarStyle: Sendable, Equatable {
+    case plain, singleQuoted, doubleQuoted, literal, folded
+  }
+
+  public struct Scalar: Sendable, Equatable {
+    /// The value after YAML unescaping and folding, exactly as libyaml delivers it.
+    public var text: String
+    public var style: ScalarStyle
+    /// The resolved tag (`tag:yaml.org,2002:str`), or nil when none was written.
+    public var tag: String?
+
+    public init(_ text: String, style: ScalarStyle = .plain, tag: String? = nil) {
+      self.text = text
+      self.style = style
+      self.tag = tag
+    }
+  }
+
+  /// One `key: value` entry; keys are always scalars (the reader refuses others).
+  public struct Pair: Sendable, Equatable {
+    public var key: YAMLNode
+    public var value: YAMLNode
+
+    public init(key: YAMLNode, value: YAMLNode) {
+      self.key = key
+      self.value = value
+    }
+  }
+
+  public indirect enum Kind: Sendable, Equatable {
+    case scalar(Scalar)
+    case sequence([YAMLNode])
+    /// In document order.
+    case mapping([Pair])
+  }
+
+  public var kind: Kind
+  /// From the first character of the node (its anchor or tag if any) to just after its end.
+  public var range: SourceRange
+
+  public init(_ kind: Kind, at range: SourceRange) {
+    self.kind = kind
+    self.range = range
+  }
+
+  public var scalar: Scalar? {
+    if case .scalar(let scalar) = kind { scalar } else { nil }
+  }
+
+  /// The null of YAML's core schema: an empty plain scalar, `~` or `null` (untagged).
+  public var isNull: Bool {
+    guard let scalar, scalar.style == .plain, scalar.tag == nil || scalar.tag == nullTag else {
+      return false
+    }
+    return ["", "~", "null", "Null", "NULL"].contains(scalar.text)
+  }
+
+  /// "a mapping", "a sequence", "a scalar", "null", "nothing": for type-mismatch messages.
+  public var kindDescription: String {
+    switch kind {
+    case .mapping: "a mapping"
+    case .sequence: "a sequence"
+    case .scalar(let scalar): isNull ? (scalar.text.isEmpty ? "nothing" : "null") : "a scalar"
+    }
+  }
+}
+
+private let nullTag = "tag:yaml.org,2002:null"

@@ -1,0 +1,285 @@
+import Spec
+import Testing
+
+@testable import Compiler
+
+@Suite struct NerdctlTests {
+  @Test func configAndCompletion() throws {
+    var components = seedComponents()
+    components.nerdctl = component("nerdctl", "2.0.2", line: 40, completion: [.bash, .zsh, .fish])
+    let p = try #require(compile(spec(components: components)).plan)
+    let archive = try #require(p.artifact("nerdctl.archive"))
+    #expect(archive.install == .archive(directory: "/usr/local/bin"))
+    #expect(archive.provides.first == "/usr/local/bin/nerdctl")
+    let config = try parseTOML(try #require(p.file("nerdctl.config")).content)
+    #expect(p.file("nerdctl.config")?.path == "/etc/nerdctl/nerdctl.toml")
+    #expect(lookup(config, "hosts_dir") as? [String] == ["/etc/containerd/certs.d"])
+    let expected: [(String, String)] = [
+      ("bash", "/usr/share/bash-completion/completions/nerdctl"),
+      ("zsh", "/usr/share/zsh/vendor-completions/_nerdctl"),
+      ("fish", "/usr/share/fish/vendor_completions.d/nerdctl.fish"),
+    ]
+    for (shell, path) in expected {
+      guard case .command(let command)? = p.resource("nerdctl.completion.\(shell)")?.kind else {
+        Issue.record("no \(shell) completion")
+        continue
+      }
+      #expect(command.guard == .creates(path))
+      #expect(command.user == nil)
+      #expect(Array(command.argv.suffix(2)) == ["/usr/local/bin/nerdctl", path])
+      #expect(command.argv[2].contains("completion \(shell)"))
+      #expect(p.resource("nerdctl.completion.\(shell)")?.origin == line(43))
+    }
+  }
+
+  @Test(arguments: ["2.0.0", "2.0.1"])
+  func hostsBugVersionsWarn(_ version: String) {
+    var components = seedComponents()
+    components.nerdctl = component("nerdctl", version, line: 40)
+    let (plan, diagnostics) = compile(spec(components: components))
+    #expect(plan != nil)
+    #expect(diagnostics.ids == ["nerdctl-hosts-bug"])
+    #expect(diagnostics.first("nerdctl-hosts-bug")?.range == line(40))
+  }
+
+  @Test func containerdTooOldForNerdctl22() throws {
+    var components = seedComponents()
+    components.nerdctl = component("nerdctl", "2.2.2", line: 40)
+    components.containerd = component(
+      "containerd", "1.6.36", line: 10,
+      sha256: [ArchValue(arch: nil, value: String(repeating: "d", count: 64))])
+    let (plan, diagnostics) = compile(spec(components: components))
+    #expect(plan == nil)
+    let error = try #require(diagnostics.first("nerdctl-containerd-too-old"))
+    #expect(error.range == line(40))
+    #expect(error.notes.first?.range == line(10))
+  }
+
+  @Test func containerdNewerThanNerdctlKnows() {
+    var components = seedComponents()
+    components.nerdctl = component("nerdctl", "1.7.7", line: 40)
+    let diagnostics = compile(spec(components: components)).diagnostics
+    #expect(diagnostics.ids == ["nerdctl-containerd-untested"])
+  }
+}
+
+@Suite struct BuildKitTests {
+  @Test func containerdWorkerUnitsAndMirrors() throws {
+    let mirrors = [
+      Mirror(url: at("https://a.example", 111), range: line(111)),
+      Mirror(
+        url: at("http://mirror.internal:5000", 112), ca: [at("/ca.pem", 113)],
+        skipVerify: at(true, 114),
+        range: line(112)),
+    ]
+    let s = spec(
+      components: seedComponents(),
+      registries: [
+        registry("docker.io", mirrors: mirrors),
+        registry("ghcr.io", ["http://mirror.internal:5000/ghcr"], line: 200),
+      ])
+    let (plan, diagnostics) = compile(s)
+    // The ghcr.io mirror has a path, so containerd gets override_path; BuildKit cannot.
+    #expect(diagnostics.ids == ["buildkit-no-override-path"])
+    #expect(diagnostics.first("buildkit-no-override-path")?.range == line(210))
+    let p = try #require(plan)
+    #expect(p.artifact("buildkit.archive")?.install == .archive(directory: "/usr/local"))
+    #expect(p.resource("buildkit.archive")?.notifies == ["buildkit.service"])
+    #expect(p.resource("buildkit.socket.unit")?.notifies == ["buildkit.socket"])
+    let unit = try #require(p.text("buildkit.unit"))
+    #expect(
+      unit.contains(
+        "\nExecStart=/usr/local/bin/buildkitd --addr fd:// "
+          + "--oci-worker=false --containerd-worker=true\n"))
+    #expect(
+      p.text("buildkit.socket.unit")?.contains("\nListenStream=%t/buildkit/buildkitd.sock\n")
+        == true)
+    guard case .service(let socket)? = p.resource("buildkit.socket")?.kind else {
+      Issue.record("no socket service")
+      return
+    }
+    #expect(socket.wantedBy == "sockets.target")
+
+    let config = try parseTOML(try #require(p.file("buildkit.config")).content)
+    #expect(p.file("buildkit.config")?.path == "/etc/buildkit/buildkitd.toml")
+    #expect(p.resource("buildkit.config")?.notifies == ["buildkit.service"])
+    #expect(lookup(config, "worker", "oci", "enabled") as? Bool == false)
+    #expect(lookup(config, "worker", "containerd", "enabled") as? Bool == true)
+    #expect(lookup(config, "worker", "containerd", "namespace") as? String == "default")
+    #expect(
+      lookup(config, "registry", "docker.io", "mirrors") as? [String]
+        == ["a.example", "mirror.internal:5000"])
+    #expect(
+      lookup(config, "registry", "ghcr.io", "mirrors") as? [String] == ["mirror.internal:5000/ghcr"]
+    )
+    // One table per mirror host, however many registries use it.
+    #expect(lookup(config, "registry", "mirror.internal:5000", "http") as? Bool == true)
+    #expect(lookup(config, "registry", "mirror.internal:5000", "insecure") as? Bool == true)
+    #expect(lookup(config, "registry", "mirror.internal:5000", "ca") as? [String] == ["/ca.pem"])
+    #expect(lookup(config, "registry", "a.example") == nil)
+  }
+
+  @Test func ociWorkerWithoutContainerd() throws {
+    let components = Components(buildkit: component("buildkit", "0.18.1", line: 50))
+    let p = try #require(compile(spec(components: components)).plan)
+    #expect(
+      p.text("buildkit.unit")?.contains("--oci-worker=true --containerd-worker=false") == true)
+    let config = try parseTOML(try #require(p.file("buildkit.config")).content)
+    #expect(lookup(config, "worker", "oci", "enabled") as? Bool == true)
+  }
+
+  @Test func containerdWorkerNeedsContainerd() {
+    let components = Components(
+      buildkit: component("buildkit", "0.18.1", line: 50, worker: .containerd))
+    let (plan, diagnostics) = compile(spec(components: components))
+    #expect(plan == nil)
+    #expect(diagnostics.first("buildkit-worker-needs-containerd")?.range == line(54))
+  }
+}
+
+@Suite struct NerdctlFullTests {
+  func full(_ version: String = "2.0.3", completion: [Component.Shell]? = nil) -> Components {
+    Components(nerdctlFull: component("nerdctl-full", version, line: 60, completion: completion))
+  }
+
+  @Test func bundleAtUsrLocal() throws {
+    let (plan, diagnostics) = compile(
+      spec(arch: .auto, components: full(completion: [.bash]), kubernetes: kubernetes()))
+    #expect(diagnostics.all.isEmpty, "\(diagnostics.all)")
+    let p = try #require(plan)
+    #expect(
+      p.ids == [
+        "kubernetes.modules", "kubernetes.module.overlay", "kubernetes.module.br_netfilter",
+        "kubernetes.sysctl", "kubernetes.sysctl.net.bridge.bridge-nf-call-iptables",
+        "kubernetes.sysctl.net.bridge.bridge-nf-call-ip6tables",
+        "kubernetes.sysctl.net.ipv4.ip_forward",
+        "nerdctl-full.archive", "containerd.config", "nerdctl.config", "nerdctl.completion.bash",
+        "buildkit.config", "containerd.service", "buildkit.service",
+      ])
+    let archive = try #require(p.artifact("nerdctl-full.archive"))
+    #expect(archive.install == .archive(directory: "/usr/local"))
+    #expect(archive.provides.contains("/usr/local/lib/systemd/system/containerd.service"))
+    #expect(archive.provides.contains("/usr/local/lib/systemd/system/buildkit.service"))
+    #expect(
+      archive.sources.map(\.fileName) == [
+        "nerdctl-full-2.0.3-linux-amd64.tar.gz", "nerdctl-full-2.0.3-linux-arm64.tar.gz",
+      ])
+    #expect(
+      p.resource("nerdctl-full.archive")?.notifies == ["containerd.service", "buildkit.service"])
+    // The bundle's CNI plugins live in libexec/cni; its containerd is 2.0.2 (v3 layout).
+    let config = try parseTOML(try #require(p.file("containerd.config")).content)
+    #expect(lookup(config, "version") as? Int == 3)
+    #expect(
+      lookup(config, "plugins", "io.containerd.cri.v1.runtime", "cni", "bin_dir") as? String
+        == "/usr/local/libexec/cni")
+  }
+
+  @Test func otherPrefixGetsItsOwnUnits() throws {
+    let p = try #require(compile(spec(prefix: "/opt/full", components: full())).plan)
+    #expect(p.text("containerd.unit")?.contains("\nExecStart=/opt/full/bin/containerd\n") == true)
+    let buildkit = try #require(p.text("buildkit.unit"))
+    #expect(buildkit.contains("\nExecStart=/opt/full/bin/buildkitd\n"))
+    #expect(!buildkit.contains("Description="))
+  }
+
+  @Test func cannotBeCombined() throws {
+    var components = seedComponents()
+    components.nerdctlFull = component("nerdctl-full", "2.0.3", line: 60)
+    let (plan, diagnostics) = compile(spec(components: components))
+    #expect(plan == nil)
+    let error = try #require(diagnostics.first("nerdctl-full-conflict"))
+    #expect(error.range == line(60))
+    #expect(error.notes.count == 5)
+  }
+
+  @Test func hostsBugAndUnknownVersion() {
+    #expect(compile(spec(components: full("2.0.1"))).diagnostics.ids == ["nerdctl-hosts-bug"])
+    let diagnostics = compile(spec(components: full("1.7.7"))).diagnostics
+    #expect(diagnostics.ids == ["unknown-version"])
+    #expect(diagnostics.first("unknown-version")?.hint?.contains("1.7.6, 2.0.0") == true)
+  }
+}
+
+@Suite struct KubernetesTests {
+  @Test func prerequisitesComeFirst() throws {
+    let p = try #require(compile(spec(components: seedComponents(), kubernetes: kubernetes())).plan)
+    #expect(
+      Array(p.ids.prefix(7)) == [
+        "kubernetes.modules", "kubernetes.module.overlay", "kubernetes.module.br_netfilter",
+        "kubernetes.sysctl", "kubernetes.sysctl.net.bridge.bridge-nf-call-iptables",
+        "kubernetes.sysctl.net.bridge.bridge-nf-call-ip6tables",
+        "kubernetes.sysctl.net.ipv4.ip_forward",
+      ])
+    #expect(p.file("kubernetes.modules")?.path == "/etc/modules-load.d/nodespec-kubernetes.conf")
+    #expect(
+      p.text("kubernetes.modules")
+        == "# generated by nodespec, do not edit\noverlay\nbr_netfilter\n")
+    #expect(p.file("kubernetes.sysctl")?.path == "/etc/sysctl.d/99-nodespec-kubernetes.conf")
+    #expect(
+      p.resource("kubernetes.sysctl.net.ipv4.ip_forward")?.kind
+        == .sysctl(.init(key: "net.ipv4.ip_forward", value: "1")))
+    #expect(p.resource("kubernetes.module.overlay")?.origin == line(83))
+    #expect(p.resource("containerd.config") != nil)
+  }
+
+  @Test func noPrerequisites() throws {
+    let p = try #require(
+      compile(spec(components: seedComponents(), kubernetes: kubernetes(prerequisites: false))).plan
+    )
+    #expect(!p.ids.contains { $0.hasPrefix("kubernetes.") })
+  }
+
+  @Test func needsContainerd() {
+    let components = Components(runc: component("runc", "1.2.4", line: 20))
+    let (plan, diagnostics) = compile(spec(components: components, kubernetes: kubernetes()))
+    #expect(plan == nil)
+    #expect(diagnostics.first("kubernetes-needs-containerd")?.range == line(80))
+  }
+}
+
+@Suite struct LintTests {
+  @Test(arguments: ["1.2.0", "1.2.2", "1.2.3", "1.3.0", "1.3.5", "1.4.0", "1.4.1"])
+  func knownBadRunc(_ version: String) {
+    var components = seedComponents()
+    components.runc = component("runc", version, line: 20)
+    let diagnostics = compile(spec(components: components)).diagnostics
+    #expect(diagnostics.ids == ["known-bad-version"])
+    #expect(diagnostics.first("known-bad-version")?.range == line(20))
+  }
+
+  @Test(arguments: ["1.2.4", "1.3.6", "1.4.2", "1.4.3", "1.1.15"])
+  func goodRunc(_ version: String) {
+    var components = seedComponents()
+    components.runc = component("runc", version, line: 20)
+    #expect(compile(spec(components: components)).diagnostics.all.isEmpty)
+  }
+
+  @Test func knownBadContainerd() {
+    var components = seedComponents()
+    components.containerd = component("containerd", "2.2.1", line: 10)
+    components.nerdctl = component("nerdctl", "2.2.2", line: 40)
+    #expect(compile(spec(components: components)).diagnostics.ids == ["known-bad-version"])
+  }
+
+  @Test func containerdWithoutRunc() {
+    let components = Components(containerd: component("containerd", "2.0.0", line: 10))
+    let diagnostics = compile(spec(components: components)).diagnostics
+    #expect(diagnostics.ids == ["missing-runc"])
+  }
+
+  @Test func nerdctlWithoutContainerd() {
+    let components = Components(nerdctl: component("nerdctl", "2.0.2", line: 40))
+    let diagnostics = compile(spec(components: components)).diagnostics
+    #expect(diagnostics.ids == ["nerdctl-without-containerd"])
+    #expect(diagnostics.first("nerdctl-without-containerd")?.range == line(40))
+  }
+
+  @Test func staticNeeds17() {
+    var components = seedComponents()
+    components.containerd = component("containerd", "1.6.36", line: 10, isStatic: true)
+    components.nerdctl = nil
+    #expect(
+      compile(spec(verify: .none, components: components)).diagnostics.ids.contains(
+        "no-static-build"))
+  }
+}

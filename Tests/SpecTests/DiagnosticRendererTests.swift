@@ -1,0 +1,78 @@
+import Testing
+
+@testable import Spec
+
+@Suite struct DiagnosticRendererTests {
+  let renderer = DiagnosticRenderer(color: false)
+
+  /// Renders one error spanning columns `start..<end` of line 1 of `line`.
+  func render(_ line: String, from start: Int, to end: Int) -> String {
+    let range = SourceRange(
+      start: SourceLocation(line: 1, column: start), end: SourceLocation(line: 1, column: end))
+    let diagnostic = Diagnostic(.error, id: "x", "m", at: range)
+    return renderer.render(diagnostic, in: SourceFile(path: "f", text: line + "\n"))
+  }
+
+  @Test func compilerStyleWithCaretNotesAndHint() {
+    let text = "nodespec: 1\nnme: x\nname: y\nname: z\n"
+    var diagnostics = Diagnostics()
+    _ = SpecLoader.load(SourceFile(path: "node.yaml", text: text), diagnostics: &diagnostics)
+    let output = renderer.render(diagnostics.all, in: SourceFile(path: "node.yaml", text: text))
+    let expected = """
+      node.yaml:2:1: error: unknown key `nme` [unknown-key]
+        nme: x
+        ^~~
+        hint: did you mean `name`?
+      node.yaml:4:1: error: duplicate key `name` [duplicate-key]
+        name: z
+        ^~~~
+      node.yaml:3:1: note: first defined here
+        name: y
+        ^~~~
+        hint: YAML keeps only one of them; remove the other
+
+      """
+    #expect(output == expected)
+  }
+
+  @Test func tabsExpandTheSameWayInBothLines() {
+    let output = render("a:\t[x, *y]", from: 8, to: 10)
+    #expect(output.hasSuffix("  a:  [x, *y]\n          ^~\n"))
+  }
+
+  @Test func wideCharactersTakeTwoCells() {
+    let output = render("名前: [日本, *x]", from: 10, to: 12)
+    #expect(output.hasSuffix("  名前: [日本, *x]\n  \(String(repeating: " ", count: 13))^~\n"))
+    // A range over wide characters underlines both cells of each.
+    #expect(render("a: 日本", from: 4, to: 6).hasSuffix("  a: 日本\n     ^~~~\n"))
+  }
+
+  @Test func combiningMarksTakeNoCell() {
+    let output = render("a: e\u{301}, *x", from: 7, to: 9)
+    #expect(output.hasSuffix("  a: e\u{301}, *x\n       ^~\n"))
+  }
+
+  @Test func controlCharactersNeverReachTheTerminal() {
+    let output = render("a: \u{1B}[31mred\u{9B}2J", from: 4, to: 5)
+    #expect(!output.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x9B })
+    #expect(output.hasSuffix("  a: \u{FFFD}[31mred\u{FFFD}2J\n     ^\n"))
+  }
+
+  @Test func tabIndentationErrorPointsAtTheTab() {
+    let text = "a:\n\tb: 1\n"
+    var diagnostics = Diagnostics()
+    _ = SpecLoader.load(SourceFile(path: "t.yaml", text: text), diagnostics: &diagnostics)
+    let output = renderer.render(diagnostics.all, in: SourceFile(path: "t.yaml", text: text))
+    #expect(output.hasPrefix("t.yaml:2:1: error: a tab is used for indentation [yaml-tab]\n"))
+    #expect(output.contains("      b: 1\n  ^\n  hint: YAML indents with spaces\n"))
+  }
+
+  @Test func crlfLinesShowWithoutTheirCarriageReturn() {
+    let text = "nodespec: 1\r\nnme: x\r\n"
+    var diagnostics = Diagnostics()
+    _ = SpecLoader.load(SourceFile(path: "t.yaml", text: text), diagnostics: &diagnostics)
+    let output = renderer.render(diagnostics.all, in: SourceFile(path: "t.yaml", text: text))
+    #expect(
+      output.contains("t.yaml:2:1: error: unknown key `nme` [unknown-key]\n  nme: x\n  ^~~\n"))
+  }
+}

@@ -1,0 +1,85 @@
+import Testing
+
+@testable import Spec
+
+/// What the backends write through `YAMLEmitter` must read back as the same strings: quoting
+/// is libyaml's job, and this is the check that it does it.
+@Suite struct YAMLEmitterRoundTripTests {
+  static let hostile: [String] = [
+    "plain", "", " ", "  leading and trailing  ", "it's", "say \"hi\"", "key: value", "a #comment",
+    "#start", "line\nbreak", "trailing newline\n", "\n", "tab\there", "cr\r\nlf",
+    "{{ lookup('env', 'X') }}",
+    "{% if x %}", "*alias", "&anchor", "!tag", "!!str", "%directive", "@at", "`tick`", "|", ">",
+    "- dash", "-", "?", "? key", ":", "---", "...", "[flow]", "{flow: map}", "a, b", "yes", "no",
+    "on", "off", "y", "n", "true", "False", "null", "Null", "~", "1.10", "0644", "0x1F", "1e3",
+    ".inf", "-.Inf", ".nan", "12:30:00", "2001-12-14", "$(reboot)", "; rm -rf /", "\\", "\\n",
+    "é日本😀", "\u{85}nel", "\u{2028}ls", "\u{FEFF}bom", "a\u{0}nul", "\u{1B}[31m",
+    String(repeating: "long ", count: 60),
+  ]
+
+  func roundTrip(_ value: YAMLValue) throws -> YAMLNode? {
+    let text = try YAMLEmitter.emit(value)
+    let (node, diagnostics) = read(text)
+    #expect(diagnostics.all.isEmpty, "\(text)")
+    return node
+  }
+
+  @Test(arguments: hostile)
+  func scalarValuesAndKeysComeBackTheSame(_ string: String) throws {
+    let node = try #require(
+      try roundTrip(.mapping([("k", .scalar(string)), (string, .scalar("v"))])))
+    guard case .mapping(let pairs) = node.kind, pairs.count == 2 else {
+      Issue.record("expected two pairs")
+      return
+    }
+    #expect(pairs[0].value.scalar?.text == string)
+    #expect(pairs[1].key.scalar?.text == string)
+  }
+
+  @Test(arguments: [YAMLValue.Style.singleQuoted, .doubleQuoted, .literal, .plain])
+  func everyStyleKeepsTheString(_ style: YAMLValue.Style) throws {
+    // libyaml falls back to a safe style when the requested one cannot hold the string.
+    let values = Self.hostile.map { YAMLValue.scalar($0, style: style) }
+    let node = try #require(try roundTrip(.sequence(values)))
+    guard case .sequence(let items) = node.kind else {
+      Issue.record("expected a sequence")
+      return
+    }
+    #expect(items.map { $0.scalar?.text } == Self.hostile)
+  }
+
+  @Test func flowSequencesAndNestedMappings() throws {
+    let value = YAMLValue.mapping([
+      ("list", .sequence(Self.hostile.map { .scalar($0) }, flow: true)),
+      (
+        "nested",
+        .mapping([("inner", .sequence([.scalar("{{ x }}"), .mapping([("a", .scalar("b"))])]))])
+      ),
+    ])
+    let node = try #require(try roundTrip(value))
+    #expect(node.plain == value.plain)
+  }
+}
+
+extension YAMLNode {
+  /// The tree without positions or styles, for comparing with what was emitted.
+  var plain: String {
+    switch kind {
+    case .scalar(let scalar): scalar.text.debugDescription
+    case .sequence(let items): "[" + items.map(\.plain).joined(separator: ",") + "]"
+    case .mapping(let pairs):
+      "{" + pairs.map { "\($0.key.plain):\($0.value.plain)" }.joined(separator: ",") + "}"
+    }
+  }
+}
+
+extension YAMLValue {
+  var plain: String {
+    switch self {
+    case .scalar(let text, _, _): text.debugDescription
+    case .sequence(let items, _): "[" + items.map(\.plain).joined(separator: ",") + "]"
+    case .mapping(let pairs):
+      "{" + pairs.map { "\($0.0.debugDescription):\($0.1.plain)" }.joined(separator: ",") + "}"
+    }
+  }
+}

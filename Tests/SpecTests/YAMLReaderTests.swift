@@ -1,0 +1,160 @@
+import Testing
+
+@testable import Spec
+
+@Suite struct YAMLReaderTests {
+  /// Each case marks where its diagnostics must point; see `Marked`.
+  @Test(arguments: [
+    // libyaml's own errors, at the problem mark.
+    "a: 1\nb: [1, 2\n⟪yaml-syntax⟫",
+    "key: \"unterminated\n⟪yaml-syntax⟫",
+    "a:\n  b: 1\n ⟪yaml-syntax⟫c: 2\n",
+    // Tabs in indentation, explained.
+    "a:\n⟪yaml-tab⟫\tb: 1\n",
+    "a:\n  b: 1\n⟪yaml-tab⟫\tc: 2\n",
+    "a:\n  - x\n⟪yaml-tab⟫\t- y\n",
+    "- a\n-⟪yaml-tab⟫\tb\n",
+    // A tab after the indentation is fine.
+    "a:\tb\nc: [1,\t2]\n",
+    // Keys libyaml accepts and the schema cannot use.
+    "a: 1\n⟪duplicate-key⟫a: 2\n",
+    "a:\n  x: 1\n  ⟪duplicate-key⟫x: 2\nb: {y: 1, ⟪duplicate-key⟫y: 2}\n",
+    "base: &b {x: 1}\nother:\n  ⟪merge-key-unsupported⟫<<: *b\n",
+    "\"<<\": 1\n",
+    "⟪non-scalar-key⟫[a]: 1\n",
+    "? ⟪non-scalar-key⟫{a: 1}\n: 2\n",
+    // Documents.
+    "a: 1\n⟪multiple-documents⟫---\nb: 2\n",
+    "---\na: 1\n...\n",
+    // Anchors and aliases.
+    "a: &x [1, 2]\nb: *x\nc: ⟪undefined-alias⟫*y\n",
+    "a: &x [1, ⟪undefined-alias⟫*x]\n",
+    // Tags.
+    "a: ⟪unsupported-tag⟫!vault secret\nb: !!str 1\nc: ! x\n",
+    // Raw control characters, found by libyaml's reader.
+    "a: ⟪control-character⟫\u{1B}[31mred\n",
+    // Positions: CRLF, multibyte characters.
+    "a: 1\r\nb: [\r\n⟪yaml-syntax⟫",
+    "a: 1\r\n⟪duplicate-key⟫a: 2\r\n",
+    "ключ: значение\nдругой: [日本, ⟪undefined-alias⟫*x]\n",
+    "emoji: [😀, 👩‍👩‍👧, ⟪undefined-alias⟫*x]\n",
+    "é: 1\n⟪duplicate-key⟫é: 2\n",
+  ])
+  func diagnosticsPointAtTheMark(_ source: String) {
+    let marked = Marked(source)
+    #expect(found(read(marked.text).diagnostics) == marked.expected, "\(source.debugDescription)")
+  }
+
+  @Test func errorsAtTheEndOfAFileWithoutFinalLineBreakStayInTheFile() {
+    // libyaml puts them on the line after the last, which a snippet cannot show.
+    #expect(found(read("a: [1, 2").diagnostics) == ["yaml-syntax@1:9"])
+    #expect(found(read("a: [1, 2\n").diagnostics) == ["yaml-syntax@2:1"])
+  }
+
+  @Test(arguments: [
+    "a: b: c\n", "a:\n  b: 1\n c: 2\n", "a: `x`\n", "a: \"x\n", "a: [1 2\n", "a: [1, 2\n",
+  ])
+  func commonSyntaxErrorsComeWithAHint(_ text: String) throws {
+    let error = try #require(read(text).diagnostics.all.first)
+    #expect(error.id == "yaml-syntax")
+    #expect(error.hint != nil, "\(error.message)")
+  }
+
+  @Test func syntaxErrorKeepsTheContextMarkAsANote() throws {
+    let diagnostics = read("a: 1\nb: [1, 2\n").diagnostics
+    let error = try #require(diagnostics.all.first)
+    #expect(error.id == "yaml-syntax")
+    #expect(error.notes.map { $0.range?.start.description } == ["2:4"])
+  }
+
+  @Test func duplicateKeyNotesTheFirst() throws {
+    let error = try #require(read("a: 1\nb: 2\na: 3\n").diagnostics.all.first)
+    #expect(error.notes.map { $0.range?.start.description } == ["1:1"])
+  }
+
+  @Test func duplicateKeyKeepsTheFirstValue() throws {
+    let node = try #require(read("a: 1\na: 2\nb: 3\n").node)
+    guard case .mapping(let pairs) = node.kind else {
+      Issue.record("not a mapping")
+      return
+    }
+    #expect(pairs.map { $0.key.scalar?.text } == ["a", "b"])
+    #expect(pairs.map { $0.value.scalar?.text } == ["1", "3"])
+  }
+
+  @Test(arguments: ["", "\n\n", "# only a comment\n", "  \n# c\n\n", "---\n", "--- ~\n"])
+  func emptyInputIsAnEmptySpec(_ text: String) {
+    #expect(read(text).diagnostics.all.map(\.id) == ["empty-spec"])
+  }
+
+  /// Bytes that are not UTF-8 text, and where the reader must say so.
+  static let badBytes: [(bytes: [UInt8], expected: String)] = [
+    (utf8("a: é\nb: ", then: [0xFF, 0x0A]), "invalid-utf8@2:4"),
+    (utf8("a: ", then: [0xC0, 0xAF]), "invalid-utf8@1:4"),  // overlong "/"
+    (utf8("a: ", then: [0xED, 0xA0, 0x80]), "invalid-utf8@1:4"),  // a surrogate
+    (utf8("a: ", then: [0xF4, 0x90, 0x80, 0x80]), "invalid-utf8@1:4"),  // above U+10FFFF
+    (utf8("a: x", then: [0xE2, 0x82]), "invalid-utf8@1:5"),  // cut short at the end
+    (utf8("a: x\r\nb: ", then: [0x80]), "invalid-utf8@2:4"),
+    (utf8("a: 1\n", then: [0, 0, 1]), "binary-input@2:1"),
+    (utf8("", then: [0xFF, 0xFE, 0x61, 0x00, 0x3A, 0x00]), "binary-input@1:4"),  // UTF-16
+  ]
+
+  static func utf8(_ text: String, then tail: [UInt8]) -> [UInt8] { Array(text.utf8) + tail }
+
+  @Test(arguments: badBytes)
+  func badBytesAreReportedWhereTheyAre(_ bytes: [UInt8], _ expected: String) {
+    #expect(found(read(bytes).diagnostics) == [expected])
+  }
+
+  @Test func sizeIsLimited() {
+    let limits = YAMLReader.Limits(maxBytes: 16)
+    #expect(
+      found(read(Array("a: 12345678901234".utf8), limits: limits).diagnostics) == [
+        "too-large@-"
+      ])
+    #expect(read(Array("a: 123456789012".utf8), limits: limits).diagnostics.all.isEmpty)
+  }
+
+  @Test func byteOrderMarkIsAcceptedAndColumnsIgnoreIt() {
+    let bytes: [UInt8] = [0xEF, 0xBB, 0xBF] + Array("a: *x\n".utf8)
+    #expect(found(read(bytes).diagnostics) == ["undefined-alias@1:4"])
+    #expect(SourceFile(path: "t", bytes: bytes).line(1) == "a: *x")
+  }
+
+  @Test func lineBreaksAreCountedAsLibYAMLCountsThem() {
+    // A lone CR and NEL end lines for libyaml; snippets must agree.
+    for text in ["a: 1\rb: *x\n", "a: 1\u{85}b: *x\n", "a: 1\r\nb: *x\r\n"] {
+      #expect(found(read(text).diagnostics) == ["undefined-alias@2:4"], "\(text.debugDescription)")
+      #expect(SourceFile(path: "t", text: text).line(2) == "b: *x")
+    }
+  }
+
+  @Test func nodesKeepStyleTagAndRange() throws {
+    let node = try #require(read("a: 'x'\nb: [1, \"2\"]\nc:\n  d: !!str 1.10\n").node)
+    guard case .mapping(let pairs) = node.kind, pairs.count == 3 else {
+      Issue.record("expected three pairs")
+      return
+    }
+    #expect(pairs[0].value.scalar == .init("x", style: .singleQuoted))
+    #expect(pairs[0].value.range.description == "1:4-1:7")
+    #expect(pairs[1].value.range.description == "2:4-2:12")
+    // A block mapping ends with its last value, not at the next token.
+    #expect(pairs[2].value.range.description == "4:3-4:16")
+    guard case .mapping(let inner) = pairs[2].value.kind else {
+      Issue.record("c is not a mapping")
+      return
+    }
+    #expect(inner[0].value.scalar == .init("1.10", tag: "tag:yaml.org,2002:str"))
+    #expect(node.range.description == "1:1-4:16")
+  }
+
+  @Test func aliasesAreExpandedAtTheAlias() throws {
+    let node = try #require(read("a: &v [1, 2]\nb: *v\n").node)
+    guard case .mapping(let pairs) = node.kind else {
+      Issue.record("not a mapping")
+      return
+    }
+    #expect(pairs[1].value.kind == pairs[0].value.kind)
+    #expect(pairs[1].value.range.description == "2:4-2:6")
+  }
+}

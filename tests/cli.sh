@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The command line's contract: exit codes, diagnostics on stderr with file:line:col, nothing
+# written for a bad spec, atomic -o, standard input.
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 1
+# shellcheck source=tests/lib/check.sh
+. tests/lib/check.sh
+
+nodespec=${NODESPEC:-.build/debug/nodespec}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+good=examples/minimal.yaml
+cat >"$work/bad.yaml" <<'YAML'
+nodespec: 1
+compnents:
+  containerd: 2.0.0
+YAML
+
+status() { "$@" >/dev/null 2>&1; echo $?; }
+
+for sub in "" compile validate; do
+  # shellcheck disable=SC2086 # an empty $sub means the top-level command
+  check "--help ${sub:-(top)} exits 0" "$nodespec" $sub --help
+done
+
+check "compile to stdout" "$nodespec" compile "$good" --target shell
+check "validate a good spec" "$nodespec" validate "$good"
+check "stdin as -" sh -c "'$nodespec' compile - --target shell < '$good' | grep -q '^#!/usr/bin/env bash'"
+
+s=$(status "$nodespec" compile "$work/bad.yaml" --target shell)
+check "invalid spec exits 1 (got $s)" test "$s" = 1
+
+err=$("$nodespec" compile "$work/bad.yaml" --target shell 2>&1 >/dev/null)
+check "diagnostic names file:line:col" grep -q "^$work/bad.yaml:2:1: error: " <<<"$err"
+check "diagnostic has a hint" grep -q 'hint: ' <<<"$err"
+
+"$nodespec" compile "$work/bad.yaml" --target shell -o "$work/out.sh" 2>/dev/null
+check "bad spec writes nothing" test ! -e "$work/out.sh"
+
+printf 'keep me\n' >"$work/existing.sh"
+"$nodespec" compile "$work/bad.yaml" --target shell -o "$work/existing.sh" 2>/dev/null
+check "bad spec leaves an existing output alone" test "$(cat "$work/existing.sh")" = "keep me"
+
+"$nodespec" compile "$good" --target cloud-init -o "$work/out.yaml"
+check "-o writes the file" grep -qx '#cloud-config' "$work/out.yaml"
+check "-o leaves no temporary" test -z "$(find "$work" -name '.*nodespec*')"
+
+s=$(status "$nodespec" compile "$good" --target nonsense)
+check "unknown target is a usage error (64, got $s)" test "$s" = 64
+
+s=$(status "$nodespec" compile "$work/missing.yaml" --target shell)
+check "unreadable file is an I/O error (74, got $s)" test "$s" = 74
+
+s=$(status "$nodespec" validate "$good" "$work/bad.yaml")
+check "validate fails when one spec is bad (got $s)" test "$s" = 1
+
+a=$("$nodespec" compile examples/writeup.yaml --target ansible | sha256sum)
+b=$("$nodespec" compile examples/writeup.yaml --target ansible | sha256sum)
+check "byte-identical output across runs" test "$a" = "$b"
+
+finish
