@@ -4,7 +4,7 @@
 #
 #   tests/system/run.sh                      every case for every target
 #   tests/system/run.sh --target shell       one target (repeatable)
-#   tests/system/run.sh --case faults        one kind of case: apply, faults, nosystemd
+#   tests/system/run.sh --case faults        one kind of case: apply, faults, nosystemd, published
 #
 # Environment: NODESPEC (compiler binary; default .build/debug/nodespec, built if missing),
 # NODESPEC_STANDIN=1 (use the hand-written stand-in compiler), NODESPEC_REQUIRE_REAL=1 (fail
@@ -19,7 +19,7 @@ REPO=$(cd "$SYSTEM_TESTS/../.." && pwd)
 WORK=$SYSTEM_TESTS/.work
 export SYSTEM_TESTS WORK
 ALL_TARGETS=(shell cloud-init ansible)
-ALL_CASES=(apply faults nosystemd)
+ALL_CASES=(apply faults nosystemd published)
 TARGETS=()
 CASES=()
 while (($#)); do

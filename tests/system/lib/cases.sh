@@ -7,6 +7,7 @@
 #   faults <target>     a checksum mismatch and a cut-off download leave the node as it was;
 #                       the next run with the mirror fixed completes
 #   nosystemd <target>  no /run/systemd/system: enabled by symlink, not started, and said so
+#   published <target>  verify: published: hashes come from the mirror's checksum files
 
 MIRROR_URL=http://127.0.0.1:$MIRROR_PORT
 REGISTRY_URL=http://127.0.0.1:$REGISTRY_PORT
@@ -145,6 +146,16 @@ output_says() { # output_says <log> <fixed string>
 
 spawns() { count_lines "$SB_ROOT/run/standin/spawns.log"; }
 
+# A daemon-reload precedes the first start (or restart) of containerd.service in the calls
+# after line <from>: the contract reloads once before the first service step of a run
+# that changed something, so systemd sees a new or changed unit.
+reload_before() { # reload_before start|restart [<from>]
+  calls_since "${2:-0}" | awk -v verb="$1" '
+    $1 == "daemon-reload" { reloaded = 1 }
+    $1 == verb && $2 == "containerd.service" { found = 1; exit }
+    END { exit((found && reloaded) ? 0 : 1) }'
+}
+
 # ---------------------------------------------------------------------------------------------
 
 case_apply() {
@@ -163,6 +174,8 @@ case_apply() {
   pid=$(service_pid containerd.service)
   check "$t/install: containerd started" "not running (stand-in pidfile)" test -n "$pid"
   check "$t/install: started once" "$(spawns) starts, want 1" test "$(spawns)" = 1
+  check "$t/install: daemon-reload before the start" "calls: $(tr '\n' ';' <"$SB_ROOT/run/standin/calls.log")" \
+    reload_before start
   check "$t/install: ctr version answers" "no Server section" containerd_serves
   check "$t/install: pull through the registry mirror" "pull failed" pull_through_mirror
   check "$t/install: container runs" "ctr run failed" run_container
@@ -187,6 +200,8 @@ case_apply() {
   check "$t/again: containerd PID unchanged" "was $pid, now ${pid2:-none}" test "$pid" = "$pid2"
   out=$(calls_since "$calls" | grep -E '^(start|stop|restart|try-restart|reload-or-restart) ' | tr '\n' ';')
   check "$t/again: no start or restart" "systemctl calls: $out" test -z "$out" -a "$(spawns)" = "$sp"
+  out=$(calls_since "$calls" | grep -c '^daemon-reload')
+  check "$t/again: no daemon-reload" "$out daemon-reloads though nothing changed" test "$out" = 0
   if [[ $t == ansible ]]; then
     check "$t/again: recap changed=0" "recap: $(cat "$CASE_DIR/recap")" test "$(recap_changed)" = 0
   fi
@@ -221,6 +236,8 @@ case_apply() {
   check "$t/upgrade: containerd restarted exactly once" \
     "starts $sp -> $(spawns), PID $pid -> ${pid2:-none}; calls: $(calls_since "$calls" | tr '\n' ';')" \
     test "$(($(spawns) - sp))" = 1 -a -n "$pid2" -a "$pid" != "$pid2"
+  check "$t/upgrade: daemon-reload before the restart" "calls: $(calls_since "$calls" | tr '\n' ';')" \
+    reload_before restart "$calls"
   check "$t/upgrade: ctr version answers" "no Server section" containerd_serves
 }
 
@@ -288,4 +305,50 @@ case_nosystemd() {
   step 2 "$t" "$CASE_DIR/spec1.yaml"
   check "$t/no-systemd: again applies" "engine failed, see $CASE_DIR/apply2.log" test $? = 0
   check "$t/no-systemd: again downloads nothing" "$(($(mirror_downloads) - dl)) downloads" test "$(mirror_downloads)" = "$dl"
+}
+
+case_published() {
+  local t=$1 dl
+  if [[ $COMPILER == standin ]]; then
+    skip "$t/published" "the stand-in compiler does not implement verify: published"
+    return 0
+  fi
+  reference
+  # No sha256 in the spec: the hashes come from the checksum files published beside each asset
+  # (containerd <asset>.sha256sum, runc runc.sha256sum with "*runc.amd64", CNI <asset>.sha256).
+  cat >"$CASE_DIR/spec1.yaml" <<SPEC
+nodespec: 1
+name: system-test-published
+arch: amd64
+downloads:
+  mirror: $MIRROR_URL
+  verify: published
+components:
+  containerd: $CONTAINERD_VERSION
+  runc: $RUNC_VERSION
+  cni: $CNI_VERSION
+SPEC
+  step 1 "$t" "$CASE_DIR/spec1.yaml"
+  check "$t/published: output applies" "engine failed, see $CASE_DIR/apply1.log" test $? = 0
+  check "$t/published: containerd binaries" "not the release's bytes" binaries_are "$CONTAINERD_VERSION"
+  check "$t/published: runc binary" "not the release's bytes" runc_installed
+  check "$t/published: CNI plugins" "missing or different" cni_installed
+  check "$t/published: checksum files fetched" "not one GET of each of the three checksum files" \
+    test "$(grep -cE '^GET .*\.sha256(sum)? 200' "$MIRROR_LOG")" = 3
+  dl=$(mirror_downloads)
+  step 2 "$t" "$CASE_DIR/spec1.yaml"
+  check "$t/published: again applies" "engine failed, see $CASE_DIR/apply2.log" test $? = 0
+  check "$t/published: again downloads nothing" "$(($(mirror_downloads) - dl)) downloads" \
+    test "$(mirror_downloads)" = "$dl"
+
+  # A runc whose bytes do not match the published hash, on a node that lost its runc.
+  local runc
+  runc=$(runc_path) && rm -f "$SB_ROOT$runc"
+  mirror_fault swap "$(runc_asset "$RUNC_VERSION")" "$WORK/mirror-bogus.bin"
+  step 3 "$t" "$CASE_DIR/spec1.yaml"
+  check "$t/published: a mismatch fails the run" "engine said success, see $CASE_DIR/apply3.log" test $? != 0
+  check "$t/published: message names runc.amd64" "see $CASE_DIR/apply3.log" output_says "$CASE_DIR/apply3.log" \
+    "nodespec: checksum mismatch for runc.amd64: expected $(mirror_sha256 "$(runc_asset "$RUNC_VERSION")"), got $(sha256sum <"$WORK/mirror-bogus.bin" | cut -c1-64)"
+  check "$t/published: bad bytes not installed" "a runc is there: $(runc_path)" test -z "$(runc_path)"
+  mirror_fault clear
 }
