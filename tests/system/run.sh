@@ -130,7 +130,8 @@ for sel in "${SELECTED[@]}"; do
     unshare --mount --net --pid --fork --kill-child --mount-proc \
     "$SYSTEM_TESTS/lib/case.sh" "$c" "$t" "$dir" >"$dir/case.log" 2>&1
   rc=$?
-  grep -E '^(PASS|FAIL|SKIP) |^    ' "$dir/case.log" | grep -v '^PASS ' || true
+  # failures, skips, and the detail lines a failing check prints (indented) before them
+  grep -E '^(PASS|FAIL|SKIP) |^  ' "$dir/case.log" | grep -v '^PASS ' || true
   touch "$dir/results"
   if ((rc != 0)) && ! grep -q '^FAIL' "$dir/results"; then
     echo "FAIL $t/$c: the case itself failed (exit $rc${rc/#124/, timed out}); see $dir/case.log" |

@@ -141,7 +141,11 @@ run_container() {
 }
 
 output_says() { # output_says <log> <fixed string>
-  grep -Fq -- "$2" "$1" || { echo "  not in $1: $2" >&2; return 1; }
+  grep -Fq -- "$2" "$1" && return 0
+  echo "  wanted: $2" >&2
+  # the nearest thing the engine did say, to show how it differs
+  echo "  closest: $(grep -Ei -m1 'nodespec:.*(checksum|mismatch|systemd)|did not match' "$1" | cut -c1-400)" >&2
+  return 1
 }
 
 spawns() { count_lines "$SB_ROOT/run/standin/spawns.log"; }

@@ -53,10 +53,10 @@ registry_build() {
     set -e
     ip link set lo up
     source "$1/lib/registry.sh"; source "$1/lib/mirror.sh"
+    trap registry_stop EXIT
     registry_start "$2/image"
     skopeo copy --quiet --dest-tls-verify=false "oci:$3/layout:latest" \
       "docker://127.0.0.1:$REGISTRY_PORT/$4"
-    registry_stop
   ' _ "$SYSTEM_TESTS" "$WORK" "$img" "$TEST_IMAGE" >>"$WORK/image-build.log" 2>&1 || {
     echo "registry: push failed, see $WORK/image-build.log" >&2
     return 1
