@@ -4,7 +4,7 @@
 #
 #   tests/system/run.sh                      every case for every target
 #   tests/system/run.sh --target shell       one target (repeatable)
-#   tests/system/run.sh --case faults        one kind of case: apply, faults, nosystemd, published
+#   tests/system/run.sh --case faults        one kind of case: apply, faults, nosystemd, published, quoting
 #
 # Environment: NODESPEC (compiler binary; default .build/debug/nodespec, built if missing),
 # NODESPEC_STANDIN=1 (use the hand-written stand-in compiler), NODESPEC_REQUIRE_REAL=1 (fail
@@ -19,7 +19,7 @@ REPO=$(cd "$SYSTEM_TESTS/../.." && pwd)
 WORK=$SYSTEM_TESTS/.work
 export SYSTEM_TESTS WORK
 ALL_TARGETS=(shell cloud-init ansible)
-ALL_CASES=(apply faults nosystemd published)
+ALL_CASES=(apply faults nosystemd published quoting)
 TARGETS=()
 CASES=()
 while (($#)); do
@@ -36,7 +36,9 @@ done
 SELECTED=()
 for c in "${CASES[@]}"; do for t in "${TARGETS[@]}"; do SELECTED+=("$c:$t"); done; done
 want_equivalence=no
-if [[ " ${CASES[*]} " == *" apply "* ]] && ((${#TARGETS[@]} > 1)); then want_equivalence=yes; fi
+if [[ " ${CASES[*]} " == *" apply "* || " ${CASES[*]} " == *" quoting "* ]] && ((${#TARGETS[@]} > 1)); then
+  want_equivalence=yes
+fi
 n_selected=${#SELECTED[@]}
 [[ $want_equivalence == yes ]] && n_selected=$((n_selected + 1))
 
@@ -159,17 +161,22 @@ if [[ $want_equivalence == yes ]]; then
     skipped=$((skipped + 1))
   else
     base=${group[0]}
-    for t in "${group[@]:1}"; do
-      a=$RESULTS_DIR/manifest-$base b=$RESULTS_DIR/manifest-$t
-      if [[ ! -s $a || ! -s $b ]]; then
-        ok=no
-        [[ -s $a ]] || echo "    no manifest from $base (its apply case failed early)"
-        [[ -s $b ]] || echo "    no manifest from $t (its apply case failed early)"
-      elif ! diff -u --label "$base" --label "$t" "$a" "$b" >"$RESULTS_DIR/equivalence-$t.diff"; then
-        ok=no
-        echo "    $base and $t leave different files under the managed paths:"
-        grep '^[-+][^-+]' "$RESULTS_DIR/equivalence-$t.diff" | sed 's/^/      /'
-      fi
+    # Every case that saved manifests (apply always; quoting when it ran with the real compiler).
+    for c in apply quoting; do
+      [[ " ${CASES[*]} " == *" $c "* ]] || continue
+      [[ $c == apply ]] || ls "$RESULTS_DIR"/manifest-$c-* >/dev/null 2>&1 || continue
+      for t in "${group[@]:1}"; do
+        a=$RESULTS_DIR/manifest-$c-$base b=$RESULTS_DIR/manifest-$c-$t
+        if [[ ! -s $a || ! -s $b ]]; then
+          ok=no
+          [[ -s $a ]] || echo "    no $c manifest from $base (its case failed early)"
+          [[ -s $b ]] || echo "    no $c manifest from $t (its case failed early)"
+        elif ! diff -u --label "$base" --label "$t" "$a" "$b" >"$RESULTS_DIR/equivalence-$c-$t.diff"; then
+          ok=no
+          echo "    $c: $base and $t leave different files under the managed paths:"
+          grep '^[-+][^-+]' "$RESULTS_DIR/equivalence-$c-$t.diff" | sed 's/^/      /'
+        fi
+      done
     done
     if [[ $ok == yes ]]; then
       echo "PASS equivalence: ${group[*]} leave the same files (path, type, mode, owner, bytes)"

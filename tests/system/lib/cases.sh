@@ -8,6 +8,7 @@
 #                       the next run with the mirror fixed completes
 #   nosystemd <target>  no /run/systemd/system: enabled by symlink, not started, and said so
 #   published <target>  verify: published: hashes come from the mirror's checksum files
+#   quoting <target>    a mirror header full of shell/YAML/TOML/Jinja syntax arrives verbatim
 
 MIRROR_URL=http://127.0.0.1:$MIRROR_PORT
 REGISTRY_URL=http://127.0.0.1:$REGISTRY_PORT
@@ -183,7 +184,7 @@ case_apply() {
   check "$t/install: ctr version answers" "no Server section" containerd_serves
   check "$t/install: pull through the registry mirror" "pull failed" pull_through_mirror
   check "$t/install: container runs" "ctr run failed" run_container
-  manifest >"$RESULTS_DIR/manifest-$t"
+  manifest >"$RESULTS_DIR/manifest-apply-$t"
 
   # --- idempotence: the same output again changes nothing
   manifest --identity >"$CASE_DIR/identity-before"
@@ -355,4 +356,52 @@ SPEC
     "nodespec: checksum mismatch for runc.amd64: expected $(mirror_sha256 "$(runc_asset "$RUNC_VERSION")"), got $(sha256sum <"$WORK/mirror-bogus.bin" | cut -c1-64)"
   check "$t/published: bad bytes not installed" "a runc is there: $(runc_path)" test -z "$(runc_path)"
   mirror_fault clear
+}
+
+# A spec value full of shell, YAML, TOML and Jinja syntax travels through each engine
+# untouched: nothing it spells out is executed, and hosts.toml holds exactly the value.
+case_quoting() {
+  local t=$1 pwned
+  if [[ $COMPILER == standin ]]; then
+    skip "$t/quoting" "the stand-in compiler does not implement mirror headers"
+    return 0
+  fi
+  write_spec "$CASE_DIR/spec1.yaml" "$CONTAINERD_VERSION" "$REGISTRY_URL"
+  # Replace the short mirror form with one that carries the hostile header. YAML single
+  # quotes: '' is one quote, nothing else is special.
+  python3 - "$CASE_DIR/spec1.yaml" <<'PY'
+import sys
+path = sys.argv[1]
+text = open(path).read()
+hostile = ("a'b\"c $(touch /pwned-1) `touch /pwned-2` ${HOME} "
+           "{{ lookup('pipe', 'touch /pwned-3') }} {% raw %}{# c #} \\ \\n \\\" ]] [x] = \"y\" end")
+quoted = "'" + hostile.replace("'", "''") + "'"
+text = text.replace("      - http://127.0.0.1:", "      - url: http://127.0.0.1:", 1)
+text = text.rstrip("\n") + "\n        header:\n          X-Nodespec-Test: " + quoted + "\n"
+open(path, "w").write(text)
+PY
+  step 1 "$t" "$CASE_DIR/spec1.yaml"
+  check "$t/quoting: output applies" "engine failed, see $CASE_DIR/apply1.log" test $? = 0
+  pwned=$(ls -d "$SB_ROOT"/pwned-* "$SB_ROOT"/root/nodespec-test/pwned-* "$SB_ROOT"/tmp/pwned-* 2>/dev/null | tr '\n' ' ')
+  check "$t/quoting: nothing in the value was executed" "found: $pwned" test -z "$pwned"
+  check "$t/quoting: hosts.toml holds the exact value" "see below" python3 - "$CASE_DIR/spec1.yaml" \
+    "$SB_ROOT/etc/containerd/certs.d/docker.io/hosts.toml" <<'PY'
+import sys, tomllib, yaml
+spec = yaml.safe_load(open(sys.argv[1]))
+want = spec["registries"]["docker.io"]["mirrors"][0]["header"]["X-Nodespec-Test"]
+hosts = tomllib.load(open(sys.argv[2], "rb"))
+got = hosts["host"]["http://127.0.0.1:5000"]["header"]["X-Nodespec-Test"]
+if isinstance(got, list) and len(got) == 1:
+    got = got[0]
+if got != want:
+    print(f"  want {want!r}\n  got  {got!r}", file=sys.stderr)
+    sys.exit(1)
+PY
+  check "$t/quoting: containerd still pulls through the mirror" "pull failed" pull_through_mirror
+  manifest >"$RESULTS_DIR/manifest-quoting-$t"
+  manifest --identity >"$CASE_DIR/identity-before"
+  step 2 "$t" "$CASE_DIR/spec1.yaml"
+  check "$t/quoting: again applies" "engine failed, see $CASE_DIR/apply2.log" test $? = 0
+  check "$t/quoting: again rewrites nothing" "see $CASE_DIR/identity-before" \
+    diff -q "$CASE_DIR/identity-before" <(manifest --identity)
 }
