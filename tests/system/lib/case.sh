@@ -20,6 +20,7 @@ teardown() {
   fi
   mirror_stop
   registry_stop
+  registry2_stop
   sandbox_down
 }
 trap teardown EXIT

@@ -12,7 +12,7 @@
 
 MIRROR_URL=http://127.0.0.1:$MIRROR_PORT
 REGISTRY_URL=http://127.0.0.1:$REGISTRY_PORT
-SECOND_MIRROR=http://127.0.0.1:5001
+SECOND_MIRROR=http://127.0.0.1:$REGISTRY2_PORT
 
 write_spec() { # write_spec <out> <containerd-version> <registry-mirror...>
   local out=$1 cv=$2 m
@@ -125,13 +125,14 @@ containerd_serves() {
     grep -q '^Server:' "$CASE_DIR/ctr-version.$APPLY_COUNT"
 }
 
-pull_through_mirror() {
+pull_through_mirror() { pull_from "$REGISTRY_LOG"; }
+pull_from() { # pull_from <registry log>
   local hits
   sb_chroot ctr images pull --hosts-dir /etc/containerd/certs.d \
     docker.io/library/busybox:latest >"$CASE_DIR/pull.log" 2>&1 || { tail -5 "$CASE_DIR/pull.log" >&2; return 1; }
   # containerd resolves with HEAD .../manifests/latest, then GETs by digest; ?ns= names the
   # registry the mirror stands in for.
-  hits=$(grep -Ec '"(HEAD|GET) /v2/library/busybox/manifests/[^ ]*\?ns=docker\.io ' "$REGISTRY_LOG")
+  hits=$(grep -Ec '"(HEAD|GET) /v2/library/busybox/manifests/[^ ]*\?ns=docker\.io ' "$1")
   ((hits >= 1)) || { echo "  the local registry saw no manifest request for docker.io" >&2; return 1; }
 }
 
@@ -224,6 +225,24 @@ case_apply() {
   check "$t/mirror-added: containerd not restarted" "systemctl calls: $out; starts $sp -> $(spawns)" \
     test -z "$out" -a "$(spawns)" = "$sp"
   check "$t/mirror-added: downloads nothing" "$(($(mirror_downloads) - dl)) downloads" test "$(mirror_downloads)" = "$dl"
+
+  # --- only the second mirror: containerd reads the new hosts.toml without a restart, so
+  # the next pull goes to the second registry (nothing else is reachable)
+  write_spec "$CASE_DIR/spec3b.yaml" "$CONTAINERD_VERSION" "$SECOND_MIRROR"
+  calls=$(count_lines "$SB_ROOT/run/standin/calls.log")
+  sp=$(spawns)
+  if registry2_start "$CASE_DIR"; then
+    step 3b "$t" "$CASE_DIR/spec3b.yaml"
+    check "$t/mirror-switched: output applies" "engine failed, see $CASE_DIR/apply3b.log" test $? = 0
+    out=$(calls_since "$calls" | grep -E '^(start|stop|restart|try-restart|reload-or-restart) ' | tr '\n' ';')
+    check "$t/mirror-switched: containerd not restarted" "systemctl calls: $out" test -z "$out" -a "$(spawns)" = "$sp"
+    sb_chroot ctr images rm docker.io/library/busybox:latest >/dev/null 2>&1
+    check "$t/mirror-switched: the next pull uses the new mirror" "see $CASE_DIR/pull.log, $REGISTRY2_LOG" \
+      pull_from "$REGISTRY2_LOG"
+    registry2_stop
+  else
+    fail "$t/mirror-switched: second registry" "did not start"
+  fi
 
   # --- another containerd version: installed, containerd restarted exactly once
   write_spec "$CASE_DIR/spec4.yaml" "$CONTAINERD_UPGRADE_VERSION" "$REGISTRY_URL" "$SECOND_MIRROR"

@@ -8,7 +8,7 @@
 REGISTRY_PORT=${REGISTRY_PORT:-5000}
 TEST_IMAGE=library/busybox:latest
 
-registry_config() { # registry_config <storage> <out>
+registry_config() { # registry_config <storage> <out> [port]
   cat >"$2" <<EOF
 version: 0.1
 log:
@@ -20,7 +20,7 @@ storage:
   delete:
     enabled: false
 http:
-  addr: 127.0.0.1:$REGISTRY_PORT
+  addr: 127.0.0.1:${3:-$REGISTRY_PORT}
 EOF
 }
 
@@ -79,6 +79,22 @@ registry_stop() {
   kill "$REGISTRY_PID" 2>/dev/null
   wait "$REGISTRY_PID" 2>/dev/null || true
   REGISTRY_PID=""
+}
+
+# A second registry on another port, serving the same storage, for switching mirrors.
+REGISTRY2_PORT=${REGISTRY2_PORT:-5001}
+registry2_start() { # registry2_start <log-dir>
+  REGISTRY2_LOG=$1/registry2.log
+  registry_config "$WORK/registry-storage" "$1/registry2.yml" "$REGISTRY2_PORT"
+  /usr/bin/docker-registry serve "$1/registry2.yml" >"$REGISTRY2_LOG" 2>&1 &
+  REGISTRY2_PID=$!
+  wait_for_port "$REGISTRY2_PORT" "$REGISTRY2_PID" || { echo "registry 2 did not start" >&2; return 1; }
+}
+registry2_stop() {
+  [[ -n ${REGISTRY2_PID:-} ]] || return 0
+  kill "$REGISTRY2_PID" 2>/dev/null
+  wait "$REGISTRY2_PID" 2>/dev/null || true
+  REGISTRY2_PID=""
 }
 
 # Manifest requests the registry answered for the test image.
