@@ -14,7 +14,7 @@ struct Nodespec: ParsableCommand {
       script, a cloud-init #cloud-config or an Ansible playbook that installs all of it,
       verified and idempotently.
       """,
-    subcommands: [Compile.self, Validate.self],
+    subcommands: [Compile.self, Validate.self, CatalogCommand.self],
     defaultSubcommand: nil
   )
 }
