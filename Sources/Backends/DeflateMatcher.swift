@@ -35,38 +35,44 @@ extension Deflate {
     /// A 3-byte match further back than this costs more bits than three literals.
     var tooFar = 4_096
 
-    private static let hashBits = 15
-
     /// The tokens that spell `input`.
     func tokens(_ input: [UInt8]) -> [Token] {
-      var search = Search(input: input, matcher: self)
+      var chains = HashChains(input: input)
+      var found: [Match] = []
       var tokens: [Token] = []
       var position = 0
       // A match found at position - 1, held back to see whether position does better.
-      var pending: (length: Int, distance: Int)?
+      var pending: Match?
       while position < input.count {
-        let found = search.longestMatch(at: position, toBeat: pending?.length ?? Self.minMatch - 1)
+        found.removeAll(keepingCapacity: true)
+        let toBeat = pending?.length ?? Self.minMatch - 1
+        let chain = toBeat >= goodLength ? maxChain >> 2 : maxChain
+        chains.matches(
+          at: position, longerThan: toBeat, chain: chain, nice: niceLength, into: &found)
+        if let last = found.last, last.length == Self.minMatch && last.distance > tooFar {
+          found.removeLast()
+        }
         if let held = pending {
-          if let found {
+          if let better = found.last {
             // Longer here: the held position becomes a literal and this match waits in turn.
             tokens.append(.literal(input[position - 1]))
-            pending = found
+            pending = better
             position += 1
             continue
           }
-          tokens.append(Token(length: UInt16(held.length), distance: UInt16(held.distance)))
+          tokens.append(held.token)
           // The held match started at position - 1 and position is already in the chains.
           let end = position - 1 + held.length
-          search.insert(from: position + 1, to: end)
+          chains.insert(from: position + 1, to: end)
           position = end
           pending = nil
-        } else if let found {
-          if found.length >= maxLazy {
-            tokens.append(Token(length: UInt16(found.length), distance: UInt16(found.distance)))
-            search.insert(from: position + 1, to: position + found.length)
-            position += found.length
+        } else if let match = found.last {
+          if match.length >= maxLazy {
+            tokens.append(match.token)
+            chains.insert(from: position + 1, to: position + match.length)
+            position += match.length
           } else {
-            pending = found
+            pending = match
             position += 1
           }
         } else {
@@ -74,80 +80,85 @@ extension Deflate {
           position += 1
         }
       }
-      if let held = pending {
-        tokens.append(Token(length: UInt16(held.length), distance: UInt16(held.distance)))
-      }
+      if let held = pending { tokens.append(held.token) }
       return tokens
     }
+  }
 
-    /// The hash chains: `head` holds the latest position for each hash of three bytes and
-    /// `previous` links each position to the one before it with the same hash.
-    private struct Search {
-      let input: [UInt8]
-      let matcher: Matcher
-      var head = [Int](repeating: -1, count: 1 << Matcher.hashBits)
-      var previous: [Int]
+  /// A match found at some position: `length` bytes equal to those `distance` back.
+  struct Match: Equatable {
+    var length: Int
+    var distance: Int
 
-      init(input: [UInt8], matcher: Matcher) {
-        self.input = input
-        self.matcher = matcher
-        previous = [Int](repeating: -1, count: input.count)
+    var token: Token { Token(length: UInt16(length), distance: UInt16(distance)) }
+  }
+
+  /// The hash chains of LZ77 search: `head` holds the latest position for each hash of
+  /// three bytes, and `previous` links each position to the one before it with that hash.
+  struct HashChains {
+    private static let hashBits = 15
+
+    let input: [UInt8]
+    private var head = [Int](repeating: -1, count: 1 << hashBits)
+    private var previous: [Int]
+
+    init(input: [UInt8]) {
+      self.input = input
+      previous = [Int](repeating: -1, count: input.count)
+    }
+
+    private func hash(_ position: Int) -> Int {
+      let value =
+        Int(input[position]) << 16 | Int(input[position + 1]) << 8 | Int(input[position + 2])
+      // Multiplicative hashing spreads the 24 bits over the table's 15.
+      return ((value &* 0x9E37_79B1) >> (32 - Self.hashBits)) & ((1 << Self.hashBits) - 1)
+    }
+
+    /// Adds `position` to its chain and returns the chain's previous head (or -1).
+    @discardableResult
+    mutating func insert(_ position: Int) -> Int {
+      guard position + Matcher.minMatch <= input.count else { return -1 }
+      let h = hash(position)
+      let last = head[h]
+      previous[position] = last
+      head[h] = position
+      return last
+    }
+
+    mutating func insert(from start: Int, to end: Int) {
+      var position = start
+      while position < end {
+        insert(position)
+        position += 1
       }
+    }
 
-      private func hash(_ position: Int) -> Int {
-        let value =
-          Int(input[position]) << 16 | Int(input[position + 1]) << 8 | Int(input[position + 2])
-        // Multiplicative hashing spreads the 24 bits over the table's 15.
-        return ((value &* 0x9E37_79B1) >> (32 - Matcher.hashBits)) & ((1 << Matcher.hashBits) - 1)
-      }
-
-      /// Adds `position` to its chain and returns the chain's previous head (or -1).
-      @discardableResult
-      mutating func insert(_ position: Int) -> Int {
-        guard position + Matcher.minMatch <= input.count else { return -1 }
-        let h = hash(position)
-        let last = head[h]
-        previous[position] = last
-        head[h] = position
-        return last
-      }
-
-      mutating func insert(from start: Int, to end: Int) {
-        var position = start
-        while position < end {
-          insert(position)
-          position += 1
-        }
-      }
-
-      /// Inserts `position`, then returns the longest earlier match there if it is longer
-      /// than `toBeat` (the nearest of equal length, since the chain runs newest first).
-      mutating func longestMatch(at position: Int, toBeat: Int) -> (length: Int, distance: Int)? {
-        var candidate = insert(position)
-        let limit = min(Matcher.maxMatch, input.count - position)
-        guard limit >= Matcher.minMatch, toBeat < limit else { return nil }
-        var bestLength = toBeat
-        var bestDistance = 0
-        var chain = toBeat >= matcher.goodLength ? matcher.maxChain >> 2 : matcher.maxChain
-        while candidate >= 0 && position - candidate <= Matcher.window && chain > 0 {
-          // Checking the byte that would make the match longer first rejects most candidates.
-          if input[candidate + bestLength] == input[position + bestLength] {
-            var length = 0
-            while length < limit && input[candidate + length] == input[position + length] {
-              length += 1
-            }
-            if length > bestLength {
-              bestLength = length
-              bestDistance = position - candidate
-              if length >= min(limit, matcher.niceLength) { break }
-            }
+    /// Inserts `position`, then appends to `found` the matches there that are longer than
+    /// `longerThan` and than each one before: nearest first, so each is the nearest of its
+    /// length. The walk tries at most `chain` earlier positions and stops at length `nice`.
+    mutating func matches(
+      at position: Int, longerThan shortest: Int, chain: Int, nice: Int, into found: inout [Match]
+    ) {
+      var candidate = insert(position)
+      let limit = min(Matcher.maxMatch, input.count - position)
+      guard limit >= Matcher.minMatch, shortest < limit else { return }
+      var best = max(shortest, Matcher.minMatch - 1)
+      var tries = chain
+      while candidate >= 0 && position - candidate <= Matcher.window && tries > 0 {
+        // Checking the byte that would make the match longer first rejects most candidates.
+        if input[candidate + best] == input[position + best] {
+          var length = 0
+          while length < limit && input[candidate + length] == input[position + length] {
+            length += 1
           }
-          candidate = previous[candidate]
-          chain -= 1
+          if length > best {
+            best = length
+            found.append(Match(length: length, distance: position - candidate))
+            if length >= min(limit, nice) { return }
+          }
         }
-        guard bestDistance > 0 else { return nil }
-        if bestLength == Matcher.minMatch && bestDistance > matcher.tooFar { return nil }
-        return (bestLength, bestDistance)
+        candidate = previous[candidate]
+        tries -= 1
       }
     }
   }
