@@ -11,8 +11,8 @@ extension Deflate {
 
     /// Symbol counts: literal/length symbols 0...285 (256 ends the block) and distance
     /// symbols 0...29.
-    private let literalFrequencies: [Int]
-    private let distanceFrequencies: [Int]
+    let literalFrequencies: [Int]
+    let distanceFrequencies: [Int]
     /// The bits that follow length and distance symbols, the same in any Huffman block.
     private let extraBits: Int
 
@@ -39,28 +39,45 @@ extension Deflate {
       extraBits = extra
     }
 
+    /// The three ways to write the block, with their sizes in bits.
+    private struct Choice {
+      var dynamic: DynamicHeader
+      var fixedBits: Int
+      var dynamicBits: Int
+      var storedBits: Int
+
+      var bitCount: Int { min(storedBits, fixedBits, dynamicBits) }
+    }
+
+    /// `start` is the writer's position, which decides a stored block's padding.
+    private func choice(startingAt start: Int) -> Choice {
+      let dynamic = DynamicHeader(literals: literalFrequencies, distances: distanceFrequencies)
+      return Choice(
+        dynamic: dynamic,
+        fixedBits: 3 + HuffmanCode.fixedLiteralLength.cost(of: literalFrequencies)
+          + HuffmanCode.fixedDistance.cost(of: distanceFrequencies) + extraBits,
+        dynamicBits: 3 + dynamic.bitCount + dynamic.literalLength.cost(of: literalFrequencies)
+          + dynamic.distance.cost(of: distanceFrequencies) + extraBits,
+        storedBits: Self.storedCost(count: raw.count, startingAt: start))
+    }
+
+    /// The block's size in bits in its cheapest type, written from bit `start` on.
+    func bitCount(startingAt start: Int = 0) -> Int { choice(startingAt: start).bitCount }
+
     /// Appends the block to `bits`; `isFinal` sets BFINAL.
     func write(to bits: inout BitWriter, isFinal: Bool) {
-      let dynamic = DynamicHeader(literals: literalFrequencies, distances: distanceFrequencies)
-      let fixedCost =
-        3 + HuffmanCode.fixedLiteralLength.cost(of: literalFrequencies)
-        + HuffmanCode.fixedDistance.cost(of: distanceFrequencies) + extraBits
-      let dynamicCost =
-        3 + dynamic.bitCount + dynamic.literalLength.cost(of: literalFrequencies)
-        + dynamic.distance.cost(of: distanceFrequencies) + extraBits
-      let storedCost = Self.storedCost(count: raw.count, startingAt: bits.bitCount)
-
-      if storedCost < min(fixedCost, dynamicCost) {
+      let choice = choice(startingAt: bits.bitCount)
+      if choice.storedBits < min(choice.fixedBits, choice.dynamicBits) {
         writeStored(to: &bits, isFinal: isFinal)
-      } else if fixedCost <= dynamicCost {
+      } else if choice.fixedBits <= choice.dynamicBits {
         bits.write(isFinal ? 1 : 0, count: 1)
         bits.write(1, count: 2)
         writeTokens(HuffmanCode.fixedLiteralLength, HuffmanCode.fixedDistance, to: &bits)
       } else {
         bits.write(isFinal ? 1 : 0, count: 1)
         bits.write(2, count: 2)
-        dynamic.write(to: &bits)
-        writeTokens(dynamic.literalLength, dynamic.distance, to: &bits)
+        choice.dynamic.write(to: &bits)
+        writeTokens(choice.dynamic.literalLength, choice.dynamic.distance, to: &bits)
       }
     }
 
