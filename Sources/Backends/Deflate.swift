@@ -12,8 +12,11 @@ enum Deflate {
   static let maxBlockTokens = 16_383
 
   /// `input` as a raw DEFLATE stream (no zlib or gzip framing).
-  static func compress(_ input: [UInt8], matcher: Matcher = Matcher()) -> [UInt8] {
-    let tokens = matcher.tokens(input)
+  static func compress(
+    _ input: [UInt8], matcher: Matcher = Matcher(), parser: OptimalParser? = OptimalParser()
+  ) -> [UInt8] {
+    let lazy = matcher.tokens(input)
+    let tokens = parser?.tokens(input, improving: lazy) ?? lazy
     var bits = BitWriter()
     var tokenStart = 0
     var byteStart = 0
