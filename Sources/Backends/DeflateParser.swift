@@ -15,6 +15,10 @@ extension Deflate {
     var maxInput = 64 * 1024
     /// At most this many passes; they stop as soon as one does not shrink the output.
     var maxPasses = 4
+    /// Every match length up to this is a path of its own; past it, only each match's full
+    /// length is. Trying all 258 lengths at every position of a long run is most of the
+    /// parse's time there, while on the plans' scripts the shortcut costs a byte at most.
+    var everyLengthUpTo = 64
     /// How many earlier positions are tried for matches, as `Matcher.maxChain`.
     var maxChain = 256
 
@@ -38,7 +42,8 @@ extension Deflate {
 
     /// The cheapest tokens under `costs`: `cost[i]` is the fewest bits that spell the first
     /// `i` bytes, reached from some `j < i` by a literal or a match; positions go in order,
-    /// so each is final before it is extended.
+    /// so each is final before it is extended. (Past `everyLengthUpTo`, a match is only
+    /// tried at its full length.)
     private func parse(_ input: [UInt8], _ candidates: Candidates, _ costs: Costs) -> [Token] {
       let count = input.count
       var cost = [Int](repeating: .max, count: count + 1)
@@ -63,7 +68,7 @@ extension Deflate {
               cost[position + length] = total
               step[position + length] = Match(length: length, distance: match.distance)
             }
-            length += 1
+            length = length >= everyLengthUpTo && length < match.length ? match.length : length + 1
           }
         }
       }
