@@ -17,16 +17,22 @@ import Testing
     }
   }
 
-  /// The apply script of the largest example, the one the cloud-init backend must compress.
-  static let exampleScript: [UInt8] = {
+  /// The largest example's plan: the one whose cloud-config only fits EC2's user-data once
+  /// its apply script is compressed.
+  static let examplePlan: Plan? = {
     let url = URL(fileURLWithPath: #filePath)
       .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
       .appendingPathComponent("examples/writeup-all-mirrors.yaml")
     let bytes = (try? Data(contentsOf: url)).map { [UInt8]($0) } ?? []
     var diagnostics = Diagnostics()
-    let plan = SpecLoader.load(SourceFile(path: url.path, bytes: bytes), diagnostics: &diagnostics)
+    return SpecLoader.load(SourceFile(path: url.path, bytes: bytes), diagnostics: &diagnostics)
       .flatMap { Compiler.compile($0, diagnostics: &diagnostics) }
-    return plan.flatMap { ShellBackend().render($0, diagnostics: &diagnostics) }
+  }()
+
+  /// That plan as a shell script: real generated text, about 24 KB.
+  static let exampleScript: [UInt8] = {
+    var diagnostics = Diagnostics()
+    return examplePlan.flatMap { ShellBackend().render($0, diagnostics: &diagnostics) }
       .map { Array($0.utf8) } ?? []
   }()
 
@@ -56,16 +62,18 @@ import Testing
     ]
   }()
 
-  /// Runs python3 on the gzip member of `input`; the program reads `sys.argv[1]` (the input)
-  /// and `sys.argv[2]` (the member) and prints its verdict.
-  static func python(_ program: String, _ input: [UInt8]) throws -> ShellTestSupport.Run {
+  /// Runs python3 on `input` and `packed` (its gzip member unless given); the program reads
+  /// `sys.argv[1]` (the input) and `sys.argv[2]` (the packed bytes) and prints its verdict.
+  static func python(
+    _ program: String, _ input: [UInt8], packed: [UInt8]? = nil
+  ) throws -> ShellTestSupport.Run {
     let folder = try ShellTestSupport.makeTemporaryDirectory()
     defer { try? FileManager.default.removeItem(at: folder) }
     let raw = folder.appendingPathComponent("input")
-    let packed = folder.appendingPathComponent("input.gz")
+    let packedURL = folder.appendingPathComponent("packed")
     try Data(input).write(to: raw)
-    try Data(Gzip.compress(input)).write(to: packed)
-    return try ShellTestSupport.run("python3", ["-c", program, raw.path, packed.path])
+    try Data(packed ?? Gzip.compress(input)).write(to: packedURL)
+    return try ShellTestSupport.run("python3", ["-c", program, raw.path, packedURL.path])
   }
 
   /// Python's gzip (what cloud-init uses) and zlib itself read back every input exactly.
@@ -81,6 +89,27 @@ import Testing
       """
     let run = try Self.python(program, input)
     #expect(run.status == 0 && run.stdout == "ok\n", "\(name): \(run.stderr)")
+  }
+
+  /// A stored block longer than LEN's 65535 bytes goes out as several, each padded from
+  /// wherever the block before it ended.
+  @Test func longStoredBlockSplits() throws {
+    let noise = Self.noise(70_000)
+    let text = Array("abc".utf8)
+    var bits = Deflate.BitWriter()
+    // A fixed-code block of 3 literals first, so the stored one starts off a byte boundary.
+    Deflate.BlockEncoder(tokens: text.map(Deflate.Token.literal)[...], raw: text[...])
+      .write(to: &bits, isFinal: false)
+    Deflate.BlockEncoder(tokens: noise.map(Deflate.Token.literal)[...], raw: noise[...])
+      .write(to: &bits, isFinal: true)
+    let program = """
+      import sys, zlib
+      raw = open(sys.argv[1], "rb").read()
+      assert zlib.decompress(open(sys.argv[2], "rb").read(), -15) == raw
+      print("ok")
+      """
+    let run = try Self.python(program, text + noise, packed: bits.finish())
+    #expect(run.status == 0 && run.stdout == "ok\n", "\(run.stderr)")
   }
 
   /// The far input exercises the longest match at the longest distance.
@@ -108,6 +137,15 @@ import Testing
     let reference = try Self.gzip9Size(input)
     let ours = Gzip.compress(input).count
     #expect(ours * 10 <= reference * 11, "ours \(ours) bytes, gzip -9 \(reference)")
+  }
+
+  /// What the compression is for: the example's cloud-config fits, with room to spare.
+  @Test func exampleCloudConfigFitsUserData() throws {
+    let plan = try #require(Self.examplePlan, "the example no longer compiles")
+    var diagnostics = Diagnostics()
+    let document = try #require(CloudInitBackend().render(plan, diagnostics: &diagnostics))
+    #expect(diagnostics.all.isEmpty, "\(diagnostics.all)")
+    #expect(document.utf8.count < CloudInitBackend.userDataLimit - 256)
   }
 
   /// On every compressible input, no more than 10% (or 16 bytes) over `gzip -9`.
@@ -141,18 +179,45 @@ import Testing
     #expect(Gzip.compress(noise).count <= noise.count + 18 + 5 * blocks)
   }
 
-  /// Inputs that make a naive matcher slow (long chains of equal hashes) finish quickly.
-  @Test func pathologicalInputsAreFast() {
-    // Every fourth byte starts the same three-byte prefix, and no match gets long.
-    var chained: [UInt8] = []
-    for (index, byte) in Self.noise(65_536, seed: 13).enumerated() {
-      chained += index % 4 == 0 ? [0x78, 0x79, 0x7a] : [byte]
+  /// Inputs that make a naive matcher slow: long chains of equal hashes where no match gets
+  /// long, and runs where every length matches at every position, which is the most work
+  /// for the cost-based parse (below its size limit) and for the lazy one (above).
+  static let pathological: [[UInt8]] = {
+    // Every fourth byte starts the same three-byte prefix.
+    func chained(_ count: Int) -> [UInt8] {
+      var result: [UInt8] = []
+      for (index, byte) in Self.noise(count, seed: 13).enumerated() {
+        result += index % 4 == 0 ? [0x78, 0x79, 0x7a] : [byte]
+      }
+      return result
     }
-    for input in [[UInt8](repeating: 0, count: 1 << 20), chained] {
-      let start = ContinuousClock.now
-      _ = Deflate.compress(input)
-      #expect(ContinuousClock.now - start < .seconds(2))
-    }
+    let parsed = Deflate.OptimalParser().maxInput
+    return [
+      [UInt8](repeating: 0, count: 1 << 20), [UInt8](repeating: 0, count: parsed),
+      chained(65_536), chained(parsed / 3 * 2),
+    ]
+  }()
+
+  /// Each takes well under two seconds of CPU in a debug build. CPU time, not the clock's:
+  /// tests run in parallel, and with other work on the machine.
+  @Test(arguments: pathological.indices) func pathologicalInputsAreFast(_ index: Int) {
+    let input = Self.pathological[index]
+    let start = Self.threadCPUTime()
+    _ = Deflate.compress(input)
+    let seconds = Self.threadCPUTime() - start
+    #expect(seconds < 2, "\(input.count) bytes took \(seconds) s")
+  }
+
+  static func threadCPUTime() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+  }
+
+  /// The cost-based parse only ever replaces the lazy one with something smaller.
+  @Test(arguments: inputs.indices) func parseIsNoWorseThanLazy(_ index: Int) {
+    let input = Self.inputs[index].1
+    #expect(Deflate.compress(input).count <= Deflate.compress(input, parser: nil).count)
   }
 
   @Test func huffmanLengthsRespectTheLimit() {
