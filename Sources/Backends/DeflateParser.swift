@@ -9,9 +9,9 @@ extension Deflate {
   /// the result is never worse than the lazy parse. All costs are whole bits, so the
   /// outcome does not depend on floating point.
   struct OptimalParser {
-    /// Inputs longer than this keep the lazy parse: a pass is O(258) per position (every
-    /// match length is a path), which a large input should not pay for. A plan's apply
-    /// script is 10 to 40 KB.
+    /// Inputs longer than this keep the lazy parse: a pass tries up to `everyLengthUpTo`
+    /// lengths at each position, on top of finding all its matches once, which a large
+    /// input should not pay for. A plan's apply script is 10 to 40 KB.
     var maxInput = 64 * 1024
     /// At most this many passes; they stop as soon as one does not shrink the output.
     var maxPasses = 4
