@@ -57,6 +57,13 @@ check "validate fails when one spec is bad (got $s)" test "$s" = 1
 
 a=$("$nodespec" compile examples/writeup.yaml --target ansible | sha256sum)
 b=$("$nodespec" compile examples/writeup.yaml --target ansible | sha256sum)
-check "byte-identical output across runs" test "$a" = "$b"
+empty=$(printf '' | sha256sum)
+check "byte-identical output across runs" test "$a" = "$b" -a "$a" != "$empty"
+
+check "catalog lists runc 1.2.2" sh -c "'$nodespec' catalog runc | grep -q '^  1.2.2 '"
+check "catalog --hashes pins the write-up's containerd" sh -c "'$nodespec' catalog --hashes containerd \
+  | grep -qx 'containerd.2.0.0.amd64.6f8da716941f7e89315cefaa6e5a8f1ff10b323ff46611313c455df7ab1ebee1'"
+s=$(status "$nodespec" catalog no-such-component)
+check "catalog of an unknown component is a usage error (64, got $s)" test "$s" = 64
 
 finish

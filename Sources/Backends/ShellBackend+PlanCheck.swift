@@ -56,12 +56,19 @@ extension ShellBackend {
       arches.isEmpty ? "no arch" : arches.map(\.rawValue).joined(separator: ", ")
     }
 
+    /// A path must be absolute and normal: a `.` or `..` component would let a staged copy
+    /// (staging root + path) land outside the staging folder.
     private static func requireAbsolute(
       _ path: String, _ resource: Resource, _ diagnostics: inout Diagnostics
     ) {
+      let components = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
       if !path.hasPrefix("/") {
         diagnostics.error(
           "plan-relative-path", "`\(resource.id)`: `\(path)` is not an absolute path",
+          at: resource.origin)
+      } else if components.contains(where: { $0 == "." || $0 == ".." }) {
+        diagnostics.error(
+          "plan-unnormalized-path", "`\(resource.id)`: `\(path)` has a `.` or `..` component",
           at: resource.origin)
       }
     }

@@ -30,10 +30,12 @@ enum BuildKitModule: CompilerModule {
     }
     let socketPath = "\(paths.systemdUnits)/\(socket)"
     let servicePath = "\(paths.systemdUnits)/\(service)"
+    // Restarting the socket stops the service (it `Requires=` the socket), so a changed
+    // socket restarts both, socket first.
     plan.add(
       "buildkit.socket.unit", origin: buildkit.range,
       .file(File(path: socketPath, content: .init(SystemdUnits.buildkitSocket))),
-      notifies: [socket])
+      notifies: [socket, service])
     plan.add(
       "buildkit.unit", origin: buildkit.range,
       .file(

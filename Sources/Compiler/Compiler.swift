@@ -1,6 +1,31 @@
 import Spec
 
 /// Turns a validated `NodeSpec` into a `Plan`, one module per concern.
+///
+/// Resource ids, in plan order (each only when the spec asks for it):
+///
+/// | id | kind | notifies |
+/// |---|---|---|
+/// | `kubernetes.modules` | file `/etc/modules-load.d/nodespec-kubernetes.conf` | |
+/// | `kubernetes.module.overlay`, `kubernetes.module.br_netfilter` | kernelModule | |
+/// | `kubernetes.sysctl` | file `/etc/sysctl.d/99-nodespec-kubernetes.conf` | |
+/// | `kubernetes.sysctl.<key>` (3) | sysctl | |
+/// | `runc.binary` | artifact, binary `<prefix>/sbin/runc` | |
+/// | `cni.archive` | artifact into `/opt/cni/bin` | |
+/// | `containerd.archive` | artifact into `<prefix>` | containerd.service |
+/// | `containerd.unit` | file `<prefix>/lib/systemd/system/containerd.service` | containerd.service |
+/// | `containerd.config` | file `/etc/containerd/config.toml` (with `kubernetes`) | containerd.service |
+/// | `nerdctl-full.archive` | artifact into `<prefix>` | containerd.service, buildkit.service |
+/// | `registry.<folder>.hosts` | file `/etc/containerd/certs.d/<folder>/hosts.toml` | never |
+/// | `nerdctl.archive` | artifact into `<prefix>/bin` | |
+/// | `nerdctl.config` | file `/etc/nerdctl/nerdctl.toml` | |
+/// | `nerdctl.completion.<shell>` | command, guarded by `.creates` | |
+/// | `buildkit.archive` | artifact into `<prefix>` | buildkit.service |
+/// | `buildkit.socket.unit`, `buildkit.unit` | files under `<prefix>/lib/systemd/system` | the units |
+/// | `buildkit.config` | file `/etc/buildkit/buildkitd.toml` | buildkit.service |
+/// | `containerd.service`, `buildkit.socket`, `buildkit.service` | service, last | |
+///
+/// Artifact stamps are `/var/lib/nodespec/artifacts/<id>.stamp`.
 public enum Compiler {
   /// The modules, in the order their resources are applied on the node: kernel prerequisites
   /// first, then binaries before the configs that name them. Services come after all of them
@@ -19,10 +44,22 @@ public enum Compiler {
   /// - Parameter environment: the compiling machine's environment, for header values the spec
   ///   takes from it (the command-line target passes it in; nothing else reads it).
   /// - Parameter catalog: the pinned checksums; the built-in one unless a test says otherwise.
-  /// - Returns: nil when there are errors; every problem goes to `diagnostics`.
+  /// - Returns: nil when compiling found errors (earlier diagnostics in the sink do not
+  ///   count); every problem goes to `diagnostics`.
   public static func compile(
     _ spec: NodeSpec, environment: [String: String] = [:], catalog: Catalog = .builtin,
     diagnostics: inout Diagnostics
+  ) -> Plan? {
+    // Collected apart first, so that warnings the spec accepts can be left out.
+    var found = Diagnostics()
+    let plan = compile(spec, environment, catalog, &found)
+    report(found, acceptedBy: spec, into: &diagnostics)
+    return plan
+  }
+
+  private static func compile(
+    _ spec: NodeSpec, _ environment: [String: String], _ catalog: Catalog,
+    _ diagnostics: inout Diagnostics
   ) -> Plan? {
     let errorsBefore = diagnostics.errors.count
     if spec.mode.value == .rootless {
@@ -45,6 +82,35 @@ public enum Compiler {
     guard diagnostics.errors.count == errorsBefore else { return nil }
     return Plan(name: spec.name?.value, arches: context.arches, resources: builder.all)
   }
+  /// Copies `found` into `diagnostics`, leaving out the warnings a component's `accept:` names,
+  /// and warns about any `accept:` entry that matched nothing (it has gone stale).
+  private static func report(
+    _ found: Diagnostics, acceptedBy spec: NodeSpec, into diagnostics: inout Diagnostics
+  ) {
+    var used: Set<SourceRange> = []
+    for diagnostic in found.all {
+      let acceptance = spec.components.present.lazy.compactMap { component in
+        component.accept.first {
+          $0.value == diagnostic.id
+            && diagnostic.path?.hasPrefix("components.\(component.key)") == true
+        }
+      }.first
+      if diagnostic.severity == .warning, let acceptance {
+        used.insert(acceptance.range)
+      } else {
+        diagnostics.append(diagnostic)
+      }
+    }
+    for component in spec.components.present {
+      for id in component.accept where !used.contains(id.range) {
+        diagnostics.warning(
+          "unused-accept", "no `\(id.value)` warning about \(component.key) to accept",
+          at: id.range, path: "components.\(component.key).accept",
+          hint: "remove it; the warning it accepted no longer applies")
+      }
+    }
+  }
+
 
   /// The prefix lands in unit files (`ExecStart=`) and paths: only an absolute path of plain
   /// characters is safe in all of them.

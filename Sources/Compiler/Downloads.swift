@@ -4,7 +4,8 @@ import Spec
 /// lookups, `downloads.mirror` rewriting, the `verify` mode, and the entry's own `sha256:` and
 /// `url:` overrides.
 enum Downloads {
-  /// Checks `downloads:` once: the mirror's scheme and an unverified setting.
+  /// Checks `downloads:` once: the mirror's scheme. (`verify: none` is warned about by the
+  /// spec decoder, `verify-none`.)
   static func check(_ downloads: Spec.Downloads, diagnostics: inout Diagnostics) {
     if let mirror = downloads.mirror {
       if mirror.value.hasPrefix("http://") {
@@ -17,12 +18,6 @@ enum Downloads {
           "invalid-mirror", "the download mirror must be an http:// or https:// URL",
           at: mirror.range, path: "downloads.mirror")
       }
-    }
-    if downloads.verify.value == .none {
-      diagnostics.warning(
-        "unverified-downloads", "downloads are installed as root without any checksum check",
-        at: downloads.verify.range, path: "downloads.verify",
-        hint: "use `verify: pinned` (the default) or `verify: published`")
     }
   }
 

@@ -20,7 +20,8 @@ enum NerdctlFullModule: CompilerModule {
     ].compactMap { $0 }
     if !others.isEmpty {
       diagnostics.error(
-        "nerdctl-full-conflict",
+        // The spec decoder reports this too; kept for specs built in code.
+        "conflicting-components",
         "nerdctl-full bundles containerd, runc, CNI, nerdctl and BuildKit; "
           + "it cannot be combined with " + others.map { "`\($0.key)`" }.joined(separator: ", "),
         at: full.range, path: "components.nerdctl-full",

@@ -134,6 +134,7 @@ extension ResolvedRegistry {
   /// `host_port_`, tried first by containerd; nil for names that are no host at all.
   static func folder(for name: String) -> String? {
     if name == "_default" { return name }
+    if name.hasPrefix("[") { return ipv6Folder(name) }
     let allowed = name.unicodeScalars.allSatisfy {
       ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0)
         || $0 == "." || $0 == "-" || $0 == ":"
@@ -149,6 +150,24 @@ extension ResolvedRegistry {
       return "\(host)_\(parts[1])_"
     default: return nil
     }
+  }
+
+  /// `[address]` or `[address]:port`, kept as written: the `host:port` folder form, which
+  /// every containerd looks up (the `host_port_` form is ambiguous for an address full of
+  /// colons).
+  private static func ipv6Folder(_ name: String) -> String? {
+    guard let close = name.firstIndex(of: "]") else { return nil }
+    let address = name[name.index(after: name.startIndex)..<close]
+    let rest = name[name.index(after: close)...]
+    let hex = address.unicodeScalars.allSatisfy {
+      ("0"..."9").contains($0) || ("a"..."f").contains($0) || ("A"..."F").contains($0)
+        || $0 == ":" || $0 == "."
+    }
+    guard !address.isEmpty, address.contains(":"), hex else { return nil }
+    if rest.isEmpty { return name }
+    guard rest.hasPrefix(":"), let port = Int(rest.dropFirst()), (1...65535).contains(port)
+    else { return nil }
+    return name
   }
 
   /// The URL with a scheme: scheme-less gets `https://` (what containerd assumes) and a
@@ -197,12 +216,7 @@ extension ResolvedHost {
       for value in header.values {
         switch value.value {
         case .literal(let text):
-          if header.name.value.lowercased() == "authorization" {
-            diagnostics.warning(
-              "literal-credentials", "the Authorization header is written in the spec itself",
-              at: value.range, path: "\(path).header",
-              hint: "take it from the environment or a file on the node instead")
-          }
+          // A literal credential is the spec decoder's warning (`literal-secret`).
           values.append(.literal(text))
         case .environment(let variable):
           guard let text = environment[variable] else {

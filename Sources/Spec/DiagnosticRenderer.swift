@@ -5,11 +5,27 @@
 ///       ^~~~~~~~~
 ///       hint: did you mean `components`?
 public struct DiagnosticRenderer: Sendable {
+  /// ANSI colours; the caller decides (a TTY, and `NO_COLOR` unset).
   public var color: Bool
 
   public init(color: Bool) { self.color = color }
 
+  /// One diagnostic with its snippet, notes and hint; every line ends with `\n`.
   public func render(_ diagnostic: Diagnostic, in file: SourceFile) -> String {
+    render([diagnostic], in: file)
+  }
+
+  /// Each diagnostic in turn, in the order given.
+  public func render(_ diagnostics: [Diagnostic], in file: SourceFile) -> String {
+    // Split the file into lines once, not once per snippet: a hostile file can carry
+    // thousands of problems.
+    let lines = file.lineRanges()
+    return diagnostics.map { render($0, in: file, lines: lines) }.joined()
+  }
+
+  private func render(
+    _ diagnostic: Diagnostic, in file: SourceFile, lines: [Range<Int>]
+  ) -> String {
     var out = ""
     let label = diagnostic.severity.rawValue
     let position: String
@@ -21,21 +37,17 @@ public struct DiagnosticRenderer: Sendable {
     out +=
       bold("\(position): ") + paint(label + ":", for: diagnostic.severity) + " "
       + bold(diagnostic.message) + " [\(diagnostic.id)]\n"
-    if let range = diagnostic.range { out += snippet(range, in: file) }
+    if let range = diagnostic.range { out += snippet(range, in: file, lines: lines) }
     for note in diagnostic.notes {
       if let range = note.range {
         out += "\(file.path):\(range.start.line):\(range.start.column): note: \(note.message)\n"
-        out += snippet(range, in: file)
+        out += snippet(range, in: file, lines: lines)
       } else {
         out += "  note: \(note.message)\n"
       }
     }
     if let hint = diagnostic.hint { out += "  " + paint("hint:", for: .note) + " \(hint)\n" }
     return out
-  }
-
-  public func render(_ diagnostics: [Diagnostic], in file: SourceFile) -> String {
-    diagnostics.map { render($0, in: file) }.joined()
   }
 
   /// The source line, then a caret under the start and tildes to the end of the range (on the
@@ -45,8 +57,9 @@ public struct DiagnosticRenderer: Sendable {
   /// expand to the next multiple of 4, wide (East Asian, emoji) characters take two cells,
   /// combining marks none, and control characters show as `�` (a spec must not drive the
   /// terminal).
-  private func snippet(_ range: SourceRange, in file: SourceFile) -> String {
-    guard let line = file.line(range.start.line) else { return "" }
+  private func snippet(_ range: SourceRange, in file: SourceFile, lines: [Range<Int>]) -> String {
+    guard lines.indices.contains(range.start.line - 1) else { return "" }
+    let line = file.text(of: lines[range.start.line - 1])
     var shown = ""
     var widths: [Int] = []
     var column = 0

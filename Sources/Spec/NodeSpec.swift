@@ -144,13 +144,17 @@ public struct Component: Sendable, Equatable {
   public var worker: Located<Worker>?
   /// containerd: use the static build (`containerd-static-*`, musl and old glibc).
   public var staticBuild: Located<Bool>?
+  /// Ids of warnings about this component that the spec's author has read and accepts
+  /// (e.g. `known-bad-version` for a deliberately pinned release); they are not reported.
+  public var accept: [Located<String>]
   /// The range of the whole entry.
   public var range: SourceRange
 
   public init(
     key: String, version: Located<String>, sha256: [Located<ArchValue>] = [],
     url: [Located<ArchValue>] = [], completion: Located<[Shell]>? = nil,
-    worker: Located<Worker>? = nil, staticBuild: Located<Bool>? = nil, range: SourceRange
+    worker: Located<Worker>? = nil, staticBuild: Located<Bool>? = nil,
+    accept: [Located<String>] = [], range: SourceRange
   ) {
     self.key = key
     self.version = version
@@ -159,6 +163,7 @@ public struct Component: Sendable, Equatable {
     self.completion = completion
     self.worker = worker
     self.staticBuild = staticBuild
+    self.accept = accept
     self.range = range
   }
 }

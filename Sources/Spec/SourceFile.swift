@@ -20,23 +20,33 @@ public struct SourceFile: Sendable, Equatable {
   /// The text of 1-based line `n` without its line end and without a leading byte order mark,
   /// decoded leniently (for snippets).
   public func line(_ n: Int) -> String? {
-    guard n >= 1 else { return nil }
-    var current = 1
+    let lines = lineRanges()
+    return lines.indices.contains(n - 1) ? text(of: lines[n - 1]) : nil
+  }
+
+  /// The byte range of every line's text, line `n` at index `n - 1`, without line ends and
+  /// without a leading byte order mark. Compute it once to look up many lines.
+  public func lineRanges() -> [Range<Int>] {
+    var lines: [Range<Int>] = []
     var start = bomLength
     var i = start
     while i < bytes.count {
       let width = lineBreakWidth(at: i)
       if width > 0 {
-        if current == n { break }
-        current += 1
+        lines.append(start..<i)
         i += width
         start = i
       } else {
         i += 1
       }
     }
-    guard current == n else { return nil }
-    return String(decoding: bytes[start..<i], as: UTF8.self)
+    lines.append(start..<bytes.count)
+    return lines
+  }
+
+  /// The bytes in `range`, decoded leniently (invalid UTF-8 becomes U+FFFD).
+  public func text(of range: Range<Int>) -> String {
+    String(decoding: bytes[range.clamped(to: 0..<bytes.count)], as: UTF8.self)
   }
 
   /// The 1-based line and column of the byte at `offset`; columns count Unicode scalars, as

@@ -43,7 +43,7 @@ extension SpecDecoder {
     }
     guard
       let fields = fields(
-        entry, allowed: ["version", "sha256", "url"] + options,
+        entry, allowed: ["version", "sha256", "url", "accept"] + options,
         expected: "a version or a mapping")
     else { return nil }
     let version = fields["version"].flatMap { self.version($0) }
@@ -57,10 +57,11 @@ extension SpecDecoder {
     }
     let worker = fields["worker"].flatMap { choice($0, Component.Worker.self) }
     let staticBuild = fields["static"].flatMap { bool($0) }
+    let accept = fields["accept"].map { oneOrMany($0) { $0.diagnosticID($1) } } ?? []
     guard let version else { return nil }
     return Component(
       key: name, version: version, sha256: sha256, url: url, completion: completion,
-      worker: worker, staticBuild: staticBuild, range: entry.node.range)
+      worker: worker, staticBuild: staticBuild, accept: accept, range: entry.node.range)
   }
 
   /// A value for every arch (a scalar) or per arch (a mapping keyed by arch), sorted by arch
@@ -82,6 +83,23 @@ extension SpecDecoder {
       guard let a = lhs.value.arch, let b = rhs.value.arch else { return false }
       return a < b
     }
+  }
+
+  /// A diagnostic id as nodespec prints it in brackets, e.g. `known-bad-version`.
+  private mutating func diagnosticID(_ entry: Entry) -> Located<String>? {
+    guard let text = string(entry, expected: "a diagnostic id") else { return nil }
+    let valid =
+      !text.value.isEmpty && text.value.count <= 64
+      && text.value.unicodeScalars.allSatisfy {
+        ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-"
+      }
+    guard valid else {
+      diagnostics.error(
+        "invalid-value", "`\(display(text.value))` is not a diagnostic id", at: text.range,
+        path: entry.path, hint: "copy the id from the warning's brackets, e.g. known-bad-version")
+      return nil
+    }
+    return text
   }
 
   /// 64 hex digits, lowercased.

@@ -25,6 +25,8 @@ public struct SpecDecoder {
   ]
 
   private mutating func spec(_ root: YAMLNode) -> NodeSpec? {
+    var tagged: Set<SourceRange> = []
+    reportApplicationTags(root, seen: &tagged)
     guard let top = fields(Entry(node: root, path: ""), allowed: Self.topKeys) else {
       return nil
     }
@@ -56,6 +58,30 @@ public struct SpecDecoder {
       formatVersion: format, name: name, arch: archChoice, mode: mode, user: user,
       prefix: prefix, downloads: downloads, components: components, registries: registries,
       kubernetes: kubernetes, range: root.range)
+  }
+
+  /// Application tags (`!vault`, `!env`) mean something to some other tool and would be
+  /// silently ignored here, so they are refused. YAML's core tags (`!!str`) change nothing:
+  /// the schema types every value. A tagged node is reported where it is written and where
+  /// an alias uses it, but the nodes inside an alias only once.
+  private mutating func reportApplicationTags(_ node: YAMLNode, seen: inout Set<SourceRange>) {
+    if let tag = node.tag, tag != "!", !tag.hasPrefix("tag:yaml.org,2002:"),
+      seen.insert(node.range).inserted
+    {
+      diagnostics.error(
+        "unsupported-tag", "the tag `\(display(tag))` is not supported", at: node.range,
+        hint: "remove the tag; values are typed by their key")
+    }
+    switch node.kind {
+    case .scalar: break
+    case .sequence(let items):
+      for item in items { reportApplicationTags(item, seen: &seen) }
+    case .mapping(let pairs):
+      for pair in pairs {
+        reportApplicationTags(pair.key, seen: &seen)
+        reportApplicationTags(pair.value, seen: &seen)
+      }
+    }
   }
 
   private mutating func formatVersion(_ top: Fields) -> Located<Int>? {
@@ -332,31 +358,36 @@ func list(_ words: [String]) -> String {
 /// Case and `-`/`_` differences count as nothing: `skip-verify` means `skip_verify`.
 func closest(to word: String, among candidates: [String]) -> String? {
   // Nothing longer than a key is a typo of one, and edit distance is quadratic.
-  guard word.count <= 64 else { return nil }
-  func normal(_ s: String) -> [Character] { Array(s.lowercased().replacingOccurrences("-", "_")) }
+  guard word.utf8.count <= 64 else { return nil }
+  /// Bytes, not Characters: comparing grapheme clusters is far slower, and keys are ASCII.
+  func normal(_ s: String) -> [UInt8] {
+    s.lowercased().utf8.map { $0 == UInt8(ascii: "-") ? UInt8(ascii: "_") : $0 }
+  }
   let target = normal(word)
-  let scored = candidates.map { ($0, editDistance(target, normal($0))) }
-  guard let best = scored.min(by: { $0.1 < $1.1 }) else { return nil }
-  return best.1 <= max(1, min(3, target.count / 3)) ? best.0 : nil
+  let limit = max(1, min(3, target.count / 3))
+  var best: (word: String, distance: Int)?
+  for candidate in candidates {
+    // The distance is at least the difference in length: skip the far ones cheaply.
+    guard abs(candidate.utf8.count - target.count) <= limit else { continue }
+    let distance = editDistance(target, normal(candidate))
+    if distance <= limit, distance < best?.distance ?? Int.max { best = (candidate, distance) }
+  }
+  return best?.word
 }
 
-/// Levenshtein distance.
-func editDistance(_ a: [Character], _ b: [Character]) -> Int {
+/// Levenshtein distance, with two rows reused rather than a matrix.
+func editDistance(_ a: [UInt8], _ b: [UInt8]) -> Int {
   guard !a.isEmpty else { return b.count }
   guard !b.isEmpty else { return a.count }
   var previous = Array(0...b.count)
-  for (i, x) in a.enumerated() {
-    var current = [i + 1] + Array(repeating: 0, count: b.count)
-    for (j, y) in b.enumerated() {
-      current[j + 1] = min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1))
+  var current = previous
+  for i in a.indices {
+    current[0] = i + 1
+    for j in b.indices {
+      let substitution = previous[j] + (a[i] == b[j] ? 0 : 1)
+      current[j + 1] = min(previous[j + 1] + 1, current[j] + 1, substitution)
     }
-    previous = current
+    swap(&previous, &current)
   }
   return previous[b.count]
-}
-
-extension String {
-  fileprivate func replacingOccurrences(_ target: Character, _ replacement: Character) -> String {
-    String(map { $0 == target ? replacement : $0 })
-  }
 }

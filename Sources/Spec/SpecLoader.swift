@@ -1,5 +1,9 @@
 /// Reads a spec file into a `NodeSpec`: libyaml → node tree → typed, validated spec.
 public enum SpecLoader {
+  /// The most diagnostics one load reports; the rest are summed up in one last diagnostic. A
+  /// real spec never comes near it, and a hostile one could otherwise bury the terminal.
+  public static let maxDiagnostics = 100
+
   /// Returns nil when the file has errors; every problem found goes to `diagnostics`, sorted by
   /// position (the decoder visits keys in schema order, the reader in file order).
   public static func load(
@@ -21,7 +25,15 @@ public enum SpecLoader {
       case (nil, nil): return a.offset < b.offset
       }
     }
-    for entry in sorted { diagnostics.append(entry.element) }
+    for entry in sorted.prefix(maxDiagnostics) { diagnostics.append(entry.element) }
+    let dropped = sorted.dropFirst(maxDiagnostics).map(\.element)
+    if let first = dropped.first, let worst = dropped.map(\.severity).max() {
+      diagnostics.append(
+        Diagnostic(
+          worst, id: "too-many-diagnostics",
+          "\(dropped.count) more problems are not shown", at: first.range,
+          hint: "fix the ones above first; is this the right file?"))
+    }
     return found.hasErrors ? nil : spec
   }
 }

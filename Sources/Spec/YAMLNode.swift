@@ -9,17 +9,16 @@ public struct YAMLNode: Sendable, Equatable {
     case plain, singleQuoted, doubleQuoted, literal, folded
   }
 
+  /// A scalar's text and how it was written; its type is for the schema to decide.
   public struct Scalar: Sendable, Equatable {
     /// The value after YAML unescaping and folding, exactly as libyaml delivers it.
     public var text: String
     public var style: ScalarStyle
-    /// The resolved tag (`tag:yaml.org,2002:str`), or nil when none was written.
-    public var tag: String?
 
-    public init(_ text: String, style: ScalarStyle = .plain, tag: String? = nil) {
+    /// A scalar as written (`style`) with its unescaped text.
+    public init(_ text: String, style: ScalarStyle = .plain) {
       self.text = text
       self.style = style
-      self.tag = tag
     }
   }
 
@@ -28,12 +27,14 @@ public struct YAMLNode: Sendable, Equatable {
     public var key: YAMLNode
     public var value: YAMLNode
 
+    /// A `key: value` entry of a mapping.
     public init(key: YAMLNode, value: YAMLNode) {
       self.key = key
       self.value = value
     }
   }
 
+  /// What a node is: the three kinds of YAML's representation graph.
   public indirect enum Kind: Sendable, Equatable {
     case scalar(Scalar)
     case sequence([YAMLNode])
@@ -41,22 +42,31 @@ public struct YAMLNode: Sendable, Equatable {
     case mapping([Pair])
   }
 
+  /// The node's content.
   public var kind: Kind
+  /// The tag as written and resolved (`!!str` is `tag:yaml.org,2002:str`, `!` stays `!`), or
+  /// nil when none was written. The reader keeps every tag; which ones are allowed is the
+  /// schema's business (the spec decoder refuses application tags, a test reading back a
+  /// generated playbook wants `!unsafe`).
+  public var tag: String?
   /// From the first character of the node (its anchor or tag if any) to just after its end.
   public var range: SourceRange
 
-  public init(_ kind: Kind, at range: SourceRange) {
+  /// A node read from (or, in tests, standing for) the text at `range`.
+  public init(_ kind: Kind, tag: String? = nil, at range: SourceRange) {
     self.kind = kind
+    self.tag = tag
     self.range = range
   }
 
+  /// The scalar, when this node is one.
   public var scalar: Scalar? {
     if case .scalar(let scalar) = kind { scalar } else { nil }
   }
 
   /// The null of YAML's core schema: an empty plain scalar, `~` or `null` (untagged).
   public var isNull: Bool {
-    guard let scalar, scalar.style == .plain, scalar.tag == nil || scalar.tag == nullTag else {
+    guard let scalar, scalar.style == .plain, tag == nil || tag == nullTag else {
       return false
     }
     return ["", "~", "null", "Null", "NULL"].contains(scalar.text)

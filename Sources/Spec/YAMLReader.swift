@@ -16,6 +16,7 @@ public struct YAMLReader {
     /// Most nodes that aliases may add to the tree, summed over every alias use.
     public var maxAliasExpansion: Int
 
+    /// The defaults fit any real spec with room to spare: 1 MiB, 64 levels, 10,000 nodes.
     public init(maxBytes: Int = 1 << 20, maxDepth: Int = 64, maxAliasExpansion: Int = 10_000) {
       self.maxBytes = maxBytes
       self.maxDepth = maxDepth
@@ -67,6 +68,7 @@ public struct YAMLReader {
     var isFlow: Bool
     var start: SourceLocation
     var anchor: String?
+    var tag: String?
     /// Nodes in this subtree so far, itself included: what an alias to it would add.
     var size = 1
     var items: [YAMLNode] = []
@@ -202,8 +204,8 @@ public struct YAMLReader {
     case YAML_SCALAR_EVENT:
       let data = event.data.scalar
       let text = string(data.value, count: data.length)
-      let tag = checkedTag(data.tag, at: range)
-      let node = YAMLNode(.scalar(.init(text, style: style(data.style), tag: tag)), at: range)
+      let scalar = YAMLNode.Scalar(text, style: style(data.style))
+      let node = YAMLNode(.scalar(scalar), tag: optionalString(data.tag), at: range)
       if let anchor = optionalString(data.anchor) { anchors[anchor] = (node, 1) }
       attach(node, size: 1)
       return .next
@@ -211,14 +213,16 @@ public struct YAMLReader {
       return alias(optionalString(event.data.alias.anchor) ?? "", at: range)
     case YAML_SEQUENCE_START_EVENT:
       let data = event.data.sequence_start
-      _ = checkedTag(data.tag, at: range)
-      let isFlow = data.style == YAML_FLOW_SEQUENCE_STYLE
-      return open(isMapping: false, isFlow: isFlow, anchor: optionalString(data.anchor), at: range)
+      let frame = Frame(
+        isMapping: false, isFlow: data.style == YAML_FLOW_SEQUENCE_STYLE, start: range.start,
+        anchor: optionalString(data.anchor), tag: optionalString(data.tag))
+      return open(frame, at: range)
     case YAML_MAPPING_START_EVENT:
       let data = event.data.mapping_start
-      _ = checkedTag(data.tag, at: range)
-      let isFlow = data.style == YAML_FLOW_MAPPING_STYLE
-      return open(isMapping: true, isFlow: isFlow, anchor: optionalString(data.anchor), at: range)
+      let frame = Frame(
+        isMapping: true, isFlow: data.style == YAML_FLOW_MAPPING_STYLE, start: range.start,
+        anchor: optionalString(data.anchor), tag: optionalString(data.tag))
+      return open(frame, at: range)
     case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
       close(at: range.end)
       return .next
@@ -228,16 +232,14 @@ public struct YAMLReader {
     }
   }
 
-  private mutating func open(
-    isMapping: Bool, isFlow: Bool, anchor: String?, at range: SourceRange
-  ) -> Step {
+  private mutating func open(_ frame: Frame, at range: SourceRange) -> Step {
     guard frames.count < limits.maxDepth else {
       diagnostics.error(
         "too-deep", "the spec nests deeper than \(limits.maxDepth) levels", at: range,
         hint: "a node spec needs a handful of levels; is this the right file?")
       return .fail
     }
-    frames.append(Frame(isMapping: isMapping, isFlow: isFlow, start: range.start, anchor: anchor))
+    frames.append(frame)
     return .next
   }
 
@@ -247,7 +249,8 @@ public struct YAMLReader {
     let range = SourceRange(
       start: frame.start, end: frame.isFlow ? end : lastChild?.range.end ?? end)
     // A key without a value cannot happen: libyaml gives an empty scalar for a missing value.
-    let node = YAMLNode(frame.isMapping ? .mapping(frame.pairs) : .sequence(frame.items), at: range)
+    let kind: YAMLNode.Kind = frame.isMapping ? .mapping(frame.pairs) : .sequence(frame.items)
+    let node = YAMLNode(kind, tag: frame.tag, at: range)
     if let anchor = frame.anchor { anchors[anchor] = (node, frame.size) }
     attach(node, size: frame.size)
   }
@@ -321,7 +324,7 @@ public struct YAMLReader {
         at: key.range)
       return false
     }
-    if scalar.text == "<<", scalar.style == .plain, scalar.tag == nil {
+    if scalar.text == "<<", scalar.style == .plain, key.tag == nil {
       diagnostics.error(
         "merge-key-unsupported", "merge keys (`<<`) are not supported", at: key.range,
         hint: "write the keys out; a spec should read the same to people and tools")
@@ -421,20 +424,6 @@ public struct YAMLReader {
     case YAML_FOLDED_SCALAR_STYLE: .folded
     default: .plain
     }
-  }
-
-  /// The tag as written, after reporting tags outside YAML's core schema: a spec has no use
-  /// for application tags, and a silently ignored `!vault` would surprise.
-  private mutating func checkedTag(
-    _ pointer: UnsafeMutablePointer<yaml_char_t>?, at range: SourceRange
-  ) -> String? {
-    guard let tag = optionalString(pointer) else { return nil }
-    if tag != "!", !tag.hasPrefix("tag:yaml.org,2002:") {
-      diagnostics.error(
-        "unsupported-tag", "the tag `\(display(tag))` is not supported", at: range,
-        hint: "remove the tag; values are typed by their key")
-    }
-    return tag
   }
 }
 

@@ -37,16 +37,44 @@ import Testing
   }
 
   /// Both file sources: inline (the shell target) and staged (cloud-init's apply script).
-  @Test(arguments: names, [false, true]) func passesShellcheck(_ name: String, staged: Bool) throws
-  {
-    try #require(
-      ShellTestSupport.has("shellcheck"), "shellcheck is not installed: cannot lint the output")
+  @Test(
+    .enabled(if: ShellTestSupport.has("shellcheck"), "shellcheck is not installed"),
+    arguments: names, [false, true])
+  func passesShellcheck(_ name: String, staged: Bool) throws {
     let backend = ShellBackend(
       fileSource: staged ? .staged(root: CloudInitBackend.stagedRoot) : .inline)
     let script = try ShellTestSupport.render(Self.plan(name), with: backend)
     let result = try ShellTestSupport.run(
       "shellcheck", ["-S", "style", "-s", "bash", "-"], input: script)
     #expect(result.status == 0 && result.stdout.isEmpty, "\(result.stdout)\(result.stderr)")
+  }
+
+  /// Outside comments and quoted heredoc bodies, no payload appears in a form bash would
+  /// expand: `$` and backticks only ever stand escaped (`\$`, `` \` ``) between quotes.
+  @Test(arguments: [false, true]) func leavesNoPayloadUnquoted(staged: Bool) throws {
+    let backend = ShellBackend(
+      fileSource: staged ? .staged(root: CloudInitBackend.stagedRoot) : .inline)
+    let script = try ShellTestSupport.render(ShellTestPlans.injection, with: backend)
+    var code: [Substring] = []
+    var delimiter: Substring?
+    for line in script.split(separator: "\n", omittingEmptySubsequences: false) {
+      if let open = delimiter {
+        if line == open { delimiter = nil }
+        continue
+      }
+      if line.hasPrefix("#") { continue }
+      if let range = line.range(of: "<<'") {
+        delimiter = line[range.upperBound...].dropLast()
+      }
+      code.append(line)
+    }
+    let steps = code.drop { !$0.hasPrefix("ns_directory '/tmp") }
+    #expect(!steps.isEmpty)
+    for line in steps {
+      for payload in ["$(touch", "`touch", "${HOME}", "$(id)", "`id`"] {
+        #expect(!line.contains(payload), "unquoted payload in: \(line)")
+      }
+    }
   }
 
   @Test func opensWithHeaderAndStrictMode() throws {
@@ -107,11 +135,16 @@ import Testing
               install: .archive(directory: "/x"), provides: [], stamp: "/s")),
           notifies: ["missing"]),
         Resource(id: "f", origin: nil, kind: .file(File(path: "/a\u{0}b", content: .init("")))),
+        Resource(
+          id: "g", origin: nil, kind: .file(File(path: "/x/../../etc/y", content: .init("")))),
       ])
     var diagnostics = Diagnostics()
     #expect(ShellBackend().render(plan, diagnostics: &diagnostics) == nil)
     #expect(
       Set(diagnostics.errors.map(\.id))
-        == ["plan-artifact-arches", "plan-unknown-service", "shell-nul-byte"])
+        == [
+          "plan-artifact-arches", "plan-unknown-service", "shell-nul-byte",
+          "plan-unnormalized-path",
+        ])
   }
 }

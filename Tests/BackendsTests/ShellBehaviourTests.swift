@@ -7,16 +7,13 @@ import Testing
 
 /// Runs generated scripts for real, on plans confined to a temporary folder (no services,
 /// packages or network), as root: the tests run as root here; elsewhere they are skipped.
-@Suite(.serialized) struct ShellBehaviourTests {
+@Suite(.serialized, .enabled(if: getuid() == 0, "the behaviour tests run the scripts as root"))
+struct ShellBehaviourTests {
   let root: URL
   var base: String { root.path }
 
   init() throws {
     root = try ShellTestSupport.makeTemporaryDirectory()
-  }
-
-  private func requireRoot() throws {
-    try #require(getuid() == 0, "the behaviour tests run the scripts as root")
   }
 
   private func apply(_ plan: Plan) throws -> ShellTestSupport.Run {
@@ -64,7 +61,6 @@ import Testing
   }
 
   @Test func appliesOnceThenChangesNothing() throws {
-    try requireRoot()
     defer { try? FileManager.default.removeItem(at: root) }
     let plan = filesPlan(config: "version = 3\n")
 
@@ -114,7 +110,6 @@ import Testing
   /// The cloud-init mode (contents from staged copies) leaves the same files and is just as
   /// idempotent: only the source of the bytes differs.
   @Test func stagedContentsGiveTheSameFiles() throws {
-    try requireRoot()
     defer { try? FileManager.default.removeItem(at: root) }
     let plan = filesPlan(config: "version = 3\n")
     let stagedRoot = "\(base)/staged"
@@ -145,7 +140,6 @@ import Testing
   }
 
   @Test func readsSecretsFromTheNodeWithoutPrintingThem() throws {
-    try requireRoot()
     defer { try? FileManager.default.removeItem(at: root) }
     let secret = "\(base)/secret-token"
     let plan = Plan(
@@ -181,11 +175,11 @@ import Testing
 
   /// Commands run once behind their guards, as root or as another user with the plan's
   /// environment; without systemd a service is enabled by its `.wants` link only.
-  @Test func runsGuardedCommandsAndEnablesServicesWithoutSystemd() throws {
-    try requireRoot()
-    try #require(
-      !FileManager.default.fileExists(atPath: "/run/systemd/system"),
-      "this test covers the no-systemd path; systemd runs here")
+  @Test(
+    .enabled(
+      if: !FileManager.default.fileExists(atPath: "/run/systemd/system"),
+      "covers the no-systemd path; systemd runs here"))
+  func runsGuardedCommandsAndEnablesServicesWithoutSystemd() throws {
     let target = "nodespec-test-\(UUID().uuidString).target"
     let wants = "/etc/systemd/system/\(target).wants"
     defer {
@@ -252,7 +246,6 @@ import Testing
   /// files and logs its calls: this machine runs no systemd, so the test flips the script's
   /// probe instead.
   @Test func drivesSystemdOnlyWhenSomethingChanged() throws {
-    try requireRoot()
     defer { try? FileManager.default.removeItem(at: root) }
     let bin = "\(base)/bin"
     let state = "\(base)/systemd"
@@ -331,6 +324,78 @@ import Testing
     #expect(thirdLog.filter { $0.hasPrefix("restart") } == ["restart -- app.service"])
   }
 
+  /// Packages, kernel modules and sysctls against stand-in tools that keep their state in
+  /// files, so the steps' decisions (what is missing, what differs) are checked for real
+  /// without touching this machine.
+  @Test func asksTheSystemToolsOnlyForWhatIsMissing() throws {
+    defer { try? FileManager.default.removeItem(at: root) }
+    let bin = "\(base)/bin"
+    let state = "\(base)/state"
+    try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+    let tools = [
+      "dpkg-query": """
+      for p; do :; done
+      if [ -e "$state/pkg-$p" ]; then printf 'install ok installed'; else exit 1; fi
+      """,
+      "apt-get": """
+      echo "apt-get $*" >>"$state/log"
+      if [ "$1" = install ]; then for p; do touch "$state/pkg-$p"; done; fi
+      """,
+      "modprobe": #"echo "modprobe $*" >>"$state/log""#,
+      "sysctl": """
+      if [ "$1" = -n ]; then printf '32768\t60999\n'; exit; fi
+      echo "sysctl $*" >>"$state/log"
+      """,
+    ]
+    for (name, body) in tools {
+      let path = "\(bin)/\(name)"
+      try Data("#!/bin/sh\nstate='\(state)'\n\(body)\n".utf8).write(to: URL(fileURLWithPath: path))
+      try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+    }
+    try Data().write(to: URL(fileURLWithPath: "\(state)/pkg-present"))
+    let plan = Plan(
+      name: nil, arches: [.amd64],
+      resources: [
+        Resource(
+          id: "pkgs", origin: nil,
+          kind: .packages(Packages(apt: ["present", "missing"], dnf: ["never"], zypper: []))),
+        Resource(
+          id: "mod", origin: nil, kind: .kernelModule(KernelModule(name: "nodespec-no-such-mod"))),
+        Resource(
+          id: "same", origin: nil,
+          kind: .sysctl(Sysctl(key: "net.ipv4.ip_local_port_range", value: "32768 60999"))),
+        Resource(
+          id: "differs", origin: nil,
+          kind: .sysctl(Sysctl(key: "net.ipv4.ip_local_port_range", value: "1024 65000"))),
+      ])
+    var environment = ProcessInfo.processInfo.environment
+    environment["PATH"] = "\(bin):" + (environment["PATH"] ?? "/usr/bin:/bin")
+    let script = try ShellTestSupport.render(plan, with: ShellBackend())
+    let path = "\(base)/apply.sh"
+    try Data(script.utf8).write(to: URL(fileURLWithPath: path))
+
+    let first = try ShellTestSupport.run("bash", [path], environment: environment)
+    #expect(first.status == 0, "\(first.stderr)")
+    #expect(
+      first.stdout == """
+        nodespec: installed packages: missing
+        nodespec: loaded kernel module nodespec-no-such-mod
+        nodespec: set net.ipv4.ip_local_port_range = 1024 65000
+
+        """)
+    #expect(
+      read("\(state)/log") == """
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends -- missing
+        modprobe -- nodespec-no-such-mod
+        sysctl -q -w -- net.ipv4.ip_local_port_range=1024 65000
+
+        """)
+    let second = try ShellTestSupport.run("bash", [path], environment: environment)
+    #expect(!second.stdout.contains("packages"), "\(second.stdout)")
+  }
+
   // MARK: Artifacts, served through file:// URLs
 
   private func artifactPlan(
@@ -355,7 +420,6 @@ import Testing
   }
 
   @Test func installsAVerifiedBinaryOnce() throws {
-    try requireRoot()
     defer { try? FileManager.default.removeItem(at: root) }
     let served = "\(base)/served/tool-linux-amd64"
     try FileManager.default.createDirectory(
@@ -383,7 +447,6 @@ import Testing
   }
 
   @Test func refusesAChecksumMismatchAndInstallsNothing() throws {
-    try requireRoot()
     defer { try? FileManager.default.removeItem(at: root) }
     let served = "\(base)/served/tool-linux-amd64"
     try FileManager.default.createDirectory(
@@ -409,7 +472,6 @@ import Testing
   }
 
   @Test func extractsAnArchiveVerifiedByAPublishedChecksumFile() throws {
-    try requireRoot()
     defer { try? FileManager.default.removeItem(at: root) }
     let staging = "\(base)/pack"
     try FileManager.default.createDirectory(

@@ -184,3 +184,57 @@ import Testing
     #expect(Catalog.builtin.listing("docker") == nil)
   }
 }
+
+@Suite struct GeneratorTests {
+  func run(_ facts: String) throws -> (status: Int32, output: String) {
+    let path = FileManager.default.temporaryDirectory
+      .appendingPathComponent("nodespec-facts-\(UUID().uuidString).md").path
+    try facts.write(toFile: path, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    return try runGenerator(["--facts", path, "--tsv"])
+  }
+
+  let a = String(repeating: "a", count: 64)
+  let b = String(repeating: "b", count: 64)
+
+  @Test func readsTablesAndSkipsUnverifiedLines() throws {
+    let facts = """
+      ### Requested seed versions
+      | Artifact | amd64 | arm64 | Source |
+      |---|---|---|---|
+      | `runc.ARCH` v1.2.2 | `\(a)` | `\(b)` | x |
+      | `nerdctl-full-9.9.9-linux-ARCH.tar.gz` | **NOT FOUND** | **NOT FOUND** | x |
+
+      Other nerdctl-full hashes found (lima):
+      - 2.0.1 amd64 `\(a)`, arm64 `\(b)` (commit x)
+      - 2.2.0 amd64 `\(a)`, arm64 `\(b)` (UNVERIFIED against the repo)
+
+      #### `nerdctl_archive_checksums` (kubespray)
+      | version | amd64 | arm |
+      |---|---|---|
+      | 2.3.0 | `\(a)` | — |
+      """
+    let (status, output) = try run(facts)
+    #expect(status == 0)
+    #expect(
+      output.split(separator: "\n").map(String.init) == [
+        "nerdctl\t2.3.0\tamd64\t\(a)",
+        "nerdctl-full\t2.0.1\tamd64\t\(a)", "nerdctl-full\t2.0.1\tarm64\t\(b)",
+        "runc\t1.2.2\tamd64\t\(a)", "runc\t1.2.2\tarm64\t\(b)",
+      ])
+  }
+
+  @Test func disagreeingSourcesStopTheGenerator() throws {
+    let facts = """
+      ### Requested seed versions
+      | Artifact | amd64 | arm64 | Source |
+      | `runc.ARCH` v1.2.2 | `\(a)` | `\(b)` | x |
+
+      #### `runc_checksums` (kubespray)
+      | version | amd64 | arm64 |
+      |---|---|---|
+      | 1.2.2 | `\(b)` | `\(b)` |
+      """
+    #expect(try run(facts).status != 0)
+  }
+}

@@ -85,7 +85,8 @@ import Testing
     let p = try #require(plan)
     #expect(p.artifact("buildkit.archive")?.install == .archive(directory: "/usr/local"))
     #expect(p.resource("buildkit.archive")?.notifies == ["buildkit.service"])
-    #expect(p.resource("buildkit.socket.unit")?.notifies == ["buildkit.socket"])
+    #expect(
+      p.resource("buildkit.socket.unit")?.notifies == ["buildkit.socket", "buildkit.service"])
     let unit = try #require(p.text("buildkit.unit"))
     #expect(
       unit.contains(
@@ -187,7 +188,7 @@ import Testing
     components.nerdctlFull = component("nerdctl-full", "2.0.3", line: 60)
     let (plan, diagnostics) = compile(spec(components: components))
     #expect(plan == nil)
-    let error = try #require(diagnostics.first("nerdctl-full-conflict"))
+    let error = try #require(diagnostics.first("conflicting-components"))
     #expect(error.range == line(60))
     #expect(error.notes.count == 5)
   }
@@ -281,5 +282,35 @@ import Testing
     #expect(
       compile(spec(verify: .none, components: components)).diagnostics.ids.contains(
         "no-static-build"))
+  }
+}
+
+@Suite struct AcceptTests {
+  @Test func acceptedWarningIsNotReported() {
+    var components = seedComponents()
+    components.runc = component("runc", "1.2.2", line: 20)
+    components.runc?.accept = [at("known-bad-version", 25)]
+    let (plan, diagnostics) = compile(spec(components: components))
+    #expect(plan != nil)
+    #expect(diagnostics.all.isEmpty)
+  }
+
+  @Test func acceptOnlyCoversItsOwnComponent() {
+    var components = seedComponents()
+    components.runc = component("runc", "1.2.2", line: 20)
+    components.containerd?.accept = [at("known-bad-version", 15)]
+    let diagnostics = compile(spec(components: components)).diagnostics
+    #expect(diagnostics.ids.sorted() == ["known-bad-version", "unused-accept"])
+    #expect(diagnostics.first("known-bad-version")?.range == line(20))
+    #expect(diagnostics.first("unused-accept")?.range == line(15))
+  }
+
+  @Test func errorsCannotBeAccepted() {
+    var components = seedComponents()
+    components.containerd = component("containerd", "9.9.9", line: 10)
+    components.containerd?.accept = [at("unknown-version", 15)]
+    let (plan, diagnostics) = compile(spec(components: components))
+    #expect(plan == nil)
+    #expect(diagnostics.first("unknown-version")?.range == line(10))
   }
 }

@@ -140,17 +140,22 @@ import Testing
     #expect(diagnostics.first("missing-environment")?.range == line(114))
   }
 
-  @Test func literalCredentialsWarn() {
-    let mirror = Mirror(
-      url: at("https://m.example", 111),
-      headers: [Header(name: at("Authorization", 113), values: [at(.literal("Basic eA=="), 114)])],
-      range: line(111))
+  @Test func ipv6Registries() throws {
+    let (plan, diagnostics) = plan([
+      registry("[fd00::1]:5000", ["https://m.example"], line: 100),
+      registry("[fd00::2]", ["https://n.example"], line: 200),
+    ])
+    #expect(diagnostics.all.isEmpty)
+    let p = try #require(plan)
     #expect(
-      plan([registry("docker.io", mirrors: [mirror])]).1.first("literal-credentials")?.range
-        == line(114))
+      p.file("registry.[fd00::1]:5000.hosts")?.path
+        == "/etc/containerd/certs.d/[fd00::1]:5000/hosts.toml")
+    #expect(p.file("registry.[fd00::2].hosts") != nil)
   }
 
-  @Test(arguments: ["../etc", "a/b", "host:0", "host:x", "", ".hidden", "a:1:2"])
+  @Test(arguments: [
+    "../etc", "a/b", "host:0", "host:x", "", ".hidden", "a:1:2", "[fd00::1", "[]:5", "[::1]x",
+  ])
   func invalidRegistryNames(_ name: String) {
     let (plan, diagnostics) = plan([registry(name, ["https://m.example"])])
     #expect(plan == nil)

@@ -41,7 +41,7 @@ import Testing
   static func documentedIDs() throws -> Set<String> {
     let text = try String(contentsOf: specDocument, encoding: .utf8)
     let rows = text.split(separator: "\n").filter {
-      $0.hasPrefix("| `") && ($0.contains("| error |") || $0.contains("| warning |"))
+      $0.hasPrefix("| `") && ($0.contains("| error") || $0.contains("| warning |"))
     }
     return Set(rows.compactMap { $0.split(separator: "`").dropFirst().first.map(String.init) })
   }
@@ -52,7 +52,7 @@ import Testing
     let folder = specDocument.deletingLastPathComponent().deletingLastPathComponent()
       .appendingPathComponent("Sources/Spec")
     let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter {
-      $0.hasPrefix("YAMLReader") || $0.hasPrefix("SpecDecoder")
+      $0.hasPrefix("YAMLReader") || $0.hasPrefix("SpecDecoder") || $0.hasPrefix("SpecLoader")
     }
     var ids: Set<String> = []
     let pattern = try Regex(#""([a-z0-9]+(?:-[a-z0-9]+)+)""#)

@@ -249,6 +249,10 @@ import Testing
     "nodespec: 1\nname: ⟪control-character⟫\"a\\x7Fb\"\n",
     "nodespec: 1\nname: ⟪control-character⟫\"a\\u202Eb\"\n",
     "nodespec: 1\nname: ⟪control-character⟫\"a\\x85b\"\n",
+    // Tags.
+    "nodespec: 1\nname: ⟪unsupported-tag⟫!vault x\nmode: !!str root\n",
+    "nodespec: 1\ncomponents: ⟪unsupported-tag⟫!custom {runc: 1.2.2}\n",
+    "nodespec: 1\nname: ⟪unsupported-tag⟫&n !vault x\nuser: ⟪unsupported-tag⟫⟪user-ignored⟫*n\n",
     // Structural rules.
     "nodespec: 1\ncomponents:\n  containerd: 2.0.0\n  ⟪conflicting-components⟫nerdctl-full: 1.7.7\n",
     "nodespec: 1\nuser: ⟪user-ignored⟫builder\n",

@@ -65,6 +65,22 @@ import Testing
     #expect(elapsed < Self.bound * 5)
   }
 
+  @Test func aFileFullOfProblemsIsCappedAndRendersQuickly() {
+    let text = "nodespec: 1\n" + (0..<20_000).map { "k\($0): 1\n" }.joined()
+    let clock = ContinuousClock()
+    var diagnostics = Diagnostics()
+    let file = SourceFile(path: "t.yaml", text: text)
+    let elapsed = clock.measure {
+      _ = SpecLoader.load(file, diagnostics: &diagnostics)
+      _ = DiagnosticRenderer(color: false).render(diagnostics.all, in: file)
+    }
+    #expect(diagnostics.all.count == SpecLoader.maxDiagnostics + 1)
+    #expect(diagnostics.all.last?.id == "too-many-diagnostics")
+    #expect(diagnostics.all.last?.message.hasPrefix("19900 ") == true)
+    // Generous: debug builds on a busy machine; what it guards against is minutes.
+    #expect(elapsed < Self.bound * 10)
+  }
+
   @Test func modestAliasUseIsFine() {
     let text = "a: &v [1, 2, 3]\nb: *v\nc: {x: *v, y: *v}\n"
     #expect(read(text).diagnostics.all.isEmpty)

@@ -115,7 +115,7 @@ ns_artifact() {
   if [ "$verify" != none ]; then
     got=$(sha256sum <"$work/download")
     got=${got%% *}
-    if [ "$got" != "$want" ]; then
+    if [ "$got" != "${want,,}" ]; then
       ns_die "checksum mismatch for $file: expected $want, got $got"
     fi
   fi

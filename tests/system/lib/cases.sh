@@ -1,0 +1,426 @@
+# shellcheck shell=bash
+# The system-test cases. Each runs in a fresh sandbox (lib/case.sh sets it up and tears it
+# down) and records one result line per check through lib/checks.sh.
+#
+#   apply <target>      install, node checks, containerd + pull + run, idempotence,
+#                       a registry-mirror change, a containerd upgrade
+#   faults <target>     a checksum mismatch and a cut-off download leave the node as it was;
+#                       the next run with the mirror fixed completes
+#   nosystemd <target>  no /run/systemd/system: enabled by symlink, not started, and said so
+#   published <target>  verify: published: hashes come from the mirror's checksum files
+#   quoting <target>    a mirror header full of shell/YAML/TOML/Jinja syntax arrives verbatim
+
+MIRROR_URL=http://127.0.0.1:$MIRROR_PORT
+REGISTRY_URL=http://127.0.0.1:$REGISTRY_PORT
+SECOND_MIRROR=http://127.0.0.1:$REGISTRY2_PORT
+
+write_spec() { # write_spec <out> <containerd-version> <registry-mirror...>
+  local out=$1 cv=$2 m
+  shift 2
+  {
+    cat <<EOF
+nodespec: 1
+name: system-test
+arch: amd64
+downloads:
+  mirror: $MIRROR_URL
+components:
+  containerd:
+    version: $cv
+    sha256: $(mirror_sha256 "$(containerd_asset "$cv")")
+  runc:
+    version: $RUNC_VERSION
+    sha256: $(mirror_sha256 "$(runc_asset "$RUNC_VERSION")")
+  cni:
+    version: $CNI_VERSION
+    sha256: $(mirror_sha256 "$(cni_asset "$CNI_VERSION")")
+registries:
+  docker.io:
+    mirrors:
+EOF
+    for m in "$@"; do echo "      - $m"; done
+  } >"$out"
+}
+
+# The bytes each release asset holds, unpacked once per case for comparisons.
+reference() {
+  local v
+  for v in "$CONTAINERD_VERSION" "$CONTAINERD_UPGRADE_VERSION"; do
+    mkdir -p "$CASE_DIR/ref/containerd-$v"
+    tar -xzf "$WORK/mirror/$(containerd_asset "$v")" -C "$CASE_DIR/ref/containerd-$v"
+  done
+  mkdir -p "$CASE_DIR/ref/cni"
+  tar -xzf "$WORK/mirror/$(cni_asset "$CNI_VERSION")" -C "$CASE_DIR/ref/cni"
+}
+
+# compile + apply in one step; <n> names the files kept in the case folder.
+step() { # step <n> <target> <spec> -> engine rc
+  local n=$1 target=$2 spec=$3 ext=sh
+  [[ $target == cloud-init ]] && ext=yaml
+  [[ $target == ansible ]] && ext=yml
+  if ! ns_compile "$spec" "$target" "$CASE_DIR/out$n.$ext" 2>"$CASE_DIR/compile$n.err"; then
+    fail "compile-$n" "nodespec compile failed: $(head -c 600 "$CASE_DIR/compile$n.err")"
+    return 90
+  fi
+  ns_apply "$target" "$CASE_DIR/out$n.$ext" "$CASE_DIR/apply$n.log"
+}
+
+runc_path() {
+  local p
+  for p in /usr/local/sbin/runc /usr/local/bin/runc; do
+    [[ -f $SB_ROOT$p ]] && { echo "$p"; return 0; }
+  done
+  return 1
+}
+
+binaries_are() { # binaries_are <containerd-version>
+  local f ref=$CASE_DIR/ref/containerd-$1/bin
+  for f in containerd ctr containerd-shim-runc-v2; do
+    same_bytes "$ref/$f" "$SB_ROOT/usr/local/bin/$f" || { echo "  /usr/local/bin/$f differs from $1's" >&2; return 1; }
+    [[ -x $SB_ROOT/usr/local/bin/$f ]] || { echo "  /usr/local/bin/$f not executable" >&2; return 1; }
+  done
+}
+
+runc_installed() {
+  local p
+  p=$(runc_path) || { echo "  no runc under /usr/local/{sbin,bin}" >&2; return 1; }
+  same_bytes /usr/bin/runc "$SB_ROOT$p" && [[ -x $SB_ROOT$p ]]
+}
+
+cni_installed() {
+  local f
+  for f in "$CASE_DIR"/ref/cni/*; do
+    same_bytes "$f" "$SB_ROOT/opt/cni/bin/${f##*/}" || { echo "  /opt/cni/bin/${f##*/} missing or differs" >&2; return 1; }
+  done
+}
+
+stamps_written() {
+  local n
+  n=$(find "$SB_ROOT/var/lib/nodespec/artifacts" -type f 2>/dev/null | wc -l)
+  ((n >= 3)) || { echo "  $n stamp files under /var/lib/nodespec/artifacts, want >= 3" >&2; return 1; }
+}
+
+unit_installed() {
+  local path
+  path=$(unit_file containerd.service) || { echo "  containerd.service in no unit folder" >&2; return 1; }
+  grep -Eq '^ExecStart=.*/usr/local/bin/containerd( |$)' "$SB_ROOT$path" ||
+    { echo "  $path: ExecStart does not run /usr/local/bin/containerd" >&2; return 1; }
+}
+
+unit_enabled() {
+  local path link=$SB_ROOT/etc/systemd/system/multi-user.target.wants/containerd.service
+  path=$(unit_file containerd.service) || return 1
+  [[ -L $link && $(readlink "$link") == "$path" ]] ||
+    { echo "  $link -> $(readlink "$link" 2>/dev/null || echo missing), want $path" >&2; return 1; }
+}
+
+hosts_has() { # hosts_has <url>
+  local f=$SB_ROOT/etc/containerd/certs.d/docker.io/hosts.toml
+  grep -Fq "[host.\"$1\"]" "$f" 2>/dev/null ||
+    { echo "  $f has no [host.\"$1\"]" >&2; cat "$f" >&2 2>/dev/null; return 1; }
+}
+
+containerd_serves() {
+  sb_chroot ctr version >"$CASE_DIR/ctr-version.$APPLY_COUNT" 2>&1 &&
+    grep -q '^Server:' "$CASE_DIR/ctr-version.$APPLY_COUNT"
+}
+
+pull_through_mirror() { pull_from "$REGISTRY_LOG"; }
+pull_from() { # pull_from <registry log>
+  local hits
+  sb_chroot ctr images pull --hosts-dir /etc/containerd/certs.d \
+    docker.io/library/busybox:latest >"$CASE_DIR/pull.log" 2>&1 || { tail -5 "$CASE_DIR/pull.log" >&2; return 1; }
+  # containerd resolves with HEAD .../manifests/latest, then GETs by digest; ?ns= names the
+  # registry the mirror stands in for.
+  hits=$(grep -Ec '"(HEAD|GET) /v2/library/busybox/manifests/[^ ]*\?ns=docker\.io ' "$1")
+  ((hits >= 1)) || { echo "  the local registry saw no manifest request for docker.io" >&2; return 1; }
+}
+
+run_container() {
+  local out
+  out=$(sb_chroot ctr run --rm docker.io/library/busybox:latest t1 echo hello 2>&1)
+  [[ $out == hello ]] || { echo "  ctr run printed: $out" >&2; return 1; }
+}
+
+output_says() { # output_says <log> <fixed string>
+  grep -Fq -- "$2" "$1" && return 0
+  echo "  wanted: $2" >&2
+  # the nearest thing the engine did say, to show how it differs
+  echo "  closest: $(grep -Ei -m1 'nodespec:.*(checksum|mismatch|systemd)|did not match' "$1" | cut -c1-400)" >&2
+  return 1
+}
+
+spawns() { count_lines "$SB_ROOT/run/standin/spawns.log"; }
+
+# A daemon-reload precedes the first start (or restart) of containerd.service in the calls
+# after line <from>: the contract reloads once before the first service step of a run
+# that changed something, so systemd sees a new or changed unit.
+reload_before() { # reload_before start|restart [<from>]
+  calls_since "${2:-0}" | awk -v verb="$1" '
+    $1 == "daemon-reload" { reloaded = 1 }
+    $1 == verb && $2 == "containerd.service" { found = 1; exit }
+    END { exit((found && reloaded) ? 0 : 1) }'
+}
+
+# ---------------------------------------------------------------------------------------------
+
+case_apply() {
+  local t=$1 pid pid2 dl calls sp out
+  reference
+  write_spec "$CASE_DIR/spec1.yaml" "$CONTAINERD_VERSION" "$REGISTRY_URL"
+  step 1 "$t" "$CASE_DIR/spec1.yaml"
+  check "$t/install: output applies" "engine failed, see $CASE_DIR/apply1.log" test $? = 0
+  check "$t/install: containerd binaries" "not the release's bytes" binaries_are "$CONTAINERD_VERSION"
+  check "$t/install: runc binary" "not the release's bytes" runc_installed
+  check "$t/install: CNI plugins in /opt/cni/bin" "missing or different" cni_installed
+  check "$t/install: artifact stamps" "missing" stamps_written
+  check "$t/install: containerd.service unit" "missing or wrong" unit_installed
+  check "$t/install: containerd.service enabled" "no .wants symlink" unit_enabled
+  check "$t/install: hosts.toml mirror" "wrong" hosts_has "$REGISTRY_URL"
+  pid=$(service_pid containerd.service)
+  check "$t/install: containerd started" "not running (stand-in pidfile)" test -n "$pid"
+  check "$t/install: started once" "$(spawns) starts, want 1" test "$(spawns)" = 1
+  check "$t/install: daemon-reload before the start" "calls: $(tr '\n' ';' <"$SB_ROOT/run/standin/calls.log")" \
+    reload_before start
+  check "$t/install: ctr version answers" "no Server section" containerd_serves
+  check "$t/install: pull through the registry mirror" "pull failed" pull_through_mirror
+  check "$t/install: container runs" "ctr run failed" run_container
+  manifest >"$RESULTS_DIR/manifest-apply-$t"
+
+  # --- idempotence: the same output again changes nothing
+  manifest --identity >"$CASE_DIR/identity-before"
+  dl=$(mirror_downloads)
+  calls=$(count_lines "$SB_ROOT/run/standin/calls.log")
+  sp=$(spawns)
+  step 2 "$t" "$CASE_DIR/spec1.yaml"
+  check "$t/again: output applies" "engine failed, see $CASE_DIR/apply2.log" test $? = 0
+  check "$t/again: downloads nothing" "$(($(mirror_downloads) - dl)) downloads" test "$(mirror_downloads)" = "$dl"
+  manifest --identity >"$CASE_DIR/identity-after"
+  if diff -u "$CASE_DIR/identity-before" "$CASE_DIR/identity-after" >"$CASE_DIR/identity.diff"; then
+    pass "$t/again: rewrites nothing"
+  else
+    fail "$t/again: rewrites nothing" "managed files changed (inode/mtime/bytes):"
+    grep '^[-+][^-+]' "$CASE_DIR/identity.diff" | head -20 | sed 's/^/    /'
+  fi
+  pid2=$(service_pid containerd.service)
+  check "$t/again: containerd PID unchanged" "was $pid, now ${pid2:-none}" test "$pid" = "$pid2"
+  out=$(calls_since "$calls" | grep -E '^(start|stop|restart|try-restart|reload-or-restart) ' | tr '\n' ';')
+  check "$t/again: no start or restart" "systemctl calls: $out" test -z "$out" -a "$(spawns)" = "$sp"
+  out=$(calls_since "$calls" | grep -c '^daemon-reload')
+  check "$t/again: no daemon-reload" "$out daemon-reloads though nothing changed" test "$out" = 0
+  if [[ $t == ansible ]]; then
+    check "$t/again: recap changed=0" "recap: $(cat "$CASE_DIR/recap")" test "$(recap_changed)" = 0
+  fi
+
+  # --- one more registry mirror: hosts.toml changes, containerd keeps running
+  write_spec "$CASE_DIR/spec3.yaml" "$CONTAINERD_VERSION" "$REGISTRY_URL" "$SECOND_MIRROR"
+  calls=$(count_lines "$SB_ROOT/run/standin/calls.log")
+  sp=$(spawns)
+  dl=$(mirror_downloads)
+  step 3 "$t" "$CASE_DIR/spec3.yaml"
+  check "$t/mirror-added: output applies" "engine failed, see $CASE_DIR/apply3.log" test $? = 0
+  check "$t/mirror-added: hosts.toml has both mirrors" "wrong" hosts_has "$SECOND_MIRROR"
+  check "$t/mirror-added: first mirror kept" "wrong" hosts_has "$REGISTRY_URL"
+  out=$(calls_since "$calls" | grep -E '^(start|stop|restart|try-restart|reload-or-restart) ' | tr '\n' ';')
+  check "$t/mirror-added: containerd not restarted" "systemctl calls: $out; starts $sp -> $(spawns)" \
+    test -z "$out" -a "$(spawns)" = "$sp"
+  check "$t/mirror-added: downloads nothing" "$(($(mirror_downloads) - dl)) downloads" test "$(mirror_downloads)" = "$dl"
+
+  # --- only the second mirror: containerd reads the new hosts.toml without a restart, so
+  # the next pull goes to the second registry (nothing else is reachable)
+  write_spec "$CASE_DIR/spec3b.yaml" "$CONTAINERD_VERSION" "$SECOND_MIRROR"
+  calls=$(count_lines "$SB_ROOT/run/standin/calls.log")
+  sp=$(spawns)
+  if registry2_start "$CASE_DIR"; then
+    step 3b "$t" "$CASE_DIR/spec3b.yaml"
+    check "$t/mirror-switched: output applies" "engine failed, see $CASE_DIR/apply3b.log" test $? = 0
+    out=$(calls_since "$calls" | grep -E '^(start|stop|restart|try-restart|reload-or-restart) ' | tr '\n' ';')
+    check "$t/mirror-switched: containerd not restarted" "systemctl calls: $out" test -z "$out" -a "$(spawns)" = "$sp"
+    sb_chroot ctr images rm docker.io/library/busybox:latest >/dev/null 2>&1
+    check "$t/mirror-switched: the next pull uses the new mirror" "see $CASE_DIR/pull.log, $REGISTRY2_LOG" \
+      pull_from "$REGISTRY2_LOG"
+    registry2_stop
+  else
+    fail "$t/mirror-switched: second registry" "did not start"
+  fi
+
+  # --- another containerd version: installed, containerd restarted exactly once
+  write_spec "$CASE_DIR/spec4.yaml" "$CONTAINERD_UPGRADE_VERSION" "$REGISTRY_URL" "$SECOND_MIRROR"
+  calls=$(count_lines "$SB_ROOT/run/standin/calls.log")
+  sp=$(spawns)
+  dl=$(mirror_downloads)
+  pid=$(service_pid containerd.service)
+  step 4 "$t" "$CASE_DIR/spec4.yaml"
+  check "$t/upgrade: output applies" "engine failed, see $CASE_DIR/apply4.log" test $? = 0
+  check "$t/upgrade: new containerd installed" "binaries are not $CONTAINERD_UPGRADE_VERSION's" \
+    binaries_are "$CONTAINERD_UPGRADE_VERSION"
+  check "$t/upgrade: one download" "$(($(mirror_downloads) - dl)) downloads, want 1 (the containerd tarball)" \
+    test "$(($(mirror_downloads) - dl))" = 1
+  pid2=$(service_pid containerd.service)
+  check "$t/upgrade: containerd restarted exactly once" \
+    "starts $sp -> $(spawns), PID $pid -> ${pid2:-none}; calls: $(calls_since "$calls" | tr '\n' ';')" \
+    test "$(($(spawns) - sp))" = 1 -a -n "$pid2" -a "$pid" != "$pid2"
+  check "$t/upgrade: daemon-reload before the restart" "calls: $(calls_since "$calls" | tr '\n' ';')" \
+    reload_before restart "$calls"
+  check "$t/upgrade: ctr version answers" "no Server section" containerd_serves
+}
+
+case_faults() {
+  local t=$1 pid sp calls bad
+  reference
+  write_spec "$CASE_DIR/spec1.yaml" "$CONTAINERD_VERSION" "$REGISTRY_URL"
+  step 1 "$t" "$CASE_DIR/spec1.yaml"
+  check "$t/faults: baseline install" "engine failed, see $CASE_DIR/apply1.log" test $? = 0
+  manifest >"$CASE_DIR/bins-before"
+  listing >"$CASE_DIR/listing-before"
+  pid=$(service_pid containerd.service)
+  sp=$(spawns)
+  write_spec "$CASE_DIR/spec2.yaml" "$CONTAINERD_UPGRADE_VERSION" "$REGISTRY_URL"
+
+  # --- the mirror serves bytes that do not match the pinned sha256
+  mirror_fault swap "$(containerd_asset "$CONTAINERD_UPGRADE_VERSION")" "$WORK/mirror-bogus.bin"
+  bad=$(sha256sum <"$WORK/mirror-bogus.bin" | cut -c1-64)
+  step 2 "$t" "$CASE_DIR/spec2.yaml"
+  check "$t/bad-sha256: the run fails" "engine said success, see $CASE_DIR/apply2.log" test $? != 0
+  check "$t/bad-sha256: message names the file" "see $CASE_DIR/apply2.log" output_says "$CASE_DIR/apply2.log" \
+    "nodespec: checksum mismatch for containerd-$CONTAINERD_UPGRADE_VERSION-linux-amd64.tar.gz: expected $(mirror_sha256 "$(containerd_asset "$CONTAINERD_UPGRADE_VERSION")"), got $bad"
+  check "$t/bad-sha256: installed files byte-identical" "see diff below" \
+    diff -u "$CASE_DIR/bins-before" <(manifest)
+  bad=$(leftovers "$CASE_DIR/listing-before" | tr '\n' ' ')
+  check "$t/bad-sha256: nothing left behind" "new: $bad" test -z "$bad"
+  check "$t/bad-sha256: containerd untouched" "PID $pid -> $(service_pid containerd.service), starts $sp -> $(spawns)" \
+    test "$(service_pid containerd.service)" = "$pid" -a "$(spawns)" = "$sp"
+
+  # --- the download is cut off halfway (Content-Length promised, connection closed)
+  mirror_fault clear
+  mirror_fault cutoff "$(containerd_asset "$CONTAINERD_UPGRADE_VERSION")"
+  step 3 "$t" "$CASE_DIR/spec2.yaml"
+  check "$t/cut-off: the run fails" "engine said success, see $CASE_DIR/apply3.log" test $? != 0
+  check "$t/cut-off: the mirror did cut it" "no cut-off request in the access log" \
+    grep -q '200-cutoff' "$MIRROR_LOG"
+  check "$t/cut-off: installed files byte-identical" "see diff below" \
+    diff -u "$CASE_DIR/bins-before" <(manifest)
+  bad=$(leftovers "$CASE_DIR/listing-before" | tr '\n' ' ')
+  check "$t/cut-off: nothing left behind" "new: $bad" test -z "$bad"
+
+  # --- mirror fixed: the next run completes
+  mirror_fault clear
+  calls=$(count_lines "$SB_ROOT/run/standin/calls.log")
+  step 4 "$t" "$CASE_DIR/spec2.yaml"
+  check "$t/recovered: the run completes" "engine failed, see $CASE_DIR/apply4.log" test $? = 0
+  check "$t/recovered: new containerd installed" "wrong bytes" binaries_are "$CONTAINERD_UPGRADE_VERSION"
+  check "$t/recovered: containerd restarted once" "starts $sp -> $(spawns); calls: $(calls_since "$calls" | tr '\n' ';')" \
+    test "$(($(spawns) - sp))" = 1
+}
+
+case_nosystemd() {
+  local t=$1 dl
+  reference
+  write_spec "$CASE_DIR/spec1.yaml" "$CONTAINERD_VERSION" "$REGISTRY_URL"
+  step 1 "$t" "$CASE_DIR/spec1.yaml"
+  check "$t/no-systemd: output applies" "engine failed, see $CASE_DIR/apply1.log" test $? = 0
+  check "$t/no-systemd: says it did not start" "see $CASE_DIR/apply1.log" output_says "$CASE_DIR/apply1.log" \
+    "nodespec: systemd is not running: containerd.service enabled, not started"
+  check "$t/no-systemd: enabled by symlink" "wrong" unit_enabled
+  check "$t/no-systemd: binaries installed" "wrong bytes" binaries_are "$CONTAINERD_VERSION"
+  check "$t/no-systemd: nothing started" "spawns: $(spawns); calls: $(tr '\n' ';' <"$SB_ROOT/run/standin/calls.log" 2>/dev/null)" \
+    test "$(spawns)" = 0 -a -z "$(grep -E '^(start|restart|daemon-reload) ' "$SB_ROOT/run/standin/calls.log" 2>/dev/null)"
+  dl=$(mirror_downloads)
+  step 2 "$t" "$CASE_DIR/spec1.yaml"
+  check "$t/no-systemd: again applies" "engine failed, see $CASE_DIR/apply2.log" test $? = 0
+  check "$t/no-systemd: again downloads nothing" "$(($(mirror_downloads) - dl)) downloads" test "$(mirror_downloads)" = "$dl"
+}
+
+case_published() {
+  local t=$1 dl
+  if [[ $COMPILER == standin ]]; then
+    skip "$t/published" "the stand-in compiler does not implement verify: published"
+    return 0
+  fi
+  reference
+  # No sha256 in the spec: the hashes come from the checksum files published beside each asset
+  # (containerd <asset>.sha256sum, runc runc.sha256sum with "*runc.amd64", CNI <asset>.sha256).
+  cat >"$CASE_DIR/spec1.yaml" <<SPEC
+nodespec: 1
+name: system-test-published
+arch: amd64
+downloads:
+  mirror: $MIRROR_URL
+  verify: published
+components:
+  containerd: $CONTAINERD_VERSION
+  runc: $RUNC_VERSION
+  cni: $CNI_VERSION
+SPEC
+  step 1 "$t" "$CASE_DIR/spec1.yaml"
+  check "$t/published: output applies" "engine failed, see $CASE_DIR/apply1.log" test $? = 0
+  check "$t/published: containerd binaries" "not the release's bytes" binaries_are "$CONTAINERD_VERSION"
+  check "$t/published: runc binary" "not the release's bytes" runc_installed
+  check "$t/published: CNI plugins" "missing or different" cni_installed
+  check "$t/published: checksum files fetched" "not one GET of each of the three checksum files" \
+    test "$(grep -cE '^GET .*\.sha256(sum)? 200' "$MIRROR_LOG")" = 3
+  dl=$(mirror_downloads)
+  step 2 "$t" "$CASE_DIR/spec1.yaml"
+  check "$t/published: again applies" "engine failed, see $CASE_DIR/apply2.log" test $? = 0
+  check "$t/published: again downloads nothing" "$(($(mirror_downloads) - dl)) downloads" \
+    test "$(mirror_downloads)" = "$dl"
+
+  # A runc whose bytes do not match the published hash, on a node that lost its runc.
+  local runc
+  runc=$(runc_path) && rm -f "$SB_ROOT$runc"
+  mirror_fault swap "$(runc_asset "$RUNC_VERSION")" "$WORK/mirror-bogus.bin"
+  step 3 "$t" "$CASE_DIR/spec1.yaml"
+  check "$t/published: a mismatch fails the run" "engine said success, see $CASE_DIR/apply3.log" test $? != 0
+  check "$t/published: message names runc.amd64" "see $CASE_DIR/apply3.log" output_says "$CASE_DIR/apply3.log" \
+    "nodespec: checksum mismatch for runc.amd64: expected $(mirror_sha256 "$(runc_asset "$RUNC_VERSION")"), got $(sha256sum <"$WORK/mirror-bogus.bin" | cut -c1-64)"
+  check "$t/published: bad bytes not installed" "a runc is there: $(runc_path)" test -z "$(runc_path)"
+  mirror_fault clear
+}
+
+# A spec value full of shell, YAML, TOML and Jinja syntax travels through each engine
+# untouched: nothing it spells out is executed, and hosts.toml holds exactly the value.
+case_quoting() {
+  local t=$1 pwned
+  if [[ $COMPILER == standin ]]; then
+    skip "$t/quoting" "the stand-in compiler does not implement mirror headers"
+    return 0
+  fi
+  write_spec "$CASE_DIR/spec1.yaml" "$CONTAINERD_VERSION" "$REGISTRY_URL"
+  # Replace the short mirror form with one that carries the hostile header. YAML single
+  # quotes: '' is one quote, nothing else is special.
+  python3 - "$CASE_DIR/spec1.yaml" <<'PY'
+import sys
+path = sys.argv[1]
+text = open(path).read()
+hostile = ("a'b\"c $(touch /pwned-1) `touch /pwned-2` ${HOME} "
+           "{{ lookup('pipe', 'touch /pwned-3') }} {% raw %}{# c #} \\ \\n \\\" ]] [x] = \"y\" end")
+quoted = "'" + hostile.replace("'", "''") + "'"
+text = text.replace("      - http://127.0.0.1:", "      - url: http://127.0.0.1:", 1)
+text = text.rstrip("\n") + "\n        header:\n          X-Nodespec-Test: " + quoted + "\n"
+open(path, "w").write(text)
+PY
+  step 1 "$t" "$CASE_DIR/spec1.yaml"
+  check "$t/quoting: output applies" "engine failed, see $CASE_DIR/apply1.log" test $? = 0
+  pwned=$(ls -d "$SB_ROOT"/pwned-* "$SB_ROOT"/root/nodespec-test/pwned-* "$SB_ROOT"/tmp/pwned-* 2>/dev/null | tr '\n' ' ')
+  check "$t/quoting: nothing in the value was executed" "found: $pwned" test -z "$pwned"
+  check "$t/quoting: hosts.toml holds the exact value" "see below" python3 - "$CASE_DIR/spec1.yaml" \
+    "$SB_ROOT/etc/containerd/certs.d/docker.io/hosts.toml" <<'PY'
+import sys, tomllib, yaml
+spec = yaml.safe_load(open(sys.argv[1]))
+want = spec["registries"]["docker.io"]["mirrors"][0]["header"]["X-Nodespec-Test"]
+hosts = tomllib.load(open(sys.argv[2], "rb"))
+got = hosts["host"]["http://127.0.0.1:5000"]["header"]["X-Nodespec-Test"]
+if isinstance(got, list) and len(got) == 1:
+    got = got[0]
+if got != want:
+    print(f"  want {want!r}\n  got  {got!r}", file=sys.stderr)
+    sys.exit(1)
+PY
+  check "$t/quoting: containerd still pulls through the mirror" "pull failed" pull_through_mirror
+  manifest >"$RESULTS_DIR/manifest-quoting-$t"
+  manifest --identity >"$CASE_DIR/identity-before"
+  step 2 "$t" "$CASE_DIR/spec1.yaml"
+  check "$t/quoting: again applies" "engine failed, see $CASE_DIR/apply2.log" test $? = 0
+  check "$t/quoting: again rewrites nothing" "see $CASE_DIR/identity-before" \
+    diff -q "$CASE_DIR/identity-before" <(manifest --identity)
+}

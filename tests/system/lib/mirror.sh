@@ -1,0 +1,122 @@
+# shellcheck shell=bash
+# The local release mirror: files laid out exactly like upstream GitHub release downloads,
+# holding Debian's own containerd, runc and CNI plugins under upstream version numbers, with
+# upstream-style published checksum files beside them. The bytes are ours, so the sha256 the
+# test spec pins is computed here (mirror_sha256), never taken from the catalog.
+#
+# mirror_build runs once per test run (on the host, no network needed); mirror_start runs in
+# each case's network namespace and serves 127.0.0.1:$MIRROR_PORT.
+
+MIRROR_PORT=${MIRROR_PORT:-8080}
+CONTAINERD_VERSION=${CONTAINERD_VERSION:-2.0.0}
+CONTAINERD_UPGRADE_VERSION=${CONTAINERD_UPGRADE_VERSION:-2.0.1}
+RUNC_VERSION=${RUNC_VERSION:-1.2.5}
+CNI_VERSION=${CNI_VERSION:-1.6.1}
+
+containerd_asset() { echo "containerd/containerd/releases/download/v$1/containerd-$1-linux-amd64.tar.gz"; }
+runc_asset() { echo "opencontainers/runc/releases/download/v$1/runc.amd64"; }
+cni_asset() { echo "containernetworking/plugins/releases/download/v$1/cni-plugins-linux-amd64-v$1.tgz"; }
+
+# Reproducible tarballs: same input, same bytes, so hashes are stable from run to run.
+mirror_tar() { # mirror_tar <out.tar.gz> <dir> <members...>
+  local out=$1 dir=$2
+  shift 2
+  tar --sort=name --mtime=@1700000000 --owner=0 --group=0 --numeric-owner \
+    -C "$dir" -cf - "$@" | gzip -n -1 >"$out"
+}
+
+mirror_build() {
+  local root=$WORK/mirror stage=$WORK/mirror-stage v asset f
+  local key="$CONTAINERD_VERSION $CONTAINERD_UPGRADE_VERSION $RUNC_VERSION $CNI_VERSION"
+  key+=" $(sha256sum /usr/bin/containerd /usr/bin/runc "$SYSTEM_TESTS/lib/mirror.sh" | sha256sum)"
+  if [[ -f $root/.complete && $(cat "$root/.complete") == "$key" ]]; then
+    echo "mirror: cached release files in $root"
+    return 0
+  fi
+  rm -rf "$root" "$stage"
+  mkdir -p "$root" "$stage"
+
+  for v in "$CONTAINERD_VERSION" "$CONTAINERD_UPGRADE_VERSION"; do
+    mkdir -p "$stage/containerd-$v/bin"
+    for f in containerd ctr containerd-shim-runc-v2; do
+      install -m 0755 "/usr/bin/$f" "$stage/containerd-$v/bin/$f"
+    done
+    # Each version's containerd differs by a trailing marker (an ELF runs fine with bytes
+    # appended), so an upgrade is visible in the installed binary.
+    printf '\nnodespec-system-test containerd %s\n' "$v" >>"$stage/containerd-$v/bin/containerd"
+    asset=$(containerd_asset "$v")
+    mkdir -p "$root/${asset%/*}"
+    mirror_tar "$root/$asset" "$stage/containerd-$v" bin
+    # containerd publishes "<hash>  <file>" in <asset>.sha256sum
+    (cd "$root/${asset%/*}" && sha256sum "${asset##*/}" >"${asset##*/}.sha256sum")
+  done
+
+  asset=$(runc_asset "$RUNC_VERSION")
+  mkdir -p "$root/${asset%/*}"
+  install -m 0644 /usr/bin/runc "$root/$asset"
+  # runc publishes one runc.sha256sum for every arch, binary mode ("*") file names
+  (cd "$root/${asset%/*}" && sha256sum -b runc.amd64 >runc.sha256sum)
+
+  asset=$(cni_asset "$CNI_VERSION")
+  mkdir -p "$root/${asset%/*}" "$stage/cni"
+  cp -p /usr/lib/cni/* "$stage/cni/"
+  chmod 0755 "$stage/cni"/*
+  (cd "$stage/cni" && printf 'stand-in README for the system tests\n' >README.md &&
+    printf 'Apache-2.0\n' >LICENSE && chmod 0644 README.md LICENSE)
+  # Upstream's CNI tarball is flat: ./bridge ./loopback ... ./README.md ./LICENSE
+  mirror_tar "$root/$asset" "$stage/cni" .
+  (cd "$root/${asset%/*}" && sha256sum "${asset##*/}" >"${asset##*/}.sha256")
+
+  # A file whose bytes verify against nothing, for the swap fault.
+  head -c 4096 /dev/urandom >"$WORK/mirror-bogus.bin"
+  rm -rf "$stage"
+  echo "$key" >"$root/.complete"
+  echo "mirror: built release files in $root"
+}
+
+mirror_sha256() { # mirror_sha256 <asset path>
+  sha256sum "$WORK/mirror/$1" | cut -d' ' -f1
+}
+
+# Starts the server in the current network namespace; MIRROR_LOG and MIRROR_CONTROL are
+# per case. Stopped by PID in mirror_stop.
+mirror_start() { # mirror_start <case-dir>
+  MIRROR_LOG=$1/mirror-access.log
+  MIRROR_CONTROL=$1/mirror-faults
+  : >"$MIRROR_LOG"
+  : >"$MIRROR_CONTROL"
+  /usr/bin/python3 "$SYSTEM_TESTS/lib/mirror-server.py" "$WORK/mirror" "$MIRROR_PORT" \
+    "$MIRROR_LOG" "$MIRROR_CONTROL" 2>"$1/mirror-server.err" &
+  MIRROR_PID=$!
+  wait_for_port "$MIRROR_PORT" "$MIRROR_PID" || { echo "mirror did not start" >&2; return 1; }
+}
+
+mirror_stop() {
+  [[ -n ${MIRROR_PID:-} ]] || return 0
+  kill "$MIRROR_PID" 2>/dev/null
+  wait "$MIRROR_PID" 2>/dev/null || true
+  MIRROR_PID=""
+}
+
+mirror_fault() { # mirror_fault cutoff|swap|fail <asset> [file]; mirror_fault clear
+  if [[ $1 == clear ]]; then
+    : >"$MIRROR_CONTROL"
+  else
+    echo "$1 /$2 ${3:-}" >>"$MIRROR_CONTROL"
+  fi
+}
+
+# Downloads served so far (GET requests with a 200), optionally only those matching a pattern.
+mirror_downloads() {
+  grep -c "^GET .* 200" "$MIRROR_LOG" || true
+}
+
+wait_for_port() { # wait_for_port <port> <pid>
+  local _
+  for _ in $(seq 1 100); do
+    kill -0 "$2" 2>/dev/null || return 1
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}

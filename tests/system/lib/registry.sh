@@ -1,0 +1,103 @@
+# shellcheck shell=bash
+# The local registry: Debian's docker-registry on 127.0.0.1:$REGISTRY_PORT, holding one tiny
+# image (library/busybox:latest) built from busybox-static with umoci and pushed with skopeo.
+# The image and the registry storage are built once per run (registry_build, in a network
+# namespace of its own) and cached under .work; each case serves that storage from its own
+# network namespace (registry_start / registry_stop, by PID).
+
+REGISTRY_PORT=${REGISTRY_PORT:-5000}
+TEST_IMAGE=library/busybox:latest
+
+registry_config() { # registry_config <storage> <out> [port]
+  cat >"$2" <<EOF
+version: 0.1
+log:
+  level: info
+  formatter: text
+storage:
+  filesystem:
+    rootdirectory: $1
+  delete:
+    enabled: false
+http:
+  addr: 127.0.0.1:${3:-$REGISTRY_PORT}
+EOF
+}
+
+registry_build() {
+  local img=$WORK/image storage=$WORK/registry-storage
+  if [[ -f $storage/.complete ]]; then
+    echo "registry: cached image in $storage"
+    return 0
+  fi
+  rm -rf "$img" "$storage"
+  mkdir -p "$img" "$storage"
+  (
+    set -e
+    cd "$img"
+    umoci init --layout layout
+    umoci new --image layout:latest
+    umoci unpack --image layout:latest bundle
+    mkdir -p bundle/rootfs/bin
+    install -m 0755 /bin/busybox bundle/rootfs/bin/busybox
+    for applet in sh echo cat ls true; do ln -s busybox "bundle/rootfs/bin/$applet"; done
+    umoci repack --image layout:latest bundle
+    umoci config --image layout:latest --os linux --architecture amd64 \
+      --config.cmd /bin/sh --config.env PATH=/bin
+  ) >"$WORK/image-build.log" 2>&1 || {
+    echo "registry: image build failed, see $WORK/image-build.log" >&2
+    return 1
+  }
+  # Push into the cached storage from a throwaway network namespace.
+  unshare --net --fork bash -c '
+    set -e
+    ip link set lo up
+    source "$1/lib/registry.sh"; source "$1/lib/mirror.sh"
+    trap registry_stop EXIT
+    registry_start "$2/image"
+    skopeo copy --quiet --dest-tls-verify=false "oci:$3/layout:latest" \
+      "docker://127.0.0.1:$REGISTRY_PORT/$4"
+  ' _ "$SYSTEM_TESTS" "$WORK" "$img" "$TEST_IMAGE" >>"$WORK/image-build.log" 2>&1 || {
+    echo "registry: push failed, see $WORK/image-build.log" >&2
+    return 1
+  }
+  touch "$storage/.complete"
+  echo "registry: built $TEST_IMAGE into $storage"
+}
+
+registry_start() { # registry_start <log-dir>
+  local storage=$WORK/registry-storage
+  REGISTRY_LOG=$1/registry.log
+  registry_config "$storage" "$1/registry.yml"
+  /usr/bin/docker-registry serve "$1/registry.yml" >"$REGISTRY_LOG" 2>&1 &
+  REGISTRY_PID=$!
+  wait_for_port "$REGISTRY_PORT" "$REGISTRY_PID" || { echo "registry did not start" >&2; return 1; }
+}
+
+registry_stop() {
+  [[ -n ${REGISTRY_PID:-} ]] || return 0
+  kill "$REGISTRY_PID" 2>/dev/null
+  wait "$REGISTRY_PID" 2>/dev/null || true
+  REGISTRY_PID=""
+}
+
+# A second registry on another port, serving the same storage, for switching mirrors.
+REGISTRY2_PORT=${REGISTRY2_PORT:-5001}
+registry2_start() { # registry2_start <log-dir>
+  REGISTRY2_LOG=$1/registry2.log
+  registry_config "$WORK/registry-storage" "$1/registry2.yml" "$REGISTRY2_PORT"
+  /usr/bin/docker-registry serve "$1/registry2.yml" >"$REGISTRY2_LOG" 2>&1 &
+  REGISTRY2_PID=$!
+  wait_for_port "$REGISTRY2_PORT" "$REGISTRY2_PID" || { echo "registry 2 did not start" >&2; return 1; }
+}
+registry2_stop() {
+  [[ -n ${REGISTRY2_PID:-} ]] || return 0
+  kill "$REGISTRY2_PID" 2>/dev/null
+  wait "$REGISTRY2_PID" 2>/dev/null || true
+  REGISTRY2_PID=""
+}
+
+# Manifest requests the registry answered for the test image.
+registry_manifest_hits() {
+  grep -c 'GET /v2/library/busybox/manifests/' "$REGISTRY_LOG" || true
+}

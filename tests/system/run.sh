@@ -1,0 +1,198 @@
+#!/bin/bash
+# nodespec system tests: apply each generated output with its real engine (bash, cloud-init,
+# ansible-playbook) in a throwaway root and check the node that results. See docs/testing.md.
+#
+#   tests/system/run.sh                      every case for every target
+#   tests/system/run.sh --target shell       one target (repeatable)
+#   tests/system/run.sh --case faults        one kind of case: apply, faults, nosystemd, published, quoting
+#
+# Environment: NODESPEC (compiler binary; default .build/debug/nodespec, built if missing),
+# NODESPEC_STANDIN=1 (use the hand-written stand-in compiler), NODESPEC_REQUIRE_REAL=1 (fail
+# rather than fall back to the stand-in), NODESPEC_VENV (ansible venv, default
+# /work/main/.venv), CASE_TIMEOUT (seconds per case, default 300).
+#
+# Prints one line per check and ends with exactly "N passed, M failed" (", K skipped" when
+# any were skipped); exits non-zero on any failure.
+set -u
+SYSTEM_TESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$SYSTEM_TESTS/../.." && pwd)
+WORK=$SYSTEM_TESTS/.work
+export SYSTEM_TESTS WORK
+ALL_TARGETS=(shell cloud-init ansible)
+ALL_CASES=(apply faults nosystemd published quoting)
+TARGETS=()
+CASES=()
+while (($#)); do
+  case $1 in
+    --target) TARGETS+=("$2"); shift 2 ;;
+    --case) CASES+=("$2"); shift 2 ;;
+    -h | --help) sed -n '2,17p' "$0"; exit 0 ;;
+    *) echo "run.sh: unknown argument $1" >&2; exit 64 ;;
+  esac
+done
+((${#TARGETS[@]})) || TARGETS=("${ALL_TARGETS[@]}")
+((${#CASES[@]})) || CASES=("${ALL_CASES[@]}")
+
+SELECTED=()
+for c in "${CASES[@]}"; do for t in "${TARGETS[@]}"; do SELECTED+=("$c:$t"); done; done
+want_equivalence=no
+if [[ " ${CASES[*]} " == *" apply "* || " ${CASES[*]} " == *" quoting "* ]] && ((${#TARGETS[@]} > 1)); then
+  want_equivalence=yes
+fi
+n_selected=${#SELECTED[@]}
+[[ $want_equivalence == yes ]] && n_selected=$((n_selected + 1))
+
+skip_all() {
+  echo "SKIP system tests: $*"
+  echo "0 passed, 0 failed, $n_selected skipped"
+  exit 0
+}
+
+# --- can this machine run them at all?
+[[ $(id -u) == 0 ]] || skip_all "they need root (mount, unshare, chroot); run: sudo $0"
+for tool in unshare chroot mount ip tar gzip sha256sum python3 umoci skopeo docker-registry \
+  cloud-init ctr containerd runc; do
+  command -v "$tool" >/dev/null || skip_all "$tool is not installed"
+done
+grep -qw overlay /proc/filesystems || skip_all "the kernel has no overlayfs"
+unshare --mount --net --pid --fork true 2>/dev/null || skip_all "cannot create namespaces here"
+[[ -x ${NODESPEC_VENV:-/work/main/.venv}/bin/ansible-playbook ]] ||
+  skip_all "no ansible-playbook in ${NODESPEC_VENV:-/work/main/.venv} (set NODESPEC_VENV)"
+
+# --- which compiler, per target
+# The real CLI wherever it can compile the target; otherwise the stand-in, said loudly, so
+# the harness keeps working while a backend is being written.
+probe_compiler() { # probe_compiler <binary> <target>: does it compile this target?
+  local spec=$WORK/probe.yaml
+  printf 'nodespec: 1\narch: amd64\ncomponents:\n  containerd: 2.0.0\n' >"$spec"
+  "$1" compile "$spec" --target "$2" >"$WORK/probe-$2.out" 2>"$WORK/probe-$2.err"
+}
+mkdir -p "$WORK"
+declare -A COMPILER_FOR=()
+bin=${NODESPEC:-$REPO/.build/debug/nodespec}
+if [[ ${NODESPEC_STANDIN:-} != 1 && ! -x $bin && -z ${NODESPEC:-} ]]; then
+  echo "building nodespec (swift build) ..."
+  (cd "$REPO" && swift build --product nodespec >"$WORK/swift-build.log" 2>&1) ||
+    echo "swift build failed, see $WORK/swift-build.log"
+fi
+standin_targets=()
+for t in "${TARGETS[@]}"; do
+  if [[ ${NODESPEC_STANDIN:-} != 1 && -x $bin ]] && probe_compiler "$bin" "$t"; then
+    COMPILER_FOR[$t]=$bin
+  elif [[ ${NODESPEC_STANDIN:-} != 1 && ${NODESPEC_REQUIRE_REAL:-} == 1 ]]; then
+    echo "FAIL compiler: $bin cannot compile --target $t: $(head -c 300 "$WORK/probe-$t.err" 2>/dev/null)"
+    echo "0 passed, 1 failed"
+    exit 1
+  else
+    COMPILER_FOR[$t]=standin
+    standin_targets+=("$t")
+  fi
+done
+echo "compiler: $bin"
+if ((${#standin_targets[@]})); then
+  echo "*** STAND-IN COMPILER (tests/system/lib/standin-compile.py) for: ${standin_targets[*]}"
+  [[ ${NODESPEC_STANDIN:-} == 1 ]] || for t in "${standin_targets[@]}"; do
+    echo "***   $t: $(grep -m1 'error:' "$WORK/probe-$t.err" 2>/dev/null || echo "no usable $bin")"
+  done
+  echo "*** results for those targets prove the harness, not nodespec's backends."
+fi
+
+# --- fixtures, once per run
+# shellcheck source=lib/mirror.sh
+source "$SYSTEM_TESTS/lib/mirror.sh"
+# shellcheck source=lib/registry.sh
+source "$SYSTEM_TESTS/lib/registry.sh"
+mirror_build || { echo "0 passed, 1 failed"; exit 1; }
+registry_build || { echo "0 passed, 1 failed"; exit 1; }
+
+RESULTS_DIR=$WORK/last-run
+rm -rf "$RESULTS_DIR"
+mkdir -p "$RESULTS_DIR"
+export RESULTS_DIR
+passed=0 failed=0 skipped=0
+tally() { # tally <results-file>
+  local line
+  while read -r line; do
+    case $line in
+      PASS*) passed=$((passed + 1)) ;;
+      FAIL*) failed=$((failed + 1)) ;;
+      SKIP*) skipped=$((skipped + 1)) ;;
+    esac
+  done <"$1"
+}
+
+run_start=$SECONDS
+for sel in "${SELECTED[@]}"; do
+  c=${sel%%:*} t=${sel#*:}
+  dir=$RESULTS_DIR/$c-$t
+  mkdir -p "$dir"
+  echo "--- $c ($t$([[ ${COMPILER_FOR[$t]} == standin ]] && echo ', STAND-IN compiler'))"
+  start=$SECONDS
+  COMPILER=${COMPILER_FOR[$t]} timeout --kill-after=10 "${CASE_TIMEOUT:-300}" \
+    unshare --mount --net --pid --fork --kill-child --mount-proc \
+    "$SYSTEM_TESTS/lib/case.sh" "$c" "$t" "$dir" >"$dir/case.log" 2>&1
+  rc=$?
+  # failures, skips, and the detail lines a failing check prints (indented) before them
+  grep -E '^(PASS|FAIL|SKIP) |^  ' "$dir/case.log" | grep -v '^PASS ' || true
+  touch "$dir/results"
+  if ((rc != 0)) && ! grep -q '^FAIL' "$dir/results"; then
+    echo "FAIL $t/$c: the case itself failed (exit $rc${rc/#124/, timed out}); see $dir/case.log" |
+      tee -a "$dir/results"
+  fi
+  tally "$dir/results"
+  echo "    $(grep -c '^PASS' "$dir/results") passed, $(grep -c '^FAIL' "$dir/results") failed in $((SECONDS - start))s; logs: $dir"
+done
+
+if [[ $want_equivalence == yes ]]; then
+  # Only outputs of the same compiler are comparable: a stand-in output says nothing about
+  # nodespec's backends.
+  real=() ok=yes
+  for t in "${TARGETS[@]}"; do [[ ${COMPILER_FOR[$t]} != standin ]] && real+=("$t"); done
+  if ((${#real[@]} >= 2)); then
+    group=("${real[@]}")
+  elif ((${#standin_targets[@]} == ${#TARGETS[@]})); then
+    group=("${TARGETS[@]}")
+  else
+    group=()
+  fi
+  echo "--- equivalence (${group[*]:-nothing comparable})"
+  if ((${#group[@]} < 2)); then
+    echo "SKIP equivalence: fewer than two targets compiled by the real nodespec (${real[*]:-none})"
+    skipped=$((skipped + 1))
+  else
+    base=${group[0]}
+    # Every case that saved manifests (apply always; quoting when it ran with the real compiler).
+    for c in apply quoting; do
+      [[ " ${CASES[*]} " == *" $c "* ]] || continue
+      [[ $c == apply ]] || ls "$RESULTS_DIR"/manifest-$c-* >/dev/null 2>&1 || continue
+      for t in "${group[@]:1}"; do
+        a=$RESULTS_DIR/manifest-$c-$base b=$RESULTS_DIR/manifest-$c-$t
+        if [[ ! -s $a || ! -s $b ]]; then
+          ok=no
+          [[ -s $a ]] || echo "    no $c manifest from $base (its case failed early)"
+          [[ -s $b ]] || echo "    no $c manifest from $t (its case failed early)"
+        elif ! diff -u --label "$base" --label "$t" "$a" "$b" >"$RESULTS_DIR/equivalence-$c-$t.diff"; then
+          ok=no
+          echo "    $c: $base and $t leave different files under the managed paths:"
+          grep '^[-+][^-+]' "$RESULTS_DIR/equivalence-$c-$t.diff" | sed 's/^/      /'
+        fi
+      done
+    done
+    if [[ $ok == yes ]]; then
+      echo "PASS equivalence: ${group[*]} leave the same files (path, type, mode, owner, bytes)"
+      passed=$((passed + 1))
+    else
+      echo "FAIL equivalence: see above"
+      failed=$((failed + 1))
+    fi
+    for t in "${TARGETS[@]}"; do
+      [[ " ${group[*]} " == *" $t "* ]] || echo "    (not compared: $t, compiled by the stand-in)"
+    done
+  fi
+fi
+
+echo "time: $((SECONDS - run_start))s for ${#SELECTED[@]} cases"
+summary="$passed passed, $failed failed"
+((skipped)) && summary+=", $skipped skipped"
+echo "$summary"
+((failed == 0))
