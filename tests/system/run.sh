@@ -9,9 +9,11 @@
 # Environment: NODESPEC (compiler binary; default .build/debug/nodespec, built if missing),
 # NODESPEC_STANDIN=1 (use the hand-written stand-in compiler), NODESPEC_REQUIRE_REAL=1 (fail
 # rather than fall back to the stand-in), NODESPEC_VENV (ansible venv, default
-# /work/main/.venv), CASE_TIMEOUT (seconds per case, default 300).
+# /work/main/.venv), CASE_TIMEOUT (seconds per case, default 300), JOBS (cases run side by
+# side, default 2).
 #
-# Prints one line per check and ends with exactly "N passed, M failed" (", K skipped" when
+# Prints every failed or skipped check and a summary per case (all PASS lines are in
+# .work/last-run/<case>-<target>/results), and ends with exactly "N passed, M failed" (", K skipped" when
 # any were skipped); exits non-zero on any failure.
 set -u
 SYSTEM_TESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -26,7 +28,7 @@ while (($#)); do
   case $1 in
     --target) TARGETS+=("$2"); shift 2 ;;
     --case) CASES+=("$2"); shift 2 ;;
-    -h | --help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 64 ;;
   esac
 done
@@ -121,27 +123,58 @@ tally() { # tally <results-file>
   done <"$1"
 }
 
-run_start=$SECONDS
-for sel in "${SELECTED[@]}"; do
-  c=${sel%%:*} t=${sel#*:}
-  dir=$RESULTS_DIR/$c-$t
-  mkdir -p "$dir"
-  echo "--- $c ($t$([[ ${COMPILER_FOR[$t]} == standin ]] && echo ', STAND-IN compiler'))"
-  start=$SECONDS
-  COMPILER=${COMPILER_FOR[$t]} timeout --kill-after=10 "${CASE_TIMEOUT:-300}" \
+# One case in its own namespaces; its exit status and duration land in its folder.
+run_case() { # run_case <case> <target> <dir>
+  local begin=$SECONDS rc=0
+  COMPILER=${COMPILER_FOR[$2]} timeout --kill-after=10 "${CASE_TIMEOUT:-300}" \
     unshare --mount --net --pid --fork --kill-child --mount-proc \
-    "$SYSTEM_TESTS/lib/case.sh" "$c" "$t" "$dir" >"$dir/case.log" 2>&1
-  rc=$?
+    "$SYSTEM_TESTS/lib/case.sh" "$1" "$2" "$3" >"$3/case.log" 2>&1 || rc=$?
+  echo "$rc" >"$3/exit"
+  echo "$((SECONDS - begin))" >"$3/seconds"
+}
+
+report_case() { # report_case <case> <target> <dir>
+  local c=$1 t=$2 dir=$3 rc
+  rc=$(cat "$dir/exit" 2>/dev/null || echo 1)
+  echo "--- $c ($t$([[ ${COMPILER_FOR[$t]} == standin ]] && echo ', STAND-IN compiler'))"
   # failures, skips, and the detail lines a failing check prints (indented) before them
   grep -E '^(PASS|FAIL|SKIP) |^  ' "$dir/case.log" | grep -v '^PASS ' || true
   touch "$dir/results"
   if ((rc != 0)) && ! grep -q '^FAIL' "$dir/results"; then
-    echo "FAIL $t/$c: the case itself failed (exit $rc${rc/#124/, timed out}); see $dir/case.log" |
+    echo "FAIL $t/$c: the case itself failed (exit $rc$( ((rc == 124)) && echo ', timed out')); see $dir/case.log" |
       tee -a "$dir/results"
   fi
   tally "$dir/results"
-  echo "    $(grep -c '^PASS' "$dir/results") passed, $(grep -c '^FAIL' "$dir/results") failed in $((SECONDS - start))s; logs: $dir"
+  echo "    $(grep -c '^PASS' "$dir/results") passed, $(grep -c '^FAIL' "$dir/results") failed in $(cat "$dir/seconds")s; logs: $dir"
+}
+
+# Cases share nothing (own namespaces, own sandbox, own ports), so they may run side by side;
+# results are printed in order once all are done. JOBS=1 runs and prints one at a time.
+JOBS=${JOBS:-2}
+run_start=$SECONDS
+running=0
+for sel in "${SELECTED[@]}"; do
+  c=${sel%%:*} t=${sel#*:}
+  mkdir -p "$RESULTS_DIR/$c-$t"
+  if ((JOBS <= 1)); then
+    run_case "$c" "$t" "$RESULTS_DIR/$c-$t"
+    report_case "$c" "$t" "$RESULTS_DIR/$c-$t"
+    continue
+  fi
+  while ((running >= JOBS)); do
+    wait -n
+    running=$((running - 1))
+  done
+  echo "... $c ($t)"
+  run_case "$c" "$t" "$RESULTS_DIR/$c-$t" &
+  running=$((running + 1))
 done
+if ((JOBS > 1)); then
+  wait
+  for sel in "${SELECTED[@]}"; do
+    report_case "${sel%%:*}" "${sel#*:}" "$RESULTS_DIR/${sel%%:*}-${sel#*:}"
+  done
+fi
 
 if [[ $want_equivalence == yes ]]; then
   # Only outputs of the same compiler are comparable: a stand-in output says nothing about
