@@ -4,7 +4,8 @@
 #
 #   tests/system/run.sh                      every case for every target
 #   tests/system/run.sh --target shell       one target (repeatable)
-#   tests/system/run.sh --case faults        one kind of case: apply, faults, nosystemd, published, quoting
+#   tests/system/run.sh --case faults        one kind of case (repeatable): apply, faults,
+#                                            nosystemd, published, quoting, large
 #
 # Environment: NODESPEC (compiler binary; default .build/debug/nodespec, built if missing),
 # NODESPEC_STANDIN=1 (use the hand-written stand-in compiler), NODESPEC_REQUIRE_REAL=1 (fail
@@ -13,22 +14,22 @@
 # side, default 2).
 #
 # Prints every failed or skipped check and a summary per case (all PASS lines are in
-# .work/last-run/<case>-<target>/results), and ends with exactly "N passed, M failed" (", K skipped" when
-# any were skipped); exits non-zero on any failure.
+# .work/last-run/<case>-<target>/results), and ends with exactly "N passed, M failed"
+# (", K skipped" when any were skipped); exits non-zero on any failure.
 set -u
 SYSTEM_TESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$SYSTEM_TESTS/../.." && pwd)
 WORK=$SYSTEM_TESTS/.work
 export SYSTEM_TESTS WORK
 ALL_TARGETS=(shell cloud-init ansible)
-ALL_CASES=(apply faults nosystemd published quoting)
+ALL_CASES=(apply faults nosystemd published quoting large)
 TARGETS=()
 CASES=()
 while (($#)); do
   case $1 in
     --target) TARGETS+=("$2"); shift 2 ;;
     --case) CASES+=("$2"); shift 2 ;;
-    -h | --help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 64 ;;
   esac
 done
@@ -38,7 +39,7 @@ done
 SELECTED=()
 for c in "${CASES[@]}"; do for t in "${TARGETS[@]}"; do SELECTED+=("$c:$t"); done; done
 want_equivalence=no
-if [[ " ${CASES[*]} " == *" apply "* || " ${CASES[*]} " == *" quoting "* ]] && ((${#TARGETS[@]} > 1)); then
+if [[ " ${CASES[*]} " =~ \ (apply|quoting|large)\  ]] && ((${#TARGETS[@]} > 1)); then
   want_equivalence=yes
 fi
 n_selected=${#SELECTED[@]}
@@ -195,7 +196,7 @@ if [[ $want_equivalence == yes ]]; then
   else
     base=${group[0]}
     # Every case that saved manifests (apply always; quoting when it ran with the real compiler).
-    for c in apply quoting; do
+    for c in apply quoting large; do
       [[ " ${CASES[*]} " == *" $c "* ]] || continue
       [[ $c == apply ]] || ls "$RESULTS_DIR"/manifest-$c-* >/dev/null 2>&1 || continue
       for t in "${group[@]:1}"; do

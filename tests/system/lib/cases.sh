@@ -9,6 +9,7 @@
 #   nosystemd <target>  no /run/systemd/system: enabled by symlink, not started, and said so
 #   published <target>  verify: published: hashes come from the mirror's checksum files
 #   quoting <target>    a mirror header full of shell/YAML/TOML/Jinja syntax arrives verbatim
+#   large <target>      61 registries: the cloud-config passes 16 KB and is compressed
 
 MIRROR_URL=http://127.0.0.1:$MIRROR_PORT
 REGISTRY_URL=http://127.0.0.1:$REGISTRY_PORT
@@ -423,4 +424,37 @@ PY
   check "$t/quoting: again applies" "engine failed, see $CASE_DIR/apply2.log" test $? = 0
   check "$t/quoting: again rewrites nothing" "see $CASE_DIR/identity-before" \
     diff -q "$CASE_DIR/identity-before" <(manifest --identity)
+}
+
+# A spec big enough that the cloud-config passes 16 KB, where the cloud-init backend starts
+# compressing (write_files `encoding: gz+b64`): cloud-init itself must decode it to the same
+# bytes the other targets write (the equivalence check compares them).
+LARGE_REGISTRIES=60
+case_large() {
+  local t=$1 n
+  if [[ $COMPILER == standin ]]; then
+    skip "$t/large" "the stand-in compiler does not implement mirror headers"
+    return 0
+  fi
+  write_spec "$CASE_DIR/spec1.yaml" "$CONTAINERD_VERSION" "$REGISTRY_URL"
+  python3 - "$CASE_DIR/spec1.yaml" "$LARGE_REGISTRIES" <<'PY'
+import sys
+path, count = sys.argv[1], int(sys.argv[2])
+with open(path, "a") as f:
+    for i in range(count):
+        f.write(f"  reg{i}.example.com:\n    mirrors:\n"
+                f"      - url: http://127.0.0.1:5000\n"
+                f"        header: {{ X-Pad: 'pad-{i}-{'x' * 150}' }}\n"
+                f"      - http://127.0.0.1:5001\n")
+PY
+  step 1 "$t" "$CASE_DIR/spec1.yaml"
+  check "$t/large: output applies" "engine failed, see $CASE_DIR/apply1.log" test $? = 0
+  if [[ $t == cloud-init ]]; then
+    check "$t/large: user-data is over 16 KB or compressed" "$(wc -c <"$CASE_DIR/out1.yaml") bytes, no gz+b64" \
+      eval "(( $(wc -c <"$CASE_DIR/out1.yaml") > 16384 )) || grep -q 'encoding: gz+b64' '$CASE_DIR/out1.yaml'"
+  fi
+  n=$(find "$SB_ROOT/etc/containerd/certs.d" -name hosts.toml | wc -l)
+  check "$t/large: every hosts.toml written" "$n of $((LARGE_REGISTRIES + 1))" test "$n" = $((LARGE_REGISTRIES + 1))
+  check "$t/large: containerd pulls" "pull failed" pull_through_mirror
+  manifest >"$RESULTS_DIR/manifest-large-$t"
 }
