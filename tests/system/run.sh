@@ -35,6 +35,12 @@ while (($#)); do
 done
 ((${#TARGETS[@]})) || TARGETS=("${ALL_TARGETS[@]}")
 ((${#CASES[@]})) || CASES=("${ALL_CASES[@]}")
+for t in "${TARGETS[@]}"; do
+  [[ " ${ALL_TARGETS[*]} " == *" $t "* ]] || { echo "run.sh: unknown target $t (${ALL_TARGETS[*]})" >&2; exit 64; }
+done
+for c in "${CASES[@]}"; do
+  [[ " ${ALL_CASES[*]} " == *" $c "* ]] || { echo "run.sh: unknown case $c (${ALL_CASES[*]})" >&2; exit 64; }
+done
 
 SELECTED=()
 for c in "${CASES[@]}"; do for t in "${TARGETS[@]}"; do SELECTED+=("$c:$t"); done; done
