@@ -14,7 +14,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 # Ansible needs a writable home and no host config; keep both inside the work folder.
-export ANSIBLE_LOCAL_TEMP="$work/ansible-tmp" ANSIBLE_HOME="$work/ansible-home" ANSIBLE_CONFIG=/dev/null
+export ANSIBLE_LOCAL_TEMP="$work/ansible-tmp" ANSIBLE_HOME="$work/ansible-home"
 
 declare -A extension=([shell]=sh [cloud-init]=yaml [ansible]=yml)
 

@@ -1,0 +1,268 @@
+import Compiler
+import Spec
+
+extension AnsibleBackend.Playbook {
+  /// A release download, installed only when the stamp says something else is installed or a
+  /// `provides` path is missing.
+  ///
+  /// The download lands in a fresh temporary folder; `get_url` checks the sha256 before it
+  /// keeps the file, so a mismatch fails the play naming the file and nothing is installed.
+  /// The folder is removed whatever happens. With arch detection the URL, file name, checksum
+  /// and stamp are chosen from a map keyed by `nodespec_arch`.
+  func artifactTasks(
+    _ artifact: Artifact, resource: Resource, notify topics: [String],
+    diagnostics: inout Diagnostics
+  ) -> [Task] {
+    var variables: [(String, YAMLValue)] = []
+    var checked = false
+    if plan.detectsArch {
+      var byArch: [(String, YAMLValue)] = []
+      for arch in plan.arches {
+        guard let source = artifact.sources.first(where: { $0.arch == arch }) else {
+          missingSource(artifact, arch: arch, resource: resource, diagnostics: &diagnostics)
+          continue
+        }
+        byArch.append(
+          (
+            arch.rawValue,
+            sourceValues(
+              source, resource: resource,
+              diagnostics: &diagnostics)
+          ))
+        if source.check != .none { checked = true }
+      }
+      variables = [
+        ("nodespec_artifact", Scalar.template("{{ nodespec_artifacts[\(Self.archVariable)] }}")),
+        ("nodespec_artifacts", .mapping(byArch)),
+      ]
+    } else {
+      guard let arch = plan.arches.first,
+        let source = artifact.sources.first(where: { $0.arch == arch })
+      else {
+        missingSource(
+          artifact, arch: plan.arches.first, resource: resource,
+          diagnostics: &diagnostics)
+        return []
+      }
+      variables = [
+        (
+          "nodespec_artifact",
+          sourceValues(
+            source, resource: resource,
+            diagnostics: &diagnostics)
+        )
+      ]
+      checked = source.check != .none
+    }
+
+    let title = artifact.title
+    let download = "{{ nodespec_download.path }}/{{ nodespec_artifact.file_name }}"
+    var reads = [
+      // A missing stamp is not an error: it means "not installed yet".
+      Task(
+        "Read the install stamp of \(title)", "ansible.builtin.slurp",
+        [
+          ("src", Scalar.literal(artifact.stamp))
+        ]
+      ).register("nodespec_stamp").with("failed_when", Scalar.bool(false))
+    ]
+    var needed = [
+      "(nodespec_stamp.content | default('') | b64decode) != nodespec_artifact.stamp | join(' ')"
+    ]
+    if !artifact.provides.isEmpty {
+      reads.append(
+        Task(
+          "Check the files \(title) provides", "ansible.builtin.stat",
+          [
+            ("path", Scalar.template("{{ item }}")),
+            ("get_checksum", Scalar.bool(false)),
+          ]
+        ).with("loop", Scalar.list(artifact.provides)).register("nodespec_provides"))
+      needed.append("nodespec_provides.results | rejectattr('stat.exists') | list | length > 0")
+    }
+
+    var fetch: [(String, YAMLValue)] = [
+      ("url", Scalar.template("{{ nodespec_artifact.url }}")),
+      ("dest", Scalar.template(download)),
+      ("mode", Scalar.mode(0o600)),
+    ]
+    if checked { fetch.append(("checksum", Scalar.template("{{ nodespec_artifact.checksum }}"))) }
+
+    var install = [
+      Task(
+        "Create a download folder for \(title)", "ansible.builtin.tempfile",
+        [
+          ("state", .scalar("directory")),
+          ("prefix", .scalar("nodespec.")),
+        ]
+      ).register("nodespec_download"),
+      // Retried like `curl --retry 3`, except a checksum mismatch: that will not heal.
+      Task("Download and verify \(title)", "ansible.builtin.get_url", fetch)
+        .register("nodespec_fetch")
+        .with(
+          "until",
+          Scalar.template(
+            "nodespec_fetch is succeeded or 'did not match' in nodespec_fetch.msg | default('')")
+        )
+        .with("retries", Scalar.int(3)).with("delay", Scalar.int(2)),
+    ]
+    switch artifact.install {
+    case .binary(let path, let mode):
+      install.append(
+        Task(
+          "Install \(title) as \(path)", "ansible.builtin.copy",
+          [
+            ("src", Scalar.template(download)),
+            ("remote_src", Scalar.bool(true)),
+            ("dest", Scalar.literal(path)),
+            ("mode", Scalar.mode(mode)),
+          ] + Self.ownership(nil)
+        ).notify(topics))
+    case .archive(let directory):
+      install += [
+        Task(
+          "Create directory \(directory)", "ansible.builtin.file",
+          [
+            ("path", Scalar.literal(directory)),
+            ("state", .scalar("directory")),
+            ("mode", Scalar.mode(0o755)),
+          ]),
+        Task(
+          "Unpack \(title) into \(directory)", "ansible.builtin.unarchive",
+          [
+            ("src", Scalar.template(download)),
+            ("remote_src", Scalar.bool(true)),
+            ("dest", Scalar.literal(directory)),
+          ] + Self.ownership(nil)
+        ).notify(topics),
+      ]
+    }
+    // The stamp's folder is nodespec's own bookkeeping: its mode is simply enforced.
+    let stampFolder = artifact.stamp.split(separator: "/", omittingEmptySubsequences: false)
+      .dropLast().joined(separator: "/")
+    if !stampFolder.isEmpty {
+      install.append(
+        Task(
+          "Create folder \(stampFolder)", "ansible.builtin.file",
+          [
+            ("path", Scalar.literal(stampFolder)),
+            ("state", .scalar("directory")),
+            ("mode", Scalar.mode(0o755)),
+          ] + Self.ownership(nil)))
+    }
+    install.append(
+      Task(
+        "Record that \(title) is installed", "ansible.builtin.copy",
+        [
+          ("content", Scalar.template("{{ nodespec_artifact.stamp | join(' ') }}")),
+          ("dest", Scalar.literal(artifact.stamp)),
+          ("mode", Scalar.mode(0o644)),
+        ] + Self.ownership(nil)))
+
+    let cleanup = Task(
+      "Remove the download folder of \(title)", "ansible.builtin.file",
+      [
+        ("path", Scalar.template("{{ nodespec_download.path }}")),
+        ("state", .scalar("absent")),
+      ]
+    ).when("nodespec_download.path is defined")
+
+    // get_url's messages name its temporary file, not the download: restate the two that
+    // matter in the contract's words, and name the download in any other failure.
+    let failure = "ansible_failed_result.msg | default('')"
+    let report = [
+      Task(
+        "Report the checksum mismatch of \(title)", "ansible.builtin.fail",
+        [
+          (
+            "msg",
+            Scalar.template(
+              "nodespec: checksum mismatch for {{ nodespec_artifact.file_name }}:"
+                + " expected {{ nodespec_hashes[0] }}, got {{ nodespec_hashes[1] }}")
+          )
+        ]
+      ).vars([
+        (
+          "nodespec_hashes",
+          Scalar.template(
+            "{{ \(failure) | regex_search('did not match (\\w+); it was (\\w+)', '\\1', '\\2') }}")
+        )
+      ]).when("'did not match' in \(failure)"),
+      Task(
+        "Report the missing published checksum of \(title)", "ansible.builtin.fail",
+        [
+          (
+            "msg",
+            Scalar.template(
+              "nodespec: no checksum for {{ nodespec_artifact.file_name }} in"
+                + " {{ nodespec_artifact.checksum | regex_replace('^sha256:', '') }}")
+          )
+        ]
+      ).when("'Unable to find a checksum' in \(failure)"),
+      Task(
+        "Report the failed installation of \(title)", "ansible.builtin.fail",
+        [
+          (
+            "msg",
+            Scalar.template(
+              "nodespec: cannot install {{ nodespec_title }} from"
+                + " {{ nodespec_artifact.file_name }}: {{ ansible_failed_result.msg }}")
+          )
+        ]),
+    ]
+    let steps =
+      reads + [
+        Task(block: "Download and install \(title)", install, rescue: report, always: [cleanup])
+          .when(anyOf: needed)
+      ]
+    return [
+      Task(block: "Install \(title)", steps)
+        .vars([("nodespec_title", Scalar.literal(title))] + variables)
+    ]
+  }
+
+  /// What the tasks read from `nodespec_artifact` for one source.
+  private func sourceValues(
+    _ source: Artifact.Source, resource: Resource, diagnostics: inout Diagnostics
+  ) -> YAMLValue {
+    var values: [(String, YAMLValue)] = [
+      ("url", Scalar.literal(source.url)),
+      ("file_name", Scalar.literal(source.fileName)),
+    ]
+    switch source.check {
+    case .sha256(let hex):
+      values.append(("checksum", Scalar.literal("sha256:\(hex)")))
+    case .published(let checksumURL):
+      // get_url looks the hash up by the last path segment of the download URL, not by a
+      // name we give it: refuse a plan where the two differ rather than check the wrong line.
+      let urlName = source.url.split(separator: "/").last.map(String.init) ?? ""
+      if urlName != source.fileName {
+        diagnostics.error(
+          "ansible-published-checksum-name",
+          "the ansible target verifies `\(source.fileName)` against its published checksum "
+            + "file by the download URL's file name `\(urlName)`, and the two differ",
+          at: resource.origin,
+          hint: "pin the sha256 (`verify: pinned`) or use another target")
+      }
+      values.append(("checksum", Scalar.literal("sha256:\(checksumURL)")))
+    case .none:
+      // get_url skips verification for an empty checksum.
+      if plan.detectsArch { values.append(("checksum", .scalar("", style: .doubleQuoted))) }
+    }
+    // The stamp's exact bytes, split at spaces so that no line of the playbook grows past
+    // what yamllint allows; the tasks join the words back with single spaces.
+    let words = Artifact.stampContent(for: source)
+      .split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+    values.append(("stamp", Scalar.list(words)))
+    return .mapping(values)
+  }
+
+  private func missingSource(
+    _ artifact: Artifact, arch: Arch?, resource: Resource, diagnostics: inout Diagnostics
+  ) {
+    let which = arch.map { "for \($0.rawValue)" } ?? "(the plan names no arch)"
+    diagnostics.error(
+      "ansible-artifact-source", "\(artifact.title) has no download \(which)",
+      at: resource.origin)
+  }
+}

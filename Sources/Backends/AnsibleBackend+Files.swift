@@ -1,0 +1,142 @@
+import Compiler
+import Spec
+
+extension AnsibleBackend.Playbook {
+  typealias Task = AnsibleBackend.Task
+  typealias Scalar = AnsibleBackend.Scalar
+
+  /// `owner:` and `group:` for an ownership; nil means root:root, set explicitly so that a
+  /// file someone chowned is put back.
+  static func ownership(_ owner: Ownership?) -> [(String, YAMLValue)] {
+    [
+      ("owner", Scalar.literal(owner?.user ?? "root")),
+      ("group", Scalar.literal(owner?.group ?? "root")),
+    ]
+  }
+
+  /// A directory: created with parents when missing, mode and owner set when they differ.
+  mutating func directoryTask(_ directory: Directory) -> Task {
+    ensuredFolders.insert(directory.path)
+    return Task(
+      "Create directory \(directory.path)", "ansible.builtin.file",
+      [
+        ("path", Scalar.literal(directory.path)),
+        ("state", .scalar("directory")),
+        ("mode", Scalar.mode(directory.mode)),
+      ] + Self.ownership(directory.owner))
+  }
+
+  /// A file with exact bytes. `copy` writes through a temporary file in the same folder and
+  /// a rename, only when bytes, mode or owner differ.
+  ///
+  /// `copy` does not create the folder it writes into, and the contract wants it created
+  /// (0755, root) only when missing, never re-moded: a stat and a guarded `file` do that,
+  /// unless an earlier resource already made that folder.
+  ///
+  /// Content with `.secretFile` parts is assembled on the node: each secret file is checked
+  /// (so a missing one is named, which `no_log` would hide), read with `slurp`, and joined
+  /// with the literal parts, which reach the template only through `!unsafe` variables.
+  mutating func fileTasks(_ file: File, notify topics: [String]) -> [Task] {
+    let destination: [(String, YAMLValue)] =
+      [
+        ("dest", Scalar.literal(file.path)),
+        ("mode", Scalar.mode(file.mode)),
+      ] + Self.ownership(file.owner)
+    let name = "Write \(file.path)"
+    var steps = parentTasks(of: file.path)
+
+    if let text = file.content.literalText {
+      let write = Task(
+        name, "ansible.builtin.copy",
+        [("content", Scalar.content(text))] + destination
+      )
+      .notify(topics).secret(file.content.isSecret)
+      return steps.isEmpty ? [write] : [Task(block: name, steps + [write])]
+    }
+
+    var template = ""
+    var textVariables: [(String, YAMLValue)] = []
+    for (index, part) in file.content.parts.enumerated() {
+      switch part {
+      case .text(let text):
+        // A list of lines, each keeping its line break: a part often ends mid-line with a
+        // space (`Authorization = "Basic `), which a literal block cannot hold, and one
+        // escaped string would make a line longer than yamllint allows.
+        let variable = "nodespec_text_\(index)"
+        textVariables.append((variable, Scalar.list(Self.lines(text))))
+        template += "{{ \(variable) | join('') }}"
+      case .secretFile(let path):
+        let variable = "nodespec_secret_\(index)"
+        steps += [
+          Task(
+            "Check that secret file \(path) exists", "ansible.builtin.stat",
+            [
+              ("path", Scalar.literal(path)),
+              ("get_checksum", Scalar.bool(false)),
+            ]
+          ).register("nodespec_secret_file"),
+          Task(
+            "Fail when secret file \(path) is missing", "ansible.builtin.fail",
+            [
+              ("msg", Scalar.literal("nodespec: secret file \(path) is missing"))
+            ]
+          ).when("not nodespec_secret_file.stat.exists"),
+          Task(
+            "Read secret file \(path)", "ansible.builtin.slurp",
+            [
+              ("src", Scalar.literal(path))
+            ]
+          ).register(variable).secret(),
+        ]
+        // The node file's content minus one trailing newline, as the contract says. The
+        // Jinja string holds a real line break (YAML escapes it): Ansible's Jinja does not
+        // turn a backslash-n in a string literal into one.
+        template += "{{ (\(variable).content | b64decode).removesuffix('\n') }}"
+      }
+    }
+    steps.append(
+      Task(name, "ansible.builtin.copy", [("content", Scalar.template(template))] + destination)
+        .vars(textVariables).notify(topics).secret())
+    return [Task(block: name, steps)]
+  }
+
+  /// Creates the folder a file goes into when it is missing, unless an earlier resource of
+  /// the playbook already did.
+  private mutating func parentTasks(of path: String) -> [Task] {
+    guard let slash = path.lastIndex(of: "/") else { return [] }
+    let folder = String(path[..<slash])
+    guard !folder.isEmpty, ensuredFolders.insert(folder).inserted else { return [] }
+    return [
+      Task(
+        "Check whether folder \(folder) exists", "ansible.builtin.stat",
+        [
+          ("path", Scalar.literal(folder)),
+          ("get_checksum", Scalar.bool(false)),
+        ]
+      ).register("nodespec_folder"),
+      Task(
+        "Create folder \(folder)", "ansible.builtin.file",
+        [
+          ("path", Scalar.literal(folder)),
+          ("state", .scalar("directory")),
+          ("mode", Scalar.mode(0o755)),
+        ] + Self.ownership(nil)
+      ).when("not nodespec_folder.stat.exists"),
+    ]
+  }
+
+  /// The text cut after each line break; joined, the pieces give the text back.
+  static func lines(_ text: String) -> [String] {
+    var lines: [String] = []
+    var current = ""
+    for character in text {
+      current.append(character)
+      if character == "\n" || character == "\r\n" {
+        lines.append(current)
+        current = ""
+      }
+    }
+    if !current.isEmpty || lines.isEmpty { lines.append(current) }
+    return lines
+  }
+}

@@ -1,0 +1,212 @@
+import Compiler
+import Spec
+
+extension AnsibleBackend {
+  /// The playbook being built from one Plan: the preamble checks, one or a few tasks per
+  /// resource in Plan order, and one handler pair per service that something notifies.
+  struct Playbook {
+    let plan: Plan
+    private(set) var tasks: [Task] = []
+    private(set) var handlers: [Task] = []
+    /// Folders an earlier task creates: files going into them need no folder check.
+    var ensuredFolders: Set<String> = []
+
+    /// The registered result of `stat /run/systemd/system`, read once (sd_booted()'s test).
+    static let systemdVariable = "nodespec_systemd"
+    /// True on the node when systemd runs.
+    static let systemdRunning = "nodespec_systemd.stat.isdir | default(false)"
+    /// The node's arch (a play variable) when the Plan detects it.
+    static let archVariable = "nodespec_arch"
+
+    init(plan: Plan) { self.plan = plan }
+
+    /// The play, once `build` has run.
+    var play: YAMLValue {
+      var pairs: [(String, YAMLValue)] = [
+        (
+          "name",
+          Scalar.literal(
+            plan.name.map { "Set up node \($0) with nodespec" }
+              ?? "Set up the node with nodespec")
+        ),
+        ("hosts", .scalar("all")),
+        ("become", Scalar.bool(true)),
+        // The minimal subset holds all this play reads: user_uid, architecture, pkg_mgr.
+        ("gather_facts", Scalar.bool(true)),
+        ("gather_subset", .sequence([.scalar("min")])),
+      ]
+      if plan.detectsArch {
+        var machines: [(String, YAMLValue)] = []
+        for arch in plan.arches {
+          for machine in arch.unameMachine { machines.append((machine, .scalar(arch.rawValue))) }
+        }
+        pairs.append(
+          (
+            "vars",
+            .mapping([
+              ("nodespec_machines", .mapping(machines)),
+              (
+                Self.archVariable,
+                Scalar.template(
+                  "{{ nodespec_machines[ansible_facts['architecture']] }}")
+              ),
+            ])
+          ))
+      }
+      pairs.append(("tasks", .sequence(tasks.map(\.yaml))))
+      if !handlers.isEmpty { pairs.append(("handlers", .sequence(handlers.map(\.yaml)))) }
+      return .mapping(pairs)
+    }
+
+    /// Translates every resource, in Plan order, reporting what cannot be expressed.
+    mutating func build(diagnostics: inout Diagnostics) {
+      tasks = preamble()
+      handlers = reloadHandlers()
+      // What may carry a unit file (a file, an artifact, a command, a package) also asks for a
+      // daemon-reload: it runs once, at the next flush, and only on a run that changed one.
+      let reload = handlers.isEmpty ? [] : [Self.reloadTopic]
+      var previousWasService = false
+      for resource in plan.resources {
+        let topics = restartTopics(for: resource, diagnostics: &diagnostics)
+        switch resource.kind {
+        case .directory(let directory):
+          tasks.append(directoryTask(directory))
+        case .file(let file):
+          tasks += fileTasks(file, notify: topics + reload)
+        case .artifact(let artifact):
+          tasks += artifactTasks(
+            artifact, resource: resource, notify: topics + reload, diagnostics: &diagnostics)
+        case .packages(let packages):
+          tasks += packagesTasks(packages, notify: reload)
+        case .kernelModule(let module):
+          tasks.append(kernelModuleTask(module))
+        case .sysctl(let sysctl):
+          tasks.append(sysctlTask(sysctl))
+        case .command(let command):
+          tasks.append(commandTask(command, notify: topics + reload))
+        case .service(let service):
+          if !previousWasService {
+            // Handlers run here, before the units start: systemd reloads what changed, and a
+            // unit started for the first time reads its new configuration once instead of
+            // being started and then restarted at the end of the play.
+            tasks.append(
+              Task(
+                "Reload systemd and restart running services whose configuration changed",
+                "ansible.builtin.meta", freeForm: "flush_handlers"))
+          }
+          tasks += serviceTasks(service)
+          handlers.append(offlineHandler(service))
+          if plan.resources.contains(where: { $0.notifies.contains(resource.id) }) {
+            handlers += restartHandlers(service)
+          }
+        }
+        if case .service = resource.kind {
+          previousWasService = true
+        } else {
+          previousWasService = false
+        }
+      }
+    }
+
+    /// The checks every run starts with: root, arch, file paths, systemd, the users commands
+    /// run as.
+    private func preamble() -> [Task] {
+      var checks = [
+        Task(
+          "Check that nodespec runs as root", "ansible.builtin.assert",
+          [
+            ("that", .sequence([Scalar.template("ansible_facts['user_uid'] == 0")])),
+            ("fail_msg", Scalar.literal("nodespec: must run as root")),
+            ("quiet", Scalar.bool(true)),
+          ])
+      ]
+      if plan.detectsArch {
+        let supported = plan.arches.map(\.rawValue).joined(separator: ", ")
+        checks.append(
+          Task(
+            "Check that the node's architecture is supported", "ansible.builtin.assert",
+            [
+              (
+                "that",
+                .sequence([
+                  Scalar.template("ansible_facts['architecture'] in nodespec_machines")
+                ])
+              ),
+              (
+                "fail_msg",
+                Scalar.template(
+                  "nodespec: unsupported architecture {{ ansible_facts['architecture'] }};"
+                    + " this output supports \(supported)")
+              ),
+              ("quiet", Scalar.bool(true)),
+            ]))
+      }
+      let files = plan.resources.compactMap { resource -> String? in
+        if case .file(let file) = resource.kind { file.path } else { nil }
+      }
+      if !files.isEmpty {
+        // `copy` would write into a directory found at a file's path, silently: stop instead,
+        // before anything changed.
+        checks += [
+          Task(
+            "Check the paths of the files nodespec writes", "ansible.builtin.stat",
+            [("path", Scalar.template("{{ item }}")), ("get_checksum", Scalar.bool(false))]
+          ).with("loop", Scalar.list(files)).register("nodespec_files"),
+          Task(
+            "Fail when a file's path is a directory", "ansible.builtin.fail",
+            [("msg", Scalar.template("nodespec: {{ item.item }} is a directory, not a file"))]
+          ).with("loop", Scalar.template("{{ nodespec_files.results }}"))
+            .with("loop_control", .mapping([("label", Scalar.template("{{ item.item }}"))]))
+            .when("item.stat.isdir | default(false)"),
+        ]
+      }
+      if plan.resources.contains(where: { if case .service = $0.kind { true } else { false } }) {
+        checks.append(
+          Task(
+            "Check whether systemd is running", "ansible.builtin.stat",
+            [
+              ("path", .scalar("/run/systemd/system"))
+            ]
+          ).register(Self.systemdVariable))
+      }
+      if !users.isEmpty {
+        checks.append(
+          Task(
+            "Look up the accounts commands and user services run as", "ansible.builtin.getent",
+            [("database", .scalar("passwd"))]))
+      }
+      return checks
+    }
+
+    /// Accounts that run commands or own user services, in Plan order.
+    private var users: [String] {
+      var seen: [String] = []
+      for resource in plan.resources {
+        var user: String?
+        switch resource.kind {
+        case .command(let command): user = command.user
+        case .service(let service): if case .user(let name) = service.scope { user = name }
+        default: break
+        }
+        if let user, !seen.contains(user) { seen.append(user) }
+      }
+      return seen
+    }
+
+    /// The handler topics a resource's `notifies` edges name.
+    private func restartTopics(for resource: Resource, diagnostics: inout Diagnostics)
+      -> [String]
+    {
+      resource.notifies.compactMap { id in
+        guard case .service(let service)? = plan.resource(id)?.kind else {
+          diagnostics.error(
+            "ansible-notify-target",
+            "resource `\(resource.id)` notifies `\(id)`, which is not a service of the plan",
+            at: resource.origin)
+          return nil
+        }
+        return Self.restartTopic(service)
+      }
+    }
+  }
+}

@@ -1,0 +1,118 @@
+import Spec
+
+extension AnsibleBackend {
+  /// One entry of a `tasks:` or `handlers:` list: a module call or a block, with its keywords.
+  ///
+  /// Keys come out in a fixed order, `name` first and `block`/`rescue`/`always` last (the order
+  /// ansible-lint's `key-order` rule expects and people write by hand).
+  struct Task {
+    /// The task's name. Ansible templates names too, so one built from Plan strings goes
+    /// through `Scalar.literal`; `named(template:)` sets one that is a template on purpose.
+    var name: YAMLValue
+    /// `module: args` for a module call; empty for a block.
+    var action: [(String, YAMLValue)]
+    /// Task keywords (`when`, `register`, `notify`, ...), in the order given.
+    var keywords: [(String, YAMLValue)]
+    var block: [Task]
+    var rescue: [Task]
+    var always: [Task]
+
+    /// A module call; `module` is the fully qualified name, e.g. `ansible.builtin.copy`.
+    init(_ name: String, _ module: String, _ args: [(String, YAMLValue)]) {
+      self.name = Scalar.literal(name)
+      self.action = [(module, .mapping(args))]
+      self.keywords = []
+      self.block = []
+      self.rescue = []
+      self.always = []
+    }
+
+    /// A module that takes a bare argument, such as `ansible.builtin.meta: flush_handlers`.
+    init(_ name: String, _ module: String, freeForm argument: String) {
+      self.init(name, module, [])
+      self.action = [(module, .scalar(argument))]
+    }
+
+    /// A block; `rescue` tasks run when one of `tasks` failed, `always` tasks in any case.
+    init(block name: String, _ tasks: [Task], rescue: [Task] = [], always: [Task] = []) {
+      self.name = Scalar.literal(name)
+      self.action = []
+      self.keywords = []
+      self.block = tasks
+      self.rescue = rescue
+      self.always = always
+    }
+
+    /// The task named by a Jinja template written by this backend.
+    func named(template: String) -> Task {
+      var copy = self
+      copy.name = Scalar.template(template)
+      return copy
+    }
+
+    /// The task with one more keyword.
+    func with(_ keyword: String, _ value: YAMLValue) -> Task {
+      var copy = self
+      copy.keywords.append((keyword, value))
+      return copy
+    }
+
+    /// The task with a `when:` condition (a Jinja expression written by this backend).
+    func when(_ condition: String) -> Task { with("when", Scalar.template(condition)) }
+
+    /// The task run when any of the conditions holds: one condition a line, so that long
+    /// ones stay readable (Jinja reads the line breaks as spaces).
+    func when(anyOf conditions: [String]) -> Task {
+      guard conditions.count > 1 else { return when(conditions.first ?? "true") }
+      return with("when", .scalar(conditions.joined(separator: "\nor "), style: .literal))
+    }
+
+    /// The task run when all of the conditions hold (Ansible's list form of `when`).
+    func when(allOf conditions: [String]) -> Task {
+      with("when", .sequence(conditions.map(Scalar.template)))
+    }
+
+    func register(_ variable: String) -> Task { with("register", .scalar(variable)) }
+
+    /// The task with `changed_when:`, a condition or a constant.
+    func changedWhen(_ condition: String) -> Task {
+      with(
+        "changed_when",
+        condition == "true" || condition == "false"
+          ? .scalar(condition, style: .plain) : Scalar.template(condition))
+    }
+
+    /// The task with `vars:`, in the order given, after any it already has.
+    func vars(_ pairs: [(String, YAMLValue)]) -> Task {
+      guard !pairs.isEmpty else { return self }
+      var copy = self
+      if let index = copy.keywords.firstIndex(where: { $0.0 == "vars" }),
+        case .mapping(let existing) = copy.keywords[index].1
+      {
+        copy.keywords[index].1 = .mapping(existing + pairs)
+        return copy
+      }
+      return copy.with("vars", .mapping(pairs))
+    }
+
+    /// The task notifying these handler topics, if any.
+    func notify(_ topics: [String]) -> Task {
+      topics.isEmpty ? self : with("notify", Scalar.list(topics))
+    }
+
+    /// Marks the task's output as secret: Ansible then prints neither arguments nor results.
+    func secret(_ isSecret: Bool = true) -> Task {
+      isSecret ? with("no_log", Scalar.bool(true)) : self
+    }
+
+    var yaml: YAMLValue {
+      var pairs: [(String, YAMLValue)] = [("name", name)]
+      pairs += action
+      pairs += keywords
+      if !block.isEmpty { pairs.append(("block", .sequence(block.map(\.yaml)))) }
+      if !rescue.isEmpty { pairs.append(("rescue", .sequence(rescue.map(\.yaml)))) }
+      if !always.isEmpty { pairs.append(("always", .sequence(always.map(\.yaml)))) }
+      return .mapping(pairs)
+    }
+  }
+}
