@@ -160,7 +160,13 @@ report_case() { # report_case <case> <target> <dir>
 JOBS=${JOBS:-2}
 run_start=$SECONDS
 running=0
-for sel in "${SELECTED[@]}"; do
+# Longest first, so the slow Ansible cases do not end up alone at the tail of the run.
+ORDER=()
+for t in ansible cloud-init shell; do
+  for sel in "${SELECTED[@]}"; do [[ ${sel#*:} == "$t" ]] && ORDER+=("$sel"); done
+done
+((JOBS > 1)) || ORDER=("${SELECTED[@]}")
+for sel in "${ORDER[@]}"; do
   c=${sel%%:*} t=${sel#*:}
   mkdir -p "$RESULTS_DIR/$c-$t"
   if ((JOBS <= 1)); then
