@@ -43,16 +43,9 @@ EOF
   } >"$out"
 }
 
-# The bytes each release asset holds, unpacked once per case for comparisons.
-reference() {
-  local v
-  for v in "$CONTAINERD_VERSION" "$CONTAINERD_UPGRADE_VERSION"; do
-    mkdir -p "$CASE_DIR/ref/containerd-$v"
-    tar -xzf "$WORK/mirror/$(containerd_asset "$v")" -C "$CASE_DIR/ref/containerd-$v"
-  done
-  mkdir -p "$CASE_DIR/ref/cni"
-  tar -xzf "$WORK/mirror/$(cni_asset "$CNI_VERSION")" -C "$CASE_DIR/ref/cni"
-}
+# The bytes each release asset holds, unpacked once per run by mirror_build (run.sh).
+REF=$WORK/mirror-ref
+reference() { [[ -d $REF/cni ]] || { echo "  no unpacked release files in $REF" >&2; return 1; }; }
 
 # compile + apply in one step; <n> names the files kept in the case folder.
 step() { # step <n> <target> <spec> -> engine rc
@@ -75,7 +68,7 @@ runc_path() {
 }
 
 binaries_are() { # binaries_are <containerd-version>
-  local f ref=$CASE_DIR/ref/containerd-$1/bin
+  local f ref=$REF/containerd-$1/bin
   for f in containerd ctr containerd-shim-runc-v2; do
     same_bytes "$ref/$f" "$SB_ROOT/usr/local/bin/$f" || { echo "  /usr/local/bin/$f differs from $1's" >&2; return 1; }
     [[ -x $SB_ROOT/usr/local/bin/$f ]] || { echo "  /usr/local/bin/$f not executable" >&2; return 1; }
@@ -90,7 +83,7 @@ runc_installed() {
 
 cni_installed() {
   local f
-  for f in "$CASE_DIR"/ref/cni/*; do
+  for f in "$REF"/cni/*; do
     same_bytes "$f" "$SB_ROOT/opt/cni/bin/${f##*/}" || { echo "  /opt/cni/bin/${f##*/} missing or differs" >&2; return 1; }
   done
 }
