@@ -9,6 +9,7 @@
 #   nosystemd <target>  no /run/systemd/system: enabled by symlink, not started, and said so
 #   published <target>  verify: published: hashes come from the mirror's checksum files
 #   quoting <target>    a mirror header full of shell/YAML/TOML/Jinja syntax arrives verbatim
+#   large <target>      21 registries: the cloud-config passes 16 KB and is compressed
 
 MIRROR_URL=http://127.0.0.1:$MIRROR_PORT
 REGISTRY_URL=http://127.0.0.1:$REGISTRY_PORT
@@ -42,16 +43,9 @@ EOF
   } >"$out"
 }
 
-# The bytes each release asset holds, unpacked once per case for comparisons.
-reference() {
-  local v
-  for v in "$CONTAINERD_VERSION" "$CONTAINERD_UPGRADE_VERSION"; do
-    mkdir -p "$CASE_DIR/ref/containerd-$v"
-    tar -xzf "$WORK/mirror/$(containerd_asset "$v")" -C "$CASE_DIR/ref/containerd-$v"
-  done
-  mkdir -p "$CASE_DIR/ref/cni"
-  tar -xzf "$WORK/mirror/$(cni_asset "$CNI_VERSION")" -C "$CASE_DIR/ref/cni"
-}
+# The bytes each release asset holds, unpacked once per run by mirror_build (run.sh).
+REF=$WORK/mirror-ref
+reference() { [[ -d $REF/cni ]] || { echo "  no unpacked release files in $REF" >&2; return 1; }; }
 
 # compile + apply in one step; <n> names the files kept in the case folder.
 step() { # step <n> <target> <spec> -> engine rc
@@ -74,7 +68,7 @@ runc_path() {
 }
 
 binaries_are() { # binaries_are <containerd-version>
-  local f ref=$CASE_DIR/ref/containerd-$1/bin
+  local f ref=$REF/containerd-$1/bin
   for f in containerd ctr containerd-shim-runc-v2; do
     same_bytes "$ref/$f" "$SB_ROOT/usr/local/bin/$f" || { echo "  /usr/local/bin/$f differs from $1's" >&2; return 1; }
     [[ -x $SB_ROOT/usr/local/bin/$f ]] || { echo "  /usr/local/bin/$f not executable" >&2; return 1; }
@@ -89,7 +83,7 @@ runc_installed() {
 
 cni_installed() {
   local f
-  for f in "$CASE_DIR"/ref/cni/*; do
+  for f in "$REF"/cni/*; do
     same_bytes "$f" "$SB_ROOT/opt/cni/bin/${f##*/}" || { echo "  /opt/cni/bin/${f##*/} missing or differs" >&2; return 1; }
   done
 }
@@ -423,4 +417,37 @@ PY
   check "$t/quoting: again applies" "engine failed, see $CASE_DIR/apply2.log" test $? = 0
   check "$t/quoting: again rewrites nothing" "see $CASE_DIR/identity-before" \
     diff -q "$CASE_DIR/identity-before" <(manifest --identity)
+}
+
+# A spec big enough that the cloud-config passes 16 KB, where the cloud-init backend starts
+# compressing (write_files `encoding: gz+b64`): cloud-init itself must decode it to the same
+# bytes the other targets write (the equivalence check compares them).
+LARGE_REGISTRIES=20
+case_large() {
+  local t=$1 n
+  if [[ $COMPILER == standin ]]; then
+    skip "$t/large" "the stand-in compiler does not implement mirror headers"
+    return 0
+  fi
+  write_spec "$CASE_DIR/spec1.yaml" "$CONTAINERD_VERSION" "$REGISTRY_URL"
+  python3 - "$CASE_DIR/spec1.yaml" "$LARGE_REGISTRIES" <<'PY'
+import sys
+path, count = sys.argv[1], int(sys.argv[2])
+with open(path, "a") as f:
+    for i in range(count):
+        f.write(f"  reg{i}.example.com:\n    mirrors:\n"
+                f"      - url: http://127.0.0.1:5000\n"
+                f"        header: {{ X-Pad: 'pad-{i}-{'x' * 150}' }}\n"
+                f"      - http://127.0.0.1:5001\n")
+PY
+  step 1 "$t" "$CASE_DIR/spec1.yaml"
+  check "$t/large: output applies" "engine failed, see $CASE_DIR/apply1.log" test $? = 0
+  if [[ $t == cloud-init ]]; then
+    check "$t/large: user-data is over 16 KB or compressed" "$(wc -c <"$CASE_DIR/out1.yaml") bytes, no gz+b64" \
+      eval "(( $(wc -c <"$CASE_DIR/out1.yaml") > 16384 )) || grep -q 'encoding: gz+b64' '$CASE_DIR/out1.yaml'"
+  fi
+  n=$(find "$SB_ROOT/etc/containerd/certs.d" -name hosts.toml | wc -l)
+  check "$t/large: every hosts.toml written" "$n of $((LARGE_REGISTRIES + 1))" test "$n" = $((LARGE_REGISTRIES + 1))
+  check "$t/large: containerd pulls" "pull failed" pull_through_mirror
+  manifest >"$RESULTS_DIR/manifest-large-$t"
 }

@@ -29,7 +29,7 @@ mirror_build() {
   local root=$WORK/mirror stage=$WORK/mirror-stage v asset f
   local key="$CONTAINERD_VERSION $CONTAINERD_UPGRADE_VERSION $RUNC_VERSION $CNI_VERSION"
   key+=" $(sha256sum /usr/bin/containerd /usr/bin/runc "$SYSTEM_TESTS/lib/mirror.sh" | sha256sum)"
-  if [[ -f $root/.complete && $(cat "$root/.complete") == "$key" ]]; then
+  if [[ -f $root/.complete && $(cat "$root/.complete") == "$key" && -f $WORK/mirror-ref/.complete ]]; then
     echo "mirror: cached release files in $root"
     return 0
   fi
@@ -71,6 +71,15 @@ mirror_build() {
   head -c 4096 /dev/urandom >"$WORK/mirror-bogus.bin"
   rm -rf "$stage"
   echo "$key" >"$root/.complete"
+  # What the assets unpack to, for the checks to compare installed files with.
+  rm -rf "$WORK/mirror-ref"
+  for v in "$CONTAINERD_VERSION" "$CONTAINERD_UPGRADE_VERSION"; do
+    mkdir -p "$WORK/mirror-ref/containerd-$v"
+    tar -xzf "$root/$(containerd_asset "$v")" -C "$WORK/mirror-ref/containerd-$v"
+  done
+  mkdir -p "$WORK/mirror-ref/cni"
+  tar -xzf "$root/$(cni_asset "$CNI_VERSION")" -C "$WORK/mirror-ref/cni"
+  touch "$WORK/mirror-ref/.complete"
   echo "mirror: built release files in $root"
 }
 
