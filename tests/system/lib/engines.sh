@@ -1,21 +1,17 @@
 # shellcheck shell=bash
 # Compiling a spec and applying the output with its real engine inside the sandbox.
 #
-#   ns_compile <spec> <target> <out>    nodespec compile (or the stand-in, see run.sh)
+#   ns_compile <spec> <target> <out>    nodespec compile
 #   ns_apply <target> <out> <log>       shell: bash; cloud-init: NoCloud seed + the four
 #                                       stages; ansible: ansible-playbook -c local
 # ns_apply returns the engine's verdict (non-zero when the output failed) and leaves all the
 # engine printed in <log>; for Ansible, the recap line is in $CASE_DIR/recap.
 
-NODESPEC_VENV=${NODESPEC_VENV:-/work/main/.venv}
+NODESPEC_VENV=${NODESPEC_VENV:-$REPO/.venv}
 APPLY_COUNT=0
 
 ns_compile() { # ns_compile <spec> <target> <out>
-  if [[ $COMPILER == standin ]]; then
-    /usr/bin/python3 "$SYSTEM_TESTS/lib/standin-compile.py" "$1" --target "$2" >"$3"
-  else
-    "$COMPILER" compile "$1" --target "$2" --output "$3"
-  fi
+  "$COMPILER" compile "$1" --target "$2" --output "$3"
 }
 
 ns_apply() { # ns_apply <target> <out> <log>
