@@ -28,7 +28,9 @@ import re
 import sys
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEFAULT_FACTS = os.environ.get("NODESPEC_FACTS", "/work/shared/domain-facts.md")
+# shared/ sits beside the repository on developer machines and in CI.
+DEFAULT_FACTS = os.environ.get(
+    "NODESPEC_FACTS", os.path.join(os.path.dirname(REPO), "shared", "domain-facts.md"))
 DEFAULT_OUT = os.path.join(REPO, "Sources", "Compiler", "Catalog+Data.swift")
 
 HEX = re.compile(r"\b[0-9a-f]{64}\b")

@@ -20,11 +20,14 @@ enum AnsibleTestSupport {
   static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .appendingPathComponent("Fixtures/ansible")
 
-  /// The venv holding ansible-playbook and ansible-lint: `NODESPEC_VENV`, else the default.
+  /// The venv holding ansible-playbook and ansible-lint: `NODESPEC_VENV`, else the
+  /// repository's `.venv` (where scripts/setup puts it).
   static var venv: URL {
-    URL(
-      fileURLWithPath: ProcessInfo.processInfo.environment["NODESPEC_VENV"]
-        ?? "/work/main/.venv")
+    if let path = ProcessInfo.processInfo.environment["NODESPEC_VENV"] {
+      return URL(fileURLWithPath: path)
+    }
+    return URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+      .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(".venv")
   }
 
   /// A venv tool, or nil (with a message naming it) when it is not installed.

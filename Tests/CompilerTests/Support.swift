@@ -194,9 +194,12 @@ func runGenerator(_ arguments: [String]) throws -> (status: Int32, output: Strin
 let repositoryRoot = URL(fileURLWithPath: #filePath)
   .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
-/// The research notes the catalog is generated from (`NODESPEC_FACTS` overrides the path).
+/// The research notes the catalog is generated from: `shared/` beside the repository, as on
+/// every developer machine and in CI (`NODESPEC_FACTS` overrides the path).
 let factsPath =
-  ProcessInfo.processInfo.environment["NODESPEC_FACTS"] ?? "/work/shared/domain-facts.md"
+  ProcessInfo.processInfo.environment["NODESPEC_FACTS"]
+  ?? URL(fileURLWithPath: repositoryRoot).deletingLastPathComponent()
+  .appendingPathComponent("shared/domain-facts.md").path
 
 /// A registry named on line `n`, its server on `n + 1`, fallback on `n + 2`, mirror `i` on
 /// line `n + 10 + i`.
