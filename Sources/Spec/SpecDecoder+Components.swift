@@ -30,7 +30,8 @@ extension SpecDecoder {
     guard !others.isEmpty else { return }
     diagnostics.error(
       "conflicting-components",
-      "`nerdctl-full` bundles containerd, runc, CNI, nerdctl and BuildKit; it cannot be combined "
+      "`nerdctl-full` bundles containerd, runc, CNI, nerdctl, BuildKit, RootlessKit and "
+        + "slirp4netns; it cannot be combined "
         + "with \(list(others.map(\.name)))",
       at: fullKey.range, path: full.path,
       notes: others.map { .init("`\($0.name)` asked for here", at: $0.entry.key?.range) },

@@ -240,6 +240,10 @@ private let sha = String(repeating: "a", count: 64)
       "nodespec: 1\nmode: rootless\nuser: b\ncomponents:\n  containerd: 2.0.0\n  nerdctl: 2.0.2\n",
       "rootless-needs-slirp4netns", 5
     ),
+    (
+      "nodespec: 1\nmode: rootless\nuser: b\ncomponents:\n  nerdctl-full: 2.0.3\n"
+        + "  rootlesskit: 2.3.2\n", "conflicting-components", 5
+    ),
   ])
   func errors(text: String, id: String, line: Int) {
     let (plan, diagnostics) = compileText(text)
