@@ -287,6 +287,20 @@ private let sha = String(repeating: "a", count: 64)
     #expect(plan?.resource("slirp4netns.binary") == nil)
   }
 
+  @Test func homeIsCheckedAndRootlessOnly() {
+    let root = compileText("nodespec: 1\nhome: /srv/b\ncomponents: { containerd: 2.0.0 }\n")
+    #expect(root.diagnostics.first("home-ignored")?.range?.start.line == 2)
+    let relative = compileText(
+      fullSpec.replacingOccurrences(
+        of: "user: builder\n", with: "user: builder\nhome: srv/b\n"))
+    #expect(relative.diagnostics.first("invalid-path")?.range?.start.line == 5)
+    let slash = compileText(
+      fullSpec.replacingOccurrences(
+        of: "user: builder\n", with: "user: builder\nhome: /\n"))
+    #expect(slash.plan == nil)
+    #expect(slash.diagnostics.first("invalid-home")?.range?.start.line == 5)
+  }
+
   @Test func rootModeUnchanged() throws {
     let text = fullSpec.replacingOccurrences(of: "mode: rootless\nuser: builder\n", with: "")
     let plan = try #require(compileText(text).plan)
