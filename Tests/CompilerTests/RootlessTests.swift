@@ -309,3 +309,24 @@ private let sha = String(repeating: "a", count: 64)
     #expect(plan.file("nerdctl.config")?.owner == nil)
   }
 }
+
+/// The helper script is fixed text the node runs with /bin/sh: shellcheck it as POSIX sh.
+@Suite struct RootlessScriptTests {
+  @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/shellcheck")))
+  func passesShellcheck() throws {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/shellcheck")
+    process.arguments = ["-s", "sh", "-"]
+    let input = Pipe()
+    let output = Pipe()
+    process.standardInput = input
+    process.standardOutput = output
+    process.standardError = output
+    try process.run()
+    input.fileHandleForWriting.write(Data(RootlessScript.text.utf8))
+    try input.fileHandleForWriting.close()
+    let report = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0, "\(String(decoding: report, as: UTF8.self))")
+  }
+}
