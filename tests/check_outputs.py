@@ -4,7 +4,8 @@
 
 - Both targets write the same managed files with the same bytes (secret files, whose content
   is read on the node, are compared by path only).
-- Every TOML file parses (tomllib); every hosts.toml lists the spec's mirrors, in order, with a
+- Every TOML file parses (tomllib); nerdctl.toml and buildkitd.toml are where the mode puts
+  them (rootless: the user's ~/.config); every hosts.toml lists the spec's mirrors, in order, with a
   scheme, and `fallback: false` makes the last mirror the server; config.toml has the layout of
   the pinned containerd version and the cgroup driver the spec asks for.
 Exits non-zero with one line per problem.
@@ -107,8 +108,24 @@ def main(spec_path, cloud_config, playbook):
             except tomllib.TOMLDecodeError as error:
                 problems.append(f"{path}: not TOML: {error}")
 
+    # Rootless mode moves the configuration under the user's ~/.config.
+    if spec.get("mode") == "rootless":
+        config = (spec.get("home") or f"/home/{spec['user']}").rstrip("/") + "/.config"
+    else:
+        config = "/etc"
+    components = spec.get("components") or {}
+    if "nerdctl" in components or "nerdctl-full" in components:
+        nerdctl = everything.get(f"{config}/nerdctl/nerdctl.toml")
+        if nerdctl is None:
+            problems.append(f"no {config}/nerdctl/nerdctl.toml")
+        elif tomllib.loads(nerdctl).get("hosts_dir") != [f"{config}/containerd/certs.d"]:
+            problems.append(f"nerdctl.toml hosts_dir is not {config}/containerd/certs.d")
+    if ("buildkit" in components or "nerdctl-full" in components) \
+            and f"{config}/buildkit/buildkitd.toml" not in everything:
+        problems.append(f"no {config}/buildkit/buildkitd.toml")
+
     for name, registry in (spec.get("registries") or {}).items():
-        path = f"/etc/containerd/certs.d/{host_folder(name)}/hosts.toml"
+        path = f"{config}/containerd/certs.d/{host_folder(name)}/hosts.toml"
         if path not in everything:
             problems.append(f"{name}: no {path}")
             continue
@@ -125,7 +142,6 @@ def main(spec_path, cloud_config, playbook):
         if hosts.get("server") != (with_scheme(server) if server else None):
             problems.append(f"{path}: server {hosts.get('server')!r}, want {server!r}")
 
-    components = spec.get("components") or {}
     containerd = components.get("containerd")
     kubernetes = spec.get("kubernetes")
     if kubernetes is not None and containerd is not None:

@@ -68,6 +68,8 @@ extension AnsibleBackend {
       var previousWasService = false
       for resource in plan.resources {
         let topics = restartTopics(for: resource, diagnostics: &diagnostics)
+        // The resource's own tasks start here; a condition wraps them in a block.
+        var first = tasks.count
         switch resource.kind {
         case .directory(let directory):
           tasks.append(directoryTask(directory))
@@ -100,6 +102,8 @@ extension AnsibleBackend {
               Task(
                 "Reload systemd and restart running services whose configuration changed",
                 "ansible.builtin.meta", freeForm: "flush_handlers"))
+            // `flush_handlers` takes no condition: it stays outside the block.
+            first = tasks.count
           }
           tasks += serviceTasks(service)
           handlers.append(offlineHandler(service))
@@ -107,12 +111,41 @@ extension AnsibleBackend {
             handlers += restartHandlers(service)
           }
         }
+        if let condition = resource.condition {
+          let own = Array(tasks[first...])
+          tasks.removeSubrange(first...)
+          tasks += conditioned(own, on: condition, id: resource.id)
+        }
         if case .service = resource.kind {
           previousWasService = true
         } else {
           previousWasService = false
         }
       }
+    }
+
+    /// `own` (one resource's tasks) in a block applied only where `condition` holds.
+    private func conditioned(
+      _ own: [Task], on condition: Resource.Condition, id: String
+    ) -> [Task] {
+      switch condition {
+      case .pathExists(let path):
+        return [
+          Task(
+            "Check whether \(path) exists", "ansible.builtin.stat",
+            [("path", Scalar.literal(path)), ("get_checksum", Scalar.bool(false))]
+          ).register("nodespec_condition"),
+          Task(block: "Apply \(id) where \(path) exists", own)
+            .when("nodespec_condition.stat.exists"),
+        ]
+      case .systemdRunning:
+        return [Task(block: "Apply \(id) when systemd is running", own).when(Self.systemdRunning)]
+      }
+    }
+
+    /// Whether a resource needs systemd running.
+    private var needsSystemd: Bool {
+      plan.resources.contains { $0.condition == .systemdRunning }
     }
 
     /// The checks every run starts with: root, arch, file paths, systemd, the users commands
@@ -167,7 +200,9 @@ extension AnsibleBackend {
             .when("item.stat.isdir | default(false)"),
         ]
       }
-      if plan.resources.contains(where: { if case .service = $0.kind { true } else { false } }) {
+      if needsSystemd
+        || plan.resources.contains(where: { if case .service = $0.kind { true } else { false } })
+      {
         checks.append(
           Task(
             "Check whether systemd is running", "ansible.builtin.stat",
@@ -175,6 +210,19 @@ extension AnsibleBackend {
               ("path", .scalar("/run/systemd/system"))
             ]
           ).register(Self.systemdVariable))
+      }
+      if needsSystemd {
+        checks.append(
+          Task(
+            "Report that the steps needing systemd are skipped", "ansible.builtin.debug",
+            [
+              (
+                "msg",
+                Scalar.literal(
+                  "nodespec: systemd is not running: skipped the steps that need it")
+              )
+            ]
+          ).when("not (\(Self.systemdRunning))"))
       }
       if !users.isEmpty {
         checks.append(

@@ -76,6 +76,7 @@ extension ShellBackend {
     /// Every string of a resource that reaches the script.
     private static func strings(of resource: Resource) -> [String] {
       var all = [resource.id] + resource.notifies
+      if case .pathExists(let path) = resource.condition { all.append(path) }
       switch resource.kind {
       case .directory(let d): all += [d.path] + owner(d.owner)
       case .file(let f):

@@ -30,8 +30,12 @@ extension ShellBackend {
       }
     }
 
+    /// Whether a step reads `ns_systemd`: a service, or a step that needs systemd running.
     private var hasServices: Bool {
-      plan.resources.contains { if case .service = $0.kind { true } else { false } }
+      plan.resources.contains {
+        if case .service = $0.kind { return true }
+        return $0.condition == .systemdRunning
+      }
     }
 
     private var hasArtifacts: Bool {
@@ -154,12 +158,32 @@ extension ShellBackend {
         comment += "; on change restarts \(resource.notifies.joined(separator: ", "))"
       }
       var lines = [ShellQuoting.commentText(comment)]
+      var inner: [String] = []
       if resource.notifies.isEmpty {
-        lines.append(body.text)
+        inner.append(body.text)
       } else {
-        lines += ["ns_changed=0", body.text, "ns_notify \(ShellQuoting.quote(resource.notifies))"]
+        inner += ["ns_changed=0", body.text, "ns_notify \(ShellQuoting.quote(resource.notifies))"]
       }
+      lines += conditioned(inner, on: resource)
       return Step(text: lines.joined(separator: "\n"), helpers: body.helpers)
+    }
+
+    /// The step's lines inside an `if` on its condition, when it has one. Not indented: a
+    /// heredoc's body must stay byte for byte what the file gets.
+    private func conditioned(_ lines: [String], on resource: Resource) -> [String] {
+      switch resource.condition {
+      case nil:
+        return lines
+      case .pathExists(let path):
+        return ["if [ -e \(q(path)) ]; then"] + lines + ["fi"]
+      case .systemdRunning:
+        // Skipping is not a change: the note goes to stderr, stdout stays the change log.
+        return ["if ((ns_systemd)); then"] + lines + [
+          "else",
+          "  printf 'nodespec: systemd is not running: skipped %s\\n' \(q(resource.id)) >&2",
+          "fi",
+        ]
+      }
     }
 
     private func fileStep(_ file: File) -> Step {

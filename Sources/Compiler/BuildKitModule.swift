@@ -13,6 +13,7 @@ enum BuildKitModule: CompilerModule {
     guard let buildkit = context.spec.components.buildkit else { return }
     let paths = context.paths
     let containerdWorker = usesContainerdWorker(buildkit, context: context)
+    let service = context.buildkitService(containerdWorker: containerdWorker)
     if containerdWorker, !context.installsContainerd {
       diagnostics.error(
         "buildkit-worker-needs-containerd",
@@ -27,6 +28,13 @@ enum BuildKitModule: CompilerModule {
       diagnostics: &diagnostics)
     {
       plan.add("buildkit.archive", origin: buildkit.range, artifact, notifies: [service])
+    }
+    guard context.rootless == nil else {
+      // Rootless: the user's units come from the setup tool (RootlessSetupModule).
+      addConfig(
+        containerdWorker: containerdWorker, origin: buildkit.range, context: context,
+        into: &plan, diagnostics: &diagnostics)
+      return
     }
     let socketPath = "\(paths.systemdUnits)/\(socket)"
     let servicePath = "\(paths.systemdUnits)/\(service)"
@@ -74,8 +82,11 @@ enum BuildKitModule: CompilerModule {
       diagnostics: &diagnostics)
     plan.add(
       "buildkit.config", origin: origin,
-      .file(File(path: context.paths.buildkitConfig, content: .init(text))),
-      notifies: [service])
+      .file(
+        File(
+          path: context.paths.buildkitConfig, content: .init(text),
+          owner: context.paths.configOwner)),
+      notifies: [context.buildkitService(containerdWorker: containerdWorker)])
   }
 
   /// The worker tables (nerdctl's documented rootful file: the containerd worker in the

@@ -76,7 +76,7 @@ public struct Catalog: Sendable {
     public var releases: [Release]
   }
 
-  /// For `nodespec catalog [COMPONENT]`: every component in name order, or just the one
+  /// For `nodespec catalog [COMPONENT]`: every pinned component in name order, or just the one
   /// named (`containerd`, `containerd-static`, `runc`, `cni`, `nerdctl`, `nerdctl-full`,
   /// `buildkit`); nil when `name` is no component.
   public func listing(_ name: String? = nil) -> [Listing]? {
@@ -85,7 +85,8 @@ public struct Catalog: Sendable {
       guard let component = CatalogComponent(rawValue: name) else { return nil }
       components = [component]
     } else {
-      components = CatalogComponent.allCases.sorted()
+      // Components the catalog pins nothing for (RootlessKit, slirp4netns) are left out.
+      components = CatalogComponent.allCases.sorted().filter { !releases(of: $0).isEmpty }
     }
     return components.map { Listing(component: $0, releases: releases(of: $0)) }
   }

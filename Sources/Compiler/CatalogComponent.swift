@@ -12,6 +12,10 @@ public enum CatalogComponent: String, Sendable, Hashable, CaseIterable, Comparab
   case nerdctl
   case nerdctlFull = "nerdctl-full"
   case buildkit
+  /// RootlessKit and slirp4netns (rootless mode without nerdctl-full). The catalog pins no
+  /// hash for them: the spec gives `sha256:`, or `verify: published` for RootlessKit.
+  case rootlesskit
+  case slirp4netns
 
   /// `owner/repo` on GitHub.
   public var repository: String {
@@ -21,12 +25,19 @@ public enum CatalogComponent: String, Sendable, Hashable, CaseIterable, Comparab
     case .cni: "containernetworking/plugins"
     case .nerdctl, .nerdctlFull: "containerd/nerdctl"
     case .buildkit: "moby/buildkit"
+    case .rootlesskit: "rootless-containers/rootlesskit"
+    case .slirp4netns: "rootless-containers/slirp4netns"
     }
   }
 
   /// The arch as this project spells it in asset names; nil when it publishes none for it.
   public func assetArch(_ arch: Arch) -> String? {
     switch (self, arch) {
+    // `uname -m` names (nerdctl's Dockerfile maps amd64 and arm64 so); other arches are not
+    // verified, so they are not offered.
+    case (.rootlesskit, .amd64), (.slirp4netns, .amd64): "x86_64"
+    case (.rootlesskit, .arm64), (.slirp4netns, .arm64): "aarch64"
+    case (.rootlesskit, _), (.slirp4netns, _): nil
     case (.containerd, .arm), (.containerdStatic, .arm): nil
     case (.nerdctlFull, .amd64), (.nerdctlFull, .arm64): arch.rawValue
     case (.nerdctlFull, _): nil
@@ -53,6 +64,8 @@ public enum CatalogComponent: String, Sendable, Hashable, CaseIterable, Comparab
     case .nerdctl: "nerdctl-\(version)-linux-\(a).tar.gz"
     case .nerdctlFull: "nerdctl-full-\(version)-linux-\(a).tar.gz"
     case .buildkit: "buildkit-v\(version).linux-\(a).tar.gz"
+    case .rootlesskit: "rootlesskit-\(a).tar.gz"
+    case .slirp4netns: "slirp4netns-\(a)"
     }
   }
 
@@ -76,7 +89,9 @@ public enum CatalogComponent: String, Sendable, Hashable, CaseIterable, Comparab
     case .runc: "\(base)/runc.sha256sum"
     case .cni: "\(base)/\(asset).sha256"
     case .nerdctl, .nerdctlFull: "\(base)/SHA256SUMS"
-    case .buildkit: nil
+    case .rootlesskit: "\(base)/SHA256SUMS"
+    // slirp4netns's checksum file is not verified research: pin `sha256:` instead.
+    case .buildkit, .slirp4netns: nil
     }
   }
 

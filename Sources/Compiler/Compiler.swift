@@ -6,6 +6,8 @@ import Spec
 ///
 /// | id | kind | notifies |
 /// |---|---|---|
+/// | `rootless.*` (rootless mode) | prerequisites, see `RootlessModule` | |
+/// | `rootlesskit.archive`, `slirp4netns.binary` | artifacts into `<prefix>/bin` | |
 /// | `kubernetes.modules` | file `/etc/modules-load.d/nodespec-kubernetes.conf` | |
 /// | `kubernetes.module.overlay`, `kubernetes.module.br_netfilter` | kernelModule | |
 /// | `kubernetes.sysctl` | file `/etc/sysctl.d/99-nodespec-kubernetes.conf` | |
@@ -23,7 +25,12 @@ import Spec
 /// | `buildkit.archive` | artifact into `<prefix>` | buildkit.service |
 /// | `buildkit.socket.unit`, `buildkit.unit` | files under `<prefix>/lib/systemd/system` | the units |
 /// | `buildkit.config` | file `/etc/buildkit/buildkitd.toml` | buildkit.service |
+/// | `rootless.setup.containerd`, `rootless.setup.buildkit` | commands as the user | |
 /// | `containerd.service`, `buildkit.socket`, `buildkit.service` | service, last | |
+///
+/// In rootless mode the configuration files move under `~<user>/.config` (owned by the user),
+/// and the services are the user's (`containerd.service`, `buildkit.service` or, for the
+/// containerd worker, `default-buildkit.service`), with no system unit enabled.
 ///
 /// Artifact stamps are `/var/lib/nodespec/artifacts/<id>.stamp`.
 public enum Compiler {
@@ -31,6 +38,7 @@ public enum Compiler {
   /// first, then binaries before the configs that name them. Services come after all of them
   /// (`PlanBuilder`), so every restart follows every change that asks for it.
   static let modules: [any CompilerModule.Type] = [
+    RootlessModule.self,
     KubernetesModule.self,
     RuncModule.self,
     CNIModule.self,
@@ -39,6 +47,7 @@ public enum Compiler {
     RegistriesModule.self,
     NerdctlModule.self,
     BuildKitModule.self,
+    RootlessSetupModule.self,
   ]
 
   /// - Parameter environment: the compiling machine's environment, for header values the spec
@@ -62,17 +71,15 @@ public enum Compiler {
     _ diagnostics: inout Diagnostics
   ) -> Plan? {
     let errorsBefore = diagnostics.errors.count
-    if spec.mode.value == .rootless {
-      diagnostics.error(
-        "rootless-not-supported-yet", "rootless mode is not supported yet", at: spec.mode.range,
-        path: "mode", hint: "use `mode: root` for now")
-    }
     checkPrefix(spec.prefix, diagnostics: &diagnostics)
     Downloads.check(spec.downloads, diagnostics: &diagnostics)
 
     let context = CompileContext(
       spec: spec, arches: ArchResolution.arches(for: spec.arch.value), environment: environment,
-      catalog: catalog, paths: Paths(prefix: spec.prefix.value),
+      catalog: catalog,
+      paths: Paths(
+        prefix: spec.prefix.value,
+        rootless: RootlessUser.validated(spec, diagnostics: &diagnostics)),
       registries: ResolvedRegistry.resolve(
         spec.registries, environment: environment, diagnostics: &diagnostics))
     var builder = PlanBuilder()

@@ -35,14 +35,19 @@ struct PlanBuilder {
   private(set) var services: [Resource] = []
 
   mutating func add(
-    _ id: String, origin: SourceRange?, _ kind: Resource.Kind, notifies: [String] = []
+    _ id: String, origin: SourceRange?, _ kind: Resource.Kind, notifies: [String] = [],
+    condition: Resource.Condition? = nil
   ) {
-    resources.append(Resource(id: id, origin: origin, kind: kind, notifies: notifies))
+    resources.append(
+      Resource(id: id, origin: origin, kind: kind, notifies: notifies, condition: condition))
   }
 
   /// A service resource whose id is its unit name, e.g. `containerd.service`.
-  mutating func addService(_ service: Service, origin: SourceRange?) {
-    services.append(Resource(id: service.unit, origin: origin, kind: .service(service)))
+  mutating func addService(
+    _ service: Service, origin: SourceRange?, condition: Resource.Condition? = nil
+  ) {
+    services.append(
+      Resource(id: service.unit, origin: origin, kind: .service(service), condition: condition))
   }
 
   var all: [Resource] { resources + services }

@@ -42,6 +42,8 @@ enum ContainerdModule: CompilerModule {
     {
       plan.add("containerd.archive", origin: containerd.range, artifact, notifies: [service])
     }
+    // Rootless: the user's unit comes from the setup tool (RootlessSetupModule).
+    guard context.rootless == nil else { return }
     let unitPath = "\(paths.systemdUnits)/\(service)"
     plan.add(
       "containerd.unit", origin: containerd.range,

@@ -47,10 +47,13 @@ enum NerdctlFullModule: CompilerModule {
     {
       plan.add(
         "nerdctl-full.archive", origin: full.range, artifact,
-        notifies: [ContainerdModule.service, BuildKitModule.service])
+        notifies: [
+          ContainerdModule.service, context.buildkitService(containerdWorker: containerdWorker),
+        ])
     }
-    if paths.prefix != bundlePrefix {
-      // The shipped units would run /usr/local/bin/...; write them with this prefix.
+    if paths.prefix != bundlePrefix, context.rootless == nil {
+      // The shipped units would run /usr/local/bin/...; write them with this prefix. (Rootless
+      // mode uses the setup tool's user units instead.)
       plan.add(
         "containerd.unit", origin: full.range,
         .file(
@@ -74,6 +77,8 @@ enum NerdctlFullModule: CompilerModule {
     BuildKitModule.addConfig(
       containerdWorker: containerdWorker, origin: full.range, context: context, into: &plan,
       diagnostics: &diagnostics)
+    // Rootless: the user's units come from the setup tool (RootlessSetupModule).
+    guard context.rootless == nil else { return }
     let services = [
       (ContainerdModule.service, containerdUnit), (BuildKitModule.service, buildkitUnit),
     ]

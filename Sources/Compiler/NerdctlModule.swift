@@ -36,7 +36,10 @@ enum NerdctlModule: CompilerModule {
     toml.set("hosts_dir", .array([.string(context.paths.certsDirectory)]))
     plan.add(
       "nerdctl.config", origin: component.range,
-      .file(File(path: context.paths.nerdctlConfig, content: toml.content)))
+      .file(
+        File(
+          path: context.paths.nerdctlConfig, content: toml.content,
+          owner: context.paths.configOwner)))
 
     let nerdctl = "\(context.paths.bin)/nerdctl"
     for shell in component.completion?.value ?? [] {

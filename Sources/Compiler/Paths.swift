@@ -1,5 +1,6 @@
-/// Where things go on the node. Root mode only for now: rootless mode (a later issue) moves
-/// the configuration paths under the user's `~/.config`, and this is the one place to do it.
+/// Where things go on the node. Rootless mode moves the configuration paths under the user's
+/// `~/.config` (where rootless containerd, nerdctl and BuildKit read them); binaries and
+/// stamps stay where root mode puts them.
 struct Paths: Sendable {
   /// The comment every file nodespec writes opens with; it also marks the files nodespec may
   /// later prune.
@@ -8,10 +9,14 @@ struct Paths: Sendable {
   /// `prefix:` from the spec, without a trailing slash (`/` becomes empty).
   var prefix: String
 
-  init(prefix: String) {
+  /// Rootless mode: the account whose `~/.config` holds the configuration; nil in root mode.
+  var rootless: RootlessUser?
+
+  init(prefix: String, rootless: RootlessUser? = nil) {
     var trimmed = prefix
     while trimmed.hasSuffix("/") { trimmed.removeLast() }
     self.prefix = trimmed
+    self.rootless = rootless
   }
 
   /// `<prefix>/<relative>`.
@@ -21,17 +26,22 @@ struct Paths: Sendable {
   /// Searched by systemd for system units (`/usr/local/lib/systemd/system` by default).
   var systemdUnits: String { underPrefix("lib/systemd/system") }
 
+  /// Where configuration goes: `/etc`, or the rootless user's `~/.config`.
+  var configRoot: String { rootless.map { "\($0.home)/.config" } ?? "/etc" }
+  /// The owner of configuration files: root (nil), or the rootless user.
+  var configOwner: Ownership? { rootless?.ownership }
+
   /// hosts.toml folders; containerd's `config_path` and nerdctl's `hosts_dir`.
-  let certsDirectory = "/etc/containerd/certs.d"
-  let containerdConfig = "/etc/containerd/config.toml"
-  let nerdctlConfig = "/etc/nerdctl/nerdctl.toml"
-  let buildkitConfig = "/etc/buildkit/buildkitd.toml"
+  var certsDirectory: String { "\(configRoot)/containerd/certs.d" }
+  var containerdConfig: String { "\(configRoot)/containerd/config.toml" }
+  var nerdctlConfig: String { "\(configRoot)/nerdctl/nerdctl.toml" }
+  var buildkitConfig: String { "\(configRoot)/buildkit/buildkitd.toml" }
   let cniBin = "/opt/cni/bin"
   let cniConf = "/etc/cni/net.d"
 
   /// The stamp recording which download an artifact resource installed.
   func stamp(_ resourceID: String) -> String { "/var/lib/nodespec/artifacts/\(resourceID).stamp" }
 
-  /// `/etc/containerd/certs.d/<folder>/hosts.toml`.
+  /// `<certsDirectory>/<folder>/hosts.toml`.
   func hostsFile(folder: String) -> String { "\(certsDirectory)/\(folder)/hosts.toml" }
 }

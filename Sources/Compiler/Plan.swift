@@ -37,12 +37,28 @@ public struct Resource: Sendable, Equatable {
   public var kind: Kind
   /// Ids of `.service` resources to restart when this resource changed.
   public var notifies: [String]
+  /// nil: always applied. Otherwise applied only where the condition holds on the node.
+  public var condition: Condition?
 
-  public init(id: String, origin: SourceRange?, kind: Kind, notifies: [String] = []) {
+  public init(
+    id: String, origin: SourceRange?, kind: Kind, notifies: [String] = [],
+    condition: Condition? = nil
+  ) {
     self.id = id
     self.origin = origin
     self.kind = kind
     self.notifies = notifies
+    self.condition = condition
+  }
+
+  /// What must hold on the node for a resource to be applied; otherwise it is skipped as if
+  /// it had found nothing to change (it notifies nothing).
+  public enum Condition: Sendable, Equatable {
+    /// This path exists (any file type), e.g. a `/proc/sys` key only some kernels have.
+    case pathExists(String)
+    /// systemd runs (`/run/systemd/system` is a directory). Skipping says so on stderr:
+    /// `nodespec: systemd is not running: skipped <id>`.
+    case systemdRunning
   }
 
   /// The closed set of resource kinds. Backends switch over it exhaustively.

@@ -23,7 +23,7 @@ enum RegistriesModule: CompilerModule {
         .file(
           File(
             path: context.paths.hostsFile(folder: registry.folder), content: content,
-            mode: content.isSecret ? 0o600 : 0o644)))
+            mode: content.isSecret ? 0o600 : 0o644, owner: context.paths.configOwner)))
     }
   }
 

@@ -8,6 +8,8 @@ public struct NodeSpec: Sendable, Equatable {
   public var mode: Located<Mode>
   /// Rootless only: the account that runs the runtime.
   public var user: Located<String>?
+  /// Rootless only: the user's home directory as written; nil means `/home/<user>`.
+  public var home: Located<String>?
   /// Where binaries and units go; an absolute path, default `/usr/local`.
   public var prefix: Located<String>
   public var downloads: Downloads
@@ -21,13 +23,15 @@ public struct NodeSpec: Sendable, Equatable {
   public init(
     formatVersion: Located<Int>, name: Located<String>?, arch: Located<ArchChoice>,
     mode: Located<Mode>, user: Located<String>?, prefix: Located<String>, downloads: Downloads,
-    components: Components, registries: [Registry], kubernetes: Kubernetes?, range: SourceRange
+    components: Components, registries: [Registry], kubernetes: Kubernetes?, range: SourceRange,
+    home: Located<String>? = nil
   ) {
     self.formatVersion = formatVersion
     self.name = name
     self.arch = arch
     self.mode = mode
     self.user = user
+    self.home = home
     self.prefix = prefix
     self.downloads = downloads
     self.components = components
@@ -97,13 +101,16 @@ public struct Components: Sendable, Equatable {
   public var nerdctl: Component?
   public var buildkit: Component?
   public var nerdctlFull: Component?
+  /// Rootless without nerdctl-full: RootlessKit and slirp4netns from their own releases.
+  public var rootlesskit: Component?
+  public var slirp4netns: Component?
   /// The range of the `components:` mapping, if present.
   public var range: SourceRange?
 
   public init(
     containerd: Component? = nil, runc: Component? = nil, cni: Component? = nil,
     nerdctl: Component? = nil, buildkit: Component? = nil, nerdctlFull: Component? = nil,
-    range: SourceRange? = nil
+    range: SourceRange? = nil, rootlesskit: Component? = nil, slirp4netns: Component? = nil
   ) {
     self.containerd = containerd
     self.runc = runc
@@ -111,12 +118,15 @@ public struct Components: Sendable, Equatable {
     self.nerdctl = nerdctl
     self.buildkit = buildkit
     self.nerdctlFull = nerdctlFull
+    self.rootlesskit = rootlesskit
+    self.slirp4netns = slirp4netns
     self.range = range
   }
 
   /// The components present, in a fixed order.
   public var present: [Component] {
-    [containerd, runc, cni, nerdctl, buildkit, nerdctlFull].compactMap { $0 }
+    [containerd, runc, cni, nerdctl, buildkit, nerdctlFull, rootlesskit, slirp4netns]
+      .compactMap { $0 }
   }
 }
 

@@ -2,7 +2,7 @@ extension SpecDecoder {
   /// The options each component accepts besides `version`, `sha256` and `url`.
   private static let componentOptions: KeyValuePairs<String, [String]> = [
     "containerd": ["static"], "runc": [], "cni": [], "nerdctl": ["completion"],
-    "buildkit": ["worker"], "nerdctl-full": [],
+    "buildkit": ["worker"], "nerdctl-full": [], "rootlesskit": [], "slirp4netns": [],
   ]
 
   mutating func components(_ entry: Entry?) -> Components {
@@ -19,7 +19,8 @@ extension SpecDecoder {
     return Components(
       containerd: decoded["containerd"], runc: decoded["runc"], cni: decoded["cni"],
       nerdctl: decoded["nerdctl"], buildkit: decoded["buildkit"],
-      nerdctlFull: decoded["nerdctl-full"], range: entry.node.range)
+      nerdctlFull: decoded["nerdctl-full"], range: entry.node.range,
+      rootlesskit: decoded["rootlesskit"], slirp4netns: decoded["slirp4netns"])
   }
 
   /// `nerdctl-full` bundles the other five; asking for both would install two of each.
@@ -29,7 +30,8 @@ extension SpecDecoder {
     guard !others.isEmpty else { return }
     diagnostics.error(
       "conflicting-components",
-      "`nerdctl-full` bundles containerd, runc, CNI, nerdctl and BuildKit; it cannot be combined "
+      "`nerdctl-full` bundles containerd, runc, CNI, nerdctl, BuildKit, RootlessKit and "
+        + "slirp4netns; it cannot be combined "
         + "with \(list(others.map(\.name)))",
       at: fullKey.range, path: full.path,
       notes: others.map { .init("`\($0.name)` asked for here", at: $0.entry.key?.range) },

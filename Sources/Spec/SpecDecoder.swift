@@ -20,7 +20,7 @@ public struct SpecDecoder {
   private init() {}
 
   private static let topKeys = [
-    "nodespec", "name", "arch", "mode", "user", "prefix", "downloads", "components",
+    "nodespec", "name", "arch", "mode", "user", "home", "prefix", "downloads", "components",
     "registries", "kubernetes",
   ]
 
@@ -48,6 +48,12 @@ public struct SpecDecoder {
         "user-ignored", "`user` is ignored in root mode", at: user.range, path: "user",
         hint: "set `mode: rootless` to run the runtime as this user, or remove `user`")
     }
+    let home = top["home"].flatMap { self.path($0) }
+    if let home, mode.value == .root {
+      diagnostics.warning(
+        "home-ignored", "`home` is ignored in root mode", at: home.range, path: "home",
+        hint: "set `mode: rootless`, or remove `home`")
+    }
     let prefix = top["prefix"].flatMap { self.path($0) } ?? Located("/usr/local", at: root.range)
     let downloads = self.downloads(top["downloads"], default: root.range)
     let components = self.components(top["components"])
@@ -57,7 +63,7 @@ public struct SpecDecoder {
     return NodeSpec(
       formatVersion: format, name: name, arch: archChoice, mode: mode, user: user,
       prefix: prefix, downloads: downloads, components: components, registries: registries,
-      kubernetes: kubernetes, range: root.range)
+      kubernetes: kubernetes, range: root.range, home: home)
   }
 
   /// Application tags (`!vault`, `!env`) mean something to some other tool and would be

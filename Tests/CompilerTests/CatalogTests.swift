@@ -97,7 +97,9 @@ import Testing
     let cni = catalog.releases(of: .cni)
     #expect(
       cni.first == Catalog.Release(version: "1.9.1", arches: [.amd64, .arm64, .arm, .ppc64le]))
-    for component in CatalogComponent.allCases {
+    // RootlessKit and slirp4netns are pinned by the spec, never by the catalog.
+    for component in CatalogComponent.allCases
+    where ![.rootlesskit, .slirp4netns].contains(component) {
       #expect(!catalog.releases(of: component).isEmpty, "\(component)")
     }
   }

@@ -129,9 +129,9 @@ import Testing
     #expect(diagnostics.first("unsafe-prefix")?.range == line(5))
   }
 
-  @Test func rootlessIsNotSupportedYet() {
+  @Test func rootlessNeedsAUser() {
     let (plan, diagnostics) = compile(spec(mode: .rootless, components: seedComponents()))
     #expect(plan == nil)
-    #expect(diagnostics.first("rootless-not-supported-yet")?.range == line(4))
+    #expect(diagnostics.first("rootless-needs-user")?.range == line(4))
   }
 }
