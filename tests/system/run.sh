@@ -19,6 +19,8 @@ SYSTEM_TESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$SYSTEM_TESTS/../.." && pwd)
 WORK=$SYSTEM_TESTS/.work
 export SYSTEM_TESTS WORK
+NODESPEC_VENV=$(readlink -f "${NODESPEC_VENV:-$REPO/.venv}")
+export NODESPEC_VENV
 ALL_TARGETS=(shell cloud-init ansible)
 ALL_CASES=(apply faults nosystemd published quoting large)
 TARGETS=()

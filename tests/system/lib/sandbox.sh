@@ -45,6 +45,16 @@ sandbox_up() {
   mount --make-rslave "$SB_ROOT/dev"
   sb_mount "$SB_ROOT/run" -t tmpfs -o mode=0755 run       # a booted node starts with an empty /run
   sb_mount "$SB_ROOT/tmp" -t tmpfs -o mode=1777 tmp
+  # The Ansible venv sits in the repository, which may be anywhere, /tmp included (hidden by
+  # the tmpfs above) or on another filesystem (not in lowerdir=/): bind it in at its own
+  # path, read-only.
+  if [[ -n ${NODESPEC_VENV:-} && -d $NODESPEC_VENV ]]; then
+    local venv
+    venv=$(readlink -f "$NODESPEC_VENV")
+    mkdir -p "$SB_ROOT$venv"
+    sb_mount "$SB_ROOT$venv" --bind "$venv"
+    mount -o remount,bind,ro "$SB_ROOT$venv"
+  fi
   # containerd's overlayfs snapshotter cannot put its upper dirs on overlayfs; on a real node
   # /var/lib/containerd is on a disk filesystem, here it is a tmpfs of its own.
   mkdir -p "$SB_ROOT/var/lib/containerd"
