@@ -4,7 +4,11 @@
 #
 # A case is one file. Its expectation is a comment line anywhere in it:
 #   # expect: exit=1 id=yaml-syntax at=3:5 [target=shell|cloud-init|ansible] [env=NAME=VALUE]
-#             [strict]
+#             [strict] [payload]
+# `payload` (with exit=0) also compiles the case for all three targets and checks that the
+# hostile strings it carries arrive as data: shellcheck and bash -n pass, and
+# tests/check_payloads.py finds each one quoted in the script and intact in the parsed-back
+# YAML and TOML (tests/check_outputs.py checks the two targets write the same files).
 # `at=-` means a diagnostic without a position (`file: error: ...`); `id`/`at` may be left out
 # for a case that must succeed (exit=0). Files that cannot hold a comment (binary data,
 # invalid UTF-8, a BOM) take theirs from tests/corpus/EXPECTATIONS instead, one line each:
@@ -49,6 +53,7 @@ now_ms() { date +%s%3N; }
 run_case() {
   local file=$1 name expect exit_code='' id='' at='' target=shell
   local -a env_args=() flags=()
+  local payload=no
   name=$(basename "$file")
   expect=$(expectation "$file")
   if [ -z "$expect" ]; then
@@ -56,6 +61,7 @@ run_case() {
     return
   fi
   local word
+  set -f # an expectation word is never a glob
   for word in $expect; do
     case $word in
       exit=*) exit_code=${word#exit=} ;;
@@ -64,12 +70,14 @@ run_case() {
       target=*) target=${word#target=} ;;
       env=*) env_args+=("${word#env=}") ;;
       strict) flags+=(--strict) ;;
+      payload) payload=yes ;;
       *)
         fail "$name" "unknown expectation word '$word'"
         return
         ;;
     esac
   done
+  set +f
   if [ -z "$exit_code" ]; then
     fail "$name" "the expectation has no exit="
     return
@@ -115,11 +123,33 @@ run_case() {
     find "$work" -name '.*nodespec*' -delete
   fi
 
+  if [ "$payload" = yes ] && [ -z "$problems" ]; then
+    problems+=$(check_payload "$file" "$work/$name" "${env_args[@]}")
+  fi
+
   if [ -z "$problems" ]; then
     ok "$name (exit $status${id:+, [$id]${at:+ at $at}}, ${elapsed} ms)"
   else
     fail "$name" "${problems%$'\n'}"$'\n'"stderr:"$'\n'"$(head -c 2000 "$err")"
   fi
+}
+
+python=${NODESPEC_VENV:-.venv}/bin/python
+[ -x "$python" ] || python=python3
+
+# check_payload SPEC PREFIX [NAME=VALUE...]: prints what is wrong, nothing when all is well.
+check_payload() {
+  local spec=$1 prefix=$2 target ext
+  shift 2
+  for target in shell cloud-init ansible; do
+    case $target in shell) ext="sh" ;; cloud-init) ext=yaml ;; ansible) ext=yml ;; esac
+    env "$@" "$nodespec" compile "$spec" --target "$target" -o "$prefix.$ext" 2>&1 ||
+      echo "$target: does not compile"
+  done
+  shellcheck -S style "$prefix.sh" || echo "shellcheck fails"
+  bash -n "$prefix.sh" || echo "bash -n fails"
+  env "$@" "$python" tests/check_payloads.py "$spec" "$prefix.sh" "$prefix.yaml" "$prefix.yml"
+  "$python" tests/check_outputs.py "$spec" "$prefix.yaml" "$prefix.yml"
 }
 
 shopt -s nullglob
