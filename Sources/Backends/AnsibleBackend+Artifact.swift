@@ -13,57 +13,15 @@ extension AnsibleBackend.Playbook {
     _ artifact: Artifact, resource: Resource, notify topics: [String],
     diagnostics: inout Diagnostics
   ) -> [Task] {
-    var variables: [(String, YAMLValue)] = []
-    var checked = false
-    if plan.detectsArch {
-      var byArch: [(String, YAMLValue)] = []
-      for arch in plan.arches {
-        guard let source = artifact.sources.first(where: { $0.arch == arch }) else {
-          missingSource(artifact, arch: arch, resource: resource, diagnostics: &diagnostics)
-          continue
-        }
-        byArch.append(
-          (
-            arch.rawValue,
-            sourceValues(
-              source, resource: resource,
-              diagnostics: &diagnostics)
-          ))
-        if source.check != .none { checked = true }
-      }
-      variables = [
-        ("nodespec_artifact", Scalar.template("{{ nodespec_artifacts[\(Self.archVariable)] }}")),
-        ("nodespec_artifacts", .mapping(byArch)),
-      ]
-    } else {
-      guard let arch = plan.arches.first,
-        let source = artifact.sources.first(where: { $0.arch == arch })
-      else {
-        missingSource(
-          artifact, arch: plan.arches.first, resource: resource,
-          diagnostics: &diagnostics)
-        return []
-      }
-      variables = [
-        (
-          "nodespec_artifact",
-          sourceValues(
-            source, resource: resource,
-            diagnostics: &diagnostics)
-        )
-      ]
-      checked = source.check != .none
+    guard let (variables, checked) = variables(for: artifact, resource, &diagnostics) else {
+      return []
     }
-
     let title = artifact.title
-    let download = "{{ nodespec_download.path }}/{{ nodespec_artifact.file_name }}"
     var reads = [
       // A missing stamp is not an error: it means "not installed yet".
       Task(
         "Read the install stamp of \(title)", "ansible.builtin.slurp",
-        [
-          ("src", Scalar.literal(artifact.stamp))
-        ]
+        [("src", Scalar.literal(artifact.stamp))]
       ).register("nodespec_stamp").with("failed_when", Scalar.bool(false))
     ]
     var needed = [
@@ -73,28 +31,71 @@ extension AnsibleBackend.Playbook {
       reads.append(
         Task(
           "Check the files \(title) provides", "ansible.builtin.stat",
-          [
-            ("path", Scalar.template("{{ item }}")),
-            ("get_checksum", Scalar.bool(false)),
-          ]
+          [("path", Scalar.template("{{ item }}")), ("get_checksum", Scalar.bool(false))]
         ).with("loop", Scalar.list(artifact.provides)).register("nodespec_provides"))
       needed.append("nodespec_provides.results | rejectattr('stat.exists') | list | length > 0")
     }
+    let cleanup = Task(
+      "Remove the download folder of \(title)", "ansible.builtin.file",
+      [("path", Scalar.template("{{ nodespec_download.path }}")), ("state", .scalar("absent"))]
+    ).when("nodespec_download.path is defined")
+    let install = Task(
+      block: "Download and install \(title)",
+      installTasks(artifact, checked: checked, notify: topics),
+      rescue: Self.failureReports(title), always: [cleanup]
+    ).when(anyOf: needed)
+    return [
+      Task(block: "Install \(title)", reads + [install])
+        .vars([("nodespec_title", Scalar.literal(title))] + variables)
+    ]
+  }
 
+  /// The block variables: `nodespec_artifact` (url, file_name, checksum, stamp), straight or
+  /// chosen by `nodespec_arch`; and whether any source is checked. Nil when a source is missing.
+  private func variables(
+    for artifact: Artifact, _ resource: Resource, _ diagnostics: inout Diagnostics
+  ) -> ([(String, YAMLValue)], checked: Bool)? {
+    var sources: [Artifact.Source] = []
+    for arch in plan.detectsArch ? plan.arches : Array(plan.arches.prefix(1)) {
+      guard let source = artifact.sources.first(where: { $0.arch == arch }) else {
+        missingSource(artifact, arch: arch, resource: resource, diagnostics: &diagnostics)
+        return nil
+      }
+      sources.append(source)
+    }
+    guard let first = sources.first else {
+      missingSource(artifact, arch: nil, resource: resource, diagnostics: &diagnostics)
+      return nil
+    }
+    let checked = sources.contains { $0.check != .none }
+    guard plan.detectsArch else {
+      return ([("nodespec_artifact", sourceValues(first, resource, &diagnostics))], checked)
+    }
+    let byArch = sources.map { ($0.arch.rawValue, sourceValues($0, resource, &diagnostics)) }
+    return (
+      [
+        ("nodespec_artifact", Scalar.template("{{ nodespec_artifacts[\(Self.archVariable)] }}")),
+        ("nodespec_artifacts", .mapping(byArch)),
+      ], checked
+    )
+  }
+
+  /// Download into a fresh folder, verify, install, stamp: run only when needed.
+  private func installTasks(_ artifact: Artifact, checked: Bool, notify topics: [String])
+    -> [Task]
+  {
+    let title = artifact.title
+    let download = "{{ nodespec_download.path }}/{{ nodespec_artifact.file_name }}"
     var fetch: [(String, YAMLValue)] = [
       ("url", Scalar.template("{{ nodespec_artifact.url }}")),
       ("dest", Scalar.template(download)),
       ("mode", Scalar.mode(0o600)),
     ]
     if checked { fetch.append(("checksum", Scalar.template("{{ nodespec_artifact.checksum }}"))) }
-
-    var install = [
+    var steps = [
       Task(
         "Create a download folder for \(title)", "ansible.builtin.tempfile",
-        [
-          ("state", .scalar("directory")),
-          ("prefix", .scalar("nodespec.")),
-        ]
+        [("state", .scalar("directory")), ("prefix", .scalar("nodespec."))]
       ).register("nodespec_download"),
       // Retried like `curl --retry 3`, except a checksum mismatch: that will not heal.
       Task("Download and verify \(title)", "ansible.builtin.get_url", fetch)
@@ -108,7 +109,7 @@ extension AnsibleBackend.Playbook {
     ]
     switch artifact.install {
     case .binary(let path, let mode):
-      install.append(
+      steps.append(
         Task(
           "Install \(title) as \(path)", "ansible.builtin.copy",
           [
@@ -119,14 +120,8 @@ extension AnsibleBackend.Playbook {
           ] + Self.ownership(nil)
         ).notify(topics))
     case .archive(let directory):
-      install += [
-        Task(
-          "Create directory \(directory)", "ansible.builtin.file",
-          [
-            ("path", Scalar.literal(directory)),
-            ("state", .scalar("directory")),
-            ("mode", Scalar.mode(0o755)),
-          ]),
+      steps += Self.folderTasks(directory)
+      steps.append(
         Task(
           "Unpack \(title) into \(directory)", "ansible.builtin.unarchive",
           [
@@ -134,14 +129,13 @@ extension AnsibleBackend.Playbook {
             ("remote_src", Scalar.bool(true)),
             ("dest", Scalar.literal(directory)),
           ] + Self.ownership(nil)
-        ).notify(topics),
-      ]
+        ).notify(topics))
     }
     // The stamp's folder is nodespec's own bookkeeping: its mode is simply enforced.
     let stampFolder = artifact.stamp.split(separator: "/", omittingEmptySubsequences: false)
       .dropLast().joined(separator: "/")
     if !stampFolder.isEmpty {
-      install.append(
+      steps.append(
         Task(
           "Create folder \(stampFolder)", "ansible.builtin.file",
           [
@@ -150,7 +144,7 @@ extension AnsibleBackend.Playbook {
             ("mode", Scalar.mode(0o755)),
           ] + Self.ownership(nil)))
     }
-    install.append(
+    steps.append(
       Task(
         "Record that \(title) is installed", "ansible.builtin.copy",
         [
@@ -158,19 +152,16 @@ extension AnsibleBackend.Playbook {
           ("dest", Scalar.literal(artifact.stamp)),
           ("mode", Scalar.mode(0o644)),
         ] + Self.ownership(nil)))
+    return steps
+  }
 
-    let cleanup = Task(
-      "Remove the download folder of \(title)", "ansible.builtin.file",
-      [
-        ("path", Scalar.template("{{ nodespec_download.path }}")),
-        ("state", .scalar("absent")),
-      ]
-    ).when("nodespec_download.path is defined")
-
-    // get_url's messages name its temporary file, not the download: restate the two that
-    // matter in the contract's words, and name the download in any other failure.
+  /// The rescue steps. get_url's messages name its temporary file, not the download: restate
+  /// the two the contract words (mismatch, no published checksum), and name the download in
+  /// any other failure. Each is a `fail`, so the play still stops.
+  private static func failureReports(_ title: String) -> [Task] {
     let failure = "ansible_failed_result.msg | default('')"
-    let report = [
+    let hashes = "regex_search('did not match (\\w+); it was (\\w+)', '\\1', '\\2')"
+    return [
       Task(
         "Report the checksum mismatch of \(title)", "ansible.builtin.fail",
         [
@@ -181,13 +172,8 @@ extension AnsibleBackend.Playbook {
                 + " expected {{ nodespec_hashes[0] }}, got {{ nodespec_hashes[1] }}")
           )
         ]
-      ).vars([
-        (
-          "nodespec_hashes",
-          Scalar.template(
-            "{{ \(failure) | regex_search('did not match (\\w+); it was (\\w+)', '\\1', '\\2') }}")
-        )
-      ]).when("'did not match' in \(failure)"),
+      ).vars([("nodespec_hashes", Scalar.template("{{ \(failure) | \(hashes) }}"))])
+        .when("'did not match' in \(failure)"),
       Task(
         "Report the missing published checksum of \(title)", "ansible.builtin.fail",
         [
@@ -210,20 +196,11 @@ extension AnsibleBackend.Playbook {
           )
         ]),
     ]
-    let steps =
-      reads + [
-        Task(block: "Download and install \(title)", install, rescue: report, always: [cleanup])
-          .when(anyOf: needed)
-      ]
-    return [
-      Task(block: "Install \(title)", steps)
-        .vars([("nodespec_title", Scalar.literal(title))] + variables)
-    ]
   }
 
   /// What the tasks read from `nodespec_artifact` for one source.
   private func sourceValues(
-    _ source: Artifact.Source, resource: Resource, diagnostics: inout Diagnostics
+    _ source: Artifact.Source, _ resource: Resource, _ diagnostics: inout Diagnostics
   ) -> YAMLValue {
     var values: [(String, YAMLValue)] = [
       ("url", Scalar.literal(source.url)),

@@ -131,13 +131,16 @@ extension AnsibleBackend.Playbook {
     guard let slash = path.lastIndex(of: "/") else { return [] }
     let folder = String(path[..<slash])
     guard !folder.isEmpty, ensuredFolders.insert(folder).inserted else { return [] }
-    return [
+    return Self.folderTasks(folder)
+  }
+
+  /// Creates a folder (and its parents: 0755, root) only when it is missing: an existing one
+  /// keeps its mode and owner.
+  static func folderTasks(_ folder: String) -> [Task] {
+    [
       Task(
         "Check whether folder \(folder) exists", "ansible.builtin.stat",
-        [
-          ("path", Scalar.literal(folder)),
-          ("get_checksum", Scalar.bool(false)),
-        ]
+        [("path", Scalar.literal(folder)), ("get_checksum", Scalar.bool(false))]
       ).register("nodespec_folder"),
       Task(
         "Create folder \(folder)", "ansible.builtin.file",
@@ -145,7 +148,7 @@ extension AnsibleBackend.Playbook {
           ("path", Scalar.literal(folder)),
           ("state", .scalar("directory")),
           ("mode", Scalar.mode(0o755)),
-        ] + Self.ownership(nil)
+        ] + ownership(nil)
       ).when("not nodespec_folder.stat.exists"),
     ]
   }

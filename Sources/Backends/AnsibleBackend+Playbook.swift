@@ -83,6 +83,13 @@ extension AnsibleBackend {
         case .sysctl(let sysctl):
           tasks.append(sysctlTask(sysctl))
         case .command(let command):
+          for variable in command.environment where !Scalar.isSafeKey(variable.name) {
+            diagnostics.error(
+              "ansible-environment-name",
+              "the environment variable name `\(variable.name)` would be read back as another"
+                + " value (a boolean, a number) or as a template in a playbook",
+              at: resource.origin)
+          }
           tasks.append(commandTask(command, notify: topics + reload))
         case .service(let service):
           if !previousWasService {

@@ -48,6 +48,13 @@ extension AnsibleBackend {
 
     static func list(_ items: [String]) -> YAMLValue { .sequence(items.map(literal)) }
 
+    /// Whether the text can be a mapping key: `YAMLEmitter` writes keys in libyaml's own
+    /// style, so a key that YAML would retype (`ON`, `1`) or Ansible would template cannot be
+    /// protected.
+    static func isSafeKey(_ text: String) -> Bool {
+      style(for: text) == .any && !holdsJinja(text)
+    }
+
     /// Whether Ansible would see a Jinja construct in the text.
     static func holdsJinja(_ text: String) -> Bool {
       text.contains("{{") || text.contains("{%") || text.contains("{#")

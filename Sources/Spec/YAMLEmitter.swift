@@ -74,6 +74,10 @@ public enum YAMLEmitter {
       case let .scalar(text, style, tag):
         let yamlStyle: yaml_scalar_style_t =
           switch style {
+          // libyaml quotes what would not parse as a plain scalar, but not what a YAML 1.1
+          // reader (PyYAML in cloud-init and Ansible) would retype: `yes`, `0644`, `~`.
+          case .any where tag == nil && YAMLEmitter.wouldRetype(text):
+            YAML_SINGLE_QUOTED_SCALAR_STYLE
           case .any: YAML_ANY_SCALAR_STYLE
           case .plain: YAML_PLAIN_SCALAR_STYLE
           case .singleQuoted: YAML_SINGLE_QUOTED_SCALAR_STYLE
@@ -120,6 +124,19 @@ public enum YAMLEmitter {
     try emitEvent({ yaml_stream_end_event_initialize($0) }, "stream end")
     try check(yaml_emitter_flush(&emitter), "flush")
     return String(decoding: sink.bytes, as: UTF8.self)
+  }
+}
+
+extension YAMLEmitter {
+  /// Whether a YAML 1.1 reader would take this text, written plain, for something other than
+  /// a string: a boolean (`yes`, `off`, `y`), a null (`~`, `null`, the empty string), a number
+  /// or timestamp (anything starting with a digit, a sign or a dot), a merge key or `=`.
+  /// Errs on the side of quoting.
+  static func wouldRetype(_ text: String) -> Bool {
+    guard let first = text.unicodeScalars.first else { return true }
+    if "0123456789+-.~<=".unicodeScalars.contains(first) { return true }
+    let words: Set<String> = ["y", "n", "yes", "no", "true", "false", "on", "off", "null"]
+    return words.contains(text.lowercased())
   }
 }
 

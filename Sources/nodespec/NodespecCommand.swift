@@ -27,6 +27,7 @@ enum Exit {
 
 struct Compile: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "compile",
     abstract: "Compile a spec for one target.",
     discussion: "Exit status: 0 on success, 1 when the spec is invalid (nothing is written).")
 
@@ -61,6 +62,7 @@ struct Compile: ParsableCommand {
 
 struct Validate: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "validate",
     abstract: "Check specs and report every problem, writing nothing.",
     discussion: "Exit status: 0 when every spec is valid, 1 otherwise.")
 

@@ -43,6 +43,23 @@ import Testing
     #expect(diagnostics.errors.map(\.id) == ["ansible-notify-target"])
   }
 
+  @Test(arguments: ["ON", "y", "1", "{{ x }}"])
+  func anEnvironmentNameYAMLWouldRetypeIsReported(_ name: String) {
+    let plan = Plan(
+      name: nil, arches: [.amd64],
+      resources: [
+        Resource(
+          id: "c", origin: nil,
+          kind: .command(
+            Command(
+              title: "c", argv: ["true"],
+              environment: [EnvironmentVariable(name: name, value: "1")], guard: .creates("/c"))))
+      ])
+    var diagnostics = Diagnostics()
+    #expect(AnsibleBackend().render(plan, diagnostics: &diagnostics) == nil)
+    #expect(diagnostics.errors.map(\.id) == ["ansible-environment-name"])
+  }
+
   @Test func anArtifactWithoutASourceForThePlansArchIsReported() {
     let plan = Plan(
       name: nil, arches: [.arm64],

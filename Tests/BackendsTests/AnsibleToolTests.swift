@@ -46,4 +46,38 @@ import Testing
       lint, ["--offline", "--profile", "production", "--nocolor"] + paths, in: scratch)
     #expect(result.status == 0, "\(result.output)")
   }
+
+  /// The repository's examples, compiled by the real compiler: what users will run.
+  static func exampleSpecs() throws -> [URL] {
+    let examples = AnsibleTestSupport.fixtures.deletingLastPathComponent()
+      .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+      .appendingPathComponent("examples")
+    return try FileManager.default.contentsOfDirectory(
+      at: examples, includingPropertiesForKeys: nil
+    )
+    .filter { $0.pathExtension == "yaml" }.sorted { $0.path < $1.path }
+  }
+
+  /// ansible-lint runs Ansible's syntax check too (its `syntax-check` rule).
+  @Test func theExamplesPassAnsibleLint() throws {
+    guard let lint = AnsibleTestSupport.tool("ansible-lint") else { return }
+    let scratch = try AnsibleTestSupport.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: scratch) }
+    var paths: [String] = []
+    for spec in try Self.exampleSpecs() {
+      let text = try String(contentsOf: spec, encoding: .utf8)
+      var diagnostics = Diagnostics()
+      let plan = SpecLoader.load(SourceFile(path: spec.path, text: text), diagnostics: &diagnostics)
+        .flatMap { Compiler.compile($0, diagnostics: &diagnostics) }
+      let compiled = try #require(plan, "\(spec.lastPathComponent): \(diagnostics.errors)")
+      let name = spec.deletingPathExtension().lastPathComponent + ".yml"
+      let playbook = try AnsibleTestSupport.write(
+        AnsibleTestSupport.render(compiled), in: scratch, name: name)
+      paths.append(playbook.path)
+    }
+    #expect(!paths.isEmpty)
+    let result = try AnsibleTestSupport.run(
+      lint, ["--offline", "--profile", "production", "--nocolor"] + paths, in: scratch)
+    #expect(result.status == 0, "\(result.output)")
+  }
 }

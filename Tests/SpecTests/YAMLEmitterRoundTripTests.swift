@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import Spec
@@ -81,5 +82,48 @@ extension YAMLValue {
     case .mapping(let pairs):
       "{" + pairs.map { "\($0.0.debugDescription):\($0.1.plain)" }.joined(separator: ",") + "}"
     }
+  }
+}
+
+/// cloud-init and Ansible read YAML with PyYAML, a YAML 1.1 reader that retypes plain `yes`,
+/// `0644` or `~`: every string must come back from it as the same string, keys included.
+@Suite struct YAMLEmitterPyYAMLTests {
+  @Test func stringsStayStringsForAYAML11Reader() throws {
+    let strings = YAMLEmitterRoundTripTests.hostile.filter {
+      // PyYAML refuses these characters outright; they never reach a backend (validation).
+      !$0.unicodeScalars.contains { [0, 0x1B, 0x85, 0x2028, 0xFEFF].contains($0.value) }
+    }
+    let document = YAMLValue.mapping(strings.enumerated().map { ("k\($0.offset)", .scalar($0.element)) }
+      + strings.map { ($0, .scalar("v")) })
+    let text = try YAMLEmitter.emit(document)
+    let check = """
+      import sys, yaml, json
+      data = yaml.safe_load(sys.stdin)
+      print(json.dumps([[k, v] for k, v in data.items()]))
+      """
+    let output = try runPython(check, input: text)
+    let pairs = try #require(
+      try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [[Any]])
+    for (index, string) in strings.enumerated() {
+      #expect(pairs[index][1] as? String == string, "value \(string.debugDescription)")
+      #expect(pairs[strings.count + index][0] as? String == string, "key \(string.debugDescription)")
+    }
+  }
+
+  private func runPython(_ script: String, input: String) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", "-c", script]
+    let stdin = Pipe()
+    let stdout = Pipe()
+    process.standardInput = stdin
+    process.standardOutput = stdout
+    try process.run()
+    stdin.fileHandleForWriting.write(Data(input.utf8))
+    try stdin.fileHandleForWriting.close()
+    let data = stdout.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0)
+    return String(decoding: data, as: UTF8.self)
   }
 }
