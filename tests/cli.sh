@@ -59,6 +59,12 @@ check "rename over a directory fails as an I/O error (74, got $s)" test "$s" = 7
 check "a failed rename leaves no temporary" test -z "$(find "$work" -name '.*nodespec*')"
 check "a failed rename leaves the directory alone" test -d "$work/a-directory"
 
+# An endless stream is not read to the end: past 8 MiB the CLI stops (exit 74, in well
+# under the time reading it all would take).
+s=$(head -c 9000000 /dev/zero | tr '\0' '#' | timeout 10 "$nodespec" compile - --target shell \
+  2>/dev/null >/dev/null; echo $?)
+check "a stream over 8 MiB is refused as an I/O error (74, got $s)" test "$s" = 74
+
 # A header value from the compiling machine's environment is in the output literally: the
 # output is written 0600, and one without a secret 0644.
 cat >"$work/env-secret.yaml" <<'YAML'
