@@ -46,6 +46,48 @@ check "bad spec leaves an existing output alone" test "$(cat "$work/existing.sh"
 check "-o writes the file" grep -qx '#cloud-config' "$work/out.yaml"
 check "-o leaves no temporary" test -z "$(find "$work" -name '.*nodespec*')"
 
+# A write that cannot happen is an I/O error, and leaves neither a file nor a temporary.
+# (Root may write anywhere a mode forbids, so these fail by path, not by permission.)
+s=$(status "$nodespec" compile "$good" --target shell -o "$work/no-such-dir/out.sh")
+check "output folder missing is an I/O error (74, got $s)" test "$s" = 74
+s=$(status "$nodespec" compile "$good" --target shell -o /proc/nodespec-out.sh)
+check "output folder not writable is an I/O error (74, got $s)" test "$s" = 74
+check "nothing written under /proc" test ! -e /proc/nodespec-out.sh
+mkdir "$work/a-directory"
+s=$(status "$nodespec" compile "$good" --target shell -o "$work/a-directory")
+check "rename over a directory fails as an I/O error (74, got $s)" test "$s" = 74
+check "a failed rename leaves no temporary" test -z "$(find "$work" -name '.*nodespec*')"
+check "a failed rename leaves the directory alone" test -d "$work/a-directory"
+
+# An endless stream is not read to the end: past 8 MiB the CLI stops (exit 74, in well
+# under the time reading it all would take).
+s=$(head -c 9000000 /dev/zero | tr '\0' '#' | timeout 10 "$nodespec" compile - --target shell \
+  2>/dev/null >/dev/null; echo $?)
+check "a stream over 8 MiB is refused as an I/O error (74, got $s)" test "$s" = 74
+
+# A header value from the compiling machine's environment is in the output literally: the
+# output is written 0600, and one without a secret 0644.
+cat >"$work/env-secret.yaml" <<'YAML'
+nodespec: 1
+registries:
+  docker.io:
+    mirrors:
+      - url: https://mirror.example.com
+        header: {Authorization: {env: NODESPEC_CLI_TOKEN}}
+YAML
+for target in shell cloud-init ansible; do
+  NODESPEC_CLI_TOKEN='Bearer s3cr3t' "$nodespec" compile "$work/env-secret.yaml" \
+    --target "$target" -o "$work/secret-$target.out"
+  check "$target: an output holding a secret is 0600" \
+    test "$(stat -c %a "$work/secret-$target.out")" = 600
+  check "$target: the environment's secret is in it" grep -q 's3cr3t' "$work/secret-$target.out"
+  "$nodespec" compile "$good" --target "$target" -o "$work/plain-$target.out"
+  check "$target: an output without a secret is 0644" \
+    test "$(stat -c %a "$work/plain-$target.out")" = 644
+done
+s=$(status "$nodespec" compile "$work/env-secret.yaml" --target shell)
+check "an unset environment variable is an invalid spec (1, got $s)" test "$s" = 1
+
 s=$(status "$nodespec" compile "$good" --target nonsense)
 check "unknown target is a usage error (64, got $s)" test "$s" = 64
 

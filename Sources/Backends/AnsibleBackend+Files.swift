@@ -65,7 +65,7 @@ extension AnsibleBackend.Playbook {
         let variable = "nodespec_text_\(index)"
         textVariables.append((variable, Scalar.list(Self.lines(text))))
         template += "{{ \(variable) | join('') }}"
-      case .secretFile(let path):
+      case .secretFile(let path), .escapedSecretFile(let path, _):
         let variable = "nodespec_secret_\(index)"
         steps += [
           Task(
@@ -91,7 +91,32 @@ extension AnsibleBackend.Playbook {
         // The node file's content minus one trailing newline, as the contract says. The
         // Jinja string holds a real line break (YAML escapes it): Ansible's Jinja does not
         // turn a backslash-n in a string literal into one.
-        template += "{{ (\(variable).content | b64decode).removesuffix('\n') }}"
+        let content = "(\(variable).content | b64decode).removesuffix('\n')"
+        guard case .escapedSecretFile(_, .tomlBasicString) = part else {
+          template += "{{ \(content) }}"
+          continue
+        }
+        // As the shell target: refuse what a TOML basic string cannot hold unescaped (a line
+        // break before the last byte, other controls but tab, and the surrogates b64decode
+        // uses for bytes that are not UTF-8), then escape the rest. JSON escapes `\`, `"`
+        // and tab exactly as TOML does; the quotes it adds go.
+        let refused = #"[\x00-\x08\x0b-\x1f\x7f\udc80-\udcff]|\n(?!\Z)"#
+        steps.append(
+          Task(
+            "Fail when secret file \(path) cannot go into a TOML string", "ansible.builtin.fail",
+            [
+              (
+                "msg",
+                Scalar.literal(
+                  "nodespec: secret file \(path) holds a line break, control character or "
+                    + "non-UTF-8 byte")
+              )
+            ]
+          ).when("\(variable).content | b64decode is search('\(refused)')"))
+        let body = "\(variable)_toml"
+        textVariables.append(
+          (body, Scalar.template("{{ (\(content) | to_json(ensure_ascii=False))[1:-1] }}")))
+        template += "{{ \(body) }}"
       }
     }
     steps.append(

@@ -84,7 +84,7 @@ extension ShellBackend {
         for part in f.content.parts {
           switch part {
           case .text(let text): all.append(text)
-          case .secretFile(let path): all.append(path)
+          case .secretFile(let path), .escapedSecretFile(let path, _): all.append(path)
           }
         }
       case .artifact(let a):

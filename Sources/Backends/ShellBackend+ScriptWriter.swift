@@ -201,6 +201,9 @@ extension ShellBackend {
           case .secretFile(let secret):
             lines.append("ns_append_secret \(q(secret))")
             helpers.append(.secret)
+          case .escapedSecretFile(let secret, .tomlBasicString):
+            lines.append("ns_append_secret \(q(secret)) toml")
+            helpers.append(.secret)
           }
         }
       }

@@ -122,6 +122,26 @@ public struct File: Sendable, Equatable {
       case text(String)
       /// The content of this file on the node, without its trailing newline.
       case secretFile(path: String)
+      /// The same, escaped for where it goes; content that cannot be escaped stops the run,
+      /// naming the file and never showing its content.
+      case escapedSecretFile(path: String, escaping: Escaping)
+
+      /// The node file this part reads, if it reads one.
+      public var nodeFile: String? {
+        switch self {
+        case .text: nil
+        case .secretFile(let path), .escapedSecretFile(let path, _): path
+        }
+      }
+    }
+
+    /// How an `.escapedSecretFile` part is escaped on the node.
+    public enum Escaping: Sendable, Equatable {
+      /// The body of a TOML basic string: `\` as `\\`, `"` as `\"`, a tab as `\t`. Any
+      /// other control character (a line break inside the content, U+0000 to U+001F, U+007F)
+      /// or bytes that are not UTF-8 are refused: TOML would need them escaped, and no HTTP
+      /// header value holds them.
+      case tomlBasicString
     }
 
     public var parts: [Part]
@@ -130,7 +150,7 @@ public struct File: Sendable, Equatable {
 
     public init(_ parts: [Part], isSecret: Bool = false) {
       self.parts = parts
-      self.isSecret = isSecret || parts.contains { if case .secretFile = $0 { true } else { false } }
+      self.isSecret = isSecret || parts.contains { $0.nodeFile != nil }
     }
 
     public init(_ text: String, isSecret: Bool = false) {

@@ -5,7 +5,7 @@ enum TOMLValue: Equatable {
   case integer(Int)
   case array([TOMLValue])
   /// A basic string whose body is the content of this node file, read at install time (a
-  /// secret). The file must hold text that needs no TOML escaping, such as `Basic <base64>`.
+  /// secret) and escaped for a TOML basic string there (`File.Content.Escaping`).
   case secretFile(path: String)
 }
 
@@ -75,7 +75,7 @@ struct TOMLWriter {
     case .secretFile(let path):
       text += "\""
       parts.append(.text(text))
-      parts.append(.secretFile(path: path))
+      parts.append(.escapedSecretFile(path: path, escaping: .tomlBasicString))
       text = "\""
       isSecret = true
     }

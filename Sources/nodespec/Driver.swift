@@ -80,11 +80,18 @@ struct Driver {
     return report(diagnostics, in: file) ? plan : nil
   }
 
-  func compile(_ file: SourceFile, target: Target) -> String? {
+  /// The output, and whether it may hold a secret: a header value taken from this machine's
+  /// environment is written into the output literally, so such an output is written 0600.
+  func compile(_ file: SourceFile, target: Target) -> (text: String, secret: Bool)? {
     guard let plan = plan(file) else { return nil }
     var diagnostics = Diagnostics()
     let text = target.backend.render(plan, diagnostics: &diagnostics)
-    return report(diagnostics, in: file) ? text : nil
+    // Report first: a backend that fails says why in its diagnostics.
+    guard report(diagnostics, in: file), let text else { return nil }
+    let secret = plan.resources.contains {
+      if case .file(let written) = $0.kind { written.content.isSecret } else { false }
+    }
+    return (text, secret)
   }
 
   /// Prints diagnostics; true when they allow going on.
@@ -97,7 +104,7 @@ struct Driver {
 
   /// Writes through a temporary file in the same folder, fsync and a rename, so a reader never
   /// sees half a file and a failure leaves any old file untouched. Returns an error text.
-  func writeAtomically(_ text: String, to path: String) -> String? {
+  func writeAtomically(_ text: String, to path: String, mode: mode_t = 0o644) -> String? {
     let slash = path.lastIndex(of: "/")
     let folder = slash.map { String(path[..<$0]) } ?? "."
     let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
@@ -110,8 +117,8 @@ struct Driver {
     var failure: String?
     if !writeAll(fd, text) || fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
     // An output is a script or config for root to run; 0644 like any generated file (mkstemp
-    // makes 0600).
-    if failure == nil, fchmod(fd, 0o644) != 0 { failure = String(cString: strerror(errno)) }
+    // makes 0600), or 0600 when it holds a secret.
+    if failure == nil, fchmod(fd, mode) != 0 { failure = String(cString: strerror(errno)) }
     close(fd)
     if failure == nil, rename(temporary, path) != 0 { failure = String(cString: strerror(errno)) }
     if failure != nil { unlink(temporary) }

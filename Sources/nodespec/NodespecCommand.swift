@@ -46,9 +46,11 @@ struct Compile: ParsableCommand {
   func run() throws {
     let driver = Driver(strict: strict)
     guard let file = driver.read(spec) else { throw Exit.ioFailure }
-    guard let text = driver.compile(file, target: target) else { throw Exit.invalidSpec }
+    guard let (text, secret) = driver.compile(file, target: target) else {
+      throw Exit.invalidSpec
+    }
     if let output {
-      if let failure = driver.writeAtomically(text, to: output) {
+      if let failure = driver.writeAtomically(text, to: output, mode: secret ? 0o600 : 0o644) {
         driver.say("nodespec: cannot write \(output): \(failure)")
         throw Exit.ioFailure
       }

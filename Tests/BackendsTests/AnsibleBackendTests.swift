@@ -97,7 +97,7 @@ import Testing
     for resource in plan.resources {
       if case .file(let file) = resource.kind {
         if file.content.isSecret { arguments += ["--secret", file.path] }
-        for case .secretFile(let path) in file.content.parts {
+        for path in file.content.parts.compactMap(\.nodeFile) {
           arguments += ["--secret-source", path]
         }
         if let text = file.content.literalText { arguments += ["--content", file.path, text] }

@@ -254,4 +254,51 @@ import Testing
     #expect(run.status == 0, "\(run.output)")
     #expect(!FileManager.default.fileExists(atPath: "\(root)/etc/nodespec"))
   }
+
+  /// As the shell target: a secret bound for a TOML string is escaped with the same bytes,
+  /// or refused naming the file; `-v` output never shows it.
+  @Test func escapesANodeSecretForTOMLOrRefusesIt() throws {
+    let scratch = try AnsibleTestSupport.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: scratch) }
+    let root = scratch.appendingPathComponent("node").path
+    try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+    let secret = "\(root)/token"
+    let plan = Plan(
+      name: "toml-secret", arches: [.amd64],
+      resources: [
+        Resource(
+          id: "hosts", origin: nil,
+          kind: .file(
+            File(
+              path: "\(root)/hosts.toml",
+              content: .init([
+                .text("Authorization = \""),
+                .escapedSecretFile(path: secret, escaping: .tomlBasicString),
+                .text("\"\n"),
+              ]),
+              mode: 0o600)))
+      ])
+    try Data("Digest u=\"s3cr3t\\\", a = \"b\"\tc ü\n".utf8).write(to: URL(fileURLWithPath: secret))
+    guard let run = try Self.apply(plan, in: scratch, extra: ["-v"]) else { return }
+    #expect(run.status == 0, "\(run.output)")
+    #expect(
+      Self.bytes("\(root)/hosts.toml")
+        == #"Authorization = "Digest u=\"s3cr3t\\\", a = \"b\"\tc ü""# + "\n")
+    #expect(Self.mode("\(root)/hosts.toml") == 0o600)
+    #expect(!run.output.contains("s3cr3t"), "the secret was printed")
+
+    for refused in ["s3cr3t\n[x]\n", "s3cr3t\u{1B}", "s3cr3t\r\n"] {
+      try? FileManager.default.removeItem(atPath: "\(root)/hosts.toml")
+      try Data(refused.utf8).write(to: URL(fileURLWithPath: secret))
+      let bad = try #require(try Self.apply(plan, in: scratch, extra: ["-v"]))
+      #expect(bad.status != 0, "\(refused.debugDescription) was accepted")
+      #expect(bad.output.contains("nodespec: secret file \(secret) holds a line break"))
+      #expect(!bad.output.contains("s3cr3t"), "the secret was printed")
+      #expect(!FileManager.default.fileExists(atPath: "\(root)/hosts.toml"))
+    }
+    try Data([0x73, 0x33, 0xFF, 0x74]).write(to: URL(fileURLWithPath: secret))
+    let binary = try #require(try Self.apply(plan, in: scratch))
+    #expect(binary.status != 0)
+    #expect(binary.output.contains("nodespec: secret file \(secret) holds a line break"))
+  }
 }

@@ -173,6 +173,49 @@ struct ShellBehaviourTests {
     #expect(!traced.stderr.contains("s3cr3t"))
   }
 
+  /// A secret bound for a TOML basic string is escaped on the node, or refused naming the
+  /// file (never showing it), so its content cannot end the string or add keys.
+  @Test func escapesANodeSecretForTOMLOrRefusesIt() throws {
+    defer { try? FileManager.default.removeItem(at: root) }
+    let secret = "\(base)/secret-token"
+    let plan = Plan(
+      name: nil, arches: [.amd64],
+      resources: [
+        Resource(
+          id: "hosts", origin: nil,
+          kind: .file(
+            File(
+              path: "\(base)/hosts.toml",
+              content: .init([
+                .text("Authorization = \""),
+                .escapedSecretFile(path: secret, escaping: .tomlBasicString),
+                .text("\"\n"),
+              ]),
+              mode: 0o600)))
+      ])
+    try Data("Digest u=\"s3cr3t\\\", a = \"b\"\tc\n".utf8).write(to: URL(fileURLWithPath: secret))
+    let run = try apply(plan)
+    #expect(run.status == 0, "\(run.stderr)")
+    #expect(
+      read("\(base)/hosts.toml")
+        == #"Authorization = "Digest u=\"s3cr3t\\\", a = \"b\"\tc""# + "\n")
+    #expect(!run.stdout.contains("s3cr3t") && !run.stderr.contains("s3cr3t"))
+
+    for refused in ["s3cr3t\n[x]\n", "s3cr3t\u{1B}", "s3cr3t\r\n", "s3cr3t\u{7F}"] {
+      try? FileManager.default.removeItem(atPath: "\(base)/hosts.toml")
+      try Data(refused.utf8).write(to: URL(fileURLWithPath: secret))
+      let bad = try apply(plan)
+      #expect(bad.status != 0, "\(refused.debugDescription) was accepted")
+      #expect(bad.stderr.contains("nodespec: secret file \(secret) holds a line break"))
+      #expect(!bad.stdout.contains("s3cr3t") && !bad.stderr.contains("s3cr3t"))
+      #expect(!FileManager.default.fileExists(atPath: "\(base)/hosts.toml"))
+    }
+    try Data([0x73, 0x33, 0xFF, 0x74]).write(to: URL(fileURLWithPath: secret))
+    let binary = try apply(plan)
+    #expect(binary.stderr.contains("nodespec: secret file \(secret) is not UTF-8 text"))
+    #expect(!FileManager.default.fileExists(atPath: "\(base)/hosts.toml"))
+  }
+
   /// Commands run once behind their guards, as root or as another user with the plan's
   /// environment; without systemd a service is enabled by its `.wants` link only.
   @Test(

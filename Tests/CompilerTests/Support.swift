@@ -135,7 +135,7 @@ func parseTOML(_ content: File.Content) throws -> [String: Any] {
   let text = content.parts.map { part -> String in
     switch part {
     case .text(let text): text
-    case .secretFile(let path): "<secret:\(path)>"
+    case .secretFile(let path), .escapedSecretFile(let path, _): "<secret:\(path)>"
     }
   }.joined()
   return try parseTOML(text)

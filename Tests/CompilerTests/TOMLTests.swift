@@ -31,7 +31,10 @@ import Testing
     let content = toml.content
     #expect(content.isSecret)
     #expect(content.literalText == nil)
-    #expect(content.parts.contains(.secretFile(path: "/etc/nodespec/token")))
+    // Escaped on the node: the file's content must not end the string or add keys.
+    #expect(
+      content.parts.contains(
+        .escapedSecretFile(path: "/etc/nodespec/token", escaping: .tomlBasicString)))
     #expect(
       lookup(try parseTOML(content), "Authorization") as? String == "<secret:/etc/nodespec/token>")
   }

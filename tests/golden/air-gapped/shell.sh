@@ -94,12 +94,29 @@ ns_put_file() {
   ns_change "$verb $1"
 }
 
-# Appends the node file $1, less one trailing newline, to "$ns_new". The secret goes
-# from file to file, never through a variable or an argument, so that neither a trace
-# nor an error message can show it.
+# Appends the node file $1, less one trailing newline, to "$ns_new"; with $2 = toml,
+# escaped as the body of a TOML basic string (\ " and tab escaped; any other control
+# character, a line break inside, or bytes that are not UTF-8 stop the run). The secret
+# goes from file to file, never through a variable or an argument, so that neither a
+# trace nor an error message can show it.
 ns_append_secret() {
-  local before after
+  local before after size
   if [ ! -f "$1" ]; then ns_die "secret file $1 is missing"; fi
+  if [ "${2:-}" = toml ]; then
+    size=$(stat -c %s -- "$1")
+    if ((size > 0)) && [ -z "$(tail -c 1 -- "$1")" ]; then size=$((size - 1)); fi
+    if [ "$(head -c "$size" -- "$1" | LC_ALL=C tr -dc '\000-\010\012-\037\177' \
+      | wc -c)" -ne 0 ]; then
+      ns_die "secret file $1 holds a line break or control character;" \
+        "a TOML string (and an HTTP header) cannot carry it"
+    fi
+    if ! head -c "$size" -- "$1" | iconv -f UTF-8 -t UTF-8 >/dev/null 2>&1; then
+      ns_die "secret file $1 is not UTF-8 text"
+    fi
+    head -c "$size" -- "$1" \
+      | LC_ALL=C sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/\t/\\t/g' >>"$ns_new"
+    return
+  fi
   before=$(stat -c %s -- "$ns_new")
   cat -- "$1" >>"$ns_new"
   after=$(stat -c %s -- "$ns_new")
@@ -404,7 +421,7 @@ ca = ["/etc/ssl/certs/internal-ca.pem"]
 [header]
 NODESPEC_EOF
 printf '%s' '  Authorization = "' >>"$ns_new"
-ns_append_secret '/etc/nodespec/registry-auth'
+ns_append_secret '/etc/nodespec/registry-auth' toml
 cat >>"$ns_new" <<'NODESPEC_EOF'
 "
 NODESPEC_EOF
@@ -421,7 +438,7 @@ ca = ["/etc/ssl/certs/internal-ca.pem"]
 [header]
 NODESPEC_EOF
 printf '%s' '  Authorization = "' >>"$ns_new"
-ns_append_secret '/etc/nodespec/registry-auth'
+ns_append_secret '/etc/nodespec/registry-auth' toml
 cat >>"$ns_new" <<'NODESPEC_EOF'
 "
 NODESPEC_EOF

@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# The hostile-input corpus: every file in tests/corpus/ goes through the real command line,
+# and must end as its expectation says, within a time bound, writing nothing when it fails.
+#
+# A case is one file. Its expectation is a comment line anywhere in it:
+#   # expect: exit=1 id=yaml-syntax at=3:5 [target=shell|cloud-init|ansible] [env=NAME=VALUE]
+#             [strict] [payload]
+# `payload` (with exit=0) also compiles the case for all three targets and checks that the
+# hostile strings it carries arrive as data: shellcheck and bash -n pass, and
+# tests/check_payloads.py finds each one quoted in the script and intact in the parsed-back
+# YAML and TOML (tests/check_outputs.py checks the two targets write the same files).
+# `at=-` means a diagnostic without a position (`file: error: ...`); `id`/`at` may be left out
+# for a case that must succeed (exit=0). Files that cannot hold a comment (binary data,
+# invalid UTF-8, a BOM) take theirs from tests/corpus/EXPECTATIONS instead, one line each:
+#   FILE exit=1 id=binary-input at=-
+#
+# For each case: the exit status; a diagnostic `FILE:LINE:COL: error: ... [ID]` (or warning)
+# on stderr; with -o, a failed compile leaves no file where there was none and leaves an
+# existing file byte-identical; a successful one writes the output; and each run takes less
+# than CORPUS_SECONDS (default 2). Prints `N passed, M failed`.
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 1
+# shellcheck source=tests/lib/check.sh
+. tests/lib/check.sh
+
+nodespec=${NODESPEC:-.build/debug/nodespec}
+limit_ms=$((${CORPUS_SECONDS:-2} * 1000))
+corpus=tests/corpus
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+if [ ! -x "$nodespec" ]; then
+  echo "corpus: no compiler at $nodespec (run swift build, or set NODESPEC)" >&2
+  exit 1
+fi
+
+# The expectation of FILE: its `# expect:` line, else its line in EXPECTATIONS.
+expectation() {
+  local line
+  # A CR ends the line too (files with CR or CRLF line ends are cases).
+  line=$(LC_ALL=C grep -a -m1 -o '# expect: [^'$'\r'']*' "$1" 2>/dev/null | sed 's/^# expect: //')
+  if [ -z "$line" ] && [ -f "$corpus/EXPECTATIONS" ]; then
+    line=$(awk -v f="$(basename "$1")" '$1 == f { $1 = ""; print substr($0, 2) }' \
+      "$corpus/EXPECTATIONS")
+  fi
+  printf '%s' "$line"
+}
+
+# Milliseconds since the epoch.
+now_ms() { date +%s%3N; }
+
+# run_case FILE: runs one case twice (no output file yet; an existing output file) and checks.
+run_case() {
+  local file=$1 name expect exit_code='' id='' at='' target=shell
+  local -a env_args=() flags=()
+  local payload=no
+  name=$(basename "$file")
+  expect=$(expectation "$file")
+  if [ -z "$expect" ]; then
+    fail "$name" "no expectation: add '# expect: ...' or a line in EXPECTATIONS"
+    return
+  fi
+  local word
+  set -f # an expectation word is never a glob
+  for word in $expect; do
+    case $word in
+      exit=*) exit_code=${word#exit=} ;;
+      id=*) id=${word#id=} ;;
+      at=*) at=${word#at=} ;;
+      target=*) target=${word#target=} ;;
+      env=*) env_args+=("${word#env=}") ;;
+      strict) flags+=(--strict) ;;
+      payload) payload=yes ;;
+      *)
+        fail "$name" "unknown expectation word '$word'"
+        return
+        ;;
+    esac
+  done
+  set +f
+  if [ -z "$exit_code" ]; then
+    fail "$name" "the expectation has no exit="
+    return
+  fi
+
+  local out="$work/$name.out" kept="$work/$name.kept" err="$work/$name.err" problems=''
+  rm -f "$out"
+  printf 'existing output, keep me\n' >"$kept"
+  local before status elapsed status2
+  before=$(now_ms)
+  env "${env_args[@]}" timeout 10 "$nodespec" compile "$file" --target "$target" -o "$out" "${flags[@]}" \
+    </dev/null >/dev/null 2>"$err"
+  status=$?
+  elapsed=$(($(now_ms) - before))
+  env "${env_args[@]}" timeout 10 "$nodespec" compile "$file" --target "$target" -o "$kept" "${flags[@]}" \
+    </dev/null >/dev/null 2>/dev/null
+  status2=$?
+
+  [ "$status" = "$exit_code" ] || problems+="exit $status, expected $exit_code"$'\n'
+  [ "$status2" = "$exit_code" ] || problems+="second run exit $status2, expected $exit_code"$'\n'
+  ((elapsed < limit_ms)) || problems+="took ${elapsed} ms (limit ${limit_ms} ms)"$'\n'
+  if [ -n "$id" ]; then
+    # Case file names are [A-Za-z0-9._-] only, so escaping the dots makes them a pattern.
+    local pattern="^${file//./\\.}"
+    case $at in
+      -) pattern+=': ' ;;
+      '') pattern+=':[0-9]+:[0-9]+: ' ;;
+      *) pattern+=":$at: " ;;
+    esac
+    pattern+="(error|warning): .*\\[$id\\]\$"
+    LC_ALL=C grep -a -q -E -- "$pattern" "$err" ||
+      problems+="no [$id] diagnostic at ${at:-a position}"$'\n'
+  fi
+  if [ "$exit_code" = 0 ]; then
+    [ -s "$out" ] || problems+="exit 0 but no output written"$'\n'
+  else
+    [ ! -e "$out" ] || problems+="a failed compile wrote $out"$'\n'
+    [ "$(cat "$kept")" = 'existing output, keep me' ] ||
+      problems+="a failed compile changed an existing output"$'\n'
+  fi
+  if [ -n "$(find "$work" -name '.*nodespec*' -print -quit)" ]; then
+    problems+="a temporary file was left behind"$'\n'
+    find "$work" -name '.*nodespec*' -delete
+  fi
+
+  if [ "$payload" = yes ] && [ -z "$problems" ]; then
+    problems+=$(check_payload "$file" "$work/$name" "${env_args[@]}")
+  fi
+
+  if [ -z "$problems" ]; then
+    ok "$name (exit $status${id:+, [$id]${at:+ at $at}}, ${elapsed} ms)"
+  else
+    fail "$name" "${problems%$'\n'}"$'\n'"stderr:"$'\n'"$(head -c 2000 "$err")"
+  fi
+}
+
+python=${NODESPEC_VENV:-.venv}/bin/python
+[ -x "$python" ] || python=python3
+
+# check_payload SPEC PREFIX [NAME=VALUE...]: prints what is wrong, nothing when all is well.
+check_payload() {
+  local spec=$1 prefix=$2 target ext
+  shift 2
+  for target in shell cloud-init ansible; do
+    case $target in shell) ext="sh" ;; cloud-init) ext=yaml ;; ansible) ext=yml ;; esac
+    env "$@" "$nodespec" compile "$spec" --target "$target" -o "$prefix.$ext" 2>&1 ||
+      echo "$target: does not compile"
+  done
+  shellcheck -S style "$prefix.sh" || echo "shellcheck fails"
+  bash -n "$prefix.sh" || echo "bash -n fails"
+  env "$@" "$python" tests/check_payloads.py "$spec" "$prefix.sh" "$prefix.yaml" "$prefix.yml"
+  "$python" tests/check_outputs.py "$spec" "$prefix.yaml" "$prefix.yml"
+}
+
+shopt -s nullglob
+for file in "$corpus"/*; do
+  case $(basename "$file") in
+    EXPECTATIONS | README.md) continue ;;
+  esac
+  run_case "$file"
+done
+
+finish
