@@ -52,11 +52,13 @@ enum RootlessModule: CompilerModule {
     plan.add(
       "rootless.packages", origin: spec.mode.range,
       .packages(
-        // apt and dnf names from domain-facts.md section 7. zypper's are not verified: the
-        // node must bring newuidmap/newgidmap and a D-Bus user session itself there.
+        // apt and dnf names from domain-facts.md section 7. On openSUSE newuidmap and
+        // newgidmap ship in `shadow` (its shadow.permissions file on the openSUSE Build Service
+        // grants them their capabilities); the D-Bus user session's package there is not
+        // verified, so the node must bring that itself.
         Packages(
           apt: ["uidmap", "dbus-user-session"], dnf: ["shadow-utils", "dbus-daemon"],
-          zypper: [])))
+          zypper: ["shadow"])))
     plan.add("rootless.subids", origin: origin, .command(subordinateIDs(user, script: script)))
     addDelegation(origin: spec.mode.range, script: script, into: &plan)
     addUsernsClone(origin: spec.mode.range, into: &plan)

@@ -207,6 +207,7 @@ private let sha = String(repeating: "a", count: 64)
     }
     #expect(packages.apt == ["uidmap", "dbus-user-session"])
     #expect(packages.dnf == ["shadow-utils", "dbus-daemon"])
+    #expect(packages.zypper == ["shadow"])
   }
 
   @Test func noAppArmorProfileForUsrBin() throws {

@@ -424,7 +424,7 @@ ns_package_manager
 case $ns_pm in
   apt-get) ns_packages 'uidmap' 'dbus-user-session' ;;
   dnf) ns_packages 'shadow-utils' 'dbus-daemon' ;;
-  zypper) ;;
+  zypper) ns_packages 'shadow' ;;
 esac
 
 # [4/26] rootless.subids: command allocate subordinate IDs for builder
