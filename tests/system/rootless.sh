@@ -29,9 +29,15 @@ set -uo pipefail
 work=$1
 # shellcheck source=tests/system/lib/sandbox.sh
 source "$SYSTEM_TESTS/lib/sandbox.sh"
-failures=0
+passes=0 failures=0
 check() { # check DESCRIPTION COMMAND...
-  if "${@:2}"; then echo "ok    $1"; else echo "FAIL  $1"; failures=$((failures + 1)); fi
+  if "${@:2}"; then
+    echo "ok    $1"
+    passes=$((passes + 1))
+  else
+    echo "FAIL  $1"
+    failures=$((failures + 1))
+  fi
 }
 sandbox_up "$work/sandbox" --no-systemd >/dev/null || exit 1
 trap sandbox_down EXIT
@@ -104,6 +110,6 @@ status=$?
 check "a missing user stops the run" test "$status" != 0
 check "and names the user" grep -q 'nodespec: user nobody-here does not exist' "$work/missing.err"
 
-echo "$failures failed"
+echo "$passes passed, $failures failed"
 exit $((failures > 0))
 CASE
