@@ -49,12 +49,17 @@ enum NerdctlModule: CompilerModule {
       let script =
         "mkdir -p \"${2%/*}\" && \"$1\" completion \(shell.rawValue) > \"$2.tmp\""
         + " && mv \"$2.tmp\" \"$2\""
+      // Skipped only while the file holds what this nerdctl prints: an upgraded nerdctl
+      // rewrites its completion, an unchanged one leaves the file alone.
+      let current =
+        "\"$1\" completion \(shell.rawValue) 2>/dev/null | cmp -s - \"$2\""
       plan.add(
         "nerdctl.completion.\(shell.rawValue)", origin: component.completion?.range,
         .command(
           Command(
             title: "install nerdctl \(shell.rawValue) completion",
-            argv: ["/bin/sh", "-c", script, "sh", nerdctl, file], guard: .creates(file))))
+            argv: ["/bin/sh", "-c", script, "sh", nerdctl, file],
+            guard: .unless(["/bin/sh", "-c", current, "sh", nerdctl, file]))))
     }
   }
 

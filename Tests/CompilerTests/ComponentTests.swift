@@ -1,3 +1,4 @@
+import Foundation
 import Spec
 import Testing
 
@@ -24,7 +25,11 @@ import Testing
         Issue.record("no \(shell) completion")
         continue
       }
-      #expect(command.guard == .creates(path))
+      guard case .unless(let check) = command.guard else {
+        Issue.record("the \(shell) completion has no freshness check")
+        continue
+      }
+      #expect(Array(check.suffix(2)) == ["/usr/local/bin/nerdctl", path])
       #expect(command.user == nil)
       #expect(Array(command.argv.suffix(2)) == ["/usr/local/bin/nerdctl", path])
       #expect(command.argv[2].contains("completion \(shell)"))
@@ -312,5 +317,50 @@ import Testing
     let (plan, diagnostics) = compile(spec(components: components))
     #expect(plan == nil)
     #expect(diagnostics.first("unknown-version")?.range == line(10))
+  }
+}
+
+/// The completion step's guard and command, run for real with a stand-in nerdctl: written
+/// once, left alone while nerdctl prints the same, rewritten after an upgrade.
+@Suite struct NerdctlCompletionRunTests {
+  @Test func completionFollowsTheInstalledNerdctl() throws {
+    var components = seedComponents()
+    components.nerdctl = component("nerdctl", "2.0.2", line: 40, completion: [.bash])
+    let plan = try #require(compile(spec(components: components)).plan)
+    guard case .command(let command)? = plan.resource("nerdctl.completion.bash")?.kind,
+      case .unless(let check) = command.guard
+    else {
+      Issue.record("no completion command")
+      return
+    }
+    let root = FileManager.default.temporaryDirectory
+      .appendingPathComponent("nodespec-completion-\(getpid())")
+    defer { try? FileManager.default.removeItem(at: root) }
+    let fake = root.appendingPathComponent("nerdctl").path
+    let file = root.appendingPathComponent("completions/nerdctl").path
+    try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+    func install(version: String) throws {
+      try "#!/bin/sh\necho \"complete nerdctl \(version) $*\"\n".write(
+        toFile: fake, atomically: true, encoding: .utf8)
+      try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: fake)
+    }
+    // The plan's argv with the stand-in's paths in place of the node's.
+    func run(_ argv: [String]) -> Int32 {
+      let process = Process()
+      process.executableURL = URL(fileURLWithPath: argv[0])
+      process.arguments = Array(argv.dropFirst().dropLast(2)) + [fake, file]
+      try? process.run()
+      process.waitUntilExit()
+      return process.terminationStatus
+    }
+
+    try install(version: "2.0.2")
+    #expect(run(check) != 0, "no file yet: the step must run")
+    #expect(run(command.argv) == 0)
+    #expect(run(check) == 0, "same nerdctl: nothing to do")
+    try install(version: "2.0.3")
+    #expect(run(check) != 0, "an upgraded nerdctl prints other completions")
+    #expect(run(command.argv) == 0)
+    #expect(try String(contentsOfFile: file, encoding: .utf8).contains("2.0.3"))
   }
 }

@@ -546,7 +546,7 @@ NODESPEC_EOF
 ns_put_file '/etc/nerdctl/nerdctl.toml' 644 'root' 'root'
 
 # [26/33] nerdctl.completion.bash: command install nerdctl bash completion
-if [ ! -e '/usr/share/bash-completion/completions/nerdctl' ]; then
+if ! '/bin/sh' '-c' '"'\$'1" completion bash 2>/dev/null | cmp -s - "'\$'2"' 'sh' '/usr/local/bin/nerdctl' '/usr/share/bash-completion/completions/nerdctl' >/dev/null 2>&1; then
   '/bin/sh' '-c' 'mkdir -p "'\$'{2%/*}" && "'\$'1" completion bash > "'\$'2.tmp" && mv "'\$'2.tmp" "'\$'2"' 'sh' '/usr/local/bin/nerdctl' '/usr/share/bash-completion/completions/nerdctl' >&2
   ns_change ran 'install nerdctl bash completion'
 fi
