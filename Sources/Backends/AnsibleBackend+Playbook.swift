@@ -88,8 +88,8 @@ extension AnsibleBackend {
           for variable in command.environment where !Scalar.isSafeKey(variable.name) {
             diagnostics.error(
               "ansible-environment-name",
-              "the environment variable name `\(variable.name)` would be read back as another"
-                + " value (a boolean, a number) or as a template in a playbook",
+              "the environment variable name `\(variable.name)` would be read as a template in"
+                + " a playbook",
               at: resource.origin)
           }
           tasks.append(commandTask(command, notify: topics + reload))

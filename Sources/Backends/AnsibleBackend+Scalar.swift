@@ -48,12 +48,9 @@ extension AnsibleBackend {
 
     static func list(_ items: [String]) -> YAMLValue { .sequence(items.map(literal)) }
 
-    /// Whether the text can be a mapping key: `YAMLEmitter` writes keys in libyaml's own
-    /// style, so a key that YAML would retype (`ON`, `1`) or Ansible would template cannot be
-    /// protected.
-    static func isSafeKey(_ text: String) -> Bool {
-      style(for: text) == .any && !holdsJinja(text)
-    }
+    /// Whether the text can be a mapping key: keys cannot carry `!unsafe`, so one Ansible
+    /// would template cannot be protected (`YAMLEmitter` quotes keys YAML would retype).
+    static func isSafeKey(_ text: String) -> Bool { !holdsJinja(text) }
 
     /// Whether Ansible would see a Jinja construct in the text.
     static func holdsJinja(_ text: String) -> Bool {
@@ -73,9 +70,7 @@ extension AnsibleBackend {
       {
         return .doubleQuoted
       }
-      if "0123456789+-.~<=".unicodeScalars.contains(first) { return .doubleQuoted }
-      let words: Set<String> = ["y", "n", "yes", "no", "true", "false", "on", "off", "null"]
-      return words.contains(text.lowercased()) ? .doubleQuoted : .any
+      return YAMLEmitter.wouldRetype(text) ? .doubleQuoted : .any
     }
   }
 }

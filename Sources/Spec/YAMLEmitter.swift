@@ -132,7 +132,7 @@ extension YAMLEmitter {
   /// a string: a boolean (`yes`, `off`, `y`), a null (`~`, `null`, the empty string), a number
   /// or timestamp (anything starting with a digit, a sign or a dot), a merge key or `=`.
   /// Errs on the side of quoting.
-  static func wouldRetype(_ text: String) -> Bool {
+  public static func wouldRetype(_ text: String) -> Bool {
     guard let first = text.unicodeScalars.first else { return true }
     if "0123456789+-.~<=".unicodeScalars.contains(first) { return true }
     let words: Set<String> = ["y", "n", "yes", "no", "true", "false", "on", "off", "null"]

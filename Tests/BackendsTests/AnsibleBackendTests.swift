@@ -43,8 +43,8 @@ import Testing
     #expect(diagnostics.errors.map(\.id) == ["ansible-notify-target"])
   }
 
-  @Test(arguments: ["ON", "y", "1", "{{ x }}"])
-  func anEnvironmentNameYAMLWouldRetypeIsReported(_ name: String) {
+  @Test(arguments: ["{{ x }}", "{% if x %}"])
+  func anEnvironmentNameAnsibleWouldTemplateIsReported(_ name: String) {
     let plan = Plan(
       name: nil, arches: [.amd64],
       resources: [
@@ -58,6 +58,46 @@ import Testing
     var diagnostics = Diagnostics()
     #expect(AnsibleBackend().render(plan, diagnostics: &diagnostics) == nil)
     #expect(diagnostics.errors.map(\.id) == ["ansible-environment-name"])
+  }
+
+  /// YAML would retype these names if written plain; the emitter quotes them, so they reach
+  /// the task's `environment` as the same strings.
+  @Test(arguments: ["ON", "y", "1", "~"])
+  func anEnvironmentNameYAMLWouldRetypeIsQuoted(_ name: String) throws {
+    let plan = Plan(
+      name: nil, arches: [.amd64],
+      resources: [
+        Resource(
+          id: "c", origin: nil,
+          kind: .command(
+            Command(
+              title: "c", argv: ["true"],
+              environment: [EnvironmentVariable(name: name, value: "1")], guard: .creates("/c"))))
+      ])
+    var diagnostics = Diagnostics()
+    let playbook = try #require(AnsibleBackend().render(plan, diagnostics: &diagnostics))
+    #expect(diagnostics.all.isEmpty)
+    // PyYAML, as Ansible reads it: every environment key must come back as this string.
+    let directory = try AnsibleTestSupport.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let file = try AnsibleTestSupport.write(playbook, in: directory)
+    let script = """
+      import sys, yaml
+      yaml.SafeLoader.add_constructor("!unsafe", lambda l, n: l.construct_scalar(n))
+      def tasks(items):
+          for t in items or []:
+              yield t
+              for k in ("block", "rescue", "always"):
+                  yield from tasks(t.get(k))
+      play = yaml.safe_load(open(sys.argv[1]))[0]
+      for task in tasks(play["tasks"]):
+          for key in (task.get("environment") or {}):
+              print(type(key).__name__, key)
+      """
+    let run = try AnsibleTestSupport.run(
+      URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", script, file.path])
+    #expect(run.status == 0, "\(run.output)")
+    #expect(run.output.split(separator: "\n").contains("str \(name)"), "\(run.output)")
   }
 
   @Test func anArtifactWithoutASourceForThePlansArchIsReported() {
