@@ -12,7 +12,8 @@ enum SystemdUnits {
   /// | 2.0.x | `network.target local-fs.target dbus.service` | no |
   /// | 2.1.0 and later | `network.target dbus.service` | no |
   ///
-  /// `version` nil (a bundle whose containerd is not known) gets the newest text.
+  /// `version` nil (a bundle whose containerd is not known) gets the newest text. 1.6 has the
+/// 1.7.20 text (read at v1.6.36).
   /// `environment`: see `Paths.unitEnvironment`.
   static func containerd(
     bin: String, version: SemanticVersion?, environment: String? = nil
