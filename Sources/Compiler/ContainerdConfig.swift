@@ -61,10 +61,11 @@ struct ContainerdConfig: Equatable {
     nerdctlFullContainerd[version.description].flatMap(SemanticVersion.init)
   }
 
-  /// The containerd each nerdctl-full release bundles (domain-facts.md section 4).
-  /// (`ARG CONTAINERD_VERSION` in nerdctl's Dockerfile at each tag).
+  /// The containerd each nerdctl-full release bundles (`ARG CONTAINERD_VERSION` in nerdctl's
+  /// Dockerfile at each tag).
   static let nerdctlFullContainerd: [String: String] = [
-    "1.7.6": "1.7.16", "1.7.7": "1.7.22", "2.0.0": "2.0.0", "2.0.1": "2.0.0", "2.0.2": "2.0.0", "2.0.3": "2.0.2",
+    "1.7.6": "1.7.16", "1.7.7": "1.7.22", "2.0.0": "2.0.0", "2.0.1": "2.0.0", "2.0.2": "2.0.0",
+    "2.0.3": "2.0.2",
   ]
 
   /// `enable_unprivileged_ports` and `enable_unprivileged_icmp`, written on every version so

@@ -28,7 +28,8 @@ struct Paths: Sendable {
   /// unit search path, `systemd-analyze unit-paths`), else `/etc/systemd/system`, where
   /// `systemctl enable` finds them.
   var systemdUnits: String {
-    Self.standardPrefixes.contains(prefix) ? underPrefix("lib/systemd/system") : "/etc/systemd/system"
+    Self.standardPrefixes.contains(prefix)
+      ? underPrefix("lib/systemd/system") : "/etc/systemd/system"
   }
 
   /// The prefixes whose `bin` and `sbin` are on systemd's default `PATH` for services

@@ -13,7 +13,7 @@ enum SystemdUnits {
   /// | 2.1.0 and later | `network.target dbus.service` | no |
   ///
   /// `version` nil (a bundle whose containerd is not known) gets the newest text. 1.6 has the
-/// 1.7.20 text (read at v1.6.36).
+  /// 1.7.20 text (read at v1.6.36).
   /// `environment`: see `Paths.unitEnvironment`.
   static func containerd(
     bin: String, version: SemanticVersion?, environment: String? = nil
@@ -21,7 +21,7 @@ enum SystemdUnits {
     let after: String
     var limitNOFILE = false
     switch version.map({ ($0.major, $0.minor, $0.patch) }) {
-    case let (major, minor, patch)? where major < 2:
+    case (let major, let minor, let patch)? where major < 2:
       limitNOFILE = true
       after =
         (major, minor, patch) < (1, 7, 24)

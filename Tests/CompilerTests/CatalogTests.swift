@@ -56,8 +56,11 @@ import Testing
   @Test func addReleaseReadsThePublishedChecksumFile() throws {
     let published = repositoryRoot + "/tests/data/published-checksums"
     let (status, output) = try runScript(
-      "add-release.py", ["nerdctl", "2.0.3", "--arch", "amd64", "--arch", "arm", "--from", published,
-        "--dry-run"])
+      "add-release.py",
+      [
+        "nerdctl", "2.0.3", "--arch", "amd64", "--arch", "arm", "--from", published,
+        "--dry-run",
+      ])
     #expect(status == 0)
     let base = "https://github.com/containerd/nerdctl/releases/download/v2.0.3/SHA256SUMS"
     #expect(
@@ -91,7 +94,8 @@ import Testing
     let swift = try temporaryFile("")
     defer { for file in [data, swift] { try? FileManager.default.removeItem(atPath: file) } }
     let added = try runScript(
-      "add-release.py", ["nerdctl-full", "2.0.3", "--from", published, "--data", data, "--out", swift])
+      "add-release.py",
+      ["nerdctl-full", "2.0.3", "--from", published, "--data", data, "--out", swift])
     #expect(added.status == 0)
     let written = try String(contentsOfFile: data, encoding: .utf8)
     #expect(
@@ -100,7 +104,8 @@ import Testing
           + "https://github.com/containerd/nerdctl/releases/download/v2.0.3/SHA256SUMS\n"))
     #expect(
       try String(contentsOfFile: swift, encoding: .utf8)
-        == String(contentsOfFile: repositoryRoot + "/Sources/Compiler/Catalog+Data.swift", encoding: .utf8))
+        == String(
+          contentsOfFile: repositoryRoot + "/Sources/Compiler/Catalog+Data.swift", encoding: .utf8))
 
     let conflicting = try temporaryFile(
       all.replacing(
@@ -108,8 +113,11 @@ import Testing
         with: String(repeating: "0", count: 64)))
     defer { try? FileManager.default.removeItem(atPath: conflicting) }
     let refused = try runScript(
-      "add-release.py", ["nerdctl-full", "2.0.3", "--from", published, "--data", conflicting,
-        "--out", swift])
+      "add-release.py",
+      [
+        "nerdctl-full", "2.0.3", "--from", published, "--data", conflicting,
+        "--out", swift,
+      ])
     #expect(refused.status != 0)
   }
 
@@ -290,14 +298,14 @@ import Testing
     let path = FileManager.default.temporaryDirectory
       .appendingPathComponent("nodespec-catalog-\(UUID().uuidString).tsv").path
     try """
-      # a comment
-      component\tversion\tarch\tsha256\tsource
-      runc\t1.2.10\tarm64\t\(b)\tx
-      runc\t1.2.9\tamd64\t\(a)\tx
-      runc\t1.2.10\tamd64\t\(a)\tx
-      cni\t1.6.0\tamd64\t\(b)\ty; z
+    # a comment
+    component\tversion\tarch\tsha256\tsource
+    runc\t1.2.10\tarm64\t\(b)\tx
+    runc\t1.2.9\tamd64\t\(a)\tx
+    runc\t1.2.10\tamd64\t\(a)\tx
+    cni\t1.6.0\tamd64\t\(b)\ty; z
 
-      """.write(toFile: path, atomically: true, encoding: .utf8)
+    """.write(toFile: path, atomically: true, encoding: .utf8)
     defer { try? FileManager.default.removeItem(atPath: path) }
     let (status, output) = try runGenerator(["--data", path, "--tsv"])
     #expect(status == 0)

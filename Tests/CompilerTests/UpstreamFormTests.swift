@@ -18,7 +18,8 @@ import Testing
         at(ClientPair(certificate: "/c.cert", key: "/c.key"), 113),
       ],
       range: line(111))
-    let s = spec(components: seedComponents(), registries: [registry("docker.io", mirrors: [mirror])])
+    let s = spec(
+      components: seedComponents(), registries: [registry("docker.io", mirrors: [mirror])])
     let plan = try #require(compile(s).plan)
     let hosts = try parseTOML(try #require(plan.file("registry.docker.io.hosts")).content)
     #expect(
@@ -26,7 +27,8 @@ import Testing
         ["/etc/certs/both.pem", "/etc/certs/both.pem"], ["/c.cert", "/c.key"],
       ])
     let buildkit = try parseTOML(try #require(plan.file("buildkit.config")).content)
-    let pairs = try #require(lookup(buildkit, "registry", "m.example", "keypair") as? [[String: Any]])
+    let pairs = try #require(
+      lookup(buildkit, "registry", "m.example", "keypair") as? [[String: Any]])
     #expect(pairs.map { $0["cert"] as? String } == ["/etc/certs/both.pem", "/c.cert"])
     #expect(pairs.map { $0["key"] as? String } == ["/etc/certs/both.pem", "/c.key"])
   }
@@ -34,19 +36,23 @@ import Testing
   /// containerd's API root for a mirror (URL path, `/v2` appended unless it ends in `/v2` or
   /// override_path) and BuildKit's `mirrors` entry that reaches the same root (`/v2/<path>`),
   /// or nil where BuildKit cannot.
-  @Test(arguments: [
-    ("https://m.example", nil, "/v2", "m.example"),
-    ("https://m.example/", nil, "/v2", "m.example"),
-    ("https://m.example:5000/v2", nil, "/v2", "m.example:5000"),
-    ("https://m.example/v2/", nil, "/v2", "m.example"),
-    ("https://harbor.example/v2/docker-proxy", nil, "/v2/docker-proxy", "harbor.example/docker-proxy"),
-    ("https://harbor.example/v2/a/b", true, "/v2/a/b", "harbor.example/a/b"),
-    ("https://m.example/proxy", nil, "/proxy", nil),
-    ("https://m.example/proxy", false, "/proxy/v2", nil),
-    ("https://m.example/proxy/v2", nil, "/proxy/v2", nil),
-    ("https://m.example", true, "/", nil),
-    ("http://[::1]:5000", nil, "/v2", "[::1]:5000"),
-  ] as [(String, Bool?, String, String?)])
+  @Test(
+    arguments: [
+      ("https://m.example", nil, "/v2", "m.example"),
+      ("https://m.example/", nil, "/v2", "m.example"),
+      ("https://m.example:5000/v2", nil, "/v2", "m.example:5000"),
+      ("https://m.example/v2/", nil, "/v2", "m.example"),
+      (
+        "https://harbor.example/v2/docker-proxy", nil, "/v2/docker-proxy",
+        "harbor.example/docker-proxy"
+      ),
+      ("https://harbor.example/v2/a/b", true, "/v2/a/b", "harbor.example/a/b"),
+      ("https://m.example/proxy", nil, "/proxy", nil),
+      ("https://m.example/proxy", false, "/proxy/v2", nil),
+      ("https://m.example/proxy/v2", nil, "/proxy/v2", nil),
+      ("https://m.example", true, "/", nil),
+      ("http://[::1]:5000", nil, "/v2", "[::1]:5000"),
+    ] as [(String, Bool?, String, String?)])
   func buildkitMirrorFollowsContainerdsAPIRoot(
     url: String, overridePath: Bool?, root: String, buildkit: String?
   ) throws {
@@ -64,7 +70,8 @@ import Testing
       Mirror(url: at("https://m.example/proxy", 111), range: line(111)),
       Mirror(url: at("https://harbor.example/v2/hub", 112), range: line(112)),
     ]
-    let s = spec(components: seedComponents(), registries: [registry("docker.io", mirrors: mirrors)])
+    let s = spec(
+      components: seedComponents(), registries: [registry("docker.io", mirrors: mirrors)])
     let (plan, diagnostics) = compile(s)
     #expect(diagnostics.ids == ["buildkit-mirror-path"])
     #expect(diagnostics.first("buildkit-mirror-path")?.range == line(111))
@@ -104,7 +111,11 @@ import Testing
     #expect(lookup(doc, "registry", "shared.example:5000", "http") as? Bool == true)
     // Emit order: each registry's table, then the shared host's after the first registry.
     let order = text.split(separator: "\n").filter { $0.hasPrefix("[registry.") }
-    #expect(order.prefix(3) == ["[registry.\"r0.example\"]", "[registry.\"shared.example:5000\"]", "[registry.\"r1.example\"]"])
+    #expect(
+      order.prefix(3) == [
+        "[registry.\"r0.example\"]", "[registry.\"shared.example:5000\"]",
+        "[registry.\"r1.example\"]",
+      ])
   }
 
   /// containerd.service as each release ships it: 1.7 keeps `LimitNOFILE=infinity` (without
@@ -116,8 +127,7 @@ import Testing
     ("2.1.0", "network.target dbus.service", false),
     ("2.3.4", "network.target dbus.service", false),
   ])
-  func containerdUnitOfThePinnedVersion(version: String, after: String, limitNOFILE: Bool) throws
-  {
+  func containerdUnitOfThePinnedVersion(version: String, after: String, limitNOFILE: Bool) throws {
     let components = Components(
       containerd: component("containerd", version, line: 10),
       runc: component("runc", "1.2.4", line: 20))
