@@ -102,6 +102,26 @@ b=$("$nodespec" compile examples/writeup.yaml --target ansible | sha256sum)
 empty=$(printf '' | sha256sum)
 check "byte-identical output across runs" test "$a" = "$b" -a "$a" != "$empty"
 
+# Every problem in one run, in file order, whichever stage found it, then a count line.
+cat >"$work/many.yaml" <<'YAML'
+nodespec: 1
+arch: amd64
+components:
+  containerd: 9.9.9
+  runc: 1.2.2
+  nerdctl: latest
+YAML
+err=$("$nodespec" validate "$work/many.yaml" 2>&1)
+positions=$(grep -o '^[^ ]*many.yaml:[0-9]*:[0-9]*: [a-z]*' <<<"$err" | sed 's/^.*many.yaml://')
+check "a decoding error hides no catalog error, all in file order" \
+  test "$positions" = $'4:15: error\n5:9: warning\n6:12: error'
+check "the report ends with a count line" test "$(tail -n 1 <<<"$err")" = "2 errors, 1 warning"
+printf 'nodespec: 1\narch: amd64\ncomponents:\n  runc: 1.2.2\n' >"$work/warned.yaml"
+last=$("$nodespec" validate --strict "$work/warned.yaml" 2>&1 | tail -n 1)
+check "--strict says that warnings count as errors" \
+  test "$last" = "1 warning; --strict treats warnings as errors"
+check "a clean spec prints nothing" test -z "$("$nodespec" validate "$good" 2>&1)"
+
 check "catalog lists runc 1.2.2" sh -c "'$nodespec' catalog runc | grep -q '^  1.2.2 '"
 check "catalog --hashes pins the write-up's containerd" sh -c "'$nodespec' catalog --hashes containerd \
   | grep -qx 'containerd.2.0.0.amd64.6f8da716941f7e89315cefaa6e5a8f1ff10b323ff46611313c455df7ab1ebee1'"

@@ -30,6 +30,8 @@ enum RootlessModule: CompilerModule {
   ) {
     let spec = context.spec
     guard spec.mode.value == .rootless else {
+      // A `mode` that did not decode may have meant rootless.
+      guard !spec.undecoded.contains("mode") else { return }
       for component in [spec.components.rootlesskit, spec.components.slirp4netns]
         .compactMap({ $0 })
       {
@@ -83,18 +85,16 @@ enum RootlessModule: CompilerModule {
         at: kubernetes.range, path: "kubernetes",
         hint: "remove `kubernetes`, or use `mode: root`")
     }
-    if components.nerdctlFull == nil {
+    if !spec.writes("components.nerdctl-full") {
       // The setup tool and containerd-rootless.sh come with nerdctl.
-      if components.nerdctl == nil || components.containerd == nil {
+      if !spec.writes("components.nerdctl") || !spec.writes("components.containerd") {
         diagnostics.error(
           "rootless-needs-nerdctl",
           "rootless mode needs containerd and nerdctl (which brings the rootless setup tool)",
           at: components.range ?? spec.mode.range, path: "components",
           hint: "add `nerdctl-full:`, or `containerd:` and `nerdctl:`")
       }
-      for (key, given) in [
-        ("rootlesskit", components.rootlesskit), ("slirp4netns", components.slirp4netns),
-      ] where given == nil {
+      for key in ["rootlesskit", "slirp4netns"] where !spec.writes("components.\(key)") {
         diagnostics.error(
           "rootless-needs-\(key)", "rootless mode needs \(key), which the spec does not install",
           at: components.range ?? spec.mode.range, path: "components",

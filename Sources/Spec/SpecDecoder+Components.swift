@@ -7,13 +7,14 @@ extension SpecDecoder {
 
   mutating func components(_ entry: Entry?) -> Components {
     let names = Self.componentOptions.map(\.key)
-    guard let entry, let fields = fields(entry, allowed: names) else {
-      return Components(range: entry?.node.range)
+    guard let entry else { return Components() }
+    guard let fields = fields(entry, allowed: names) else {
+      undecoded.insert(entry.path)
+      return Components(range: entry.node.range)
     }
     var decoded: [String: Component] = [:]
     for (name, options) in Self.componentOptions {
-      guard let item = fields[name] else { continue }
-      decoded[name] = component(item, name: name, options: options)
+      decoded[name] = self.decoded(fields[name]) { $0.component($1, name: name, options: options) }
     }
     reportConflicts(fields)
     return Components(

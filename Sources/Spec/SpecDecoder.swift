@@ -16,6 +16,8 @@ public struct SpecDecoder {
   }
 
   var diagnostics = Diagnostics()
+  /// See `NodeSpec.undecoded`.
+  var undecoded: Set<String> = []
 
   private init() {}
 
@@ -30,40 +32,62 @@ public struct SpecDecoder {
     guard let top = fields(Entry(node: root, path: ""), allowed: Self.topKeys) else {
       return nil
     }
-    let format = formatVersion(top)
-    let name = top["name"].flatMap {
-      string(
-        $0, matching: SpecGrammar.isName, else: "invalid-name", "is not a valid name",
+    // Without `nodespec:` the rest is still checked as format 1, the only one there is.
+    guard let format = formatVersion(top) ?? assumedFormat(top, at: root.range) else {
+      return nil
+    }
+    let name = decoded(top["name"]) {
+      $0.string(
+        $1, matching: SpecGrammar.isName, else: "invalid-name", "is not a valid name",
         hint: "1 to 63 letters, digits, `.`, `_` or `-`")
     }
-    let archChoice = top["arch"].flatMap { self.arch($0) } ?? Located(.auto, at: root.range)
-    let mode = top["mode"].flatMap { self.choice($0, Mode.self) } ?? Located(.root, at: root.range)
-    let user = top["user"].flatMap {
-      string(
-        $0, matching: SpecGrammar.isUser, else: "invalid-user", "is not a valid user name",
+    let archChoice = decoded(top["arch"]) { $0.arch($1) } ?? Located(.auto, at: root.range)
+    let mode = decoded(top["mode"]) { $0.choice($1, Mode.self) }
+    let user = decoded(top["user"]) {
+      $0.string(
+        $1, matching: SpecGrammar.isUser, else: "invalid-user", "is not a valid user name",
         hint: "lowercase letters, digits, `_` and `-`, starting with a letter or `_`, at most 32")
     }
-    if let user, mode.value == .root {
+    // A `mode` that did not decode may have meant rootless: no warning then.
+    let rootMode = mode.map { $0.value == .root } ?? (top["mode"] == nil)
+    if let user, rootMode {
       diagnostics.warning(
         "user-ignored", "`user` is ignored in root mode", at: user.range, path: "user",
         hint: "set `mode: rootless` to run the runtime as this user, or remove `user`")
     }
-    let home = top["home"].flatMap { self.path($0) }
-    if let home, mode.value == .root {
+    let home = decoded(top["home"]) { $0.path($1) }
+    if let home, rootMode {
       diagnostics.warning(
         "home-ignored", "`home` is ignored in root mode", at: home.range, path: "home",
         hint: "set `mode: rootless`, or remove `home`")
     }
-    let prefix = top["prefix"].flatMap { self.path($0) } ?? Located("/usr/local", at: root.range)
+    let prefix = decoded(top["prefix"]) { $0.path($1) } ?? Located("/usr/local", at: root.range)
     let downloads = self.downloads(top["downloads"], default: root.range)
     let components = self.components(top["components"])
     let registries = top["registries"].map { self.registries($0) } ?? []
-    let kubernetes = top["kubernetes"].flatMap { self.kubernetes($0) }
-    guard let format else { return nil }
+    let kubernetes = decoded(top["kubernetes"]) { $0.kubernetes($1) }
     return NodeSpec(
-      formatVersion: format, name: name, arch: archChoice, mode: mode, user: user,
-      prefix: prefix, downloads: downloads, components: components, registries: registries,
-      kubernetes: kubernetes, range: root.range, home: home)
+      formatVersion: format, name: name, arch: archChoice,
+      mode: mode ?? Located(.root, at: root.range), user: user, prefix: prefix,
+      downloads: downloads, components: components, registries: registries,
+      kubernetes: kubernetes, range: root.range, home: home, undecoded: undecoded)
+  }
+
+  /// What `decode` makes of `entry`; when the spec writes `entry` but it does not decode, its
+  /// path goes to `undecoded`.
+  mutating func decoded<Value>(
+    _ entry: Entry?, _ decode: (inout Self, Entry) -> Value?
+  ) -> Value? {
+    guard let entry else { return nil }
+    let value = decode(&self, entry)
+    if value == nil { undecoded.insert(entry.path) }
+    return value
+  }
+
+  /// Format 1 when `nodespec:` is missing (reported by `formatVersion`); nil when it is there
+  /// but names another format, whose rules are unknown.
+  private func assumedFormat(_ top: Fields, at range: SourceRange) -> Located<Int>? {
+    top["nodespec"] == nil ? Located(1, at: SourceRange(at: range.start)) : nil
   }
 
   /// Application tags (`!vault`, `!env`) mean something to some other tool and would be
@@ -203,9 +227,10 @@ extension SpecDecoder {
   mutating func unknownKey(
     _ name: String, at range: SourceRange, path: String, allowed: [String]
   ) {
-    let hint =
-      closest(to: name, among: allowed).map { "did you mean `\($0)`?" }
-      ?? "valid keys here: \(list(allowed))"
+    let guess = closest(to: name, among: allowed)
+    // What the misspelt key holds was meant for the key it resembles.
+    if let guess { undecoded.insert(path.isEmpty ? guess : "\(path).\(guess)") }
+    let hint = guess.map { "did you mean `\($0)`?" } ?? "valid keys here: \(list(allowed))"
     diagnostics.error(
       "unknown-key", "unknown key `\(display(name))`", at: range,
       path: path.isEmpty ? name : "\(path).\(name)", hint: hint)
