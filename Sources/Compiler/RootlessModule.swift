@@ -82,7 +82,7 @@ enum RootlessModule: CompilerModule {
     if let kubernetes = spec.kubernetes {
       diagnostics.error(
         "rootless-kubernetes", "`kubernetes` needs containerd running as root",
-        at: kubernetes.range, path: "kubernetes",
+        at: kubernetes.keyRange ?? kubernetes.range, path: "kubernetes",
         hint: "remove `kubernetes`, or use `mode: root`")
     }
     if !spec.writes("components.nerdctl-full") {
@@ -94,9 +94,12 @@ enum RootlessModule: CompilerModule {
           at: components.range ?? spec.mode.range, path: "components",
           hint: "add `nerdctl-full:`, or `containerd:` and `nerdctl:`")
       }
-      for key in ["rootlesskit", "slirp4netns"] where !spec.writes("components.\(key)") {
+      // Ids written out, so that a search of the sources finds each one.
+      for (key, id) in [
+        ("rootlesskit", "rootless-needs-rootlesskit"), ("slirp4netns", "rootless-needs-slirp4netns"),
+      ] where !spec.writes("components.\(key)") {
         diagnostics.error(
-          "rootless-needs-\(key)", "rootless mode needs \(key), which the spec does not install",
+          id, "rootless mode needs \(key), which the spec does not install",
           at: components.range ?? spec.mode.range, path: "components",
           hint: "add `\(key):` with its version and `sha256:`, or use nerdctl-full, which "
             + "bundles it")

@@ -312,12 +312,17 @@ public struct Kubernetes: Sendable, Equatable {
   public var sandboxImage: Located<String>?
   /// overlay + br_netfilter modules, bridge and forwarding sysctls.
   public var prerequisites: Located<Bool>
+  /// The range of the mapping (for `kubernetes: {}`, the braces).
   public var range: SourceRange
+  /// The `kubernetes` key itself, where diagnostics about the whole section point; nil for
+  /// a spec built in code.
+  public var keyRange: SourceRange?
 
   public init(
     cgroupDriver: Located<CgroupDriver>, sandboxImage: Located<String>?,
-    prerequisites: Located<Bool>, range: SourceRange
+    prerequisites: Located<Bool>, range: SourceRange, keyRange: SourceRange? = nil
   ) {
+    self.keyRange = keyRange
     self.cgroupDriver = cgroupDriver
     self.sandboxImage = sandboxImage
     self.prerequisites = prerequisites

@@ -21,10 +21,12 @@ public struct SpecDecoder {
 
   private init() {}
 
-  private static let topKeys = [
+  static let topKeys = [
     "nodespec", "name", "arch", "mode", "user", "home", "prefix", "downloads", "components",
     "registries", "kubernetes",
   ]
+  static let downloadsKeys = ["mirror", "verify"]
+  static let kubernetesKeys = ["cgroup_driver", "sandbox_image", "prerequisites"]
 
   private mutating func spec(_ root: YAMLNode) -> NodeSpec? {
     var tagged: Set<SourceRange> = []
@@ -144,7 +146,7 @@ public struct SpecDecoder {
   }
 
   private mutating func downloads(_ entry: Entry?, default range: SourceRange) -> Downloads {
-    let fields = entry.flatMap { self.fields($0, allowed: ["mirror", "verify"]) }
+    let fields = entry.flatMap { self.fields($0, allowed: Self.downloadsKeys) }
     let mirror = fields?["mirror"].flatMap { self.url($0, schemeOptional: false) }
     let verify =
       fields?["verify"].flatMap { choice($0, Downloads.Verify.self) }
@@ -158,8 +160,7 @@ public struct SpecDecoder {
   }
 
   private mutating func kubernetes(_ entry: Entry) -> Kubernetes? {
-    let keys = ["cgroup_driver", "sandbox_image", "prerequisites"]
-    guard let fields = fields(entry, allowed: keys) else { return nil }
+    guard let fields = fields(entry, allowed: Self.kubernetesKeys) else { return nil }
     let range = entry.node.range
     let driver = fields["cgroup_driver"].flatMap { choice($0, Kubernetes.CgroupDriver.self) }
     let image = fields["sandbox_image"].flatMap {
@@ -170,7 +171,8 @@ public struct SpecDecoder {
     let prerequisites = fields["prerequisites"].flatMap { bool($0) }
     return Kubernetes(
       cgroupDriver: driver ?? Located(.systemd, at: range), sandboxImage: image,
-      prerequisites: prerequisites ?? Located(false, at: range), range: range)
+      prerequisites: prerequisites ?? Located(false, at: range), range: range,
+      keyRange: entry.key?.range)
   }
 }
 
@@ -230,11 +232,33 @@ extension SpecDecoder {
     let guess = closest(to: name, among: allowed)
     // What the misspelt key holds was meant for the key it resembles.
     if let guess { undecoded.insert(path.isEmpty ? guess : "\(path).\(guess)") }
-    let hint = guess.map { "did you mean `\($0)`?" } ?? "valid keys here: \(list(allowed))"
+    let home = guess == nil ? Self.keyHomes.first { $0.keys.contains(name) } : nil
+    if let home, let parent = home.path {
+      undecoded.insert(parent.isEmpty ? name : "\(parent).\(name)")
+    }
+    let hint =
+      guess.map { "did you mean `\($0)`?" }
+      ?? home.map { "`\(name)` belongs \($0.place); is it indented at the wrong level?" }
+      ?? "valid keys here: \(list(allowed))"
     diagnostics.error(
       "unknown-key", "unknown key `\(display(name))`", at: range,
       path: path.isEmpty ? name : "\(path).\(name)", hint: hint)
   }
+
+  /// Where each key of the format belongs, for a key written at the wrong indentation: the
+  /// place in words, and its logical path when there is only one such place.
+  static let keyHomes: [(place: String, path: String?, keys: [String])] = [
+    ("at the top level", "", topKeys),
+    ("under `components`", "components", componentOptions.map(\.key)),
+    (
+      "in a component's mapping (`containerd: {version: 2.0.0}`)", nil,
+      ["version", "sha256", "url", "accept"] + componentOptions.flatMap(\.value)
+    ),
+    ("under `downloads`", "downloads", downloadsKeys),
+    ("under `kubernetes`", "kubernetes", kubernetesKeys),
+    ("in a registry's mapping (under `registries`)", nil, registryKeys),
+    ("in a mirror's mapping (an item of `mirrors`)", nil, mirrorKeys),
+  ]
 
   mutating func mismatch(_ entry: Entry, expected: String) {
     // `name:` with nothing after it: libyaml puts the empty value right after the colon, but
@@ -301,8 +325,8 @@ extension SpecDecoder {
     return nil
   }
 
-  /// A component version as written, without a leading `v`.
-  mutating func version(_ entry: Entry) -> Located<String>? {
+  /// A version of component `name` as written, without a leading `v`.
+  mutating func version(_ entry: Entry, of name: String) -> Located<String>? {
     guard var text = string(entry, expected: "a version") else { return nil }
     if let first = text.value.first, first == "v" || first == "V",
       text.value.dropFirst().first?.isASCIIDigit == true
@@ -314,7 +338,9 @@ extension SpecDecoder {
     }
     return checked(
       text, SpecGrammar.isVersion, "invalid-version", "is not a version",
-      hint: "digits and dots with an optional suffix, e.g. 2.0.0 or 2.1.0-rc.1", path: entry.path)
+      hint: "digits and dots with an optional `-suffix`, as in `\(name): "
+        + "\(Self.exampleVersions[name] ?? "2.0.0")`; `nodespec catalog \(name)` lists them",
+      path: entry.path)
   }
 
   /// An absolute path without `..` segments.
@@ -387,7 +413,7 @@ func list(_ words: [String]) -> String {
 
 /// The allowed word nearest to `word` by edit distance, if it is near enough to be a typo.
 /// Case and `-`/`_` differences count as nothing: `skip-verify` means `skip_verify`.
-func closest(to word: String, among candidates: [String]) -> String? {
+public func closest(to word: String, among candidates: [String]) -> String? {
   // Nothing longer than a key is a typo of one, and edit distance is quadratic.
   guard word.utf8.count <= 64 else { return nil }
   /// Bytes, not Characters: comparing grapheme clusters is far slower, and keys are ASCII.
