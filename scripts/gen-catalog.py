@@ -79,6 +79,7 @@ ARCH_HASH = re.compile(r"\b(amd64|arm64|arm|ppc64le|s390x|riscv64) `([0-9a-f]{64
 class Catalog:
     def __init__(self):
         self.pins = {}  # (component, version, arch) -> (sha256, where)
+        self.date = None  # the newest upstream read, "YYYY-MM-DD"
 
     def add(self, component, version, arch, sha, where):
         key = (component, version, arch)
@@ -94,8 +95,17 @@ def cells(line):
     return [c.strip() for c in line.strip().strip("|").split("|")]
 
 
+RESEARCH_DATE = re.compile(r"^Research date:(.*?)(?:\n\n|\Z)", re.M | re.S)
+DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+
+
 def parse(text):
     catalog = Catalog()
+    # The catalog is as fresh as the newest upstream read in the notes' "Research date:"
+    # paragraph (`nodespec --version` prints it).
+    research = RESEARCH_DATE.search(text)
+    dates = DATE.findall(research.group(1)) if research else []
+    catalog.date = max(dates) if dates else None
     lines = text.splitlines()
     section = None  # "seed", "list-nerdctl-full", "list-other", ("appendix", component)
     columns = None
@@ -191,6 +201,9 @@ def swift(catalog):
         "// To add a version: add it to the facts, rerun the script, run `swift test`.",
         "",
         "extension Catalog {",
+        "  /// The newest upstream read in the research notes the pins come from (YYYY-MM-DD).",
+        f'  public static let date = "{catalog.date}"',
+        "",
         "  /// Every pinned (component, version, arch) sha256, sorted by component, version, arch.",
         "  static let pinned: [Entry] = [",
     ]
@@ -221,6 +234,8 @@ def main():
         for (component, version, arch), (sha, _) in sorted_pins(catalog):
             print(f"{component}\t{version}\t{arch}\t{sha}")
         return
+    if not catalog.date:
+        sys.exit(f"gen-catalog: no 'Research date:' paragraph with a date in {args.facts}")
     text = swift(catalog)
     if args.check:
         try:

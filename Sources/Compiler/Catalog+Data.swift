@@ -2,6 +2,9 @@
 // To add a version: add it to the facts, rerun the script, run `swift test`.
 
 extension Catalog {
+  /// The newest upstream read in the research notes the pins come from (YYYY-MM-DD).
+  public static let date = "2026-08-22"
+
   /// Every pinned (component, version, arch) sha256, sorted by component, version, arch.
   static let pinned: [Entry] = [
     .init(

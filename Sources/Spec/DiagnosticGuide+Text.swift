@@ -1,0 +1,3 @@
+extension DiagnosticGuide {
+  static let entries: [Entry] = []
+}
