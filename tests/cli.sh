@@ -164,6 +164,17 @@ check "--strict says that warnings count as errors" \
   test "$last" = "1 warning; --strict treats warnings as errors"
 check "a clean spec prints nothing" test -z "$("$nodespec" validate "$good" 2>&1)"
 
+# explain: the id in a diagnostic's brackets leads to its entry in docs/diagnostics.md.
+id=$("$nodespec" validate "$work/bad.yaml" 2>&1 | grep -o '\[[a-z0-9-]*\]$' | head -n 1 | tr -d '[]')
+check "explain $id prints its entry, with an example and the fix" \
+  sh -c "'$nodespec' explain '$id' | grep -q '^Fix: '"
+check "explain prints what docs/diagnostics.md says" \
+  sh -c "'$nodespec' explain unknown-key | grep -qF 'Fix: correct the spelling or the indentation'"
+check "explain without an id lists every id" \
+  test "$("$nodespec" explain | wc -l)" = "$(grep -c '^### `' docs/diagnostics.md)"
+s=$(status "$nodespec" explain no-such-id)
+check "explain of an unknown id is a usage error (64, got $s)" test "$s" = 64
+
 check "catalog lists runc 1.2.4" sh -c "'$nodespec' catalog runc | grep -q '^  1.2.4 '"
 check "catalog marks a known-bad version" \
   sh -c "'$nodespec' catalog runc | grep -qx '  1.2.2  *amd64 arm64  \[known-bad-version\]'"

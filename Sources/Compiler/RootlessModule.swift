@@ -96,7 +96,8 @@ enum RootlessModule: CompilerModule {
       }
       // Ids written out, so that a search of the sources finds each one.
       for (key, id) in [
-        ("rootlesskit", "rootless-needs-rootlesskit"), ("slirp4netns", "rootless-needs-slirp4netns"),
+        (key: "rootlesskit", id: "rootless-needs-rootlesskit"),
+        (key: "slirp4netns", id: "rootless-needs-slirp4netns"),
       ] where !spec.writes("components.\(key)") {
         diagnostics.error(
           id, "rootless mode needs \(key), which the spec does not install",

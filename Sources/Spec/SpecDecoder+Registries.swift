@@ -13,7 +13,7 @@ extension SpecDecoder {
   private mutating func registry(_ name: String, _ entry: Entry) -> Registry? {
     let keyRange = entry.key?.range ?? entry.node.range
     let validName = checked(
-      Located(name, at: keyRange), SpecGrammar.isRegistryName, "invalid-registry-name",
+      Located(name, at: keyRange), SpecGrammar.isRegistryName, else: "invalid-registry-name",
       "is not a registry host", hint: "a host name with an optional :port, or `_default`",
       path: entry.path)
     let fields = fields(entry, allowed: Self.registryKeys)
@@ -103,7 +103,7 @@ extension SpecDecoder {
     return fields.entries.compactMap { name, item in
       let keyRange = item.key?.range ?? item.node.range
       let validName = checked(
-        Located(name, at: keyRange), SpecGrammar.isHeaderName, "invalid-header",
+        Located(name, at: keyRange), SpecGrammar.isHeaderName, else: "invalid-header",
         "is not an HTTP header name", hint: "letters, digits and !#$%&'*+-.^_`|~",
         path: item.path)
       let values = oneOrMany(item) { $0.headerValue($1) }

@@ -337,7 +337,7 @@ extension SpecDecoder {
         path: entry.path, hint: "write `\(display(text.value))`")
     }
     return checked(
-      text, SpecGrammar.isVersion, "invalid-version", "is not a version",
+      text, SpecGrammar.isVersion, else: "invalid-version", "is not a version",
       hint: "digits and dots with an optional `-suffix`, as in `\(name): "
         + "\(Self.exampleVersions[name] ?? "2.0.0")`; `nodespec catalog \(name)` lists them",
       path: entry.path)
@@ -375,12 +375,14 @@ extension SpecDecoder {
     _ entry: Entry, matching isValid: (String) -> Bool, else id: String, _ problem: String,
     hint: String
   ) -> Located<String>? {
-    string(entry).flatMap { checked($0, isValid, id, problem, hint: hint, path: entry.path) }
+    string(entry).flatMap {
+      checked($0, isValid, else: id, problem, hint: hint, path: entry.path)
+    }
   }
 
   /// `text` when `isValid` accepts it; otherwise reports `id` and gives nil.
   mutating func checked(
-    _ text: Located<String>, _ isValid: (String) -> Bool, _ id: String, _ problem: String,
+    _ text: Located<String>, _ isValid: (String) -> Bool, else id: String, _ problem: String,
     hint: String, path: String? = nil
   ) -> Located<String>? {
     if isValid(text.value) { return text }
