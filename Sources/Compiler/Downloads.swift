@@ -127,7 +127,9 @@ enum Downloads {
             + "; give `sha256:` for \(arches) or set `arch:`")
       } else {
         // Only ways that work: BuildKit and slirp4netns publish no checksum file.
-        let publishes = unpinned.allSatisfy { release.checksumURL(version: version, arch: $0) != nil }
+        let publishes = unpinned.allSatisfy {
+          release.checksumURL(version: version, arch: $0) != nil
+        }
         let ways =
           "give `sha256:` per arch"
           + (publishes ? ", or set `downloads.verify: published`" : "")

@@ -7,7 +7,9 @@ import Testing
 /// Decodes and compiles `text` as the command line does; every diagnostic, in file order.
 private func diagnose(_ text: String) -> [Diagnostic] {
   var diagnostics = Diagnostics()
-  if let spec = SpecLoader.decode(SourceFile(path: "node.yaml", text: text), diagnostics: &diagnostics) {
+  if let spec = SpecLoader.decode(
+    SourceFile(path: "node.yaml", text: text), diagnostics: &diagnostics)
+  {
     _ = Compiler.compile(spec, diagnostics: &diagnostics)
   }
   return diagnostics.inFileOrder()

@@ -97,7 +97,8 @@ import Testing
     let sources = root.appendingPathComponent("Sources")
     var ids: [String: String] = [:]
     let pattern = try Regex(reportSite)
-    let files = FileManager.default.enumerator(atPath: sources.path)?
+    let files =
+      FileManager.default.enumerator(atPath: sources.path)?
       .compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") }.sorted() ?? []
     for file in files where !file.hasSuffix("DiagnosticGuide+Text.swift") {
       let text = try String(
@@ -127,7 +128,8 @@ import Testing
     let reported = try Self.reportedIDs()
     for entry in try Self.entries() where reported[entry.id] == nil {
       Issue.record(
-        Comment(rawValue: "`\(entry.id)` is documented in docs/diagnostics.md but nothing reports it"))
+        Comment(
+          rawValue: "`\(entry.id)` is documented in docs/diagnostics.md but nothing reports it"))
     }
   }
 }
