@@ -55,8 +55,8 @@ public struct DiagnosticRenderer: Sendable {
   ///
   /// The line is drawn cell by cell so that the caret line matches it on a terminal: tabs
   /// expand to the next multiple of 4, wide (East Asian, emoji) characters take two cells,
-  /// combining marks none, and control characters show as `�` (a spec must not drive the
-  /// terminal).
+  /// combining marks none, and control and invisible characters show as `�` in one cell (a
+  /// spec must not drive the terminal, and the caret must point at what it reports).
   private func snippet(_ range: SourceRange, in file: SourceFile, lines: [Range<Int>]) -> String {
     guard lines.indices.contains(range.start.line - 1) else { return "" }
     let line = file.text(of: lines[range.start.line - 1])
@@ -85,7 +85,7 @@ public struct DiagnosticRenderer: Sendable {
       let width = 4 - column % 4
       return (String(repeating: " ", count: width), width)
     }
-    if scalar.isForbiddenInSpecValue { return ("\u{FFFD}", 1) }
+    if scalar.isForbiddenInSpecValue || scalar.isHiddenInSource { return ("\u{FFFD}", 1) }
     switch scalar.properties.generalCategory {
     case .nonspacingMark, .enclosingMark, .format: return (String(scalar), 0)
     default: break

@@ -8,6 +8,32 @@ extension Unicode.Scalar {
     default: false
     }
   }
+
+  /// True for characters a spec file may not hold anywhere, comments included, because people
+  /// and tools see them differently: C1 controls, NEL (U+0085), LS (U+2028) and PS (U+2029),
+  /// which end a line for libyaml but not for editors, diffs and review tools (so a "comment"
+  /// can hide a key); and every invisible format character (category Cf: the bidirectional
+  /// controls, zero-width characters, soft hyphen, tag characters, a byte order mark after
+  /// the start), plus the Hangul fillers, which render as nothing.
+  var isHiddenInSource: Bool {
+    switch value {
+    case 0x00...0x7F, 0xA0...0xAC, 0xAE...0x2FF: false
+    case 0x80...0x9F, 0x2028, 0x2029, 0x115F, 0x1160, 0x3164, 0xFFA0: true
+    default: properties.generalCategory == .format
+    }
+  }
+
+  /// `U+0085 NEXT LINE`: the code point and its Unicode name, for diagnostics.
+  var codePointAndName: String {
+    let name: String? =
+      switch value {
+      case 0x85: "NEXT LINE"
+      case 0x80...0x9F: "C1 CONTROL"
+      case 0xFEFF: "BYTE ORDER MARK"
+      default: properties.name
+      }
+    return name.map { "\(codePoint(self)) \($0)" } ?? codePoint(self)
+  }
 }
 
 /// User text made safe to put inside a diagnostic message: forbidden characters become
@@ -20,7 +46,7 @@ func display(_ text: String, limit: Int = 60) -> String {
       out += "…"
       break
     }
-    if scalar.isForbiddenInSpecValue {
+    if scalar.isForbiddenInSpecValue || scalar.isHiddenInSource {
       out += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
     } else {
       out.unicodeScalars.append(scalar)
