@@ -106,6 +106,21 @@ enum Downloads {
               hint: "give `sha256:` for each arch in this entry")
             return nil
           }
+          // The checksum file names the release asset; a download of another name cannot be
+          // looked up in it (Ansible's get_url even looks up by the URL's own file name).
+          if let urlOverride, let given = value(located: arch, in: component.url),
+            urlOverride.split(separator: "/").last.map(String.init) != fileName
+          {
+            diagnostics.error(
+              "published-checksum-name",
+              "`verify: published` looks `\(fileName)` up in \(component.key)'s checksum file, "
+                + "and this download is not named so",
+              at: given.range, path: "components.\(component.key).url",
+              notes: [.init("verify mode set here", at: context.spec.downloads.verify.range)],
+              hint: "give `sha256:` for this download, or a URL ending in `/\(fileName)`")
+            failed = true
+            continue
+          }
           check = .published(checksumURL: rewrite(checksums, mirror: mirror))
         case .none:
           check = .none
@@ -144,7 +159,13 @@ enum Downloads {
 
   /// The entry for `arch`, else the entry for every arch.
   private static func value(for arch: Arch, in values: [Located<ArchValue>]) -> String? {
-    (values.first { $0.value.arch == arch } ?? values.first { $0.value.arch == nil })?.value.value
+    value(located: arch, in: values)?.value.value
+  }
+
+  private static func value(
+    located arch: Arch, in values: [Located<ArchValue>]
+  ) -> Located<ArchValue>? {
+    values.first { $0.value.arch == arch } ?? values.first { $0.value.arch == nil }
   }
 }
 

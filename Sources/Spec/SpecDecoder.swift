@@ -48,7 +48,17 @@ public struct SpecDecoder {
         "user-ignored", "`user` is ignored in root mode", at: user.range, path: "user",
         hint: "set `mode: rootless` to run the runtime as this user, or remove `user`")
     }
-    let home = top["home"].flatMap { self.path($0) }
+    let home = top["home"].flatMap { entry in
+      string(entry, expected: "a path").flatMap { text in
+        guard let problem = SpecGrammar.homeProblem(text.value) else { return text }
+        diagnostics.error(
+          "invalid-home", "the home directory `\(display(text.value))` \(problem)",
+          at: text.range, path: "home",
+          hint: "write the account's home as the node's passwd database holds it, e.g. "
+            + "/home/builder")
+        return nil
+      }
+    }
     if let home, mode.value == .root {
       diagnostics.warning(
         "home-ignored", "`home` is ignored in root mode", at: home.range, path: "home",

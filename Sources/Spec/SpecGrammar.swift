@@ -50,6 +50,41 @@ enum SpecGrammar {
     return nil
   }
 
+  /// Folders that are no account's home, nor hold one: a home there would have the rootless
+  /// user's files written into (or the user own) a folder the system relies on.
+  private static let systemFolders: Set<String> = [
+    "/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib32", "/lib64", "/libx32",
+    "/media", "/mnt", "/opt", "/proc", "/root", "/run", "/sbin", "/srv", "/sys", "/tmp", "/usr",
+    "/var", "/var/lib", "/var/tmp", "/var/log", "/var/cache", "/var/spool", "/var/run",
+  ]
+  /// Trees no home may be inside (`/usr/local/…` and `/etc/…` included).
+  private static let systemTrees = [
+    "/bin/", "/boot/", "/dev/", "/etc/", "/lib/", "/lib32/", "/lib64/", "/libx32/", "/proc/",
+    "/root/", "/run/", "/sbin/", "/sys/", "/tmp/", "/usr/", "/var/tmp/", "/var/run/",
+  ]
+
+  /// Why `text` cannot be a rootless user's home, or nil when it can be: an absolute path in
+  /// normal form (no empty, `.` or `..` segment, one trailing `/` at most), outside the system
+  /// folders. The home is where files are written as the user, and it must be the same path
+  /// the node's passwd database holds, so only one spelling of it is accepted.
+  static func homeProblem(_ text: String) -> String? {
+    guard text.hasPrefix("/") else { return "is not absolute" }
+    var path = Substring(text)
+    if path.count > 1, path.hasSuffix("/") { path.removeLast() }
+    let segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+    if path != "/" {
+      if segments.contains(".") || segments.contains("..") {
+        return "has a `.` or `..` segment"
+      }
+      if segments.contains("") { return "has an empty segment (`//`)" }
+    }
+    let normal = String(path)
+    if systemFolders.contains(normal) || systemTrees.contains(where: normal.hasPrefix(_:)) {
+      return "is a system folder, not an account's home"
+    }
+    return nil
+  }
+
   /// A registry host as containerd names its `certs.d` folders: `_default`, or a host name or
   /// IPv4 address or `[IPv6]`, with an optional `:port`.
   static func isRegistryName(_ text: String) -> Bool {
