@@ -12,6 +12,7 @@ extension ShellBackend {
     case directory
     case file
     case secret
+    case userFiles
     case download
     case artifact
     case packages
@@ -30,6 +31,7 @@ extension ShellBackend {
       case .directory: [.change, .attributes]
       case .file: [.change, .attributes, .temporaryFiles]
       case .secret: [.file]
+      case .userFiles: [.change, .temporaryFiles]
       case .download: [.say]
       case .artifact: [.change, .download, .temporaryFiles]
       case .packages, .kernelModule, .sysctl: [.change]
@@ -49,6 +51,7 @@ extension ShellBackend {
       case .directory: Self.directoryText
       case .file: Self.fileText
       case .secret: Self.secretText
+      case .userFiles: Self.userFilesText
       case .download: Self.downloadText
       case .artifact: Self.artifactText
       case .packages: Self.packagesText
@@ -222,6 +225,103 @@ extension ShellBackend {
         if ((after > before)) && [ -z "$(tail -c 1 -- "$ns_new")" ]; then
           truncate -s -1 -- "$ns_new"
         fi
+      }
+      """#
+
+    private static let userFilesText = #"""
+      # Folders and files a user owns (rootless mode's ~/.config) are made by a process running
+      # as that user, never by root: whatever that user planted there (a symlink to /etc), the
+      # writes have that user's rights alone. The process runs the fixed script below, without
+      # a login shell or the user's profile; it prints the change it made, if any.
+      ns_as_owner() {
+        local user=$1
+        shift
+        if command -v setpriv >/dev/null 2>&1; then
+          setpriv --reuid="$(id -u -- "$user")" --regid="$(id -g -- "$user")" --init-groups \
+            -- env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin /bin/sh -c "$ns_owner_side" sh "$@"
+        else
+          runuser -u "$user" -- env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+            /bin/sh -c "$ns_owner_side" sh "$@"
+        fi
+      }
+      # shellcheck disable=SC2016 # expanded by the user's shell, not here
+      ns_owner_side='set -eu
+      # Mode $2 and group $3 on $1, which must be the user'\''s; sets "set" to what changed.
+      attributes() {
+        if [ ! -O "$1" ]; then
+          echo "nodespec: $1 belongs to another account than $(id -un)" >&2
+          exit 1
+        fi
+        if [ "$(stat -L -c %a -- "$1")" != "$2" ]; then
+          chmod -- "$2" "$1"
+          set="mode $2"
+        fi
+        if [ "$(stat -L -c %G -- "$1")" != "$3" ]; then
+          chgrp -- "$3" "$1"
+          set="${set:+$set, }group $3"
+        fi
+      }
+      set=""
+      case $1 in
+        directory) # PATH MODE GROUP
+          if [ -d "$2" ]; then
+            attributes "$2" "$3" "$4"
+            if [ -n "$set" ]; then echo "set $set on $2"; fi
+          else
+            mkdir -p -- "$2"
+            attributes "$2" "$3" "$4"
+            echo "created directory $2"
+          fi
+          ;;
+        file) # PATH MODE GROUP, the content on stdin
+          if [ -d "$2" ] && [ ! -L "$2" ]; then
+            echo "nodespec: $2 is a directory, not a file" >&2
+            exit 1
+          fi
+          dir=${2%/*}
+          mkdir -p -- "$dir"
+          new=$(mktemp -- "$dir/.nodespec.XXXXXX")
+          trap '\''rm -f -- "$new"'\'' EXIT
+          cat >"$new"
+          if [ -e "$2" ] && cmp -s -- "$new" "$2"; then
+            attributes "$2" "$3" "$4"
+            if [ -n "$set" ]; then echo "set $set on $2"; fi
+            exit 0
+          fi
+          verb=created
+          if [ -e "$2" ] || [ -L "$2" ]; then verb=updated; fi
+          attributes "$new" "$3" "$4"
+          mv -f -- "$new" "$2"
+          echo "$verb $2"
+          ;;
+      esac'
+
+      # Makes $1 a directory with mode $2, owned by user $3 and group $4, as that user.
+      ns_user_directory() {
+        local said
+        said=$(ns_as_owner "$3" directory "$1" "$2" "$4") ||
+          ns_die "cannot make directory $1 as user $3"
+        if [ -n "$said" ]; then ns_change "$said"; fi
+      }
+
+      # A user's file step assembles the content in a folder only root can read (it may hold
+      # a secret), then ns_put_user_file hands it over on standard input to the user's process,
+      # which writes it beside $1 and renames it over $1 only when the bytes differ.
+      ns_begin_user_file() {
+        if [ -z "${ns_private:-}" ]; then
+          ns_private=$(mktemp -d)
+          ns_tmp+=("$ns_private")
+        fi
+        ns_new=$(mktemp -- "$ns_private/file.XXXXXX")
+      }
+
+      # Gives $1 the content in "$ns_new" and mode $2, as user $3 with group $4.
+      ns_put_user_file() {
+        local said
+        said=$(ns_as_owner "$3" file "$1" "$2" "$4" <"$ns_new") ||
+          ns_die "cannot write $1 as user $3"
+        rm -f -- "$ns_new"
+        if [ -n "$said" ]; then ns_change "$said"; fi
       }
       """#
 

@@ -85,7 +85,7 @@ public struct DiagnosticRenderer: Sendable {
       let width = 4 - column % 4
       return (String(repeating: " ", count: width), width)
     }
-    if scalar.isForbiddenInSpecValue || scalar.isHiddenInSource { return ("\u{FFFD}", 1) }
+    if scalar.isForbiddenInSpecValue { return ("\u{FFFD}", 1) }
     switch scalar.properties.generalCategory {
     case .nonspacingMark, .enclosingMark, .format: return (String(scalar), 0)
     default: break

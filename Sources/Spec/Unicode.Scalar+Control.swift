@@ -1,11 +1,12 @@
 extension Unicode.Scalar {
-  /// True for characters no spec value may hold: C0 controls (tab and line feed included), DEL,
-  /// C1 controls, the line and paragraph separators, and the bidirectional overrides that make
-  /// text read differently from what it is ("Trojan Source").
+  /// True for characters no spec value may hold, even written as an escape (`"\u202E"`): C0
+  /// controls (tab and line feed included), DEL, and every character `isHiddenInSource` (C1
+  /// controls, the line and paragraph separators, the bidirectional controls that make text
+  /// read differently from what it is, "Trojan Source", and the other invisible ones).
   var isForbiddenInSpecValue: Bool {
     switch value {
-    case 0x00...0x1F, 0x7F...0x9F, 0x2028, 0x2029, 0x202A...0x202E, 0x2066...0x2069: true
-    default: false
+    case 0x00...0x1F, 0x7F: true
+    default: isHiddenInSource
     }
   }
 
@@ -46,7 +47,7 @@ func display(_ text: String, limit: Int = 60) -> String {
       out += "…"
       break
     }
-    if scalar.isForbiddenInSpecValue || scalar.isHiddenInSource {
+    if scalar.isForbiddenInSpecValue {
       out += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
     } else {
       out.unicodeScalars.append(scalar)
