@@ -18,6 +18,7 @@ Exits non-zero with one line per problem.
 """
 
 import base64
+import gzip
 import json
 import os
 import re
@@ -153,7 +154,11 @@ def main(spec_path, script_path, cloud_config, playbook):
 
     shell_files, shell_secrets = script_files(open(script_path).read())
     doc = yaml.load(open(cloud_config), Loader=check_outputs.Loader)
-    staged = {str(f["path"]): str(f["content"]) for f in doc["write_files"]}
+    # An output over cloud-init's size limit carries its biggest files compressed.
+    staged = {
+        str(f["path"]): gzip.decompress(base64.b64decode(str(f["content"]))).decode()
+        if f.get("encoding") == "gz+b64" else str(f["content"])
+        for f in doc["write_files"]}
     apply = next(v for k, v in staged.items() if k.endswith("/apply.sh"))
     ci_files, ci_secrets = script_files(apply, staged)
     pb_files, pb_secrets = ansible_files(playbook)

@@ -8,12 +8,20 @@ enum Downloads {
   /// spec decoder, `verify-none`.)
   static func check(_ downloads: Spec.Downloads, diagnostics: inout Diagnostics) {
     if let mirror = downloads.mirror {
-      if mirror.value.hasPrefix("http://") {
+      if mirror.value.lowercased().hasPrefix("http://"), downloads.verify.value == .published {
+        // The artifact and the checksum that vouches for it would both come, unauthenticated,
+        // from one host: whoever sits on the path rewrites both.
+        diagnostics.error(
+          "insecure-published", "`verify: published` over a plain-http mirror checks nothing",
+          at: mirror.range, path: "downloads.mirror",
+          notes: [.init("verify mode set here", at: downloads.verify.range)],
+          hint: "use an https:// mirror, or `verify: pinned` (the default)")
+      } else if mirror.value.lowercased().hasPrefix("http://") {
         diagnostics.warning(
           "insecure-mirror", "downloads go through a plain-http mirror", at: mirror.range,
           path: "downloads.mirror",
           hint: "pinned checksums still protect the files; prefer https://")
-      } else if !mirror.value.hasPrefix("https://") {
+      } else if !mirror.value.lowercased().hasPrefix("https://") {
         diagnostics.error(
           "invalid-mirror", "the download mirror must be an http:// or https:// URL",
           at: mirror.range, path: "downloads.mirror")
@@ -21,12 +29,11 @@ enum Downloads {
     }
   }
 
-  /// `url` with its `https://github.com` prefix replaced by the mirror (trailing `/` dropped).
+  /// `url` with its `https://github.com` prefix replaced by the mirror, normalized
+  /// (`ResolvedRegistry.normalizedURL`: lowercase scheme and host, no trailing `/`).
   static func rewrite(_ url: String, mirror: String?) -> String {
     guard let mirror, url.hasPrefix(CatalogComponent.github) else { return url }
-    var base = mirror
-    while base.hasSuffix("/") { base.removeLast() }
-    return base + url.dropFirst(CatalogComponent.github.count)
+    return ResolvedRegistry.normalizedURL(mirror) + url.dropFirst(CatalogComponent.github.count)
   }
 
   /// One source per arch of `context.arches`, or nil after reporting why not.

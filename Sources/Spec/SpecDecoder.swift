@@ -321,8 +321,10 @@ extension SpecDecoder {
       diagnostics.error(
         "invalid-url", "the URL `\(display(text.value))` \(problem)", at: text.range,
         path: entry.path,
-        hint: problem == "holds credentials"
-          ? "send credentials as a mirror `header` from `{env: VAR}` or `{file: /path}`"
+        hint: problem == "holds credentials" || problem.hasPrefix("has a query")
+          || problem.hasPrefix("has a fragment")
+          ? "a URL lands in world-readable files and the playbook: send credentials as a "
+            + "mirror `header` whose value comes from `{env: VAR}` or `{file: /path}`"
           : "write https://host[:port][/path]")
       return nil
     }

@@ -97,6 +97,10 @@ enum SpecGrammar {
     if let bad = text.first(where: { $0.isWhitespace || "\"'\\`<>".contains($0) }) {
       return "contains `\(bad == "\\" ? "\\\\" : String(bad))`"
     }
+    // A query string or fragment is where tokens hide (`?token=…`); the output puts every URL
+    // into world-readable files and the playbook.
+    if text.contains("?") { return "has a query (`?…`)" }
+    if text.contains("#") { return "has a fragment (`#…`)" }
     var rest = Substring(text)
     if let schemeEnd = schemeSeparator(in: rest) {
       let scheme = rest[..<schemeEnd].lowercased()
@@ -145,7 +149,17 @@ enum SpecGrammar {
     }
     if text.hasPrefix("[") { return true }
     guard (1...253).contains(host.utf8.count) else { return false }
-    return host.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { label in
+    let labels = host.split(separator: ".", omittingEmptySubsequences: false)
+    // No top-level domain is numeric: a name ending in a number is an IPv4 address, four
+    // numbers of 0 to 255 without leading zeros (which some resolvers read as octal).
+    if let last = labels.last, last.allSatisfy(\.isASCIIDigit) {
+      return labels.count == 4
+        && labels.allSatisfy { label in
+          guard let number = Int(label), label.allSatisfy(\.isASCIIDigit) else { return false }
+          return number <= 255 && (label == "0" || label.first != "0")
+        }
+    }
+    return labels.allSatisfy { label in
       (1...63).contains(label.utf8.count) && label.first != "-" && label.last != "-"
         && label.allSatisfy { $0.isASCIIAlphanumeric || $0 == "-" }
     }
