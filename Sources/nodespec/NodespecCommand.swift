@@ -37,7 +37,9 @@ struct Compile: ParsableCommand {
   @Option(name: .shortAndLong, help: "The output: \(Target.allCases.map(\.rawValue).joined(separator: ", ")).")
   var target: Target
 
-  @Option(name: .shortAndLong, help: "Write here (atomically) instead of standard output.")
+  @Option(
+    name: .shortAndLong,
+    help: "Write here (atomically, a regular file only) instead of standard output; - is standard output.")
   var output: String?
 
   @Flag(help: "Treat warnings as errors.")
@@ -45,6 +47,11 @@ struct Compile: ParsableCommand {
 
   func run() throws {
     let driver = Driver(strict: strict)
+    let output = self.output == "-" ? nil : self.output
+    if let output, let problem = driver.outputProblem(output, input: spec) {
+      driver.say("nodespec: cannot write \(output): \(problem)")
+      throw Exit.ioFailure
+    }
     guard let file = driver.read(spec) else { throw Exit.ioFailure }
     guard let (text, secret) = driver.compile(file, target: target) else {
       throw Exit.invalidSpec
