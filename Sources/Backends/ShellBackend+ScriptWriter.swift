@@ -66,9 +66,10 @@ extension ShellBackend {
       }
       lines += ["set -euo pipefail", "umask 022"]
       if hasSecrets {
+        // Before any line that holds a secret: `bash -v` would print each line as it reads it.
         lines += [
-          "# This script writes secrets: tracing stays off even under `bash -x`.",
-          "set +x",
+          "# This script writes secrets: tracing and echoing stay off even under `bash -xv`.",
+          "set +xv",
         ]
       }
       return lines.joined(separator: "\n")

@@ -263,6 +263,22 @@ extension ResolvedHost {
             ok = false
             continue
           }
+          // Checked as a node file's secret is, and reported by name: the value is a secret.
+          // U+FFFD is what reading the environment made of bytes that are not UTF-8.
+          if text.unicodeScalars.contains(where: {
+            $0 != "\t"
+              && ($0.properties.generalCategory == .control || $0.value == 0xFFFD
+                || $0.properties.isNoncharacterCodePoint)
+          }) {
+            diagnostics.error(
+              "invalid-environment-value",
+              "the environment variable `\(variable)` holds a line break, a control character "
+                + "or bytes that are not UTF-8; an HTTP header value cannot carry them",
+              at: value.range, path: "\(path).header",
+              hint: "set it to the header value alone, on one line (the value is not shown)")
+            ok = false
+            continue
+          }
           values.append(.secret(text))
         case .file(let file):
           values.append(.file(file))

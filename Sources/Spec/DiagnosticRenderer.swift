@@ -20,11 +20,13 @@ public struct DiagnosticRenderer: Sendable {
     // Split the file into lines once, not once per snippet: a hostile file can carry
     // thousands of problems.
     let lines = file.lineRanges()
-    return diagnostics.map { render($0, in: file, lines: lines) }.joined()
+    // A secret one diagnostic points at must not show in another one's snippet of its line.
+    let redacted = diagnostics.flatMap(\.redacted)
+    return diagnostics.map { render($0, in: file, lines: lines, redacted: redacted) }.joined()
   }
 
   private func render(
-    _ diagnostic: Diagnostic, in file: SourceFile, lines: [Range<Int>]
+    _ diagnostic: Diagnostic, in file: SourceFile, lines: [Range<Int>], redacted: [SourceRange]
   ) -> String {
     var out = ""
     let label = diagnostic.severity.rawValue
@@ -37,11 +39,13 @@ public struct DiagnosticRenderer: Sendable {
     out +=
       bold("\(position): ") + paint(label + ":", for: diagnostic.severity) + " "
       + bold(diagnostic.message) + " [\(diagnostic.id)]\n"
-    if let range = diagnostic.range { out += snippet(range, in: file, lines: lines) }
+    if let range = diagnostic.range {
+      out += snippet(range, in: file, lines: lines, redacted: redacted)
+    }
     for note in diagnostic.notes {
       if let range = note.range {
         out += "\(file.path):\(range.start.line):\(range.start.column): note: \(note.message)\n"
-        out += snippet(range, in: file, lines: lines)
+        out += snippet(range, in: file, lines: lines, redacted: redacted)
       } else {
         out += "  note: \(note.message)\n"
       }
@@ -57,14 +61,19 @@ public struct DiagnosticRenderer: Sendable {
   /// expand to the next multiple of 4, wide (East Asian, emoji) characters take two cells,
   /// combining marks none, and control and invisible characters show as `�` in one cell (a
   /// spec must not drive the terminal, and the caret must point at what it reports).
-  private func snippet(_ range: SourceRange, in file: SourceFile, lines: [Range<Int>]) -> String {
+  private func snippet(
+    _ range: SourceRange, in file: SourceFile, lines: [Range<Int>], redacted: [SourceRange]
+  ) -> String {
     guard lines.indices.contains(range.start.line - 1) else { return "" }
-    let line = file.text(of: lines[range.start.line - 1])
+    let number = range.start.line
+    let line = file.text(of: lines[number - 1])
     var shown = ""
     var widths: [Int] = []
     var column = 0
-    for scalar in line.unicodeScalars {
-      let (text, width) = Self.cell(scalar, at: column)
+    for (index, scalar) in line.unicodeScalars.enumerated() {
+      let here = SourceLocation(line: number, column: index + 1)
+      let hidden = redacted.contains { $0.start <= here && here < $0.end }
+      let (text, width) = hidden ? ("*", 1) : Self.cell(scalar, at: column)
       shown += text
       widths.append(width)
       column += width

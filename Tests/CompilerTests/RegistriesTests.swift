@@ -177,6 +177,29 @@ import Testing
     #expect(plan == nil)
     #expect(diagnostics.first("missing-environment")?.range == line(114))
   }
+  @Test(arguments: [
+    "Bearer s3cret\n", "Bearer\rs3cret", "s3cret\u{1B}[2J", "s3cret\u{FFFD}", "s3cret\u{85}",
+  ])
+  func anEnvironmentSecretIsCheckedLikeAFileSecret(_ value: String) throws {
+    let mirror = Mirror(
+      url: at("https://m.example", 110),
+      headers: [
+        Header(name: at("Authorization", 112), values: [at(.environment("MIRROR_AUTH"), 113)])
+      ], range: line(110))
+    let (plan, diagnostics) = plan(
+      [registry("docker.io", mirrors: [mirror])], environment: ["MIRROR_AUTH": value])
+    #expect(plan == nil)
+    let error = try #require(diagnostics.first("invalid-environment-value"))
+    #expect(error.range == line(113))
+    #expect(error.message.contains("MIRROR_AUTH"))
+    // Named, never shown.
+    #expect(!diagnostics.all.contains { "\($0.message) \($0.hint ?? "")".contains("s3cret") })
+    // A tab is escaped in TOML, as a node file's is.
+    let (tabbed, _) = self.plan(
+      [registry("docker.io", mirrors: [mirror])], environment: ["MIRROR_AUTH": "a\tb"])
+    #expect(tabbed != nil)
+  }
+
 
   @Test func ipv6Registries() throws {
     let (plan, diagnostics) = plan([

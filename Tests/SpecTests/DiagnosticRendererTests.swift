@@ -35,6 +35,19 @@ import Testing
     #expect(output == expected)
   }
 
+  @Test func aCredentialInTheSpecIsNeverShown() {
+    // The warning's own excerpt, and an error's excerpt of the same line, mask the value.
+    let text =
+      "nodespec: 1\nregistries:\n"
+      + "  a.io: {mirrors: [{url: b.io, header: {Authorization: \"Bearer s3cret\", X Y: z}}]}\n"
+    var diagnostics = Diagnostics()
+    _ = SpecLoader.load(SourceFile(path: "n.yaml", text: text), diagnostics: &diagnostics)
+    #expect(diagnostics.all.map(\.id).sorted() == ["invalid-header", "literal-secret"])
+    let output = renderer.render(diagnostics.all, in: SourceFile(path: "n.yaml", text: text))
+    #expect(!output.contains("s3cret"), "\(output)")
+    #expect(output.contains("{Authorization: ***************, X Y: z}"), "\(output)")
+  }
+
   @Test func tabsExpandTheSameWayInBothLines() {
     let output = render("a:\t[x, *y]", from: 8, to: 10)
     #expect(output.hasSuffix("  a:  [x, *y]\n          ^~\n"))
