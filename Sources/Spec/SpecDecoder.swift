@@ -76,17 +76,27 @@ public struct SpecDecoder {
       kubernetes: kubernetes, range: root.range, home: home)
   }
 
-  /// Application tags (`!vault`, `!env`) mean something to some other tool and would be
-  /// silently ignored here, so they are refused. YAML's core tags (`!!str`) change nothing:
-  /// the schema types every value. A tagged node is reported where it is written and where
-  /// an alias uses it, but the nodes inside an alias only once.
+  /// The tags accepted: YAML's core schema (`!!str` and the rest) and the non-specific `!`.
+  /// They change nothing: the schema types every value.
+  static let coreTags: Set<String> = [
+    "!", "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null", "tag:yaml.org,2002:float", "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:seq",
+  ]
+
+  /// Any other tag is refused: application tags (`!vault`, `!env`, `!python/object`) mean
+  /// something to some other tool and would be silently ignored here, and YAML's other
+  /// `!!` tags (`!!binary`, `!!timestamp`, `!!python/…`) ask for a conversion nobody checks.
+  /// A tagged node is reported where it is written and where an alias uses it, but the nodes
+  /// inside an alias only once.
   private mutating func reportApplicationTags(_ node: YAMLNode, seen: inout Set<SourceRange>) {
-    if let tag = node.tag, tag != "!", !tag.hasPrefix("tag:yaml.org,2002:"),
-      seen.insert(node.range).inserted
-    {
+    if let tag = node.tag, !Self.coreTags.contains(tag), seen.insert(node.range).inserted {
+      let core = "tag:yaml.org,2002:"
+      let shown = tag.hasPrefix(core) ? "!!" + tag.dropFirst(core.count) : Substring(tag)
       diagnostics.error(
-        "unsupported-tag", "the tag `\(display(tag))` is not supported", at: node.range,
-        hint: "remove the tag; values are typed by their key")
+        "unsupported-tag", "the tag `\(display(String(shown)))` is not supported", at: node.range,
+        hint: "remove the tag; values are typed by their key (only `!` and YAML's core tags "
+          + "`!!str`, `!!int`, `!!bool`, `!!null`, `!!float`, `!!map`, `!!seq` are accepted)")
     }
     switch node.kind {
     case .scalar: break

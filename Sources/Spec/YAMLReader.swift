@@ -242,6 +242,14 @@ public struct YAMLReader {
     let range = SourceRange(start: location(event.start_mark), end: location(event.end_mark))
     switch event.type {
     case YAML_DOCUMENT_START_EVENT:
+      // A %TAG directive renames tags (`!e!str` could mean anything): refused at the
+      // directive, which is where the event starts.
+      let directives = event.data.document_start.tag_directives
+      if directives.start != directives.end {
+        diagnostics.error(
+          "unsupported-tag", "a %TAG directive is not supported", at: range,
+          hint: "remove it; values are typed by their key, and YAML's core tags need no directive")
+      }
       documents += 1
       guard documents == 1 else {
         diagnostics.error(

@@ -272,6 +272,14 @@ import Testing
     // Tags.
     "nodespec: 1\nname: ⟪unsupported-tag⟫!vault x\nmode: !!str root\n",
     "nodespec: 1\ncomponents: ⟪unsupported-tag⟫!custom {runc: 1.2.2}\n",
+    "nodespec: 1\nname: ⟪unsupported-tag⟫⟪invalid-name⟫!!binary eA==\n",
+    "nodespec: 1\nprefix: ⟪unsupported-tag⟫⟪type-mismatch⟫!!python/object/apply:os.system [id]\n",
+    "nodespec: 1\nname: ⟪unsupported-tag⟫!<tag:example.com,2026:x> y\n",
+    "nodespec: 1\nname: ⟪unsupported-tag⟫!!timestamp 2001-12-14\n",
+    "⟪unsupported-tag⟫%TAG !e! tag:yaml.org,2002:\n---\nnodespec: 1\nname: !e!str x\n",
+    // The core schema's tags and `!` change nothing.
+    "nodespec: !!int 1\nname: !!str x\nkubernetes: !!map {prerequisites: !!bool true}\nregistries: !!null\n",
+    "nodespec: 1\nname: ! x\n",
     "nodespec: 1\nname: ⟪unsupported-tag⟫&n !vault x\nuser: ⟪unsupported-tag⟫⟪user-ignored⟫*n\n",
     // Structural rules.
     "nodespec: 1\ncomponents:\n  containerd: 2.0.0\n  ⟪conflicting-components⟫nerdctl-full: 1.7.7\n",
