@@ -17,7 +17,7 @@
 #   FILE exit=1 id=binary-input at=-
 #
 # For each case: the exit status; a diagnostic `FILE:LINE:COL: error: ... [ID]` (or warning)
-# on stderr; with -o, a failed compile leaves no file where there was none and leaves an
+# on stderr, at most 100 kB of it; with -o, a failed compile leaves no file where there was none and leaves an
 # existing file byte-identical; a successful one writes the output; and each run takes less
 # than CORPUS_SECONDS (default 2). Prints `N passed, M failed`.
 set -uo pipefail
@@ -101,6 +101,10 @@ run_case() {
   [ "$status" = "$exit_code" ] || problems+="exit $status, expected $exit_code"$'\n'
   [ "$status2" = "$exit_code" ] || problems+="second run exit $status2, expected $exit_code"$'\n'
   ((elapsed < limit_ms)) || problems+="took ${elapsed} ms (limit ${limit_ms} ms)"$'\n'
+  # Diagnostics are bounded too: 100 of them, each excerpt a window around its caret.
+  local printed
+  printed=$(wc -c <"$err")
+  ((printed <= 100000)) || problems+="printed $printed bytes of diagnostics (limit 100000)"$'\n'
   local pattern=''
   if [ -n "$id" ]; then
     # Case file names are [A-Za-z0-9._-] only, so escaping the dots makes them a pattern.

@@ -54,8 +54,14 @@ public struct DiagnosticRenderer: Sendable {
     return out
   }
 
+  /// Cells of a source line shown before the caret, and in all, when the line is cut: a
+  /// diagnostic at the end of a 1 MB line prints a line of a terminal's width, not 2 MB.
+  static let windowBefore = 40
+  static let windowWidth = 120
+
   /// The source line, then a caret under the start and tildes to the end of the range (on the
-  /// same line).
+  /// same line). A line longer than `windowWidth` cells is cut to a window around the caret,
+  /// with `…` where text is left out.
   ///
   /// The line is drawn cell by cell so that the caret line matches it on a terminal: tabs
   /// expand to the next multiple of 4, wide (East Asian, emoji) characters take two cells,
@@ -67,22 +73,52 @@ public struct DiagnosticRenderer: Sendable {
     guard lines.indices.contains(range.start.line - 1) else { return "" }
     let number = range.start.line
     let line = file.text(of: lines[number - 1])
-    var shown = ""
-    var widths: [Int] = []
+    let first = max(range.start.column, 1) - 1
+    let last =
+      range.end.line == range.start.line && range.end.column > range.start.column + 1
+      ? range.end.column - 1 : first + 1
+    // The cells of the line up to where any window around the caret ends (a cell is at least
+    // one scalar wide or zero, so `windowWidth` scalars past the caret are enough).
+    var cells: [(text: String, width: Int)] = []
     var column = 0
+    var complete = true
     for (index, scalar) in line.unicodeScalars.enumerated() {
+      if index >= first + Self.windowWidth {
+        complete = false
+        break
+      }
       let here = SourceLocation(line: number, column: index + 1)
       let hidden = redacted.contains { $0.start <= here && here < $0.end }
-      let (text, width) = hidden ? ("*", 1) : Self.cell(scalar, at: column)
-      shown += text
-      widths.append(width)
-      column += width
+      let cell = hidden ? ("*", 1) : Self.cell(scalar, at: column)
+      column += cell.1
+      cells.append(cell)
     }
-    let first = min(max(range.start.column, 1) - 1, widths.count)
-    var marker = String(repeating: " ", count: widths[..<first].reduce(0, +)) + "^"
-    if range.end.line == range.start.line, range.end.column > range.start.column + 1 {
-      let last = min(range.end.column - 1, widths.count)
-      let width = widths[first..<max(first, last)].reduce(0, +)
+    let caret = min(first, cells.count)
+    var start = 0
+    var end = cells.count
+    if !complete || column > Self.windowWidth {
+      // A window: up to `windowBefore` cells before the caret, `windowWidth` in all.
+      var width = 0
+      start = caret
+      while start > 0, width + cells[start - 1].width <= Self.windowBefore {
+        start -= 1
+        width += cells[start].width
+      }
+      end = caret
+      while end < cells.count, width + cells[end].width <= Self.windowWidth {
+        width += cells[end].width
+        end += 1
+      }
+    }
+    let cutBefore = start > 0
+    let cutAfter = end < cells.count || !complete
+    let shown = (cutBefore ? "…" : "") + cells[start..<end].map(\.text).joined()
+      + (cutAfter ? "…" : "")
+    let offset = (cutBefore ? 1 : 0) + cells[start..<max(start, caret)].reduce(0) { $0 + $1.width }
+    var marker = String(repeating: " ", count: offset) + "^"
+    let tildeEnd = min(max(last, caret), end)
+    if tildeEnd > caret + 1 {
+      let width = cells[caret..<tildeEnd].reduce(0) { $0 + $1.width }
       marker += String(repeating: "~", count: max(0, width - 1))
     }
     return "  \(shown)\n  \(paint(marker, for: .note))\n"

@@ -402,6 +402,9 @@ public struct YAMLReader {
 
   // MARK: - libyaml's errors
 
+  /// The longest implicit key libyaml reads (its scanner's `1024`).
+  static let maxKeyLength = 1024
+
   private mutating func reportParserError(_ parser: yaml_parser_t) {
     let problem = optionalCString(parser.problem) ?? "unknown error"
     if parser.error == YAML_READER_ERROR {
@@ -422,8 +425,19 @@ public struct YAMLReader {
         hint: "YAML indents with spaces")
       return
     }
+    // libyaml gives up on a key without `?` after 1024 characters, saying it found no `:`.
+    let context = optionalCString(parser.context)
+    if context == "while scanning a simple key", parser.context_mark.line == parser.problem_mark.line,
+      parser.problem_mark.index - parser.context_mark.index > Self.maxKeyLength
+    {
+      diagnostics.error(
+        "key-too-long", "a key is longer than \(Self.maxKeyLength) characters, YAML's limit",
+        at: SourceRange(at: location(parser.context_mark)),
+        hint: "no key of a spec is this long; is a `:` missing, or is this the right file?")
+      return
+    }
     var notes: [Diagnostic.Note] = []
-    if let context = optionalCString(parser.context) {
+    if let context {
       notes.append(.init(context, at: SourceRange(at: location(parser.context_mark))))
     }
     diagnostics.error("yaml-syntax", problem, at: at, notes: notes, hint: Self.hint(for: problem))

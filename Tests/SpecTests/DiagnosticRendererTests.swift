@@ -48,6 +48,24 @@ import Testing
     #expect(output.contains("{Authorization: ***************, X Y: z}"), "\(output)")
   }
 
+  @Test func aLongLineIsCutToAWindowAroundTheCaret() {
+    // An error in the middle of a 1 MB line prints a line of terminal width, not the line.
+    let line = "a: [" + String(repeating: "x", count: 500_000) + ", *y, "
+      + String(repeating: "z", count: 500_000) + "]"
+    let column = 4 + 500_000 + 3
+    let output = render(line, from: column, to: column + 2)
+    #expect(output.utf8.count < 600, "\(output.utf8.count) bytes")
+    let lines = output.split(separator: "\n", omittingEmptySubsequences: false)
+    #expect(lines[1].hasPrefix("  …xxx") && lines[1].hasSuffix("zzz…"))
+    // The caret still stands under the `*` of `*y`.
+    let caret = lines[2].firstIndex(of: "^").map { lines[2].distance(from: lines[2].startIndex, to: $0) }
+    let star = lines[1].firstIndex(of: "*").map { lines[1].distance(from: lines[1].startIndex, to: $0) }
+    #expect(caret != nil && caret == star)
+    #expect(lines[2].hasSuffix("^~"))
+    // A short line is shown whole.
+    #expect(render("a: *y", from: 4, to: 6).hasSuffix("  a: *y\n     ^~\n"))
+  }
+
   @Test func tabsExpandTheSameWayInBothLines() {
     let output = render("a:\t[x, *y]", from: 8, to: 10)
     #expect(output.hasSuffix("  a:  [x, *y]\n          ^~\n"))

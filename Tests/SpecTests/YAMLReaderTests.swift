@@ -149,6 +149,15 @@ import Testing
     }
   }
 
+  @Test func aKeyPastLibYAMLsLimitSaysSo() {
+    // Not "could not find expected ':'": the key is too long, and that is where it starts.
+    let long = String(repeating: "k", count: 1_100)
+    #expect(found(read("a: 1\n\(long): x\n").diagnostics) == ["key-too-long@2:1"])
+    // A key within the limit is read; a multi-line key stays a syntax error.
+    #expect(read(String(repeating: "k", count: 1_000) + ": x\n").diagnostics.all.isEmpty)
+    #expect(found(read("a: 1\nb\nc: 2\n").diagnostics).first?.hasPrefix("yaml-syntax") == true)
+  }
+
   @Test func hiddenCharactersAreNamed() throws {
     let cases: [(String, String)] = [
       ("# x\u{85}y: 1\n", "U+0085 NEXT LINE"), ("a: \u{2028}\n", "U+2028 LINE SEPARATOR"),
