@@ -67,7 +67,9 @@ def strings(node, out):
         out.append(node)
 
 
-STEP = re.compile(r"^ns_begin_file (.*)$")
+# A user's file (rootless mode) names its path only where it is put.
+STEP = re.compile(r"^ns_begin_(?:user_)?file(?: (.*))?$")
+PUT = ("ns_put_file ", "ns_put_user_file ")
 
 
 def script_files(script, staged=None):
@@ -80,9 +82,8 @@ def script_files(script, staged=None):
         i += 1
         if not match:
             continue
-        path = shlex.split(match.group(1))[0]
         content = ""
-        while i < len(lines) and not lines[i].startswith("ns_put_file "):
+        while i < len(lines) and not lines[i].startswith(PUT):
             line = lines[i]
             i += 1
             if line.startswith("cat >>\"$ns_new\" <<'"):
@@ -100,7 +101,8 @@ def script_files(script, staged=None):
             elif line.startswith("cat -- ") and staged is not None:
                 content += staged[shlex.split(line)[2]]
             else:
-                raise ValueError(f"unexpected line in the step for {path}: {line!r}")
+                raise ValueError(f"unexpected line in a file step: {line!r}")
+        path = shlex.split(match.group(1) or lines[i].split(" ", 1)[1])[0]
         files[path] = content
     return files, secrets
 
