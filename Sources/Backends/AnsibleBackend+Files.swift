@@ -34,13 +34,14 @@ extension AnsibleBackend.Playbook {
   /// A directory: created with parents when missing, mode and owner set when they differ.
   mutating func directoryTask(_ directory: Directory) -> Task {
     ensuredFolders.insert(directory.path)
-    return Self.asOwner(directory.owner, Task(
+    let task = Task(
       "Create directory \(directory.path)", "ansible.builtin.file",
       [
         ("path", Scalar.literal(directory.path)),
         ("state", .scalar("directory")),
         ("mode", Scalar.mode(directory.mode)),
-      ] + Self.ownership(directory.owner)))
+      ] + Self.ownership(directory.owner))
+    return Self.asOwner(directory.owner, task)
   }
 
   /// A file with exact bytes. `copy` writes through a temporary file in the same folder and

@@ -143,7 +143,8 @@ public enum Compiler {
     if prefix.value.utf8.count > maxPrefixLength {
       diagnostics.error(
         "unsafe-prefix", "the prefix is longer than \(maxPrefixLength) characters",
-        at: prefix.range, path: "prefix", hint: "binaries and units go under it: /usr/local or /opt/<name>")
+        at: prefix.range, path: "prefix",
+        hint: "binaries and units go under it: /usr/local or /opt/<name>")
       return
     }
     let normal = "/" + parts.joined(separator: "/")

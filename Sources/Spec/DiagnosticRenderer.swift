@@ -112,9 +112,10 @@ public struct DiagnosticRenderer: Sendable {
     }
     let cutBefore = start > 0
     let cutAfter = end < cells.count || !complete
-    let shown = (cutBefore ? "…" : "") + cells[start..<end].map(\.text).joined()
-      + (cutAfter ? "…" : "")
-    let offset = (cutBefore ? 1 : 0) + cells[start..<max(start, caret)].reduce(0) { $0 + $1.width }
+    let shown =
+      (cutBefore ? "…" : "") + cells[start..<end].map(\.text).joined() + (cutAfter ? "…" : "")
+    let before = cells[start..<max(start, caret)].reduce(0) { $0 + $1.width }
+    let offset = (cutBefore ? 1 : 0) + before
     var marker = String(repeating: " ", count: offset) + "^"
     let tildeEnd = min(max(last, caret), end)
     if tildeEnd > caret + 1 {

@@ -427,8 +427,9 @@ public struct YAMLReader {
     }
     // libyaml gives up on a key without `?` after 1024 characters, saying it found no `:`.
     let context = optionalCString(parser.context)
-    if context == "while scanning a simple key", parser.context_mark.line == parser.problem_mark.line,
-      parser.problem_mark.index - parser.context_mark.index > Self.maxKeyLength
+    let (start, end) = (parser.context_mark, parser.problem_mark)
+    if context == "while scanning a simple key", start.line == end.line,
+      end.index - start.index > Self.maxKeyLength
     {
       diagnostics.error(
         "key-too-long", "a key is longer than \(Self.maxKeyLength) characters, YAML's limit",

@@ -39,7 +39,9 @@ struct Compile: ParsableCommand {
 
   @Option(
     name: .shortAndLong,
-    help: "Write here (atomically, a regular file only) instead of standard output; - is standard output.")
+    help:
+      "Write here (atomically, a regular file only) instead of standard output; - is standard output."
+  )
   var output: String?
 
   @Flag(help: "Treat warnings as errors.")

@@ -87,7 +87,9 @@ import Testing
     let home = touching.filter { $0.0.hasPrefix("/home/builder") }
     // ~/.config, the two files and the parents `a` and `b` the files need.
     #expect(home.count == 5, "\(touching)")
-    for (path, user) in home { #expect(user == "builder", "\(path) is written as \(user ?? "root")") }
+    for (path, user) in home {
+      #expect(user == "builder", "\(path) is written as \(user ?? "root")")
+    }
     #expect(touching.contains { $0.0 == "/etc/x.conf" && $0.1 == nil })
   }
 }

@@ -19,7 +19,8 @@ import Testing
     let p = try #require(plan)
     let text = try #require(p.file("registry.docker.io.hosts")?.content.literalText)
     let hosts = try #require(lookup(try parseTOML(text), "host") as? [String: Any])
-    #expect(hosts.keys.sorted() == ["http://b.example/path", "https://a.example", "https://c.example"])
+    #expect(
+      hosts.keys.sorted() == ["http://b.example/path", "https://a.example", "https://c.example"])
     #expect(ResolvedRegistry.normalizedURL("https://m.io:5000/v2/") == "https://m.io:5000/v2")
     #expect(ResolvedRegistry.normalizedURL("https://[FE80::1]:443/") == "https://[fe80::1]")
   }
@@ -199,7 +200,6 @@ import Testing
       [registry("docker.io", mirrors: [mirror])], environment: ["MIRROR_AUTH": "a\tb"])
     #expect(tabbed != nil)
   }
-
 
   @Test func ipv6Registries() throws {
     let (plan, diagnostics) = plan([

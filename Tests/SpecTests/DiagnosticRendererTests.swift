@@ -50,7 +50,8 @@ import Testing
 
   @Test func aLongLineIsCutToAWindowAroundTheCaret() {
     // An error in the middle of a 1 MB line prints a line of terminal width, not the line.
-    let line = "a: [" + String(repeating: "x", count: 500_000) + ", *y, "
+    let line =
+      "a: [" + String(repeating: "x", count: 500_000) + ", *y, "
       + String(repeating: "z", count: 500_000) + "]"
     let column = 4 + 500_000 + 3
     let output = render(line, from: column, to: column + 2)
@@ -58,8 +59,11 @@ import Testing
     let lines = output.split(separator: "\n", omittingEmptySubsequences: false)
     #expect(lines[1].hasPrefix("  …xxx") && lines[1].hasSuffix("zzz…"))
     // The caret still stands under the `*` of `*y`.
-    let caret = lines[2].firstIndex(of: "^").map { lines[2].distance(from: lines[2].startIndex, to: $0) }
-    let star = lines[1].firstIndex(of: "*").map { lines[1].distance(from: lines[1].startIndex, to: $0) }
+    func offset(of character: Character, in line: Substring) -> Int? {
+      line.firstIndex(of: character).map { line.distance(from: line.startIndex, to: $0) }
+    }
+    let caret = offset(of: "^", in: lines[2])
+    let star = offset(of: "*", in: lines[1])
     #expect(caret != nil && caret == star)
     #expect(lines[2].hasSuffix("^~"))
     // A short line is shown whole.

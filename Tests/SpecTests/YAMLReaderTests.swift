@@ -161,7 +161,8 @@ import Testing
   @Test func hiddenCharactersAreNamed() throws {
     let cases: [(String, String)] = [
       ("# x\u{85}y: 1\n", "U+0085 NEXT LINE"), ("a: \u{2028}\n", "U+2028 LINE SEPARATOR"),
-      ("a: \u{202E}\n", "U+202E RIGHT-TO-LEFT OVERRIDE"), ("a: x\u{FEFF}\n", "U+FEFF BYTE ORDER MARK"),
+      ("a: \u{202E}\n", "U+202E RIGHT-TO-LEFT OVERRIDE"),
+      ("a: x\u{FEFF}\n", "U+FEFF BYTE ORDER MARK"),
     ]
     for (text, name) in cases {
       let error = try #require(read(text).diagnostics.all.first)
