@@ -18,6 +18,7 @@ Exits non-zero with one line per problem.
 """
 
 import base64
+import gzip
 import json
 import os
 import re
@@ -66,7 +67,9 @@ def strings(node, out):
         out.append(node)
 
 
-STEP = re.compile(r"^ns_begin_file (.*)$")
+# A user's file (rootless mode) names its path only where it is put.
+STEP = re.compile(r"^ns_begin_(?:user_)?file(?: (.*))?$")
+PUT = ("ns_put_file ", "ns_put_user_file ")
 
 
 def script_files(script, staged=None):
@@ -79,9 +82,8 @@ def script_files(script, staged=None):
         i += 1
         if not match:
             continue
-        path = shlex.split(match.group(1))[0]
         content = ""
-        while i < len(lines) and not lines[i].startswith("ns_put_file "):
+        while i < len(lines) and not lines[i].startswith(PUT):
             line = lines[i]
             i += 1
             if line.startswith("cat >>\"$ns_new\" <<'"):
@@ -99,7 +101,8 @@ def script_files(script, staged=None):
             elif line.startswith("cat -- ") and staged is not None:
                 content += staged[shlex.split(line)[2]]
             else:
-                raise ValueError(f"unexpected line in the step for {path}: {line!r}")
+                raise ValueError(f"unexpected line in a file step: {line!r}")
+        path = shlex.split(match.group(1) or lines[i].split(" ", 1)[1])[0]
         files[path] = content
     return files, secrets
 
@@ -153,7 +156,11 @@ def main(spec_path, script_path, cloud_config, playbook):
 
     shell_files, shell_secrets = script_files(open(script_path).read())
     doc = yaml.load(open(cloud_config), Loader=check_outputs.Loader)
-    staged = {str(f["path"]): str(f["content"]) for f in doc["write_files"]}
+    # An output over cloud-init's size limit carries its biggest files compressed.
+    staged = {
+        str(f["path"]): gzip.decompress(base64.b64decode(str(f["content"]))).decode()
+        if f.get("encoding") == "gz+b64" else str(f["content"])
+        for f in doc["write_files"]}
     apply = next(v for k, v in staged.items() if k.endswith("/apply.sh"))
     ci_files, ci_secrets = script_files(apply, staged)
     pb_files, pb_secrets = ansible_files(playbook)

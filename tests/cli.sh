@@ -83,6 +83,37 @@ check "rename over a directory fails as an I/O error (74, got $s)" test "$s" = 7
 check "a failed rename leaves no temporary" test -z "$(find "$work" -name '.*nodespec*')"
 check "a failed rename leaves the directory alone" test -d "$work/a-directory"
 
+# -o writes only regular files: a rename over a device, FIFO, socket or directory, or over the
+# spec itself, is refused before anything is written (as root, `-o /dev/null` once replaced
+# /dev/null with a regular file). `-o -` is standard output.
+# The device is a /dev/null of the test's own (as root), so that a compiler that still renames
+# over devices damages nothing outside the test's folder.
+mkfifo "$work/fifo"
+targets=("$work/fifo" "$work/a-directory")
+if ((EUID == 0)) && mknod "$work/null" c 1 3; then targets+=("$work/null"); fi
+for target in "${targets[@]}"; do
+  s=$(status "$nodespec" compile "$good" --target shell -o "$target")
+  check "-o $(basename "$target") is refused as an I/O error (74, got $s)" test "$s" = 74
+done
+check "the FIFO is still a FIFO" test -p "$work/fifo"
+if [ -e "$work/null" ]; then
+  check "the device is still a character device" test -c "$work/null"
+  err=$("$nodespec" compile "$good" --target shell -o "$work/null" 2>&1 >/dev/null)
+  check "the refusal says why" grep -q "cannot write $work/null: it is a character device" \
+    <<<"$err"
+fi
+cp "$good" "$work/spec.yaml"
+ln -s spec.yaml "$work/spec-link.yaml"
+for target in "$work/spec.yaml" "$work/spec-link.yaml"; do
+  s=$(status "$nodespec" compile "$work/spec.yaml" --target shell -o "$target")
+  check "-o the spec itself ($(basename "$target")) is refused (74, got $s)" test "$s" = 74
+done
+check "the spec is left as it was" cmp -s "$good" "$work/spec.yaml"
+# (In the test's folder: a compiler that takes - for a file name writes it there.)
+check "-o - writes standard output" sh -c "cd '$work' &&
+  '$(realpath "$nodespec")' compile '$PWD/$good' --target shell -o - | grep -q '^#!/usr/bin/env bash'"
+check "-o - leaves no file named -" test ! -e "$work/-"
+
 # An endless stream is not read to the end: past 8 MiB the CLI stops (exit 74, in well
 # under the time reading it all would take).
 s=$(head -c 9000000 /dev/zero | tr '\0' '#' | timeout 10 "$nodespec" compile - --target shell \

@@ -5,6 +5,8 @@
 # A case is one file. Its expectation is a comment line anywhere in it:
 #   # expect: exit=1 id=yaml-syntax at=3:5 [target=shell|cloud-init|ansible] [env=NAME=VALUE]
 #             [strict] [payload]
+# Every case also runs through `validate` and the other targets, which must give the same exit
+# status and diagnostic (one verdict everywhere). `target=` picks the one whose -o is checked.
 # `payload` (with exit=0) also compiles the case for all three targets and checks that the
 # hostile strings it carries arrive as data: shellcheck and bash -n pass, and
 # tests/check_payloads.py finds each one quoted in the script and intact in the parsed-back
@@ -15,7 +17,7 @@
 #   FILE exit=1 id=binary-input at=-
 #
 # For each case: the exit status; a diagnostic `FILE:LINE:COL: error: ... [ID]` (or warning)
-# on stderr; with -o, a failed compile leaves no file where there was none and leaves an
+# on stderr, at most 100 kB of it; with -o, a failed compile leaves no file where there was none and leaves an
 # existing file byte-identical; a successful one writes the output; and each run takes less
 # than CORPUS_SECONDS (default 2). Prints `N passed, M failed`.
 set -uo pipefail
@@ -99,9 +101,14 @@ run_case() {
   [ "$status" = "$exit_code" ] || problems+="exit $status, expected $exit_code"$'\n'
   [ "$status2" = "$exit_code" ] || problems+="second run exit $status2, expected $exit_code"$'\n'
   ((elapsed < limit_ms)) || problems+="took ${elapsed} ms (limit ${limit_ms} ms)"$'\n'
+  # Diagnostics are bounded too: 100 of them, each excerpt a window around its caret.
+  local printed
+  printed=$(wc -c <"$err")
+  ((printed <= 100000)) || problems+="printed $printed bytes of diagnostics (limit 100000)"$'\n'
+  local pattern=''
   if [ -n "$id" ]; then
     # Case file names are [A-Za-z0-9._-] only, so escaping the dots makes them a pattern.
-    local pattern="^${file//./\\.}"
+    pattern="^${file//./\\.}"
     case $at in
       -) pattern+=': ' ;;
       '') pattern+=':[0-9]+:[0-9]+: ' ;;
@@ -122,6 +129,25 @@ run_case() {
     problems+="a temporary file was left behind"$'\n'
     find "$work" -name '.*nodespec*' -delete
   fi
+
+  # One verdict everywhere: `validate` and every target accept and refuse alike, with the
+  # same diagnostic.
+  local other verdict
+  for other in validate shell cloud-init ansible; do
+    [ "$other" = "$target" ] && continue
+    if [ "$other" = validate ]; then
+      env "${env_args[@]}" timeout 10 "$nodespec" validate "$file" "${flags[@]}" \
+        </dev/null >/dev/null 2>"$err.$other"
+    else
+      env "${env_args[@]}" timeout 10 "$nodespec" compile "$file" --target "$other" \
+        "${flags[@]}" </dev/null >/dev/null 2>"$err.$other"
+    fi
+    verdict=$?
+    [ "$verdict" = "$exit_code" ] || problems+="$other: exit $verdict, expected $exit_code"$'\n'
+    if [ -n "$id" ] && ! LC_ALL=C grep -a -q -E -- "$pattern" "$err.$other"; then
+      problems+="$other: no [$id] diagnostic at ${at:-a position}"$'\n'
+    fi
+  done
 
   if [ "$payload" = yes ] && [ -z "$problems" ]; then
     problems+=$(check_payload "$file" "$work/$name" "${env_args[@]}")

@@ -19,8 +19,9 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     checkReported(diagnostics, file)
     return 0
   }
-  let plan = Compiler.compile(
-    spec, environment: ["NODESPEC_FUZZ_TOKEN": "secret"], diagnostics: &diagnostics)
+  // One good environment secret and one the compiler must refuse (a line break in it).
+  let environment = ["NODESPEC_FUZZ_TOKEN": "secret", "NODESPEC_FUZZ_BAD": "a\nb"]
+  let plan = Compiler.compile(spec, environment: environment, diagnostics: &diagnostics)
   guard let plan, !diagnostics.hasErrors else {
     checkReported(diagnostics, file)
     return 0

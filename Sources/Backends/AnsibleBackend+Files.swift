@@ -14,16 +14,34 @@ extension AnsibleBackend.Playbook {
     ]
   }
 
+  /// A task on a folder or file a user owns, run as that user (`become_user`): it writes with
+  /// that user's rights alone, so a symlink the user planted in their home (`~/.config ->
+  /// /etc`) leads nowhere root could go; an owner or mode it cannot set fails the run.
+  static func asOwner(_ owner: Ownership?, _ task: Task) -> Task {
+    guard let owner else { return task }
+    return becoming(owner.user, task)
+  }
+
+  /// `task` run as `user`: through `su` (root needs no password, and every Linux has it,
+  /// unlike sudo), with `/bin/sh` as the shell, so that an account whose login shell is
+  /// `nologin` works too. `become: true` beside it, so the task does not depend on the play's.
+  static func becoming(_ user: String, _ task: Task) -> Task {
+    task.with("become", Scalar.bool(true)).with("become_user", Scalar.literal(user))
+      .with("become_method", .scalar("ansible.builtin.su"))
+      .with("become_flags", .scalar("-s /bin/sh"))
+  }
+
   /// A directory: created with parents when missing, mode and owner set when they differ.
   mutating func directoryTask(_ directory: Directory) -> Task {
     ensuredFolders.insert(directory.path)
-    return Task(
+    let task = Task(
       "Create directory \(directory.path)", "ansible.builtin.file",
       [
         ("path", Scalar.literal(directory.path)),
         ("state", .scalar("directory")),
         ("mode", Scalar.mode(directory.mode)),
       ] + Self.ownership(directory.owner))
+    return Self.asOwner(directory.owner, task)
   }
 
   /// A file with exact bytes. `copy` writes through a temporary file in the same folder and
@@ -43,14 +61,16 @@ extension AnsibleBackend.Playbook {
         ("mode", Scalar.mode(file.mode)),
       ] + Self.ownership(file.owner)
     let name = "Write \(file.path)"
-    var steps = parentTasks(of: file.path)
+    var steps = parentTasks(of: file.path, owner: file.owner)
 
     if let text = file.content.literalText {
-      let write = Task(
-        name, "ansible.builtin.copy",
-        [("content", Scalar.content(text))] + destination
-      )
-      .notify(topics).secret(file.content.isSecret)
+      let write = Self.asOwner(
+        file.owner,
+        Task(
+          name, "ansible.builtin.copy",
+          [("content", Scalar.content(text))] + destination
+        )
+        .notify(topics).secret(file.content.isSecret))
       return steps.isEmpty ? [write] : [Task(block: name, steps + [write])]
     }
 
@@ -119,24 +139,27 @@ extension AnsibleBackend.Playbook {
         template += "{{ \(body) }}"
       }
     }
+    // The secret files are read as root (above); the result is written as the file's owner.
     steps.append(
-      Task(name, "ansible.builtin.copy", [("content", Scalar.template(template))] + destination)
-        .vars(textVariables).notify(topics).secret())
+      Self.asOwner(
+        file.owner,
+        Task(name, "ansible.builtin.copy", [("content", Scalar.template(template))] + destination)
+          .vars(textVariables).notify(topics).secret()))
     return [Task(block: name, steps)]
   }
 
   /// Creates the folder a file goes into when it is missing, unless an earlier resource of
   /// the playbook already did.
-  private mutating func parentTasks(of path: String) -> [Task] {
+  private mutating func parentTasks(of path: String, owner: Ownership?) -> [Task] {
     guard let slash = path.lastIndex(of: "/") else { return [] }
     let folder = String(path[..<slash])
     guard !folder.isEmpty, ensuredFolders.insert(folder).inserted else { return [] }
-    return Self.folderTasks(folder)
+    return Self.folderTasks(folder, owner: owner)
   }
 
-  /// Creates a folder (and its parents: 0755, root) only when it is missing: an existing one
-  /// keeps its mode and owner.
-  static func folderTasks(_ folder: String) -> [Task] {
+  /// Creates a folder (and its parents: 0755, root, or as and for `owner`) only when it is
+  /// missing: an existing one keeps its mode and owner.
+  static func folderTasks(_ folder: String, owner: Ownership? = nil) -> [Task] {
     [
       Task(
         "Check whether folder \(folder) exists", "ansible.builtin.stat",
@@ -148,9 +171,9 @@ extension AnsibleBackend.Playbook {
           ("path", Scalar.literal(folder)),
           ("state", .scalar("directory")),
           ("mode", Scalar.mode(0o755)),
-        ] + ownership(nil)
+        ] + ownership(owner)
       ).when("not nodespec_folder.stat.exists"),
-    ]
+    ].map { asOwner(owner, $0) }
   }
 
   /// The text cut after each line break; joined, the pieces give the text back.

@@ -164,11 +164,7 @@ extension AnsibleBackend.Playbook {
     for variable in environment { set(variable.name, Scalar.literal(variable.value)) }
 
     var result = task
-    if let user {
-      // `become: true` beside `become_user`, so the task does not depend on the play's.
-      result = result.with("become", Scalar.bool(true))
-        .with("become_user", Scalar.literal(user))
-    }
+    if let user { result = Self.becoming(user, result) }
     if !values.isEmpty { result = result.with("environment", .mapping(values)) }
     return result.vars(variables)
   }

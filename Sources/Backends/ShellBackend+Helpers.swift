@@ -12,6 +12,7 @@ extension ShellBackend {
     case directory
     case file
     case secret
+    case userFiles
     case download
     case artifact
     case packages
@@ -30,6 +31,7 @@ extension ShellBackend {
       case .directory: [.change, .attributes]
       case .file: [.change, .attributes, .temporaryFiles]
       case .secret: [.file]
+      case .userFiles: [.change, .temporaryFiles]
       case .download: [.say]
       case .artifact: [.change, .download, .temporaryFiles]
       case .packages, .kernelModule, .sysctl: [.change]
@@ -49,6 +51,7 @@ extension ShellBackend {
       case .directory: Self.directoryText
       case .file: Self.fileText
       case .secret: Self.secretText
+      case .userFiles: Self.userFilesText
       case .download: Self.downloadText
       case .artifact: Self.artifactText
       case .packages: Self.packagesText
@@ -225,12 +228,119 @@ extension ShellBackend {
       }
       """#
 
+    private static let userFilesText = #"""
+      # Folders and files a user owns (rootless mode's ~/.config) are made by a process running
+      # as that user, never by root: whatever that user planted there (a symlink to /etc), the
+      # writes have that user's rights alone. The process runs the fixed script below, without
+      # a login shell or the user's profile; it prints the change it made, if any.
+      ns_as_owner() {
+        local user=$1
+        shift
+        if command -v setpriv >/dev/null 2>&1; then
+          setpriv --reuid="$(id -u -- "$user")" --regid="$(id -g -- "$user")" --init-groups \
+            -- env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin /bin/sh -c "$ns_owner_side" sh "$@"
+        else
+          runuser -u "$user" -- env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+            /bin/sh -c "$ns_owner_side" sh "$@"
+        fi
+      }
+      # shellcheck disable=SC2016 # expanded by the user's shell, not here
+      ns_owner_side='set -eu
+      # Mode $2 and group $3 on $1, which must be the user'\''s; sets "set" to what changed.
+      attributes() {
+        if [ ! -O "$1" ]; then
+          echo "nodespec: $1 belongs to another account than $(id -un)" >&2
+          exit 1
+        fi
+        if [ "$(stat -L -c %a -- "$1")" != "$2" ]; then
+          chmod -- "$2" "$1"
+          set="mode $2"
+        fi
+        if [ "$(stat -L -c %G -- "$1")" != "$3" ]; then
+          chgrp -- "$3" "$1"
+          set="${set:+$set, }group $3"
+        fi
+      }
+      set=""
+      case $1 in
+        directory) # PATH MODE GROUP
+          if [ -d "$2" ]; then
+            attributes "$2" "$3" "$4"
+            if [ -n "$set" ]; then echo "set $set on $2"; fi
+          else
+            mkdir -p -- "$2"
+            attributes "$2" "$3" "$4"
+            echo "created directory $2"
+          fi
+          ;;
+        file) # PATH MODE GROUP, the content on stdin
+          if [ -d "$2" ] && [ ! -L "$2" ]; then
+            echo "nodespec: $2 is a directory, not a file" >&2
+            exit 1
+          fi
+          dir=${2%/*}
+          mkdir -p -- "$dir"
+          new=$(mktemp -- "$dir/.nodespec.XXXXXX")
+          trap '\''rm -f -- "$new"'\'' EXIT
+          cat >"$new"
+          if [ -e "$2" ] && cmp -s -- "$new" "$2"; then
+            attributes "$2" "$3" "$4"
+            if [ -n "$set" ]; then echo "set $set on $2"; fi
+            exit 0
+          fi
+          verb=created
+          if [ -e "$2" ] || [ -L "$2" ]; then verb=updated; fi
+          attributes "$new" "$3" "$4"
+          mv -f -- "$new" "$2"
+          echo "$verb $2"
+          ;;
+      esac'
+
+      # Makes $1 a directory with mode $2, owned by user $3 and group $4, as that user.
+      ns_user_directory() {
+        local said
+        said=$(ns_as_owner "$3" directory "$1" "$2" "$4") ||
+          ns_die "cannot make directory $1 as user $3"
+        if [ -n "$said" ]; then ns_change "$said"; fi
+      }
+
+      # A user's file step assembles the content in a folder only root can read (it may hold
+      # a secret), then ns_put_user_file hands it over on standard input to the user's process,
+      # which writes it beside $1 and renames it over $1 only when the bytes differ.
+      ns_begin_user_file() {
+        if [ -z "${ns_private:-}" ]; then
+          ns_private=$(mktemp -d)
+          ns_tmp+=("$ns_private")
+        fi
+        ns_new=$(mktemp -- "$ns_private/file.XXXXXX")
+      }
+
+      # Gives $1 the content in "$ns_new" and mode $2, as user $3 with group $4.
+      ns_put_user_file() {
+        local said
+        said=$(ns_as_owner "$3" file "$1" "$2" "$4" <"$ns_new") ||
+          ns_die "cannot write $1 as user $3"
+        rm -f -- "$ns_new"
+        if [ -n "$said" ]; then ns_change "$said"; fi
+      }
+      """#
+
     private static let downloadText = #"""
-      # Downloads $1 into the file $2 with curl, or wget where there is no curl.
+      # Downloads $1 into the file $2 with curl, or wget where there is no curl. An https URL
+      # may redirect only to https: a downgrade to http would let anyone on the path swap the
+      # bytes. wget cannot refuse such a redirect, so it fetches an https URL only for a
+      # download a pinned sha256 vouches for (ns_artifact's `verify`: sha256).
       ns_download() {
         if command -v curl >/dev/null 2>&1; then
-          curl -fsSL --retry 3 -o "$2" -- "$1" || ns_die "cannot download $1"
+          case $1 in
+            https://*) curl -fsSL --retry 3 --proto '=https' --proto-redir '=https' -o "$2" -- "$1" ;;
+            *) curl -fsSL --retry 3 --proto-redir '=http,https' -o "$2" -- "$1" ;;
+          esac || ns_die "cannot download $1"
         elif command -v wget >/dev/null 2>&1; then
+          if [[ $1 == https://* && ${verify:-} != sha256 ]]; then
+            ns_die "cannot download $1 without curl: wget cannot refuse a redirect to http," \
+              "and no pinned sha256 vouches for the download"
+          fi
           wget -q --tries=3 -O "$2" -- "$1" || ns_die "cannot download $1"
         else
           ns_die "cannot download $1: neither curl nor wget is installed"

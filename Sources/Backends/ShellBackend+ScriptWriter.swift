@@ -66,9 +66,10 @@ extension ShellBackend {
       }
       lines += ["set -euo pipefail", "umask 022"]
       if hasSecrets {
+        // Before any line that holds a secret: `bash -v` would print each line as it reads it.
         lines += [
-          "# This script writes secrets: tracing stays off even under `bash -x`.",
-          "set +x",
+          "# This script writes secrets: tracing and echoing stay off even under `bash -xv`.",
+          "set +xv",
         ]
       }
       return lines.joined(separator: "\n")
@@ -123,10 +124,17 @@ extension ShellBackend {
       switch resource.kind {
       case .directory(let directory):
         summary = "directory \(directory.path)"
-        body = Step(
-          text:
-            "ns_directory \(q(directory.path)) \(octal(directory.mode)) \(owner(directory.owner))",
-          helpers: [.directory])
+        if let user = directory.owner {
+          // Made by the user: root never works inside a folder that user controls.
+          body = Step(
+            text: "ns_user_directory \(q(directory.path)) \(octal(directory.mode)) \(owner(user))",
+            helpers: [.userFiles])
+        } else {
+          body = Step(
+            text:
+              "ns_directory \(q(directory.path)) \(octal(directory.mode)) \(owner(nil))",
+            helpers: [.directory])
+        }
       case .file(let file):
         summary = "file \(file.path)" + (file.content.isSecret ? " (secret)" : "")
         body = fileStep(file)
@@ -188,8 +196,9 @@ extension ShellBackend {
 
     private func fileStep(_ file: File) -> Step {
       let path = q(file.path)
-      var lines = ["ns_begin_file \(path)"]
-      var helpers: [Helper] = [.file]
+      // A file the user owns is written by the user (see `Helper.userFiles`).
+      var lines = [file.owner == nil ? "ns_begin_file \(path)" : "ns_begin_user_file"]
+      var helpers: [Helper] = file.owner == nil ? [.file] : [.userFiles]
       if case .staged(let root) = fileSource, ShellBackend.stages(file) {
         let staged = ShellBackend.stagedPath(of: file.path, under: root)
         lines.append("cat -- \(q(staged)) >>\"$ns_new\"")
@@ -207,7 +216,10 @@ extension ShellBackend {
           }
         }
       }
-      lines.append("ns_put_file \(path) \(octal(file.mode)) \(owner(file.owner))")
+      lines.append(
+        file.owner == nil
+          ? "ns_put_file \(path) \(octal(file.mode)) \(owner(nil))"
+          : "ns_put_user_file \(path) \(octal(file.mode)) \(owner(file.owner))")
       return Step(text: lines.joined(separator: "\n"), helpers: helpers)
     }
 
@@ -302,6 +314,10 @@ extension ShellBackend {
       }
       let condition: String =
         switch command.guard {
+        // A user's command looks for its file as that user: root follows no path in a
+        // folder the user controls, not even to test it.
+        case .creates(let path) where command.user != nil:
+          "! \(prefix)test -e \(q(path)) >/dev/null 2>&1"
         case .creates(let path): "[ ! -e \(q(path)) ]"
         // The guard's output is noise: only its exit status matters.
         case .unless(let argv): "! \(prefix)\(ShellQuoting.quote(argv)) >/dev/null 2>&1"

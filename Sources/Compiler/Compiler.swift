@@ -129,18 +129,41 @@ public enum Compiler {
   }
 
 
+  /// The longest prefix: its paths land in unit lines, AppArmor profile names and PATH.
+  static let maxPrefixLength = 128
+
+  /// Folders every user can write into, or that belong to one user: binaries root runs must
+  /// not live where someone else can replace them.
+  static let sharedFolders = ["/tmp", "/var/tmp", "/dev", "/run/user", "/home", "/proc", "/sys"]
+
   /// The prefix lands in unit files (`ExecStart=`) and paths: only an absolute path of plain
-  /// characters is safe in all of them.
+  /// characters is safe in all of them, and only outside the folders others can write to.
   static func checkPrefix(_ prefix: Located<String>, diagnostics: inout Diagnostics) {
     let plain = prefix.value.unicodeScalars.allSatisfy {
       ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0)
         || "/._+-".unicodeScalars.contains($0)
     }
     let parts = prefix.value.split(separator: "/")
-    guard !prefix.value.hasPrefix("/") || !plain || parts.contains("..") || parts.contains(".")
-    else { return }
-    diagnostics.error(
-      "unsafe-prefix", "the prefix must be an absolute path of letters, digits and `/._+-`",
-      at: prefix.range, path: "prefix")
+    if !prefix.value.hasPrefix("/") || !plain || parts.contains("..") || parts.contains(".") {
+      diagnostics.error(
+        "unsafe-prefix", "the prefix must be an absolute path of letters, digits and `/._+-`",
+        at: prefix.range, path: "prefix")
+      return
+    }
+    if prefix.value.utf8.count > maxPrefixLength {
+      diagnostics.error(
+        "unsafe-prefix", "the prefix is longer than \(maxPrefixLength) characters",
+        at: prefix.range, path: "prefix",
+        hint: "binaries and units go under it: /usr/local or /opt/<name>")
+      return
+    }
+    let normal = "/" + parts.joined(separator: "/")
+    if let shared = sharedFolders.first(where: { normal == $0 || normal.hasPrefix($0 + "/") }) {
+      diagnostics.error(
+        "unsafe-prefix",
+        "the prefix is under `\(shared)`, where others can write: root would run binaries they "
+          + "can replace",
+        at: prefix.range, path: "prefix", hint: "use /usr/local (the default) or /opt/<name>")
+    }
   }
 }

@@ -8,12 +8,20 @@ enum Downloads {
   /// spec decoder, `verify-none`.)
   static func check(_ downloads: Spec.Downloads, diagnostics: inout Diagnostics) {
     if let mirror = downloads.mirror {
-      if mirror.value.hasPrefix("http://") {
+      if mirror.value.lowercased().hasPrefix("http://"), downloads.verify.value == .published {
+        // The artifact and the checksum that vouches for it would both come, unauthenticated,
+        // from one host: whoever sits on the path rewrites both.
+        diagnostics.error(
+          "insecure-published", "`verify: published` over a plain-http mirror checks nothing",
+          at: mirror.range, path: "downloads.mirror",
+          notes: [.init("verify mode set here", at: downloads.verify.range)],
+          hint: "use an https:// mirror, or `verify: pinned` (the default)")
+      } else if mirror.value.lowercased().hasPrefix("http://") {
         diagnostics.warning(
           "insecure-mirror", "downloads go through a plain-http mirror", at: mirror.range,
           path: "downloads.mirror",
           hint: "pinned checksums still protect the files; prefer https://")
-      } else if !mirror.value.hasPrefix("https://") {
+      } else if !mirror.value.lowercased().hasPrefix("https://") {
         diagnostics.error(
           "invalid-mirror", "the download mirror must be an http:// or https:// URL",
           at: mirror.range, path: "downloads.mirror")
@@ -21,12 +29,11 @@ enum Downloads {
     }
   }
 
-  /// `url` with its `https://github.com` prefix replaced by the mirror (trailing `/` dropped).
+  /// `url` with its `https://github.com` prefix replaced by the mirror, normalized
+  /// (`ResolvedRegistry.normalizedURL`: lowercase scheme and host, no trailing `/`).
   static func rewrite(_ url: String, mirror: String?) -> String {
     guard let mirror, url.hasPrefix(CatalogComponent.github) else { return url }
-    var base = mirror
-    while base.hasSuffix("/") { base.removeLast() }
-    return base + url.dropFirst(CatalogComponent.github.count)
+    return ResolvedRegistry.normalizedURL(mirror) + url.dropFirst(CatalogComponent.github.count)
   }
 
   /// One source per arch of `context.arches`, or nil after reporting why not.
@@ -106,6 +113,21 @@ enum Downloads {
               hint: "give `sha256:` for each arch in this entry")
             return nil
           }
+          // The checksum file names the release asset; a download of another name cannot be
+          // looked up in it (Ansible's get_url even looks up by the URL's own file name).
+          if let urlOverride, let given = value(located: arch, in: component.url),
+            urlOverride.split(separator: "/").last.map(String.init) != fileName
+          {
+            diagnostics.error(
+              "published-checksum-name",
+              "`verify: published` looks `\(fileName)` up in \(component.key)'s checksum file, "
+                + "and this download is not named so",
+              at: given.range, path: "components.\(component.key).url",
+              notes: [.init("verify mode set here", at: context.spec.downloads.verify.range)],
+              hint: "give `sha256:` for this download, or a URL ending in `/\(fileName)`")
+            failed = true
+            continue
+          }
           check = .published(checksumURL: rewrite(checksums, mirror: mirror))
         case .none:
           check = .none
@@ -158,7 +180,13 @@ enum Downloads {
 
   /// The entry for `arch`, else the entry for every arch.
   private static func value(for arch: Arch, in values: [Located<ArchValue>]) -> String? {
-    (values.first { $0.value.arch == arch } ?? values.first { $0.value.arch == nil })?.value.value
+    value(located: arch, in: values)?.value.value
+  }
+
+  private static func value(
+    located arch: Arch, in values: [Located<ArchValue>]
+  ) -> Located<ArchValue>? {
+    values.first { $0.value.arch == arch } ?? values.first { $0.value.arch == nil }
   }
 }
 

@@ -75,6 +75,11 @@ public struct Resource: Sendable, Equatable {
 }
 
 /// An owner and group by name; nil means root:root.
+///
+/// A directory or file with an owner is made and written by a process running as that user
+/// (with that user's rights alone), never by root: it lies in a folder the user controls
+/// (rootless mode's `~/.config`), where root following a planted symlink would hand the user
+/// whatever it points at. The group must be one of the user's groups.
 public struct Ownership: Sendable, Hashable {
   public var user: String
   public var group: String

@@ -77,13 +77,14 @@ extension ResolvedRegistry {
           path: path)
         continue
       }
-      if let first = seen[folder] {
+      // Host names are case-insensitive: `DOCKER.io` is `docker.io`.
+      if let first = seen[folder.lowercased()] {
         diagnostics.error(
           "duplicate-registry", "`\(name)` is configured twice", at: registry.name.range,
           path: path, notes: [.init("first configured here", at: first)])
         continue
       }
-      seen[folder] = registry.name.range
+      seen[folder.lowercased()] = registry.name.range
 
       var ok = true
       var hosts: [ResolvedHost] = []
@@ -93,6 +94,17 @@ extension ResolvedRegistry {
             mirror, path: "\(path).mirrors[\(index)]", environment: environment,
             diagnostics: &diagnostics)
         else {
+          ok = false
+          continue
+        }
+        // One `[host."…"]` table per URL: a second one would make hosts.toml invalid TOML.
+        if let first = hosts.first(where: { $0.url == host.url }) {
+          diagnostics.error(
+            "duplicate-mirror", "`\(host.url)` is a mirror of `\(name)` twice",
+            at: mirror.url.range, path: "\(path).mirrors[\(index)]",
+            notes: [.init("first listed here", at: first.origin)],
+            hint: "remove one; URLs are compared with the scheme added, the host's case "
+              + "ignored, no trailing `/` and no default port")
           ok = false
           continue
         }
@@ -170,8 +182,32 @@ extension ResolvedRegistry {
     return name
   }
 
+  /// The one spelling of a mirror or server URL, used both to find duplicates and to write
+  /// hosts.toml (and buildkitd.toml): scheme added (`https://`) and lowercased, host
+  /// lowercased, default port (`:443` for https, `:80` for http) and trailing `/`s dropped.
+  /// containerd appends `/v2/...` to the URL as written, so `https://m.io/` would make it
+  /// request `//v2/...`. Expects a URL the spec grammar accepted (no query, no credentials).
+  static func normalizedURL(_ url: String) -> String {
+    var rest = Substring(url)
+    var scheme = "https"
+    if let separator = rest.firstRange(of: "://") {
+      scheme = rest[..<separator.lowerBound].lowercased()
+      rest = rest[separator.upperBound...]
+    }
+    let authorityEnd = rest.firstIndex(of: "/") ?? rest.endIndex
+    var authority = rest[..<authorityEnd].lowercased()
+    var path = rest[authorityEnd...]
+    while path.hasSuffix("/") { path.removeLast() }
+    let defaultPort = scheme == "https" ? ":443" : scheme == "http" ? ":80" : nil
+    if let defaultPort, authority.hasSuffix(defaultPort) {
+      authority.removeLast(defaultPort.count)
+    }
+    return "\(scheme)://\(authority)\(path)"
+  }
+
   /// The URL with a scheme: scheme-less gets `https://` (what containerd assumes) and a
-  /// `missing-scheme` warning; any scheme but http(s) is an error.
+  /// `missing-scheme` warning; any scheme but http(s) is an error. The result is normalized
+  /// (`normalizedURL`).
   static func completeURL(
     _ url: Located<String>, path: String, diagnostics: inout Diagnostics
   ) -> String? {
@@ -181,12 +217,13 @@ extension ResolvedRegistry {
         "invalid-url", "`\(text)` contains spaces or quotes", at: url.range, path: path)
       return nil
     }
-    if text.hasPrefix("https://") || text.hasPrefix("http://") {
+    let lower = text.lowercased()
+    if lower.hasPrefix("https://") || lower.hasPrefix("http://") {
       guard text.split(separator: "/").count >= 2 else {
         diagnostics.error("invalid-url", "`\(text)` has no host", at: url.range, path: path)
         return nil
       }
-      return text
+      return normalizedURL(text)
     }
     if text.contains("://") || text.isEmpty || text.hasPrefix("/") {
       diagnostics.error(
@@ -196,7 +233,7 @@ extension ResolvedRegistry {
     diagnostics.warning(
       "missing-scheme", "`\(text)` has no scheme; https:// is assumed and written",
       at: url.range, path: path, hint: "write `https://\(text)` (or `http://` for plain http)")
-    return "https://" + text
+    return normalizedURL("https://" + text)
   }
 }
 
@@ -223,6 +260,22 @@ extension ResolvedHost {
             diagnostics.error(
               "missing-environment", "the environment variable `\(variable)` is not set",
               at: value.range, path: "\(path).header")
+            ok = false
+            continue
+          }
+          // Checked as a node file's secret is, and reported by name: the value is a secret.
+          // U+FFFD is what reading the environment made of bytes that are not UTF-8.
+          if text.unicodeScalars.contains(where: {
+            $0 != "\t"
+              && ($0.properties.generalCategory == .control || $0.value == 0xFFFD
+                || $0.properties.isNoncharacterCodePoint)
+          }) {
+            diagnostics.error(
+              "invalid-environment-value",
+              "the environment variable `\(variable)` holds a line break, a control character "
+                + "or bytes that are not UTF-8; an HTTP header value cannot carry them",
+              at: value.range, path: "\(path).header",
+              hint: "set it to the header value alone, on one line (the value is not shown)")
             ok = false
             continue
           }

@@ -24,9 +24,17 @@ enum RootlessScript {
     }
 
     case $1 in
-      check-account) # USER HOME: fail naming what is missing
+      check-account) # USER HOME: fail naming what is missing or differs
         if ! id -u -- "$2" >/dev/null 2>&1; then
           echo "nodespec: user $2 does not exist; rootless mode needs that account" >&2
+          exit 1
+        fi
+        # The files go where the spec says, and the user's tools read them from the home the
+        # passwd database gives: the two must be one folder.
+        home=$(getent passwd -- "$2" | cut -d: -f6)
+        if [ "${home%/}" != "$3" ]; then
+          printf 'nodespec: the passwd database gives %s the home %s, the spec %s\\n' \\
+            "$2" "${home:-(none)}" "$3" >&2
           exit 1
         fi
         if [ ! -d "$3" ]; then

@@ -36,13 +36,9 @@ struct RootlessUser: Sendable, Equatable {
         at: user.range, path: "user", hint: "name another account, or use `mode: root`")
       return nil
     }
+    // The decoder refused every home that is not a normal path outside the system folders.
     var home = spec.home?.value ?? "/home/\(user.value)"
-    while home.count > 1, home.hasSuffix("/") { home.removeLast() }
-    if let given = spec.home, home == "/" {
-      diagnostics.error(
-        "invalid-home", "the home directory cannot be `/`", at: given.range, path: "home")
-      return nil
-    }
+    if home.count > 1, home.hasSuffix("/") { home.removeLast() }
     return RootlessUser(name: user.value, home: home)
   }
 }

@@ -36,6 +36,9 @@ public struct Diagnostic: Sendable, Equatable {
   public var notes: [Note]
   /// A suggestion for fixing it, e.g. "did you mean `components`?".
   public var hint: String?
+  /// Source text that must never be printed (a credential written into the spec): every
+  /// snippet of the run shows these ranges as `*`.
+  public var redacted: [SourceRange] = []
 
   public init(
     _ severity: Severity, id: String, _ message: String, at range: SourceRange?,

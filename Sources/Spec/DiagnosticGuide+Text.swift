@@ -193,6 +193,39 @@ extension DiagnosticGuide {
 
         """#),
     Entry(
+      id: "invisible-character",
+      text: #"""
+        invisible-character
+
+        *error*: a character that people and tools see differently, anywhere in the file, comments
+        included: NEL (U+0085), LINE SEPARATOR (U+2028) and PARAGRAPH SEPARATOR (U+2029), which end a
+        line for YAML but not in editors and diffs; C1 controls; format characters such as bidi
+        controls (U+202A–U+202E, U+2066–U+2069) and zero-width spaces; a byte order mark after the
+        start. The message names it.
+
+            # mirror: none<U+0085>downloads: {mirror: https://evil.example/gh}
+            node.yaml:1:15: error: the spec contains U+0085 NEXT LINE, which editors and reviews do not show as what YAML reads [invisible-character]
+
+        Fix: remove it; a spec is plain visible text. Where a value needs such a character, it does not
+        belong in a node spec.
+
+        """#),
+    Entry(
+      id: "key-too-long",
+      text: #"""
+        key-too-long
+
+        *error*: a key longer than 1024 characters, libyaml's limit for a simple key; reported at the
+        key's start (libyaml itself would say only "could not find expected ':'").
+
+            registries:
+              aaaaaaaa…(2,000 characters)…aaaa.example.com: {mirrors: [https://m.example.com]}
+
+        Fix: keys are the format's own words (`components`, `registries`, …) or registry host names;
+        shorten it.
+
+        """#),
+    Entry(
       id: "unknown-key",
       text: #"""
         unknown-key
@@ -896,11 +929,15 @@ extension DiagnosticGuide {
       text: #"""
         invalid-home
 
-        *error*: `home: /` in rootless mode.
+        *error*: `home` is not an absolute path in normal form (a `.`, `..` or empty segment, a trailing
+        `/.`), or is a system folder (`/`, `/root`, `/etc`, `/usr`, `/var`, `/opt`, … or under `/root`,
+        `/etc`, `/usr`, `/proc`, `/sys`, `/run`, `/tmp`). Rootless mode writes under it as the user,
+        and the node checks that it is the account's home in its passwd database.
 
-            home: /
+            home: /home/builder/../../etc
 
-        Fix: the user's home directory, e.g. `home: /srv/builder` (default `/home/USER`).
+        Fix: the user's home as the node's passwd database holds it, e.g. `home: /srv/builder`
+        (default `/home/USER`).
 
         """#),
     Entry(
@@ -986,6 +1023,66 @@ extension DiagnosticGuide {
             mirrors: [http://localhost:5000]
 
         Fix: use an address of the machine other than loopback (nerdctl docs/registry.md).
+
+        """#),
+    Entry(
+      id: "duplicate-mirror",
+      text: #"""
+        duplicate-mirror
+
+        *error*: two mirrors of one registry are the same URL once normalised (scheme added, host in
+        lower case, default port and trailing `/` dropped); hosts.toml could not hold both. A note
+        points at the first.
+
+            mirrors:
+              - https://mirror.example.com
+              - HTTPS://Mirror.example.com/
+
+        Fix: remove the second.
+
+        """#),
+    Entry(
+      id: "insecure-published",
+      text: #"""
+        insecure-published
+
+        *error*: `verify: published` over an `http://` download mirror: the artifact and its checksum
+        file would come unauthenticated from one host.
+
+            downloads: {mirror: http://artifacts.example.com/github, verify: published}
+
+        Fix: serve the mirror over `https://`, or pin the hashes (`verify: pinned`, the default).
+
+        """#),
+    Entry(
+      id: "invalid-environment-value",
+      text: #"""
+        invalid-environment-value
+
+        *error*: a header value taken from the compiling machine's environment (`{env: VAR}`) is not
+        UTF-8 text on one line without control characters. The message names the variable, never the
+        value.
+
+            header: {Authorization: {env: REGISTRY_AUTH}}     # REGISTRY_AUTH holds a line break
+
+        Fix: set the variable to the header's value on one line.
+
+        """#),
+    Entry(
+      id: "published-checksum-name",
+      text: #"""
+        published-checksum-name
+
+        *error*: `verify: published` for a component whose `url:` ends in another file name than the
+        release asset's: the project's checksum file names the asset, so the download cannot be
+        looked up in it (in any target: Ansible's `get_url` looks up by the URL's own file name).
+
+            downloads: {verify: published}
+            components:
+              runc: {version: 1.2.5, url: https://builds.example.com/runc-custom}
+
+        Fix: pin the hash with `sha256:`, or serve the asset under its release file name
+        (`runc.amd64`).
 
         """#),
     Entry(

@@ -20,7 +20,9 @@ public struct DiagnosticRenderer: Sendable {
     // Split the file into lines once, not once per snippet: a hostile file can carry
     // thousands of problems.
     let lines = file.lineRanges()
-    return diagnostics.map { render($0, in: file, lines: lines) }.joined()
+    // A secret one diagnostic points at must not show in another one's snippet of its line.
+    let redacted = diagnostics.flatMap(\.redacted)
+    return diagnostics.map { render($0, in: file, lines: lines, redacted: redacted) }.joined()
   }
 
   /// The line that closes a report, e.g. `2 errors, 1 warning`, with `\n`; empty when there
@@ -38,7 +40,7 @@ public struct DiagnosticRenderer: Sendable {
   }
 
   private func render(
-    _ diagnostic: Diagnostic, in file: SourceFile, lines: [Range<Int>]
+    _ diagnostic: Diagnostic, in file: SourceFile, lines: [Range<Int>], redacted: [SourceRange]
   ) -> String {
     var out = ""
     let label = diagnostic.severity.rawValue
@@ -51,11 +53,13 @@ public struct DiagnosticRenderer: Sendable {
     out +=
       bold("\(position): ") + paint(label + ":", for: diagnostic.severity) + " "
       + bold(diagnostic.message) + " [\(diagnostic.id)]\n"
-    if let range = diagnostic.range { out += snippet(range, in: file, lines: lines) }
+    if let range = diagnostic.range {
+      out += snippet(range, in: file, lines: lines, redacted: redacted)
+    }
     for note in diagnostic.notes {
       if let range = note.range {
         out += "\(file.path):\(range.start.line):\(range.start.column): note: \(note.message)\n"
-        out += snippet(range, in: file, lines: lines)
+        out += snippet(range, in: file, lines: lines, redacted: redacted)
       } else {
         out += "  note: \(note.message)\n"
       }
@@ -64,30 +68,72 @@ public struct DiagnosticRenderer: Sendable {
     return out
   }
 
+  /// Cells of a source line shown before the caret, and in all, when the line is cut: a
+  /// diagnostic at the end of a 1 MB line prints a line of a terminal's width, not 2 MB.
+  static let windowBefore = 40
+  static let windowWidth = 120
+
   /// The source line, then a caret under the start and tildes to the end of the range (on the
-  /// same line).
+  /// same line). A line longer than `windowWidth` cells is cut to a window around the caret,
+  /// with `…` where text is left out.
   ///
   /// The line is drawn cell by cell so that the caret line matches it on a terminal: tabs
   /// expand to the next multiple of 4, wide (East Asian, emoji) characters take two cells,
-  /// combining marks none, and control characters show as `�` (a spec must not drive the
-  /// terminal).
-  private func snippet(_ range: SourceRange, in file: SourceFile, lines: [Range<Int>]) -> String {
+  /// combining marks none, and control and invisible characters show as `�` in one cell (a
+  /// spec must not drive the terminal, and the caret must point at what it reports).
+  private func snippet(
+    _ range: SourceRange, in file: SourceFile, lines: [Range<Int>], redacted: [SourceRange]
+  ) -> String {
     guard lines.indices.contains(range.start.line - 1) else { return "" }
-    let line = file.text(of: lines[range.start.line - 1])
-    var shown = ""
-    var widths: [Int] = []
+    let number = range.start.line
+    let line = file.text(of: lines[number - 1])
+    let first = max(range.start.column, 1) - 1
+    let last =
+      range.end.line == range.start.line && range.end.column > range.start.column + 1
+      ? range.end.column - 1 : first + 1
+    // The cells of the line up to where any window around the caret ends (a cell is at least
+    // one scalar wide or zero, so `windowWidth` scalars past the caret are enough).
+    var cells: [(text: String, width: Int)] = []
     var column = 0
-    for scalar in line.unicodeScalars {
-      let (text, width) = Self.cell(scalar, at: column)
-      shown += text
-      widths.append(width)
-      column += width
+    var complete = true
+    for (index, scalar) in line.unicodeScalars.enumerated() {
+      if index >= first + Self.windowWidth {
+        complete = false
+        break
+      }
+      let here = SourceLocation(line: number, column: index + 1)
+      let hidden = redacted.contains { $0.start <= here && here < $0.end }
+      let cell = hidden ? ("*", 1) : Self.cell(scalar, at: column)
+      column += cell.1
+      cells.append(cell)
     }
-    let first = min(max(range.start.column, 1) - 1, widths.count)
-    var marker = String(repeating: " ", count: widths[..<first].reduce(0, +)) + "^"
-    if range.end.line == range.start.line, range.end.column > range.start.column + 1 {
-      let last = min(range.end.column - 1, widths.count)
-      let width = widths[first..<max(first, last)].reduce(0, +)
+    let caret = min(first, cells.count)
+    var start = 0
+    var end = cells.count
+    if !complete || column > Self.windowWidth {
+      // A window: up to `windowBefore` cells before the caret, `windowWidth` in all.
+      var width = 0
+      start = caret
+      while start > 0, width + cells[start - 1].width <= Self.windowBefore {
+        start -= 1
+        width += cells[start].width
+      }
+      end = caret
+      while end < cells.count, width + cells[end].width <= Self.windowWidth {
+        width += cells[end].width
+        end += 1
+      }
+    }
+    let cutBefore = start > 0
+    let cutAfter = end < cells.count || !complete
+    let shown =
+      (cutBefore ? "…" : "") + cells[start..<end].map(\.text).joined() + (cutAfter ? "…" : "")
+    let before = cells[start..<max(start, caret)].reduce(0) { $0 + $1.width }
+    let offset = (cutBefore ? 1 : 0) + before
+    var marker = String(repeating: " ", count: offset) + "^"
+    let tildeEnd = min(max(last, caret), end)
+    if tildeEnd > caret + 1 {
+      let width = cells[caret..<tildeEnd].reduce(0) { $0 + $1.width }
       marker += String(repeating: "~", count: max(0, width - 1))
     }
     return "  \(shown)\n  \(paint(marker, for: .note))\n"

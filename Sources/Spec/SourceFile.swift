@@ -1,8 +1,9 @@
 /// A spec file as read: its display path and its bytes. Only the command-line target reads the
 /// file system; everything else receives a `SourceFile`.
 ///
-/// Lines end where libyaml ends them (LF, CRLF, CR, and U+0085, U+2028, U+2029), so that the
-/// line numbers of libyaml's marks and the lines shown in snippets always agree.
+/// Lines end at LF, CRLF and CR, as in editors and diffs. libyaml also ends lines at U+0085,
+/// U+2028 and U+2029, but the reader refuses a file holding any of them before libyaml reads
+/// it (`invisible-character`), so libyaml's marks and these lines always agree.
 public struct SourceFile: Sendable, Equatable {
   /// The path shown in diagnostics (`-` shows as `<stdin>`).
   public var path: String
@@ -79,12 +80,6 @@ public struct SourceFile: Sendable, Equatable {
     switch bytes[i] {
     case 0x0A: return 1
     case 0x0D: return i + 1 < bytes.count && bytes[i + 1] == 0x0A ? 2 : 1
-    case 0xC2: return i + 1 < bytes.count && bytes[i + 1] == 0x85 ? 2 : 0
-    case 0xE2:
-      let isSeparator =
-        i + 2 < bytes.count && bytes[i + 1] == 0x80
-        && (bytes[i + 2] == 0xA8 || bytes[i + 2] == 0xA9)
-      return isSeparator ? 3 : 0
     default: return 0
     }
   }

@@ -107,14 +107,19 @@ extension SpecDecoder {
         "is not an HTTP header name", hint: "letters, digits and !#$%&'*+-.^_`|~",
         path: item.path)
       let values = oneOrMany(item) { $0.headerValue($1) }
+      let literals = values.filter { if case .literal = $0.value { true } else { false } }
       if ["authorization", "proxy-authorization"].contains(name.lowercased()),
-        let literal = values.first(where: { if case .literal = $0.value { true } else { false } })
+        let literal = literals.first
       {
-        diagnostics.warning(
-          "literal-secret", "the `\(name)` header holds a credential in the spec itself",
+        var warning = Diagnostic(
+          .warning, id: "literal-secret",
+          "the `\(display(name))` header holds a credential in the spec itself",
           at: literal.range, path: item.path,
           hint: "take it from the environment with `{env: VAR}` or from a file on the node "
             + "with `{file: /path}`")
+        // The credential is shown nowhere, not even in the excerpt that points at it.
+        warning.redacted = literals.map(\.range)
+        diagnostics.append(warning)
       }
       guard let validName else { return nil }
       return Header(name: validName, values: values)

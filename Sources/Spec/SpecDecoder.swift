@@ -57,7 +57,7 @@ public struct SpecDecoder {
         "user-ignored", "`user` is ignored in root mode", at: user.range, path: "user",
         hint: "set `mode: rootless` to run the runtime as this user, or remove `user`")
     }
-    let home = decoded(top["home"]) { $0.path($1) }
+    let home = decoded(top["home"]) { $0.home($1) }
     if let home, rootMode {
       diagnostics.warning(
         "home-ignored", "`home` is ignored in root mode", at: home.range, path: "home",
@@ -92,17 +92,27 @@ public struct SpecDecoder {
     top["nodespec"] == nil ? Located(1, at: SourceRange(at: range.start)) : nil
   }
 
-  /// Application tags (`!vault`, `!env`) mean something to some other tool and would be
-  /// silently ignored here, so they are refused. YAML's core tags (`!!str`) change nothing:
-  /// the schema types every value. A tagged node is reported where it is written and where
-  /// an alias uses it, but the nodes inside an alias only once.
+  /// The tags accepted: YAML's core schema (`!!str` and the rest) and the non-specific `!`.
+  /// They change nothing: the schema types every value.
+  static let coreTags: Set<String> = [
+    "!", "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null", "tag:yaml.org,2002:float", "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:seq",
+  ]
+
+  /// Any other tag is refused: application tags (`!vault`, `!env`, `!python/object`) mean
+  /// something to some other tool and would be silently ignored here, and YAML's other
+  /// `!!` tags (`!!binary`, `!!timestamp`, `!!python/…`) ask for a conversion nobody checks.
+  /// A tagged node is reported where it is written and where an alias uses it, but the nodes
+  /// inside an alias only once.
   private mutating func reportApplicationTags(_ node: YAMLNode, seen: inout Set<SourceRange>) {
-    if let tag = node.tag, tag != "!", !tag.hasPrefix("tag:yaml.org,2002:"),
-      seen.insert(node.range).inserted
-    {
+    if let tag = node.tag, !Self.coreTags.contains(tag), seen.insert(node.range).inserted {
+      let core = "tag:yaml.org,2002:"
+      let shown = tag.hasPrefix(core) ? "!!" + tag.dropFirst(core.count) : Substring(tag)
       diagnostics.error(
-        "unsupported-tag", "the tag `\(display(tag))` is not supported", at: node.range,
-        hint: "remove the tag; values are typed by their key")
+        "unsupported-tag", "the tag `\(display(String(shown)))` is not supported", at: node.range,
+        hint: "remove the tag; values are typed by their key (only `!` and YAML's core tags "
+          + "`!!str`, `!!int`, `!!bool`, `!!null`, `!!float`, `!!map`, `!!seq` are accepted)")
     }
     switch node.kind {
     case .scalar: break
@@ -355,6 +365,21 @@ extension SpecDecoder {
     return text
   }
 
+  /// The rootless account's home: an absolute path that names no system folder, and no `.`
+  /// or `..` segment (it must be the account's home as the node's passwd database holds it).
+  mutating func home(_ entry: Entry) -> Located<String>? {
+    guard let text = string(entry, expected: "a path") else { return nil }
+    if let problem = SpecGrammar.homeProblem(text.value) {
+      diagnostics.error(
+        "invalid-home", "the home directory `\(display(text.value))` \(problem)",
+        at: text.range, path: "home",
+        hint: "write the account's home as the node's passwd database holds it, e.g. "
+          + "/home/builder")
+      return nil
+    }
+    return text
+  }
+
   /// An `http(s)://` URL with a host; with `schemeOptional`, also a bare `host[:port][/path]`.
   mutating func url(_ entry: Entry, schemeOptional: Bool) -> Located<String>? {
     guard let text = string(entry, expected: "a URL") else { return nil }
@@ -362,8 +387,10 @@ extension SpecDecoder {
       diagnostics.error(
         "invalid-url", "the URL `\(display(text.value))` \(problem)", at: text.range,
         path: entry.path,
-        hint: problem == "holds credentials"
-          ? "send credentials as a mirror `header` from `{env: VAR}` or `{file: /path}`"
+        hint: problem == "holds credentials" || problem.hasPrefix("has a query")
+          || problem.hasPrefix("has a fragment")
+          ? "a URL lands in world-readable files and the playbook: send credentials as a "
+            + "mirror `header` whose value comes from `{env: VAR}` or `{file: /path}`"
           : "write https://host[:port][/path]")
       return nil
     }

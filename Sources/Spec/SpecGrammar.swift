@@ -50,6 +50,41 @@ enum SpecGrammar {
     return nil
   }
 
+  /// Folders that are no account's home, nor hold one: a home there would have the rootless
+  /// user's files written into (or the user own) a folder the system relies on.
+  private static let systemFolders: Set<String> = [
+    "/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib32", "/lib64", "/libx32",
+    "/media", "/mnt", "/opt", "/proc", "/root", "/run", "/sbin", "/srv", "/sys", "/tmp", "/usr",
+    "/var", "/var/lib", "/var/tmp", "/var/log", "/var/cache", "/var/spool", "/var/run",
+  ]
+  /// Trees no home may be inside (`/usr/local/…` and `/etc/…` included).
+  private static let systemTrees = [
+    "/bin/", "/boot/", "/dev/", "/etc/", "/lib/", "/lib32/", "/lib64/", "/libx32/", "/proc/",
+    "/root/", "/run/", "/sbin/", "/sys/", "/tmp/", "/usr/", "/var/tmp/", "/var/run/",
+  ]
+
+  /// Why `text` cannot be a rootless user's home, or nil when it can be: an absolute path in
+  /// normal form (no empty, `.` or `..` segment, one trailing `/` at most), outside the system
+  /// folders. The home is where files are written as the user, and it must be the same path
+  /// the node's passwd database holds, so only one spelling of it is accepted.
+  static func homeProblem(_ text: String) -> String? {
+    guard text.hasPrefix("/") else { return "is not absolute" }
+    var path = Substring(text)
+    if path.count > 1, path.hasSuffix("/") { path.removeLast() }
+    let segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+    if path != "/" {
+      if segments.contains(".") || segments.contains("..") {
+        return "has a `.` or `..` segment"
+      }
+      if segments.contains("") { return "has an empty segment (`//`)" }
+    }
+    let normal = String(path)
+    if systemFolders.contains(normal) || systemTrees.contains(where: normal.hasPrefix(_:)) {
+      return "is a system folder, not an account's home"
+    }
+    return nil
+  }
+
   /// A registry host as containerd names its `certs.d` folders: `_default`, or a host name or
   /// IPv4 address or `[IPv6]`, with an optional `:port`.
   static func isRegistryName(_ text: String) -> Bool {
@@ -62,6 +97,10 @@ enum SpecGrammar {
     if let bad = text.first(where: { $0.isWhitespace || "\"'\\`<>".contains($0) }) {
       return "contains `\(bad == "\\" ? "\\\\" : String(bad))`"
     }
+    // A query string or fragment is where tokens hide (`?token=…`); the output puts every URL
+    // into world-readable files and the playbook.
+    if text.contains("?") { return "has a query (`?…`)" }
+    if text.contains("#") { return "has a fragment (`#…`)" }
     var rest = Substring(text)
     if let schemeEnd = schemeSeparator(in: rest) {
       let scheme = rest[..<schemeEnd].lowercased()
@@ -110,7 +149,17 @@ enum SpecGrammar {
     }
     if text.hasPrefix("[") { return true }
     guard (1...253).contains(host.utf8.count) else { return false }
-    return host.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { label in
+    let labels = host.split(separator: ".", omittingEmptySubsequences: false)
+    // No top-level domain is numeric: a name ending in a number is an IPv4 address, four
+    // numbers of 0 to 255 without leading zeros (which some resolvers read as octal).
+    if let last = labels.last, last.allSatisfy(\.isASCIIDigit) {
+      return labels.count == 4
+        && labels.allSatisfy { label in
+          guard let number = Int(label), label.allSatisfy(\.isASCIIDigit) else { return false }
+          return number <= 255 && (label == "0" || label.first != "0")
+        }
+    }
+    return labels.allSatisfy { label in
       (1...63).contains(label.utf8.count) && label.first != "-" && label.last != "-"
         && label.allSatisfy { $0.isASCIIAlphanumeric || $0 == "-" }
     }

@@ -109,7 +109,58 @@ public struct YAMLReader {
         at: SourceRange(at: file.location(ofByte: bad)), hint: "save the file as UTF-8")
       return false
     }
-    return true
+    let hidden = hiddenCharacters(file, limit: Diagnostics.displayLimit + 1)
+    for (location, scalar) in hidden {
+      diagnostics.error(
+        "invisible-character",
+        "the spec contains \(scalar.codePointAndName), which editors and reviews do not show "
+          + "as what YAML reads",
+        at: SourceRange(at: location),
+        hint: scalar.value == 0x85 || scalar.value == 0x2028 || scalar.value == 0x2029
+          ? "YAML ends a line here, so text after it is not part of this line; remove it"
+          : "remove it; comments included, a spec is plain visible text")
+    }
+    return hidden.isEmpty
+  }
+
+  /// Where the characters are that a reviewer cannot see (`isHiddenInSource`), at most
+  /// `limit` of them; a byte order mark at the very start is YAML's and allowed. Positions
+  /// are counted here, on the bytes: libyaml would count NEL, LS and PS as line breaks.
+  static func hiddenCharacters(
+    _ file: SourceFile, limit: Int
+  ) -> [(SourceLocation, Unicode.Scalar)] {
+    let bytes = file.bytes
+    var found: [(SourceLocation, Unicode.Scalar)] = []
+    var line = 1
+    var column = 1
+    var i = file.bomLength
+    while i < bytes.count, found.count < limit {
+      let lead = bytes[i]
+      if lead < 0x80 {
+        let width = file.lineBreakWidth(at: i)
+        if width > 0 {
+          line += 1
+          column = 1
+          i += width
+        } else {
+          column += 1
+          i += 1
+        }
+        continue
+      }
+      // The bytes are valid UTF-8 (checked before): decode one scalar.
+      let length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2
+      var value = UInt32(lead) & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07)
+      for k in 1..<length where i + k < bytes.count {
+        value = value << 6 | UInt32(bytes[i + k] & 0x3F)
+      }
+      if let scalar = Unicode.Scalar(value), scalar.isHiddenInSource {
+        found.append((SourceLocation(line: line, column: column), scalar))
+      }
+      column += 1
+      i += length
+    }
+    return found
   }
 
   /// The offset of the first byte that does not belong to a well-formed UTF-8 sequence
@@ -191,6 +242,14 @@ public struct YAMLReader {
     let range = SourceRange(start: location(event.start_mark), end: location(event.end_mark))
     switch event.type {
     case YAML_DOCUMENT_START_EVENT:
+      // A %TAG directive renames tags (`!e!str` could mean anything): refused at the
+      // directive, which is where the event starts.
+      let directives = event.data.document_start.tag_directives
+      if directives.start != directives.end {
+        diagnostics.error(
+          "unsupported-tag", "a %TAG directive is not supported", at: range,
+          hint: "remove it; values are typed by their key, and YAML's core tags need no directive")
+      }
       documents += 1
       guard documents == 1 else {
         diagnostics.error(
@@ -343,6 +402,9 @@ public struct YAMLReader {
 
   // MARK: - libyaml's errors
 
+  /// The longest implicit key libyaml reads (its scanner's `1024`).
+  static let maxKeyLength = 1024
+
   private mutating func reportParserError(_ parser: yaml_parser_t) {
     let problem = optionalCString(parser.problem) ?? "unknown error"
     if parser.error == YAML_READER_ERROR {
@@ -363,8 +425,20 @@ public struct YAMLReader {
         hint: "YAML indents with spaces")
       return
     }
+    // libyaml gives up on a key without `?` after 1024 characters, saying it found no `:`.
+    let context = optionalCString(parser.context)
+    let (start, end) = (parser.context_mark, parser.problem_mark)
+    if context == "while scanning a simple key", start.line == end.line,
+      end.index - start.index > Self.maxKeyLength
+    {
+      diagnostics.error(
+        "key-too-long", "a key is longer than \(Self.maxKeyLength) characters, YAML's limit",
+        at: SourceRange(at: location(parser.context_mark)),
+        hint: "no key of a spec is this long; is a `:` missing, or is this the right file?")
+      return
+    }
     var notes: [Diagnostic.Note] = []
-    if let context = optionalCString(parser.context) {
+    if let context {
       notes.append(.init(context, at: SourceRange(at: location(parser.context_mark))))
     }
     diagnostics.error("yaml-syntax", problem, at: at, notes: notes, hint: Self.hint(for: problem))

@@ -116,6 +116,33 @@ struct Driver {
 
   func writeStandardOutput(_ text: String) -> Bool { writeAll(STDOUT_FILENO, text) }
 
+  /// Why `-o path` must not be written, or nil: the rename that writes it would replace a
+  /// device, FIFO, socket or directory (`-o /dev/null` as root once renamed a file over
+  /// `/dev/null`), or the spec being compiled (`input`, unless it is standard input).
+  func outputProblem(_ path: String, input: String) -> String? {
+    var target = stat()
+    // Not there yet, or not reachable: then the write itself says why.
+    guard stat(path, &target) == 0 else { return nil }
+    let kind: String? =
+      switch target.st_mode & S_IFMT {
+      case S_IFREG: nil
+      case S_IFDIR: "a directory"
+      case S_IFCHR: "a character device"
+      case S_IFBLK: "a block device"
+      case S_IFIFO: "a FIFO"
+      case S_IFSOCK: "a socket"
+      default: "not a regular file"
+      }
+    if let kind { return "it is \(kind), not a regular file (write to standard output with -o -)" }
+    var spec = stat()
+    if input != "-", stat(input, &spec) == 0, spec.st_dev == target.st_dev,
+      spec.st_ino == target.st_ino
+    {
+      return "it is the spec being compiled"
+    }
+    return nil
+  }
+
   /// Writes through a temporary file in the same folder, fsync and a rename, so a reader never
   /// sees half a file and a failure leaves any old file untouched. Returns an error text.
   func writeAtomically(_ text: String, to path: String, mode: mode_t = 0o644) -> String? {

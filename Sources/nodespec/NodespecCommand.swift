@@ -59,7 +59,11 @@ struct Compile: ParsableCommand {
   @Option(name: .shortAndLong, help: "What to compile the spec into.")
   var target: Target
 
-  @Option(name: .shortAndLong, help: "Write here (atomically) instead of standard output.")
+  @Option(
+    name: .shortAndLong,
+    help:
+      "Write here (atomically, a regular file only) instead of standard output; - is standard output."
+  )
   var output: String?
 
   @Flag(help: "Treat warnings as errors.")
@@ -67,6 +71,11 @@ struct Compile: ParsableCommand {
 
   func run() throws {
     let driver = Driver(strict: strict)
+    let output = self.output == "-" ? nil : self.output
+    if let output, let problem = driver.outputProblem(output, input: spec) {
+      driver.say("nodespec: cannot write \(output): \(problem)")
+      throw Exit.ioFailure
+    }
     guard let file = driver.read(spec) else { throw Exit.ioFailure }
     guard let (text, secret) = driver.compile(file, target: target) else {
       throw Exit.invalidSpec

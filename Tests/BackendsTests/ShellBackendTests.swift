@@ -108,7 +108,7 @@ import Testing
   @Test func secretFilesAreNeverInlinedNorTraced() throws {
     let script = try ShellTestSupport.render(ShellTestPlans.secretFile, with: ShellBackend())
     #expect(script.contains("ns_append_secret '/etc/nodespec/secrets/mirror-token'"))
-    #expect(script.contains("\nset +x\n"))
+    #expect(script.contains("\nset +xv\n"))
     #expect(!script.contains("set -x"))
   }
 

@@ -114,6 +114,14 @@ import Testing
       source.check == .sha256("e72cc69db9984a8d46a34495c302d2b50188ee2dd5c7000a7b471d0350e14ad1"))
   }
 
+  @Test(arguments: [
+    "/opt/rt", "/usr", "/usr/local", "/opt/" + String(repeating: "a", count: 123),
+  ])
+  func safePrefix(_ prefix: String) {
+    let (_, diagnostics) = compile(spec(prefix: prefix, components: seedComponents()))
+    #expect(diagnostics.first("unsafe-prefix") == nil)
+  }
+
   @Test func prefixMovesBinariesAndUnits() throws {
     let plan = try #require(compile(spec(prefix: "/opt/rt/", components: seedComponents())).plan)
     #expect(
@@ -147,7 +155,12 @@ import Testing
     #expect(plan.text("buildkit.unit")?.contains("Environment=") == false)
   }
 
-  @Test(arguments: ["usr/local", "/usr/lo cal", "/usr/$(x)", "/usr/../etc"])
+  @Test(arguments: [
+    "usr/local", "/usr/lo cal", "/usr/$(x)", "/usr/../etc",
+    // World-writable or per-user places, and a bound on the length.
+    "/tmp", "/tmp/rt", "/var/tmp/rt/", "/dev/shm/rt", "/run/user/1000", "/home/builder/.local",
+    "//tmp/rt", "/opt/" + String(repeating: "a", count: 124),
+  ])
   func unsafePrefix(_ prefix: String) {
     let (plan, diagnostics) = compile(spec(prefix: prefix, components: seedComponents()))
     #expect(plan == nil)

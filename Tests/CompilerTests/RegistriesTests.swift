@@ -8,6 +8,45 @@ import Testing
     compile(spec(components: seedComponents(), registries: registries), environment: environment)
   }
 
+  @Test func mirrorURLsAreWrittenNormalized() throws {
+    // A trailing `/` made containerd request `//v2/...`; the host's case and a default port
+    // are spellings of the same host.
+    let (plan, diagnostics) = plan([
+      registry("docker.io", ["https://A.Example/", "HTTP://b.example:80/path//", "c.example:443"])
+    ])
+    // (The path that BuildKit cannot express is warned about too.)
+    #expect(diagnostics.ids.contains("missing-scheme") && !diagnostics.hasErrors)
+    let p = try #require(plan)
+    let text = try #require(p.file("registry.docker.io.hosts")?.content.literalText)
+    let hosts = try #require(lookup(try parseTOML(text), "host") as? [String: Any])
+    #expect(
+      hosts.keys.sorted() == ["http://b.example/path", "https://a.example", "https://c.example"])
+    #expect(ResolvedRegistry.normalizedURL("https://m.io:5000/v2/") == "https://m.io:5000/v2")
+    #expect(ResolvedRegistry.normalizedURL("https://[FE80::1]:443/") == "https://[fe80::1]")
+  }
+
+  @Test(arguments: [
+    ["https://m.example", "https://m.example/"], ["https://m.example", "m.example"],
+    ["https://m.example", "https://M.EXAMPLE"], ["https://m.example", "https://m.example:443"],
+    ["http://m.example/p", "HTTP://m.example:80/p/"],
+  ])
+  func duplicateMirrorsAreRefusedAtTheSecond(_ urls: [String]) throws {
+    let (plan, diagnostics) = plan([registry("docker.io", urls)])
+    #expect(plan == nil)
+    let duplicate = try #require(diagnostics.first("duplicate-mirror"))
+    #expect(duplicate.range == line(111))
+    #expect(duplicate.notes.first?.range == line(110))
+  }
+
+  @Test func registryNamesAreCaseInsensitive() throws {
+    let (plan, diagnostics) = plan([
+      registry("docker.io", ["https://a.example"], line: 100),
+      registry("DOCKER.io", ["https://b.example"], line: 200),
+    ])
+    #expect(plan == nil)
+    #expect(diagnostics.first("duplicate-registry")?.range == line(200))
+  }
+
   @Test func hostsTOMLKeepsOrderAndAddsTheScheme() throws {
     let (plan, diagnostics) = plan([
       registry("docker.io", ["https://a.example", "b.example", "http://c.example:8080"])
@@ -138,6 +177,28 @@ import Testing
     let (plan, diagnostics) = plan([registry("docker.io", mirrors: [mirror])])
     #expect(plan == nil)
     #expect(diagnostics.first("missing-environment")?.range == line(114))
+  }
+  @Test(arguments: [
+    "Bearer s3cret\n", "Bearer\rs3cret", "s3cret\u{1B}[2J", "s3cret\u{FFFD}", "s3cret\u{85}",
+  ])
+  func anEnvironmentSecretIsCheckedLikeAFileSecret(_ value: String) throws {
+    let mirror = Mirror(
+      url: at("https://m.example", 110),
+      headers: [
+        Header(name: at("Authorization", 112), values: [at(.environment("MIRROR_AUTH"), 113)])
+      ], range: line(110))
+    let (plan, diagnostics) = plan(
+      [registry("docker.io", mirrors: [mirror])], environment: ["MIRROR_AUTH": value])
+    #expect(plan == nil)
+    let error = try #require(diagnostics.first("invalid-environment-value"))
+    #expect(error.range == line(113))
+    #expect(error.message.contains("MIRROR_AUTH"))
+    // Named, never shown.
+    #expect(!diagnostics.all.contains { "\($0.message) \($0.hint ?? "")".contains("s3cret") })
+    // A tab is escaped in TOML, as a node file's is.
+    let (tabbed, _) = self.plan(
+      [registry("docker.io", mirrors: [mirror])], environment: ["MIRROR_AUTH": "a\tb"])
+    #expect(tabbed != nil)
   }
 
   @Test func ipv6Registries() throws {

@@ -294,7 +294,7 @@ private let sha = String(repeating: "a", count: 64)
     let relative = compileText(
       fullSpec.replacingOccurrences(
         of: "user: builder\n", with: "user: builder\nhome: srv/b\n"))
-    #expect(relative.diagnostics.first("invalid-path")?.range?.start.line == 5)
+    #expect(relative.diagnostics.first("invalid-home")?.range?.start.line == 5)
     let slash = compileText(
       fullSpec.replacingOccurrences(
         of: "user: builder\n", with: "user: builder\nhome: /\n"))

@@ -35,6 +35,41 @@ import Testing
     #expect(output == expected)
   }
 
+  @Test func aCredentialInTheSpecIsNeverShown() {
+    // The warning's own excerpt, and an error's excerpt of the same line, mask the value.
+    let text =
+      "nodespec: 1\nregistries:\n"
+      + "  a.io: {mirrors: [{url: b.io, header: {Authorization: \"Bearer s3cret\", X Y: z}}]}\n"
+    var diagnostics = Diagnostics()
+    _ = SpecLoader.load(SourceFile(path: "n.yaml", text: text), diagnostics: &diagnostics)
+    #expect(diagnostics.all.map(\.id).sorted() == ["invalid-header", "literal-secret"])
+    let output = renderer.render(diagnostics.all, in: SourceFile(path: "n.yaml", text: text))
+    #expect(!output.contains("s3cret"), "\(output)")
+    #expect(output.contains("{Authorization: ***************, X Y: z}"), "\(output)")
+  }
+
+  @Test func aLongLineIsCutToAWindowAroundTheCaret() {
+    // An error in the middle of a 1 MB line prints a line of terminal width, not the line.
+    let line =
+      "a: [" + String(repeating: "x", count: 500_000) + ", *y, "
+      + String(repeating: "z", count: 500_000) + "]"
+    let column = 4 + 500_000 + 3
+    let output = render(line, from: column, to: column + 2)
+    #expect(output.utf8.count < 600, "\(output.utf8.count) bytes")
+    let lines = output.split(separator: "\n", omittingEmptySubsequences: false)
+    #expect(lines[1].hasPrefix("  …xxx") && lines[1].hasSuffix("zzz…"))
+    // The caret still stands under the `*` of `*y`.
+    func offset(of character: Character, in line: Substring) -> Int? {
+      line.firstIndex(of: character).map { line.distance(from: line.startIndex, to: $0) }
+    }
+    let caret = offset(of: "^", in: lines[2])
+    let star = offset(of: "*", in: lines[1])
+    #expect(caret != nil && caret == star)
+    #expect(lines[2].hasSuffix("^~"))
+    // A short line is shown whole.
+    #expect(render("a: *y", from: 4, to: 6).hasSuffix("  a: *y\n     ^~\n"))
+  }
+
   @Test func tabsExpandTheSameWayInBothLines() {
     let output = render("a:\t[x, *y]", from: 8, to: 10)
     #expect(output.hasSuffix("  a:  [x, *y]\n          ^~\n"))

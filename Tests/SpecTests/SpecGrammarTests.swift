@@ -12,18 +12,21 @@ import Testing
   @Test(arguments: [
     "docker.io", "registry.k8s.io", "localhost", "localhost:5000", "10.0.0.1:443",
     "[::1]:5000", "[fe80::1]", "_default", "my-registry.example.com", "a1.internal",
+    "255.255.255.255", "0.0.0.0:5000", "1.2.3.example", "DOCKER.io",
   ])
   func registryNames(_ text: String) { #expect(SpecGrammar.isRegistryName(text)) }
 
   @Test(arguments: [
     "", "https://docker.io", "docker.io/library", "-bad.io", "bad-.io", "a..b", "a.io:0",
     "a.io:65536", "a.io:", "[::1", "::1", "_other", "a_b.io", "a b", "a.io:5000x",
+    // A name ending in a number is an IPv4 address: four octets of at most 255.
+    "256.1.1.1", "10.0.0.300:5000", "1.2.3", "1.2.3.4.5", "010.0.0.1", "a.b.1",
   ])
   func notRegistryNames(_ text: String) { #expect(!SpecGrammar.isRegistryName(text)) }
 
   @Test(arguments: [
     ("https://a.io", false), ("http://a.io:5000/v2", false), ("HTTPS://A.io", false),
-    ("https://[::1]:443/x?y#z", false), ("a.io", true), ("a.io:5000/path", true),
+    ("https://[::1]:443/x", false), ("a.io", true), ("a.io:5000/path", true),
   ])
   func urls(_ text: String, _ schemeOptional: Bool) {
     #expect(SpecGrammar.urlProblem(text, schemeOptional: schemeOptional) == nil)
@@ -34,6 +37,9 @@ import Testing
     ("https://a io", false), ("https://a.io/\"", false), ("https://a.io/'", false),
     ("https://a.io\\x", false), ("https://u:p@a.io", false), ("https://a.io:99999", false),
     ("file:///etc/passwd", true), ("javascript://x", true), ("a.io/`id`", true), ("", true),
+    // Tokens hide in queries and fragments.
+    ("https://[::1]:443/x?y", false), ("https://a.io/v2?token=s", false), ("a.io/#x", true),
+    ("https://a.io?", false), ("https://256.0.0.1", false),
   ])
   func notURLs(_ text: String, _ schemeOptional: Bool) {
     #expect(SpecGrammar.urlProblem(text, schemeOptional: schemeOptional) != nil)

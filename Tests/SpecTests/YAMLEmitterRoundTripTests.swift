@@ -18,6 +18,11 @@ import Testing
     String(repeating: "long ", count: 60),
   ]
 
+  /// The hostile strings the reader can read back: a file holding NEL, LS, PS or a byte order
+  /// mark past its start is refused (`invisible-character`), and validation keeps them out of
+  /// every value, so they never reach a backend.
+  static let readable = hostile.filter { !$0.unicodeScalars.contains(where: \.isHiddenInSource) }
+
   func roundTrip(_ value: YAMLValue) throws -> YAMLNode? {
     let text = try YAMLEmitter.emit(value)
     let (node, diagnostics) = read(text)
@@ -25,7 +30,7 @@ import Testing
     return node
   }
 
-  @Test(arguments: hostile)
+  @Test(arguments: readable)
   func scalarValuesAndKeysComeBackTheSame(_ string: String) throws {
     let node = try #require(
       try roundTrip(.mapping([("k", .scalar(string)), (string, .scalar("v"))])))
@@ -40,18 +45,18 @@ import Testing
   @Test(arguments: [YAMLValue.Style.singleQuoted, .doubleQuoted, .literal, .plain])
   func everyStyleKeepsTheString(_ style: YAMLValue.Style) throws {
     // libyaml falls back to a safe style when the requested one cannot hold the string.
-    let values = Self.hostile.map { YAMLValue.scalar($0, style: style) }
+    let values = Self.readable.map { YAMLValue.scalar($0, style: style) }
     let node = try #require(try roundTrip(.sequence(values)))
     guard case .sequence(let items) = node.kind else {
       Issue.record("expected a sequence")
       return
     }
-    #expect(items.map { $0.scalar?.text } == Self.hostile)
+    #expect(items.map { $0.scalar?.text } == Self.readable)
   }
 
   @Test func flowSequencesAndNestedMappings() throws {
     let value = YAMLValue.mapping([
-      ("list", .sequence(Self.hostile.map { .scalar($0) }, flow: true)),
+      ("list", .sequence(Self.readable.map { .scalar($0) }, flow: true)),
       (
         "nested",
         .mapping([("inner", .sequence([.scalar("{{ x }}"), .mapping([("a", .scalar("b"))])]))])

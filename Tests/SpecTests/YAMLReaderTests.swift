@@ -33,11 +33,26 @@ import Testing
     "a: !vault secret\nb: !!str 1\nc: ! x\nd: !unsafe '{{ x }}'\n",
     // Raw control characters, found by libyaml's reader.
     "a: ⟪control-character⟫\u{1B}[31mred\n",
+    // Characters people and tools see differently, anywhere, comments included: a line
+    // break only libyaml sees (NEL, LS, PS), bidirectional controls, zero-width characters,
+    // a byte order mark after the start. Each is reported where it is, counted on the
+    // bytes: one line, for an editor.
+    "# mirror: none⟪invisible-character⟫\u{85}downloads: {mirror: https://evil.example}\na: 1\n",
+    "a: 1 # x⟪invisible-character⟫\u{2028}b: 2\nc: 3\n",
+    "a: 1 # x⟪invisible-character⟫\u{2029}b: 2\n",
+    "a: é ⟪invisible-character⟫\u{202E}1 # ⟪invisible-character⟫\u{2066}x⟪invisible-character⟫\u{2069}\n",
+    "a⟪invisible-character⟫\u{200B}: 1\n",
+    "a: x⟪invisible-character⟫\u{FEFF}y\n",
+    "a: x⟪invisible-character⟫\u{AD}y\n",
+    "a: 日本⟪invisible-character⟫\u{3164}\n",
+    "a: 1\r\nb: ⟪invisible-character⟫\u{200F}2\r\n",
+    // Visible text stays allowed, emoji sequences aside (their joiner is a format character).
+    "a: é日本😀 # ½ ‐ — “quotes” ok\n",
     // Positions: CRLF, multibyte characters.
     "a: 1\r\nb: [\r\n⟪yaml-syntax⟫",
     "a: 1\r\n⟪duplicate-key⟫a: 2\r\n",
     "ключ: значение\nдругой: [日本, ⟪undefined-alias⟫*x]\n",
-    "emoji: [😀, 👩‍👩‍👧, ⟪undefined-alias⟫*x]\n",
+    "emoji: [😀, 👍🏽, ⟪undefined-alias⟫*x]\n",
     "é: 1\n⟪duplicate-key⟫é: 2\n",
   ])
   func diagnosticsPointAtTheMark(_ source: String) {
@@ -122,11 +137,44 @@ import Testing
   }
 
   @Test func lineBreaksAreCountedAsLibYAMLCountsThem() {
-    // A lone CR and NEL end lines for libyaml; snippets must agree.
-    for text in ["a: 1\rb: *x\n", "a: 1\u{85}b: *x\n", "a: 1\r\nb: *x\r\n"] {
+    // A lone CR ends a line for libyaml and for editors; snippets must agree.
+    for text in ["a: 1\rb: *x\n", "a: 1\r\nb: *x\r\n"] {
       #expect(found(read(text).diagnostics) == ["undefined-alias@2:4"], "\(text.debugDescription)")
       #expect(SourceFile(path: "t", text: text).line(2) == "b: *x")
     }
+    // NEL, LS and PS end a line only for libyaml: they are refused, and lines do not end there.
+    for text in ["a: 1\u{85}b: *x\n", "a: 1\u{2028}b: *x\n", "a: 1\u{2029}b: *x\n"] {
+      #expect(found(read(text).diagnostics) == ["invisible-character@1:5"])
+      #expect(SourceFile(path: "t", text: text).line(2) == "")
+    }
+  }
+
+  @Test func aKeyPastLibYAMLsLimitSaysSo() {
+    // Not "could not find expected ':'": the key is too long, and that is where it starts.
+    let long = String(repeating: "k", count: 1_100)
+    #expect(found(read("a: 1\n\(long): x\n").diagnostics) == ["key-too-long@2:1"])
+    // A key within the limit is read; a multi-line key stays a syntax error.
+    #expect(read(String(repeating: "k", count: 1_000) + ": x\n").diagnostics.all.isEmpty)
+    #expect(found(read("a: 1\nb\nc: 2\n").diagnostics).first?.hasPrefix("yaml-syntax") == true)
+  }
+
+  @Test func hiddenCharactersAreNamed() throws {
+    let cases: [(String, String)] = [
+      ("# x\u{85}y: 1\n", "U+0085 NEXT LINE"), ("a: \u{2028}\n", "U+2028 LINE SEPARATOR"),
+      ("a: \u{202E}\n", "U+202E RIGHT-TO-LEFT OVERRIDE"),
+      ("a: x\u{FEFF}\n", "U+FEFF BYTE ORDER MARK"),
+    ]
+    for (text, name) in cases {
+      let error = try #require(read(text).diagnostics.all.first)
+      #expect(error.message.contains(name), "\(error.message)")
+    }
+    // Characters that extend the one before them (so a marker cannot precede them): a tag
+    // character, and the joiner of an emoji sequence, refused with the other format characters.
+    #expect(found(read("a: x \u{E0041}\n").diagnostics) == ["invisible-character@1:6"])
+    #expect(found(read("e: [👩\u{200D}👧]\n").diagnostics) == ["invisible-character@1:6"])
+    // A file of nothing but hidden characters stops at a bounded number of diagnostics.
+    let flood = String(repeating: "\u{200B}", count: 100_000)
+    #expect(read("a: " + flood + "\n").diagnostics.all.count == Diagnostics.displayLimit + 1)
   }
 
   @Test func nodesKeepStyleTagAndRange() throws {

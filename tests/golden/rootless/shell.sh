@@ -68,18 +68,6 @@ ns_attributes() {
   fi
 }
 
-# Makes $1 a directory with mode $2 and owner $3:$4, parents included.
-ns_directory() {
-  if [ -d "$1" ]; then
-    ns_attributes "$1" "$2" "$3:$4"
-    if [ -n "$ns_attrs_set" ]; then ns_change "set $ns_attrs_set on $1"; fi
-  else
-    mkdir -p -- "$1"
-    ns_attributes "$1" "$2" "$3:$4"
-    ns_change "created directory $1"
-  fi
-}
-
 # A file step opens a temporary file beside the target (ns_begin_file), writes the
 # content into "$ns_new", and hands it to ns_put_file, which renames it over the target
 # only when the bytes differ: an unchanged file keeps its inode and mtime.
@@ -104,11 +92,116 @@ ns_put_file() {
   ns_change "$verb $1"
 }
 
-# Downloads $1 into the file $2 with curl, or wget where there is no curl.
+# Folders and files a user owns (rootless mode's ~/.config) are made by a process running
+# as that user, never by root: whatever that user planted there (a symlink to /etc), the
+# writes have that user's rights alone. The process runs the fixed script below, without
+# a login shell or the user's profile; it prints the change it made, if any.
+ns_as_owner() {
+  local user=$1
+  shift
+  if command -v setpriv >/dev/null 2>&1; then
+    setpriv --reuid="$(id -u -- "$user")" --regid="$(id -g -- "$user")" --init-groups \
+      -- env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin /bin/sh -c "$ns_owner_side" sh "$@"
+  else
+    runuser -u "$user" -- env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+      /bin/sh -c "$ns_owner_side" sh "$@"
+  fi
+}
+# shellcheck disable=SC2016 # expanded by the user's shell, not here
+ns_owner_side='set -eu
+# Mode $2 and group $3 on $1, which must be the user'\''s; sets "set" to what changed.
+attributes() {
+  if [ ! -O "$1" ]; then
+    echo "nodespec: $1 belongs to another account than $(id -un)" >&2
+    exit 1
+  fi
+  if [ "$(stat -L -c %a -- "$1")" != "$2" ]; then
+    chmod -- "$2" "$1"
+    set="mode $2"
+  fi
+  if [ "$(stat -L -c %G -- "$1")" != "$3" ]; then
+    chgrp -- "$3" "$1"
+    set="${set:+$set, }group $3"
+  fi
+}
+set=""
+case $1 in
+  directory) # PATH MODE GROUP
+    if [ -d "$2" ]; then
+      attributes "$2" "$3" "$4"
+      if [ -n "$set" ]; then echo "set $set on $2"; fi
+    else
+      mkdir -p -- "$2"
+      attributes "$2" "$3" "$4"
+      echo "created directory $2"
+    fi
+    ;;
+  file) # PATH MODE GROUP, the content on stdin
+    if [ -d "$2" ] && [ ! -L "$2" ]; then
+      echo "nodespec: $2 is a directory, not a file" >&2
+      exit 1
+    fi
+    dir=${2%/*}
+    mkdir -p -- "$dir"
+    new=$(mktemp -- "$dir/.nodespec.XXXXXX")
+    trap '\''rm -f -- "$new"'\'' EXIT
+    cat >"$new"
+    if [ -e "$2" ] && cmp -s -- "$new" "$2"; then
+      attributes "$2" "$3" "$4"
+      if [ -n "$set" ]; then echo "set $set on $2"; fi
+      exit 0
+    fi
+    verb=created
+    if [ -e "$2" ] || [ -L "$2" ]; then verb=updated; fi
+    attributes "$new" "$3" "$4"
+    mv -f -- "$new" "$2"
+    echo "$verb $2"
+    ;;
+esac'
+
+# Makes $1 a directory with mode $2, owned by user $3 and group $4, as that user.
+ns_user_directory() {
+  local said
+  said=$(ns_as_owner "$3" directory "$1" "$2" "$4") ||
+    ns_die "cannot make directory $1 as user $3"
+  if [ -n "$said" ]; then ns_change "$said"; fi
+}
+
+# A user's file step assembles the content in a folder only root can read (it may hold
+# a secret), then ns_put_user_file hands it over on standard input to the user's process,
+# which writes it beside $1 and renames it over $1 only when the bytes differ.
+ns_begin_user_file() {
+  if [ -z "${ns_private:-}" ]; then
+    ns_private=$(mktemp -d)
+    ns_tmp+=("$ns_private")
+  fi
+  ns_new=$(mktemp -- "$ns_private/file.XXXXXX")
+}
+
+# Gives $1 the content in "$ns_new" and mode $2, as user $3 with group $4.
+ns_put_user_file() {
+  local said
+  said=$(ns_as_owner "$3" file "$1" "$2" "$4" <"$ns_new") ||
+    ns_die "cannot write $1 as user $3"
+  rm -f -- "$ns_new"
+  if [ -n "$said" ]; then ns_change "$said"; fi
+}
+
+# Downloads $1 into the file $2 with curl, or wget where there is no curl. An https URL
+# may redirect only to https: a downgrade to http would let anyone on the path swap the
+# bytes. wget cannot refuse such a redirect, so it fetches an https URL only for a
+# download a pinned sha256 vouches for (ns_artifact's `verify`: sha256).
 ns_download() {
   if command -v curl >/dev/null 2>&1; then
-    curl -fsSL --retry 3 -o "$2" -- "$1" || ns_die "cannot download $1"
+    case $1 in
+      https://*) curl -fsSL --retry 3 --proto '=https' --proto-redir '=https' -o "$2" -- "$1" ;;
+      *) curl -fsSL --retry 3 --proto-redir '=http,https' -o "$2" -- "$1" ;;
+    esac || ns_die "cannot download $1"
   elif command -v wget >/dev/null 2>&1; then
+    if [[ $1 == https://* && ${verify:-} != sha256 ]]; then
+      ns_die "cannot download $1 without curl: wget cannot refuse a redirect to http," \
+        "and no pinned sha256 vouches for the download"
+    fi
     wget -q --tries=3 -O "$2" -- "$1" || ns_die "cannot download $1"
   else
     ns_die "cannot download $1: neither curl nor wget is installed"
@@ -344,9 +437,17 @@ has_range() {
 }
 
 case $1 in
-  check-account) # USER HOME: fail naming what is missing
+  check-account) # USER HOME: fail naming what is missing or differs
     if ! id -u -- "$2" >/dev/null 2>&1; then
       echo "nodespec: user $2 does not exist; rootless mode needs that account" >&2
+      exit 1
+    fi
+    # The files go where the spec says, and the user's tools read them from the home the
+    # passwd database gives: the two must be one folder.
+    home=$(getent passwd -- "$2" | cut -d: -f6)
+    if [ "${home%/}" != "$3" ]; then
+      printf 'nodespec: the passwd database gives %s the home %s, the spec %s\n' \
+        "$2" "${home:-(none)}" "$3" >&2
       exit 1
     fi
     if [ ! -d "$3" ]; then
@@ -510,22 +611,22 @@ else
 fi
 
 # [13/26] rootless.folder.config: directory /home/builder/.config
-ns_directory '/home/builder/.config' 700 'builder' 'builder'
+ns_user_directory '/home/builder/.config' 700 'builder' 'builder'
 
 # [14/26] rootless.folder.containerd: directory /home/builder/.config/containerd
-ns_directory '/home/builder/.config/containerd' 755 'builder' 'builder'
+ns_user_directory '/home/builder/.config/containerd' 755 'builder' 'builder'
 
 # [15/26] rootless.folder.certs: directory /home/builder/.config/containerd/certs.d
-ns_directory '/home/builder/.config/containerd/certs.d' 755 'builder' 'builder'
+ns_user_directory '/home/builder/.config/containerd/certs.d' 755 'builder' 'builder'
 
 # [16/26] rootless.folder.certs.docker.io: directory /home/builder/.config/containerd/certs.d/docker.io
-ns_directory '/home/builder/.config/containerd/certs.d/docker.io' 755 'builder' 'builder'
+ns_user_directory '/home/builder/.config/containerd/certs.d/docker.io' 755 'builder' 'builder'
 
 # [17/26] rootless.folder.nerdctl: directory /home/builder/.config/nerdctl
-ns_directory '/home/builder/.config/nerdctl' 755 'builder' 'builder'
+ns_user_directory '/home/builder/.config/nerdctl' 755 'builder' 'builder'
 
 # [18/26] rootless.folder.buildkit: directory /home/builder/.config/buildkit
-ns_directory '/home/builder/.config/buildkit' 755 'builder' 'builder'
+ns_user_directory '/home/builder/.config/buildkit' 755 'builder' 'builder'
 
 # [19/26] nerdctl-full.archive: artifact nerdctl-full 2.0.3; on change restarts containerd.service, default-buildkit.service
 ns_changed=0
@@ -544,16 +645,16 @@ ns_artifact 'nerdctl-full 2.0.3' \
 ns_notify 'containerd.service' 'default-buildkit.service'
 
 # [20/26] nerdctl.config: file /home/builder/.config/nerdctl/nerdctl.toml
-ns_begin_file '/home/builder/.config/nerdctl/nerdctl.toml'
+ns_begin_user_file
 cat >>"$ns_new" <<'NODESPEC_EOF'
 # generated by nodespec, do not edit
 hosts_dir = ["/home/builder/.config/containerd/certs.d"]
 NODESPEC_EOF
-ns_put_file '/home/builder/.config/nerdctl/nerdctl.toml' 644 'builder' 'builder'
+ns_put_user_file '/home/builder/.config/nerdctl/nerdctl.toml' 644 'builder' 'builder'
 
 # [21/26] buildkit.config: file /home/builder/.config/buildkit/buildkitd.toml; on change restarts default-buildkit.service
 ns_changed=0
-ns_begin_file '/home/builder/.config/buildkit/buildkitd.toml'
+ns_begin_user_file
 cat >>"$ns_new" <<'NODESPEC_EOF'
 # generated by nodespec, do not edit
 
@@ -567,22 +668,22 @@ cat >>"$ns_new" <<'NODESPEC_EOF'
 [registry."docker.io"]
   mirrors = ["docker.m.daocloud.io"]
 NODESPEC_EOF
-ns_put_file '/home/builder/.config/buildkit/buildkitd.toml' 644 'builder' 'builder'
+ns_put_user_file '/home/builder/.config/buildkit/buildkitd.toml' 644 'builder' 'builder'
 ns_notify 'default-buildkit.service'
 
 # [22/26] registry.docker.io.hosts: file /home/builder/.config/containerd/certs.d/docker.io/hosts.toml
-ns_begin_file '/home/builder/.config/containerd/certs.d/docker.io/hosts.toml'
+ns_begin_user_file
 cat >>"$ns_new" <<'NODESPEC_EOF'
 # generated by nodespec, do not edit
 
 [host."https://docker.m.daocloud.io"]
   capabilities = ["pull", "resolve"]
 NODESPEC_EOF
-ns_put_file '/home/builder/.config/containerd/certs.d/docker.io/hosts.toml' 644 'builder' 'builder'
+ns_put_user_file '/home/builder/.config/containerd/certs.d/docker.io/hosts.toml' 644 'builder' 'builder'
 
 # [23/26] rootless.setup.containerd: command install rootless containerd for builder (as builder)
 if ((ns_systemd)); then
-if [ ! -e '/home/builder/.config/systemd/user/containerd.service' ]; then
+if ! ns_as 'builder' env -- 'PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin' test -e '/home/builder/.config/systemd/user/containerd.service' >/dev/null 2>&1; then
   ns_as 'builder' env -- 'PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin' '/usr/local/bin/containerd-rootless-setuptool.sh' 'install' >&2
   ns_change ran 'install rootless containerd for builder'
 fi
@@ -592,7 +693,7 @@ fi
 
 # [24/26] rootless.setup.buildkit: command install rootless BuildKit for builder (as builder)
 if ((ns_systemd)); then
-if [ ! -e '/home/builder/.config/systemd/user/default-buildkit.service' ]; then
+if ! ns_as 'builder' env -- 'PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin' 'CONTAINERD_NAMESPACE=default' test -e '/home/builder/.config/systemd/user/default-buildkit.service' >/dev/null 2>&1; then
   ns_as 'builder' env -- 'PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin' 'CONTAINERD_NAMESPACE=default' '/usr/local/bin/containerd-rootless-setuptool.sh' 'install-buildkit-containerd' >&2
   ns_change ran 'install rootless BuildKit for builder'
 fi

@@ -330,6 +330,11 @@ case_published() {
   reference
   # No sha256 in the spec: the hashes come from the checksum files published beside each asset
   # (containerd <asset>.sha256sum, runc runc.sha256sum with "*runc.amd64", CNI <asset>.sha256).
+  # Over https: published checksums over plain http are refused (insecure-published).
+  if ! mirror_start_tls "$CASE_DIR"; then
+    fail "$t/published: setup" "no https mirror, see $CASE_DIR/mirror-server.err"
+    return
+  fi
   cat >"$CASE_DIR/spec1.yaml" <<SPEC
 nodespec: 1
 name: system-test-published

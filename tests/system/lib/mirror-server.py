@@ -8,10 +8,14 @@ them on and off without restarting the server:
     swap <path> <file>     serve <file>'s bytes instead (an artifact that does not verify)
     fail <path>            answer 500
 
-usage: mirror-server.py <root> <port> <access-log> <control-file>
+usage: mirror-server.py <root> <port> <access-log> <control-file> [<tls-pem>]
+
+With <tls-pem> (certificate and key in one file) it serves HTTPS: `verify: published` is only
+allowed over an https mirror.
 """
 import http.server
 import os
+import ssl
 import sys
 import urllib.parse
 
@@ -82,4 +86,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-http.server.ThreadingHTTPServer(("127.0.0.1", PORT), Handler).serve_forever()
+server = http.server.ThreadingHTTPServer(("127.0.0.1", PORT), Handler)
+if len(sys.argv) > 5:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(sys.argv[5])
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+server.serve_forever()

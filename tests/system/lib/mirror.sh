@@ -8,6 +8,7 @@
 # each case's network namespace and serves 127.0.0.1:$MIRROR_PORT.
 
 MIRROR_PORT=${MIRROR_PORT:-8080}
+MIRROR_TLS_PORT=${MIRROR_TLS_PORT:-8443}
 CONTAINERD_VERSION=${CONTAINERD_VERSION:-2.0.0}
 CONTAINERD_UPGRADE_VERSION=${CONTAINERD_UPGRADE_VERSION:-2.0.1}
 RUNC_VERSION=${RUNC_VERSION:-1.2.5}
@@ -98,6 +99,24 @@ mirror_start() { # mirror_start <case-dir>
     "$MIRROR_LOG" "$MIRROR_CONTROL" 2>"$1/mirror-server.err" &
   MIRROR_PID=$!
   wait_for_port "$MIRROR_PORT" "$MIRROR_PID" || { echo "mirror did not start" >&2; return 1; }
+}
+
+# Restarts the mirror as HTTPS on MIRROR_TLS_PORT with the same log and control file, under a
+# certificate for 127.0.0.1 made for this case and trusted inside the sandbox (curl, wget and
+# Python read the system store). Sets MIRROR_URL to the https one.
+mirror_start_tls() { # mirror_start_tls <case-dir>
+  local pem=$1/mirror-tls.pem
+  openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
+    -addext subjectAltName=IP:127.0.0.1 -keyout "$pem" -out "$pem.crt" 2>/dev/null || return 1
+  cat "$pem.crt" >>"$pem"
+  install -D -m 0644 "$pem.crt" "$SB_ROOT/usr/local/share/ca-certificates/nodespec-test-mirror.crt"
+  sb_chroot update-ca-certificates >/dev/null 2>&1 || return 1
+  mirror_stop
+  /usr/bin/python3 "$SYSTEM_TESTS/lib/mirror-server.py" "$WORK/mirror" "$MIRROR_TLS_PORT" \
+    "$MIRROR_LOG" "$MIRROR_CONTROL" "$pem" 2>"$1/mirror-server.err" &
+  MIRROR_PID=$!
+  wait_for_port "$MIRROR_TLS_PORT" "$MIRROR_PID" || { echo "mirror did not start" >&2; return 1; }
+  MIRROR_URL=https://127.0.0.1:$MIRROR_TLS_PORT
 }
 
 mirror_stop() {

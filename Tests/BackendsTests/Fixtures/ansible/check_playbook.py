@@ -28,7 +28,8 @@ Loader.add_constructor("!unsafe", lambda loader, node: Unsafe(loader.construct_s
 
 KEYWORDS = {
     "name", "block", "always", "rescue", "when", "register", "notify", "vars", "loop",
-    "loop_control", "become", "become_user", "environment", "changed_when", "failed_when",
+    "loop_control", "become", "become_user", "become_method", "become_flags", "environment",
+    "changed_when", "failed_when",
     "no_log", "listen", "until", "retries", "delay",
 }
 

@@ -104,11 +104,21 @@ ns_put_file() {
   ns_change "$verb $1"
 }
 
-# Downloads $1 into the file $2 with curl, or wget where there is no curl.
+# Downloads $1 into the file $2 with curl, or wget where there is no curl. An https URL
+# may redirect only to https: a downgrade to http would let anyone on the path swap the
+# bytes. wget cannot refuse such a redirect, so it fetches an https URL only for a
+# download a pinned sha256 vouches for (ns_artifact's `verify`: sha256).
 ns_download() {
   if command -v curl >/dev/null 2>&1; then
-    curl -fsSL --retry 3 -o "$2" -- "$1" || ns_die "cannot download $1"
+    case $1 in
+      https://*) curl -fsSL --retry 3 --proto '=https' --proto-redir '=https' -o "$2" -- "$1" ;;
+      *) curl -fsSL --retry 3 --proto-redir '=http,https' -o "$2" -- "$1" ;;
+    esac || ns_die "cannot download $1"
   elif command -v wget >/dev/null 2>&1; then
+    if [[ $1 == https://* && ${verify:-} != sha256 ]]; then
+      ns_die "cannot download $1 without curl: wget cannot refuse a redirect to http," \
+        "and no pinned sha256 vouches for the download"
+    fi
     wget -q --tries=3 -O "$2" -- "$1" || ns_die "cannot download $1"
   else
     ns_die "cannot download $1: neither curl nor wget is installed"

@@ -7,8 +7,8 @@
 # `nodespec: ...` line; any failure stops the run with a non-zero exit status.
 set -euo pipefail
 umask 022
-# This script writes secrets: tracing stays off even under `bash -x`.
-set +x
+# This script writes secrets: tracing and echoing stay off even under `bash -xv`.
+set +xv
 
 # Change log lines go to stdout; errors go to stderr and stop the run.
 ns_say() { printf 'nodespec: %s\n' "$*"; }
