@@ -29,6 +29,19 @@ let package = Package(
       dependencies: [
         "Spec", "Compiler", "Backends",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      // A Linux release is one static executable: loading the Swift runtime's shared libraries
+      // and relocating a position-independent binary cost more than compiling a spec does
+      // (docs/performance.md). libyaml (and zlib) link from the system's static archives.
+      // ArgumentParser is compiled for the shared runtime, so its objects name only
+      // FoundationEssentials; the static archive of that needs its own dependencies named.
+      linkerSettings: [
+        .unsafeFlags(
+          [
+            "-static-executable",
+            "-l_FoundationCollections", "-l_FoundationCShims", "-lswiftSynchronization",
+          ],
+          .when(platforms: [.linux], configuration: .release))
       ]
     ),
     .testTarget(name: "SpecTests", dependencies: ["Spec"]),
