@@ -21,9 +21,16 @@ let package = Package(
       pkgConfig: "yaml-0.1",
       providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]
     ),
+    // zlib, from the system (Debian: zlib1g-dev), for cloud-init's gzip. Only `Backends`
+    // imports it.
+    .systemLibrary(
+      name: "CZlib",
+      pkgConfig: "zlib",
+      providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
+    ),
     .target(name: "Spec", dependencies: ["CLibYAML"]),
     .target(name: "Compiler", dependencies: ["Spec"]),
-    .target(name: "Backends", dependencies: ["Compiler"]),
+    .target(name: "Backends", dependencies: ["Compiler", "CZlib"]),
     .executableTarget(
       name: "nodespec",
       dependencies: [
