@@ -24,6 +24,8 @@ import Testing
   @Test(arguments: [
     ("https://a.io", false), ("http://a.io:5000/v2", false), ("HTTPS://A.io", false),
     ("https://[::1]:443/x?y#z", false), ("a.io", true), ("a.io:5000/path", true),
+    ("Http://a.io", false), ("https://a.io:00080", false), ("https://a.io/\u{E9}t\u{E9}", false),
+    ("https://10.0.0.1:65535#x", false),
   ])
   func urls(_ text: String, _ schemeOptional: Bool) {
     #expect(SpecGrammar.urlProblem(text, schemeOptional: schemeOptional) == nil)
@@ -34,6 +36,10 @@ import Testing
     ("https://a io", false), ("https://a.io/\"", false), ("https://a.io/'", false),
     ("https://a.io\\x", false), ("https://u:p@a.io", false), ("https://a.io:99999", false),
     ("file:///etc/passwd", true), ("javascript://x", true), ("a.io/`id`", true), ("", true),
+    ("https://a.io:0", false), ("https://a.io:+80", false), ("https://a\u{A0}b.io", false),
+    ("https://a.io/\u{2028}", false), ("https://\u{E9}.io", false), ("https://a.io:", false),
+    ("https://a<b.io", false), ("htt://a.io", false), ("https:/a.io", false),
+    ("https://b\u{301}.io", false),
   ])
   func notURLs(_ text: String, _ schemeOptional: Bool) {
     #expect(SpecGrammar.urlProblem(text, schemeOptional: schemeOptional) != nil)
