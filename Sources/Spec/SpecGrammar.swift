@@ -80,8 +80,8 @@ enum SpecGrammar {
     let authority = rest[..<(authorityEnd ?? rest.endIndex)]
     if authority.contains(ascii("@")) { return "holds credentials" }
     guard isHostPort(authority) else {
-      return authority.isEmpty
-        ? "has no host" : "has an invalid host `\(display(String(decoding: authority, as: UTF8.self)))`"
+      guard !authority.isEmpty else { return "has no host" }
+      return "has an invalid host `\(display(String(decoding: authority, as: UTF8.self)))`"
     }
     return nil
   }
@@ -151,7 +151,7 @@ enum SpecGrammar {
   private static func schemeSeparator(in text: ArraySlice<UInt8>) -> Int? {
     var index = text.startIndex
     while index + 2 < text.endIndex {
-      if text[index] == ascii(":") && text[index + 1] == ascii("/") && text[index + 2] == ascii("/") {
+      if text[index] == ascii(":"), text[index + 1] == ascii("/"), text[index + 2] == ascii("/") {
         return index
       }
       index += 1
