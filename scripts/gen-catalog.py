@@ -1,23 +1,19 @@
 #!/usr/bin/env python3
-"""Generate Sources/Compiler/Catalog+Data.swift from domain-facts.md.
+"""Generate Sources/Compiler/Catalog+Data.swift from catalog/catalog.tsv.
 
-The catalog pins one sha256 per (component, version, arch). Every value comes from the
-research notes in domain-facts.md, never from a guess:
+The catalog pins one sha256 per (component, version, arch). catalog/catalog.tsv holds every
+pin with the source it was read from (docs/catalog.md); this script checks the file and
+writes the Swift table from it. Lines starting with `#` are comments; the first other line is
+the header `component  version  arch  sha256  source` (tab-separated).
 
-- section 3 "Requested seed versions" table (rows named by asset, e.g.
-  `containerd-2.0.0-linux-ARCH.tar.gz`; cells without a 64-hex value are skipped);
-- section 3 bullet lists "Other nerdctl-full hashes found" and "Other BuildKit / CNI hashes"
-  (a line marked UNVERIFIED is skipped);
-- the Appendix kubespray tables (`containerd_archive_checksums`, ...), whose header row names
-  the arch columns; `arm` is the 32-bit arm asset (nerdctl: `arm-v7`).
-
-A (component, version, arch) found twice must carry the same hash, otherwise the generator
-fails: two sources that disagree need a human.
+Checks, each an error naming the line: five columns; a known component and arch; a version of
+digits and dots (with an optional `-suffix`); 64 lowercase hex digits; a source; no
+(component, version, arch) twice.
 
 Usage:
-  scripts/gen-catalog.py [--facts PATH] [--out PATH]   write the Swift file
-  scripts/gen-catalog.py [--facts PATH] --tsv          print `component version arch sha256`
-  scripts/gen-catalog.py [--facts PATH] --check        exit 1 when the Swift file is stale
+  scripts/gen-catalog.py [--data PATH] [--out PATH]   write the Swift file
+  scripts/gen-catalog.py [--data PATH] --tsv          print `component version arch sha256`
+  scripts/gen-catalog.py [--data PATH] --check        exit 1 when the Swift file is stale
 
 Python 3 standard library only. Output is sorted, so it is byte-identical run to run.
 """
@@ -28,22 +24,13 @@ import re
 import sys
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-# shared/ sits beside the repository on developer machines and in CI.
-DEFAULT_FACTS = os.environ.get(
-    "NODESPEC_FACTS", os.path.join(os.path.dirname(REPO), "shared", "domain-facts.md"))
+DEFAULT_DATA = os.path.join(REPO, "catalog", "catalog.tsv")
 DEFAULT_OUT = os.path.join(REPO, "Sources", "Compiler", "Catalog+Data.swift")
 
-HEX = re.compile(r"\b[0-9a-f]{64}\b")
+HEADER = ["component", "version", "arch", "sha256", "source"]
+HEX = re.compile(r"^[0-9a-f]{64}$")
+VERSION = re.compile(r"^[0-9]+(\.[0-9]+)*(-[0-9A-Za-z]+(\.[0-9A-Za-z]+)*)?$")
 ARCHES = ["amd64", "arm64", "arm", "ppc64le", "s390x", "riscv64"]
-
-# Appendix table name -> catalog component.
-APPENDIX_TABLES = {
-    "containerd_archive_checksums": "containerd",
-    "containerd_static_archive_checksums": "containerd-static",
-    "runc_checksums": "runc",
-    "cni_binary_checksums": "cni",
-    "nerdctl_archive_checksums": "nerdctl",
-}
 
 # Catalog component -> `CatalogComponent` case in Swift.
 SWIFT_CASES = {
@@ -56,172 +43,95 @@ SWIFT_CASES = {
     "runc": "runc",
 }
 
-# Seed-table asset names -> (component, version). Order matters: `containerd-static-` before
-# `containerd-`, `nerdctl-full-` before `nerdctl-`.
-SEED_ASSETS = [
-    (re.compile(r"^containerd-static-([0-9][^-]*)-linux-ARCH\.tar\.gz$"), "containerd-static"),
-    (re.compile(r"^containerd-([0-9][^-]*)-linux-ARCH\.tar\.gz$"), "containerd"),
-    (re.compile(r"^cni-plugins-linux-ARCH-v([0-9][^-]*)\.tgz$"), "cni"),
-    (re.compile(r"^buildkit-v([0-9][^-]*)\.linux-ARCH\.tar\.gz$"), "buildkit"),
-    (re.compile(r"^nerdctl-full-([0-9][^-]*)-linux-ARCH\.tar\.gz$"), "nerdctl-full"),
-    (re.compile(r"^nerdctl-([0-9][^-]*)-linux-ARCH\.tar\.gz$"), "nerdctl"),
-    (re.compile(r"^nerdctl-([0-9][^-]*)-linux-arm-v7\.tar\.gz$"), "nerdctl@arm"),
-]
-SEED_RUNC = re.compile(r"^runc\.ARCH` v([0-9][^ |]*)")
 
-# Bullet lines: "- 2.0.1 amd64 `hex`, arm64 `hex` (...)" under the nerdctl-full heading, and
-# "- buildkit v0.17.0 (...): amd64 `hex`, arm64 `hex`" / "- cni v1.6.0 ...".
-LIST_NERDCTL_FULL = re.compile(r"^- ([0-9][0-9.]*) (.*)$")
-LIST_COMPONENT = re.compile(r"^- (buildkit|cni) v([0-9][0-9.]*) (.*)$")
-ARCH_HASH = re.compile(r"\b(amd64|arm64|arm|ppc64le|s390x|riscv64) `([0-9a-f]{64})`")
+class CatalogError(Exception):
+    pass
 
 
-class Catalog:
-    def __init__(self):
-        self.pins = {}  # (component, version, arch) -> (sha256, where)
-
-    def add(self, component, version, arch, sha, where):
-        key = (component, version, arch)
-        if key in self.pins and self.pins[key][0] != sha:
-            sys.exit(
-                f"gen-catalog: {component} {version} {arch}: {self.pins[key][1]} says "
-                f"{self.pins[key][0]}, {where} says {sha}"
-            )
-        self.pins.setdefault(key, (sha, where))
-
-
-def cells(line):
-    return [c.strip() for c in line.strip().strip("|").split("|")]
-
-
-def parse(text):
-    catalog = Catalog()
-    lines = text.splitlines()
-    section = None  # "seed", "list-nerdctl-full", "list-other", ("appendix", component)
-    columns = None
-    for number, line in enumerate(lines, 1):
-        where = f"domain-facts.md:{number}"
-        if line.startswith("#"):
-            columns = None
-            section = None
-            if line.startswith("### Requested seed versions"):
-                section = "seed"
-            elif line.startswith("#### `"):
-                name = line.split("`")[1]
-                if name in APPENDIX_TABLES:
-                    section = ("appendix", APPENDIX_TABLES[name])
-            continue
-        if line.startswith("Other nerdctl-full hashes found"):
-            section = "list-nerdctl-full"
-            continue
-        if line.startswith("Other BuildKit / CNI hashes"):
-            section = "list-other"
-            continue
-
-        if section == "seed" and line.startswith("| `"):
-            row = cells(line)
-            asset = row[0].strip("`")
-            component, version = None, None
-            runc = SEED_RUNC.match(row[0].lstrip("`"))
-            if runc:
-                component, version = "runc", runc.group(1)
-            for pattern, name in SEED_ASSETS:
-                match = pattern.match(asset)
-                if match:
-                    component, version = name, match.group(1)
-                    break
-            if component is None:
-                sys.exit(f"gen-catalog: {where}: unknown asset {asset!r} in the seed table")
-            if component == "nerdctl@arm":
-                for cell in row[1:3]:
-                    found = HEX.search(cell)
-                    if found and "(arm)" in cell:
-                        catalog.add("nerdctl", version, "arm", found.group(0), where)
+def read(path):
+    """(component, version, arch) -> (sha256, source), from the data file."""
+    pins = {}
+    header = None
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            line = line.rstrip("\n")
+            if not line or line.startswith("#"):
                 continue
-            for arch, cell in zip(["amd64", "arm64"], row[1:3]):
-                found = HEX.fullmatch(cell.strip("`"))
-                if found:
-                    catalog.add(component, version, arch, found.group(0), where)
-        elif section == "list-nerdctl-full" and line.startswith("- "):
-            if "UNVERIFIED" in line:
+            where = f"{os.path.basename(path)}:{number}"
+            cells = line.split("\t")
+            if header is None:
+                if cells != HEADER:
+                    raise CatalogError(f"{where}: the header must be {' '.join(HEADER)}")
+                header = cells
                 continue
-            match = LIST_NERDCTL_FULL.match(line)
-            if match:
-                for arch, sha in ARCH_HASH.findall(match.group(2)):
-                    catalog.add("nerdctl-full", match.group(1), arch, sha, where)
-        elif section == "list-other" and line.startswith("- "):
-            if "UNVERIFIED" in line:
-                continue
-            match = LIST_COMPONENT.match(line)
-            if match:
-                for arch, sha in ARCH_HASH.findall(match.group(3)):
-                    catalog.add(match.group(1), match.group(2), arch, sha, where)
-        elif isinstance(section, tuple) and line.startswith("|"):
-            row = cells(line)
-            if row[0] == "version":
-                columns = row[1:]
-                for arch in columns:
-                    if arch not in ARCHES:
-                        sys.exit(f"gen-catalog: {where}: unknown arch column {arch!r}")
-                continue
-            if columns is None or set(row[0]) <= set("-"):
-                continue
-            version = row[0]
-            for arch, cell in zip(columns, row[1:]):
-                found = HEX.fullmatch(cell.strip("`"))
-                if found:
-                    catalog.add(section[1], version, arch, found.group(0), where)
-    return catalog
+            if len(cells) != len(HEADER):
+                raise CatalogError(f"{where}: {len(cells)} columns, want {len(HEADER)}")
+            component, version, arch, sha, source = cells
+            if component not in SWIFT_CASES:
+                raise CatalogError(f"{where}: unknown component {component!r}")
+            if not VERSION.match(version):
+                raise CatalogError(f"{where}: {version!r} is not a version")
+            if arch not in ARCHES:
+                raise CatalogError(f"{where}: unknown arch {arch!r}")
+            if not HEX.match(sha):
+                raise CatalogError(f"{where}: {sha!r} is not 64 lowercase hex digits")
+            if not source.strip():
+                raise CatalogError(f"{where}: no source")
+            key = (component, version, arch)
+            if key in pins:
+                raise CatalogError(f"{where}: {component} {version} {arch} is already pinned")
+            pins[key] = (sha, source)
+    if header is None:
+        raise CatalogError(f"{path}: no header line")
+    return pins
 
 
 def version_key(version):
-    return [int(part) for part in version.split(".")]
+    release, _, suffix = version.partition("-")
+    return ([int(part) for part in release.split(".")], suffix == "", suffix)
 
 
-def sorted_pins(catalog):
-    return sorted(
-        catalog.pins.items(),
-        key=lambda item: (item[0][0], version_key(item[0][1]), ARCHES.index(item[0][2])),
-    )
+def sort_key(key):
+    component, version, arch = key
+    return (component, version_key(version), ARCHES.index(arch))
 
 
-def swift(catalog):
+def swift(pins):
     out = [
-        "// generated by scripts/gen-catalog.py from domain-facts.md, do not edit.",
-        "// To add a version: add it to the facts, rerun the script, run `swift test`.",
+        "// generated by scripts/gen-catalog.py from catalog/catalog.tsv, do not edit.",
+        "// To add a version: scripts/add-release.py (docs/catalog.md), then `swift test`.",
         "",
         "extension Catalog {",
         "  /// Every pinned (component, version, arch) sha256, sorted by component, version, arch.",
         "  static let pinned: [Entry] = [",
     ]
-    for (component, version, arch), (sha, _) in sorted_pins(catalog):
-        case = SWIFT_CASES[component]
+    for key in sorted(pins, key=sort_key):
+        component, version, arch = key
         out.append("    .init(")
-        out.append(f'      .{case}, "{version}", .{arch},')
-        out.append(f'      "{sha}"),')
+        out.append(f'      .{SWIFT_CASES[component]}, "{version}", .{arch},')
+        out.append(f'      "{pins[key][0]}"),')
     out += ["  ]", "}", ""]
     return "\n".join(out)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--facts", default=DEFAULT_FACTS)
+    parser.add_argument("--data", default=DEFAULT_DATA)
     parser.add_argument("--out", default=DEFAULT_OUT)
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--tsv", action="store_true")
     mode.add_argument("--check", action="store_true")
     args = parser.parse_args()
 
-    with open(args.facts, encoding="utf-8") as handle:
-        catalog = parse(handle.read())
-    if not catalog.pins:
-        sys.exit(f"gen-catalog: no checksums found in {args.facts}")
-
+    try:
+        pins = read(args.data)
+    except CatalogError as error:
+        sys.exit(f"gen-catalog: {error}")
     if args.tsv:
-        for (component, version, arch), (sha, _) in sorted_pins(catalog):
-            print(f"{component}\t{version}\t{arch}\t{sha}")
+        for key in sorted(pins, key=sort_key):
+            print("\t".join(key + (pins[key][0],)))
         return
-    text = swift(catalog)
+    text = swift(pins)
     if args.check:
         try:
             with open(args.out, encoding="utf-8") as handle:

@@ -164,7 +164,9 @@ def main(spec_path, cloud_config, playbook):
                 problems.append(f"config.toml SystemdCgroup {options.get('SystemdCgroup')}, want {want}")
 
     prefix = spec.get("prefix", "/usr/local")
-    unit = everything.get(f"{prefix}/lib/systemd/system/containerd.service")
+    # systemd searches <prefix>/lib/systemd/system only for these two prefixes.
+    units = f"{prefix}/lib/systemd/system" if prefix in ("/usr/local", "/usr") else "/etc/systemd/system"
+    unit = everything.get(f"{units}/containerd.service")
     if containerd is not None and (unit is None or f"ExecStart={prefix}/bin/containerd" not in unit):
         problems.append("containerd.service does not run the installed containerd")
 

@@ -50,7 +50,9 @@ enum BuildKitModule: CompilerModule {
         File(
           path: servicePath,
           content: .init(
-            SystemdUnits.buildkit(bin: paths.bin, containerdWorker: containerdWorker)))),
+            SystemdUnits.buildkit(
+              bin: paths.bin, containerdWorker: containerdWorker,
+              environment: paths.unitEnvironment)))),
       notifies: [service])
     addConfig(
       containerdWorker: containerdWorker, origin: buildkit.range, context: context,
@@ -91,8 +93,11 @@ enum BuildKitModule: CompilerModule {
 
   /// The worker tables (nerdctl's documented rootful file: the containerd worker in the
   /// `default` namespace, where nerdctl looks for images), then one `[registry."…"]` table
-  /// per registry (`mirrors`, scheme-less) and per mirror host (`http`, `insecure`, `ca`,
-  /// `keypair`), each host once.
+  /// per registry (`mirrors`, in BuildKit's form) and per mirror host (`http`, `insecure`,
+  /// `ca`, `keypair`), each host once, in the order first met.
+  ///
+  /// Linear in the number of registries and mirrors: tables are found by name through an
+  /// index, never by a scan (1,000 registries cost 1,000 times one).
   static func config(
     containerdWorker: Bool, registries: [ResolvedRegistry], diagnostics: inout Diagnostics
   ) -> String {
@@ -104,9 +109,11 @@ enum BuildKitModule: CompilerModule {
     if containerdWorker { toml.set("namespace", .string("default")) }
 
     var tables: [RegistryTable] = []
+    var index: [String: Int] = [:]
     func table(_ name: String) -> Int {
-      if let index = tables.firstIndex(where: { $0.name == name }) { return index }
+      if let found = index[name] { return found }
       tables.append(RegistryTable(name: name))
+      index[name] = tables.count - 1
       return tables.count - 1
     }
     for registry in registries {
@@ -124,22 +131,25 @@ enum BuildKitModule: CompilerModule {
             + "`fallback: false` applies to containerd and nerdctl only",
           at: registry.origin, path: "registries.\(registry.name).fallback")
       }
-      let hosts = registry.hosts + [registry.serverHost].compactMap { $0 }
-      guard !hosts.isEmpty else { continue }
-      let index = table(registry.name)
-      for host in hosts {
-        tables[index].mirrors.append(host.hostAndPath)
-        if host.overridePath == true {
-          diagnostics.warning(
-            "buildkit-no-override-path",
-            "BuildKit has no `override_path`: it may not reach this mirror's API at its path",
-            at: host.origin, path: "registries.\(registry.name)")
-        }
+      var hosts: [ResolvedHost] = []
+      for host in registry.hosts + [registry.serverHost].compactMap({ $0 }) {
         if !host.headers.isEmpty {
           diagnostics.warning(
             "buildkit-ignores-headers", "BuildKit cannot send headers to a mirror",
             at: host.origin, path: "registries.\(registry.name)")
         }
+        guard let mirror = mirror(host) else {
+          diagnostics.warning(
+            "buildkit-mirror-path",
+            "containerd reaches this mirror's API at `\(apiRoot(host))`; BuildKit reaches a "
+              + "mirror's API only at `/v2` or `/v2/<path>`, so builds do not use this mirror",
+            at: host.origin, path: "registries.\(registry.name)",
+            hint: "a mirror whose API root is `/v2/<path>` is written "
+              + "`https://host/v2/<path>` with `override_path: true`, which both can use")
+          continue
+        }
+        tables[table(registry.name)].mirrors.append(mirror)
+        hosts.append(host)
       }
       for host in hosts {
         let mirror = table(host.host)
@@ -168,6 +178,34 @@ enum BuildKitModule: CompilerModule {
       }
     }
     return toml.content.literalText ?? ""
+  }
+
+  /// The path at which containerd sends this host's registry API requests (hosts.go
+  /// `parseHostConfig`): the URL's path, cleaned, with `/v2` appended unless it already ends
+  /// in `/v2` or `override_path` is set. A trailing `/` is dropped here, as normalising the
+  /// URL does.
+  static func apiRoot(_ host: ResolvedHost) -> String {
+    var rest = Substring(host.url)
+    if let scheme = rest.firstRange(of: "://") { rest = rest[scheme.upperBound...] }
+    var segments: [Substring] = []
+    if let slash = rest.firstIndex(of: "/") {
+      for segment in rest[slash...].split(separator: "/") where segment != "." {
+        if segment == ".." { _ = segments.popLast() } else { segments.append(segment) }
+      }
+    }
+    let path = segments.isEmpty ? "" : "/" + segments.joined(separator: "/")
+    if path.hasSuffix("/v2") || host.overridePath == true { return path.isEmpty ? "/" : path }
+    return path + "/v2"
+  }
+
+  /// The host in buildkitd.toml's `mirrors` form, `host[:port][/path]`, whose API root
+  /// BuildKit builds as `/v2/<path>` (resolver.go `newMirrorRegistryHost`); nil when
+  /// containerd's API root for it does not start with `/v2`, which BuildKit cannot reach.
+  static func mirror(_ host: ResolvedHost) -> String? {
+    let root = apiRoot(host)
+    if root == "/v2" { return host.host }
+    guard root.hasPrefix("/v2/") else { return nil }
+    return host.host + root.dropFirst(3)
   }
 
   private struct RegistryTable {

@@ -15,7 +15,7 @@ import Spec
 /// | `runc.binary` | artifact, binary `<prefix>/sbin/runc` | |
 /// | `cni.archive` | artifact into `/opt/cni/bin` | |
 /// | `containerd.archive` | artifact into `<prefix>` | containerd.service |
-/// | `containerd.unit` | file `<prefix>/lib/systemd/system/containerd.service` | containerd.service |
+/// | `containerd.unit` | file `<units>/containerd.service` (`Paths.systemdUnits`) | containerd.service |
 /// | `containerd.config` | file `/etc/containerd/config.toml` (with `kubernetes`) | containerd.service |
 /// | `nerdctl-full.archive` | artifact into `<prefix>` | containerd.service, buildkit.service |
 /// | `registry.<folder>.hosts` | file `/etc/containerd/certs.d/<folder>/hosts.toml` | never |
@@ -23,7 +23,7 @@ import Spec
 /// | `nerdctl.config` | file `/etc/nerdctl/nerdctl.toml` | |
 /// | `nerdctl.completion.<shell>` | command, guarded by `.creates` | |
 /// | `buildkit.archive` | artifact into `<prefix>` | buildkit.service |
-/// | `buildkit.socket.unit`, `buildkit.unit` | files under `<prefix>/lib/systemd/system` | the units |
+/// | `buildkit.socket.unit`, `buildkit.unit` | files under `<units>` | the units |
 /// | `buildkit.config` | file `/etc/buildkit/buildkitd.toml` | buildkit.service |
 /// | `rootless.setup.containerd`, `rootless.setup.buildkit` | commands as the user | |
 /// | `containerd.service`, `buildkit.socket`, `buildkit.service` | service, last | |
@@ -31,6 +31,9 @@ import Spec
 /// In rootless mode the configuration files move under `~<user>/.config` (owned by the user),
 /// and the services are the user's (`containerd.service`, `buildkit.service` or, for the
 /// containerd worker, `default-buildkit.service`), with no system unit enabled.
+///
+/// `<units>` is `<prefix>/lib/systemd/system` for `/usr/local` and `/usr`, which systemd
+/// searches, else `/etc/systemd/system`.
 ///
 /// Artifact stamps are `/var/lib/nodespec/artifacts/<id>.stamp`.
 public enum Compiler {

@@ -43,9 +43,7 @@ struct ContainerdConfig: Equatable {
   /// version is known (`nerdctlFullContainerd`), else by the bundle's major version, with
   /// the layout every containerd of that major reads and no sandbox default.
   init(nerdctlFull version: SemanticVersion) {
-    if let bundled = Self.nerdctlFullContainerd[version.description]
-      .flatMap(SemanticVersion.init)
-    {
+    if let bundled = Self.bundledContainerd(nerdctlFull: version) {
       self.init(containerd: bundled)
     } else {
       self.init(layout: version.major >= 2 ? .v3 : .v2, cniBinDirs: false, defaultSandboxImage: nil)
@@ -58,10 +56,29 @@ struct ContainerdConfig: Equatable {
     self.defaultSandboxImage = defaultSandboxImage
   }
 
-  /// The containerd each nerdctl-full release bundles (domain-facts.md section 4).
+  /// The containerd a nerdctl-full release bundles, when known.
+  static func bundledContainerd(nerdctlFull version: SemanticVersion) -> SemanticVersion? {
+    nerdctlFullContainerd[version.description].flatMap(SemanticVersion.init)
+  }
+
+  /// The containerd each nerdctl-full release bundles (`ARG CONTAINERD_VERSION` in nerdctl's
+  /// Dockerfile at each tag).
   static let nerdctlFullContainerd: [String: String] = [
-    "1.7.7": "1.7.22", "2.0.0": "2.0.0", "2.0.1": "2.0.0", "2.0.2": "2.0.0", "2.0.3": "2.0.2",
+    "1.7.6": "1.7.16", "1.7.7": "1.7.22", "2.0.0": "2.0.0", "2.0.1": "2.0.0", "2.0.2": "2.0.0",
+    "2.0.3": "2.0.2",
   ]
+
+  /// `enable_unprivileged_ports` and `enable_unprivileged_icmp`, written on every version so
+  /// that pods behave alike whatever containerd the node runs: containerd 2.0 made both true
+  /// by default (`internal/cri/config/config_unix.go`), 1.7 leaves them false. True lets a
+  /// pod's non-root processes bind ports below 1024 and ping inside the pod's own network
+  /// namespace (`net.ipv4.ip_unprivileged_port_start=0`, `net.ipv4.ping_group_range`), as
+  /// Kubernetes already allows through safe sysctls; docs/containerd-defaults.md has the
+  /// comparison with kubespray.
+  private static func setUnprivileged(into toml: inout TOMLWriter) {
+    toml.set("enable_unprivileged_ports", .bool(true))
+    toml.set("enable_unprivileged_icmp", .bool(true))
+  }
 
   /// The file's text.
   func render(kubernetes: Kubernetes, cniBin: String, paths: Paths) -> String {
@@ -73,10 +90,9 @@ struct ContainerdConfig: Equatable {
     switch layout {
     case .v2:
       let cri = ["plugins", "io.containerd.grpc.v1.cri"]
-      if let sandbox {
-        toml.table(cri)
-        toml.set("sandbox_image", .string(sandbox))
-      }
+      toml.table(cri)
+      if let sandbox { toml.set("sandbox_image", .string(sandbox)) }
+      Self.setUnprivileged(into: &toml)
       toml.table(cri + ["containerd"])
       toml.set("snapshotter", .string("overlayfs"))
       toml.set("default_runtime_name", .string("runc"))
@@ -101,6 +117,8 @@ struct ContainerdConfig: Equatable {
       // Set explicitly: 2.2.0/2.2.1 default to two folders and fail with mirrors (#12612).
       toml.table(images + ["registry"])
       toml.set("config_path", .string(paths.certsDirectory))
+      toml.table(runtime)
+      Self.setUnprivileged(into: &toml)
       toml.table(runtime + ["containerd"])
       toml.set("default_runtime_name", .string("runc"))
       toml.table(runtime + ["containerd", "runtimes", "runc"])

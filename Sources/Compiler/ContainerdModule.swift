@@ -47,7 +47,12 @@ enum ContainerdModule: CompilerModule {
     let unitPath = "\(paths.systemdUnits)/\(service)"
     plan.add(
       "containerd.unit", origin: containerd.range,
-      .file(File(path: unitPath, content: .init(SystemdUnits.containerd(bin: paths.bin)))),
+      .file(
+        File(
+          path: unitPath,
+          content: .init(
+            SystemdUnits.containerd(
+              bin: paths.bin, version: version, environment: paths.unitEnvironment)))),
       notifies: [service])
     if let version {
       addConfig(

@@ -36,13 +36,18 @@ enum NerdctlFullModule: CompilerModule {
     }
     let containerdWorker = BuildKitModule.usesContainerdWorker(full, context: context)
 
-    let containerdUnit = "\(paths.systemdUnits)/\(ContainerdModule.service)"
-    let buildkitUnit = "\(paths.systemdUnits)/\(BuildKitModule.service)"
+    // The bundle's own units, under `<prefix>/lib/systemd/system`; systemd sees them only for
+    // a standard prefix, and they run /usr/local/bin/..., so only /usr/local uses them.
+    let usesBundledUnits = paths.prefix == bundlePrefix || context.rootless != nil
+    let bundled = paths.underPrefix("lib/systemd/system")
+    let unitFolder = usesBundledUnits ? bundled : paths.systemdUnits
+    let containerdUnit = "\(unitFolder)/\(ContainerdModule.service)"
+    let buildkitUnit = "\(unitFolder)/\(BuildKitModule.service)"
     if let artifact = Downloads.artifact(
       id: "nerdctl-full.archive", component: full, release: .nerdctlFull,
       install: .archive(directory: paths.prefix.isEmpty ? "/" : paths.prefix),
       provides: ["containerd", "runc", "buildkitd", "nerdctl"].map { "\(paths.bin)/\($0)" }
-        + [containerdUnit, buildkitUnit],
+        + [ContainerdModule.service, BuildKitModule.service].map { "\(bundled)/\($0)" },
       context: context, diagnostics: &diagnostics)
     {
       plan.add(
@@ -51,20 +56,28 @@ enum NerdctlFullModule: CompilerModule {
           ContainerdModule.service, context.buildkitService(containerdWorker: containerdWorker),
         ])
     }
-    if paths.prefix != bundlePrefix, context.rootless == nil {
-      // The shipped units would run /usr/local/bin/...; write them with this prefix. (Rootless
-      // mode uses the setup tool's user units instead.)
+    if !usesBundledUnits {
+      // The shipped units would run /usr/local/bin/...; write them with this prefix, as the
+      // bundled containerd's release ships them. (Rootless mode uses the setup tool's user
+      // units instead.)
+      let containerd = version.flatMap { ContainerdConfig.bundledContainerd(nerdctlFull: $0) }
       plan.add(
         "containerd.unit", origin: full.range,
         .file(
-          File(path: containerdUnit, content: .init(SystemdUnits.containerd(bin: paths.bin)))),
+          File(
+            path: containerdUnit,
+            content: .init(
+              SystemdUnits.containerd(
+                bin: paths.bin, version: containerd, environment: paths.unitEnvironment)))),
         notifies: [ContainerdModule.service])
       plan.add(
         "buildkit.unit", origin: full.range,
         .file(
           File(
             path: buildkitUnit,
-            content: .init(SystemdUnits.nerdctlFullBuildkit(bin: paths.bin)))),
+            content: .init(
+              SystemdUnits.nerdctlFullBuildkit(
+                bin: paths.bin, version: containerd, environment: paths.unitEnvironment)))),
         notifies: [BuildKitModule.service])
     }
     if let version {

@@ -23,8 +23,28 @@ struct Paths: Sendable {
   func underPrefix(_ relative: String) -> String { "\(prefix)/\(relative)" }
   var bin: String { underPrefix("bin") }
   var sbin: String { underPrefix("sbin") }
-  /// Searched by systemd for system units (`/usr/local/lib/systemd/system` by default).
-  var systemdUnits: String { underPrefix("lib/systemd/system") }
+  /// Where system units go: `<prefix>/lib/systemd/system` for the two prefixes whose folder
+  /// systemd searches (`/usr/local/lib/systemd/system`, `/usr/lib/systemd/system`: systemd's
+  /// unit search path, `systemd-analyze unit-paths`), else `/etc/systemd/system`, where
+  /// `systemctl enable` finds them.
+  var systemdUnits: String {
+    Self.standardPrefixes.contains(prefix)
+      ? underPrefix("lib/systemd/system") : "/etc/systemd/system"
+  }
+
+  /// The prefixes whose `bin` and `sbin` are on systemd's default `PATH` for services
+  /// (`/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin`) and whose unit folder it searches.
+  static let standardPrefixes: Set<String> = ["/usr/local", "/usr"]
+
+  /// An `Environment=` assignment for the units of daemons that run other binaries by name
+  /// (containerd's shim runs `runc`; BuildKit's OCI worker runs `runc`): for any other prefix
+  /// it puts `<prefix>/sbin` and `<prefix>/bin` before systemd's default `PATH`, so runc is
+  /// found for every client (CRI, nerdctl, ctr, BuildKit), which a config.toml `BinaryName`
+  /// would reach for CRI only. Nil for a standard prefix.
+  var unitEnvironment: String? {
+    guard !Self.standardPrefixes.contains(prefix) else { return nil }
+    return "\"PATH=\(sbin):\(bin):/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\""
+  }
 
   /// Where configuration goes: `/etc`, or the rootless user's `~/.config`.
   var configRoot: String { rootless.map { "\($0.home)/.config" } ?? "/etc" }

@@ -242,7 +242,13 @@ extension ResolvedHost {
     }
     self.capabilities = capabilities
     ca = mirror.ca.map(\.value)
-    client = mirror.client.map(\.value)
+    // A lone path holds certificate and key: name it as both. containerd would resolve an
+    // empty key path against the hosts.toml folder and fail every pull (hosts.go
+    // `makeAbsPath`), and BuildKit's `tls.LoadX509KeyPair` cannot load an empty key.
+    client = mirror.client.map {
+      $0.value.key.isEmpty
+        ? ClientPair(certificate: $0.value.certificate, key: $0.value.certificate) : $0.value
+    }
     skipVerify = mirror.skipVerify?.value
     // A mirror URL with a path other than `/v2` is the API root itself (k3s normalises it
     // the same way); without override_path containerd would append `/v2` to it.

@@ -7,11 +7,10 @@ import Testing
 @Suite struct CatalogTests {
   let catalog = Catalog.builtin
 
-  /// The compiled-in catalog is exactly what the generator reads from the research notes
-  /// today: nothing typed by hand, nothing stale.
-  @Test(.enabled(if: FileManager.default.fileExists(atPath: factsPath)))
-  func matchesTheFacts() throws {
-    let (status, tsv) = try runGenerator(["--facts", factsPath, "--tsv"])
+  /// The compiled-in catalog is exactly catalog/catalog.tsv: nothing typed by hand into the
+  /// Swift table, nothing stale.
+  @Test func matchesTheDataFile() throws {
+    let (status, tsv) = try runGenerator(["--tsv"])
     #expect(status == 0)
     let expected = tsv.split(separator: "\n").map(String.init)
     let actual = catalog.entries.map {
@@ -21,13 +20,116 @@ import Testing
     #expect(actual.count > 300)
   }
 
-  @Test(.enabled(if: FileManager.default.fileExists(atPath: factsPath)))
-  func generatedFileIsFresh() throws {
-    #expect(try runGenerator(["--facts", factsPath, "--check"]).status == 0)
+  @Test func generatedFileIsFresh() throws {
+    #expect(try runGenerator(["--check"]).status == 0)
+  }
+
+  /// Every pin names where it was read.
+  @Test func everyPinHasASource() throws {
+    let lines = try String(contentsOfFile: catalogData, encoding: .utf8)
+      .split(separator: "\n").filter { !$0.hasPrefix("#") }.dropFirst()
+    #expect(lines.count == catalog.entries.count)
+    for line in lines {
+      let cells = line.split(separator: "\t", omittingEmptySubsequences: false)
+      #expect(cells.count == 5 && !cells[4].isEmpty, "\(line)")
+    }
+  }
+
+  /// A data file with a pin twice, or a bad hash, is refused, naming the line.
+  @Test(arguments: [
+    "containerd\t2.0.0\tamd64\t6f8da716941f7e89315cefaa6e5a8f1ff10b323ff46611313c455df7ab1ebee1\tx\n"
+      + "containerd\t2.0.0\tamd64\t6f8da716941f7e89315cefaa6e5a8f1ff10b323ff46611313c455df7ab1ebee1\ty\n",
+    "containerd\t2.0.0\tamd64\t6F8DA716\tx\n",
+    "containerd\t2.0.0\tamd64\t6f8da716941f7e89315cefaa6e5a8f1ff10b323ff46611313c455df7ab1ebee1\t\n",
+    "containerd\t2.0.0\tsparc\t6f8da716941f7e89315cefaa6e5a8f1ff10b323ff46611313c455df7ab1ebee1\tx\n",
+  ])
+  func badDataIsRefused(_ rows: String) throws {
+    let file = try temporaryFile("component\tversion\tarch\tsha256\tsource\n" + rows)
+    defer { try? FileManager.default.removeItem(atPath: file) }
+    let (status, output) = try runGenerator(["--data", file, "--tsv"])
+    #expect(status != 0)
+    #expect(output.isEmpty)
+  }
+
+  /// scripts/add-release.py reads the asset's exact line of the published checksum file
+  /// (tests/data/published-checksums holds files in the published format).
+  @Test func addReleaseReadsThePublishedChecksumFile() throws {
+    let published = repositoryRoot + "/tests/data/published-checksums"
+    let (status, output) = try runScript(
+      "add-release.py",
+      [
+        "nerdctl", "2.0.3", "--arch", "amd64", "--arch", "arm", "--from", published,
+        "--dry-run",
+      ])
+    #expect(status == 0)
+    let base = "https://github.com/containerd/nerdctl/releases/download/v2.0.3/SHA256SUMS"
+    #expect(
+      output.split(separator: "\n").map(String.init) == [
+        "nerdctl\t2.0.3\tamd64\t\(try #require(catalog.sha256(.nerdctl, version: "2.0.3", arch: .amd64)))\t\(base)",
+        "nerdctl\t2.0.3\tarm\t\(try #require(catalog.sha256(.nerdctl, version: "2.0.3", arch: .arm)))\t\(base)",
+      ])
+    // `*name` (binary mode) lines and per-asset files.
+    let containerd = try runScript(
+      "add-release.py", ["containerd", "2.0.0", "--from", published, "--dry-run"])
+    #expect(containerd.status == 0)
+    #expect(
+      containerd.output.split(separator: "\n").map { $0.split(separator: "\t")[3] } == [
+        "6f8da716941f7e89315cefaa6e5a8f1ff10b323ff46611313c455df7ab1ebee1",
+        "2a00b1553f38aa9e716d61316b661961c2fbfbb7aad7bd73b377be5725ecc0f1",
+      ])
+    // BuildKit publishes none.
+    #expect(
+      try runScript("add-release.py", ["buildkit", "0.18.2", "--from", published, "--dry-run"])
+        .status != 0)
+  }
+
+  /// Adding a release writes the data file and the Swift table; a hash that disagrees with
+  /// the catalog stops it.
+  @Test func addReleaseWritesTheCatalogAndRefusesADisagreement() throws {
+    let published = repositoryRoot + "/tests/data/published-checksums"
+    let all = try String(contentsOfFile: catalogData, encoding: .utf8)
+    let without = all.split(separator: "\n", omittingEmptySubsequences: false)
+      .filter { !$0.hasPrefix("nerdctl-full\t2.0.3\t") }.joined(separator: "\n")
+    let data = try temporaryFile(without)
+    let swift = try temporaryFile("")
+    defer { for file in [data, swift] { try? FileManager.default.removeItem(atPath: file) } }
+    let added = try runScript(
+      "add-release.py",
+      ["nerdctl-full", "2.0.3", "--from", published, "--data", data, "--out", swift])
+    #expect(added.status == 0)
+    let written = try String(contentsOfFile: data, encoding: .utf8)
+    #expect(
+      written.contains(
+        "nerdctl-full\t2.0.3\tarm64\t2a97f78e14cb3e024068d936c8fb801365981e5b48577e278907079de47e4d2c\t"
+          + "https://github.com/containerd/nerdctl/releases/download/v2.0.3/SHA256SUMS\n"))
+    #expect(
+      try String(contentsOfFile: swift, encoding: .utf8)
+        == String(
+          contentsOfFile: repositoryRoot + "/Sources/Compiler/Catalog+Data.swift", encoding: .utf8))
+
+    let conflicting = try temporaryFile(
+      all.replacing(
+        "91bfb8faec1673f3e7c3a020812acffc50a7d7dd82019461f6cfa46435240903",
+        with: String(repeating: "0", count: 64)))
+    defer { try? FileManager.default.removeItem(atPath: conflicting) }
+    let refused = try runScript(
+      "add-release.py",
+      [
+        "nerdctl-full", "2.0.3", "--from", published, "--data", conflicting,
+        "--out", swift,
+      ])
+    #expect(refused.status != 0)
+  }
+
+  private func temporaryFile(_ text: String) throws -> String {
+    let path = FileManager.default.temporaryDirectory
+      .appendingPathComponent("nodespec-catalog-\(UUID().uuidString)").path
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    return path
   }
 
   @Test(arguments: [
-    // Seed table (domain-facts.md section 3).
+    // Seed versions (kubespray; nerdctl's SHA256SUMS.d; lima).
     (
       CatalogComponent.containerd, "2.0.0", Arch.amd64,
       "6f8da716941f7e89315cefaa6e5a8f1ff10b323ff46611313c455df7ab1ebee1"
@@ -188,55 +290,29 @@ import Testing
 }
 
 @Suite struct GeneratorTests {
-  func run(_ facts: String) throws -> (status: Int32, output: String) {
-    let path = FileManager.default.temporaryDirectory
-      .appendingPathComponent("nodespec-facts-\(UUID().uuidString).md").path
-    try facts.write(toFile: path, atomically: true, encoding: .utf8)
-    defer { try? FileManager.default.removeItem(atPath: path) }
-    return try runGenerator(["--facts", path, "--tsv"])
-  }
-
   let a = String(repeating: "a", count: 64)
   let b = String(repeating: "b", count: 64)
 
-  @Test func readsTablesAndSkipsUnverifiedLines() throws {
-    let facts = """
-      ### Requested seed versions
-      | Artifact | amd64 | arm64 | Source |
-      |---|---|---|---|
-      | `runc.ARCH` v1.2.2 | `\(a)` | `\(b)` | x |
-      | `nerdctl-full-9.9.9-linux-ARCH.tar.gz` | **NOT FOUND** | **NOT FOUND** | x |
+  /// The output is sorted by component, semantic version and arch, whatever the file's order.
+  @Test func sortsByComponentVersionAndArch() throws {
+    let path = FileManager.default.temporaryDirectory
+      .appendingPathComponent("nodespec-catalog-\(UUID().uuidString).tsv").path
+    try """
+    # a comment
+    component\tversion\tarch\tsha256\tsource
+    runc\t1.2.10\tarm64\t\(b)\tx
+    runc\t1.2.9\tamd64\t\(a)\tx
+    runc\t1.2.10\tamd64\t\(a)\tx
+    cni\t1.6.0\tamd64\t\(b)\ty; z
 
-      Other nerdctl-full hashes found (lima):
-      - 2.0.1 amd64 `\(a)`, arm64 `\(b)` (commit x)
-      - 2.2.0 amd64 `\(a)`, arm64 `\(b)` (UNVERIFIED against the repo)
-
-      #### `nerdctl_archive_checksums` (kubespray)
-      | version | amd64 | arm |
-      |---|---|---|
-      | 2.3.0 | `\(a)` | — |
-      """
-    let (status, output) = try run(facts)
+    """.write(toFile: path, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let (status, output) = try runGenerator(["--data", path, "--tsv"])
     #expect(status == 0)
     #expect(
       output.split(separator: "\n").map(String.init) == [
-        "nerdctl\t2.3.0\tamd64\t\(a)",
-        "nerdctl-full\t2.0.1\tamd64\t\(a)", "nerdctl-full\t2.0.1\tarm64\t\(b)",
-        "runc\t1.2.2\tamd64\t\(a)", "runc\t1.2.2\tarm64\t\(b)",
+        "cni\t1.6.0\tamd64\t\(b)", "runc\t1.2.9\tamd64\t\(a)", "runc\t1.2.10\tamd64\t\(a)",
+        "runc\t1.2.10\tarm64\t\(b)",
       ])
-  }
-
-  @Test func disagreeingSourcesStopTheGenerator() throws {
-    let facts = """
-      ### Requested seed versions
-      | Artifact | amd64 | arm64 | Source |
-      | `runc.ARCH` v1.2.2 | `\(a)` | `\(b)` | x |
-
-      #### `runc_checksums` (kubespray)
-      | version | amd64 | arm64 |
-      |---|---|---|
-      | 1.2.2 | `\(b)` | `\(b)` |
-      """
-    #expect(try run(facts).status != 0)
   }
 }

@@ -118,8 +118,33 @@ import Testing
     let plan = try #require(compile(spec(prefix: "/opt/rt/", components: seedComponents())).plan)
     #expect(
       plan.artifact("runc.binary")?.install == .binary(path: "/opt/rt/sbin/runc", mode: 0o755))
-    #expect(plan.text("containerd.unit")?.contains("ExecStart=/opt/rt/bin/containerd\n") == true)
-    #expect(plan.file("buildkit.unit")?.path == "/opt/rt/lib/systemd/system/buildkit.service")
+    let containerd = try #require(plan.text("containerd.unit"))
+    #expect(containerd.contains("ExecStart=/opt/rt/bin/containerd\n"))
+    // systemd searches no /opt/rt/lib/systemd/system: the units go where it looks.
+    #expect(plan.file("containerd.unit")?.path == "/etc/systemd/system/containerd.service")
+    #expect(plan.file("buildkit.unit")?.path == "/etc/systemd/system/buildkit.service")
+    #expect(
+      plan.file("buildkit.socket.unit")?.path == "/etc/systemd/system/buildkit.socket")
+    guard case .service(let service)? = plan.resource("containerd.service")?.kind else {
+      Issue.record("no containerd service")
+      return
+    }
+    #expect(service.unitPath == "/etc/systemd/system/containerd.service")
+    // runc in /opt/rt/sbin is on neither daemon's PATH unless the unit puts it there.
+    let path =
+      "Environment=\"PATH=/opt/rt/sbin:/opt/rt/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:"
+      + "/usr/bin:/sbin:/bin\"\n"
+    #expect(containerd.contains("\n" + path))
+    #expect(plan.text("buildkit.unit")?.contains("\n" + path) == true)
+  }
+
+  @Test(arguments: ["/usr/local", "/usr"])
+  func standardPrefixKeepsUnitsUnderIt(_ prefix: String) throws {
+    let plan = try #require(compile(spec(prefix: prefix, components: seedComponents())).plan)
+    #expect(
+      plan.file("containerd.unit")?.path == "\(prefix)/lib/systemd/system/containerd.service")
+    #expect(plan.text("containerd.unit")?.contains("Environment=") == false)
+    #expect(plan.text("buildkit.unit")?.contains("Environment=") == false)
   }
 
   @Test(arguments: ["usr/local", "/usr/lo cal", "/usr/$(x)", "/usr/../etc"])

@@ -179,9 +179,14 @@ func lookup(_ document: [String: Any], _ path: String...) -> Any? {
 
 /// Runs `scripts/gen-catalog.py` with these arguments and returns its standard output.
 func runGenerator(_ arguments: [String]) throws -> (status: Int32, output: String) {
+  try runScript("gen-catalog.py", arguments)
+}
+
+/// Runs `scripts/NAME` with python3 and these arguments; its status and standard output.
+func runScript(_ name: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
   let process = Process()
   process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-  process.arguments = ["python3", repositoryRoot + "/scripts/gen-catalog.py"] + arguments
+  process.arguments = ["python3", repositoryRoot + "/scripts/" + name] + arguments
   let output = Pipe()
   process.standardOutput = output
   process.standardError = Pipe()
@@ -194,12 +199,8 @@ func runGenerator(_ arguments: [String]) throws -> (status: Int32, output: Strin
 let repositoryRoot = URL(fileURLWithPath: #filePath)
   .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
-/// The research notes the catalog is generated from: `shared/` beside the repository, as on
-/// every developer machine and in CI (`NODESPEC_FACTS` overrides the path).
-let factsPath =
-  ProcessInfo.processInfo.environment["NODESPEC_FACTS"]
-  ?? URL(fileURLWithPath: repositoryRoot).deletingLastPathComponent()
-  .appendingPathComponent("shared/domain-facts.md").path
+/// The catalog's data file, from which the Swift table is generated.
+let catalogData = repositoryRoot + "/catalog/catalog.tsv"
 
 /// A registry named on line `n`, its server on `n + 1`, fallback on `n + 2`, mirror `i` on
 /// line `n + 10 + i`.

@@ -374,6 +374,7 @@ RestartSec=5
 
 LimitNPROC=infinity
 LimitCORE=infinity
+LimitNOFILE=infinity
 
 TasksMax=infinity
 OOMScoreAdjust=-999
@@ -393,6 +394,8 @@ version = 2
 
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "registry.k8s.io/pause:3.10"
+  enable_unprivileged_ports = true
+  enable_unprivileged_icmp = true
 
 [plugins."io.containerd.grpc.v1.cri".containerd]
   snapshotter = "overlayfs"

@@ -400,6 +400,10 @@ version = 3
 [plugins."io.containerd.cri.v1.images".registry]
   config_path = "/etc/containerd/certs.d"
 
+[plugins."io.containerd.cri.v1.runtime"]
+  enable_unprivileged_ports = true
+  enable_unprivileged_icmp = true
+
 [plugins."io.containerd.cri.v1.runtime".containerd]
   default_runtime_name = "runc"
 
