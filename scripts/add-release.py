@@ -159,7 +159,7 @@ def main():
             pins[key] = (sha, url)
     write(args.data, pins)
     with open(args.out, "w", encoding="utf-8") as handle:
-        handle.write(gen.swift(pins))
+        handle.write(gen.swift(pins, gen.read_date(args.data)))
     print(f"add-release: {len(rows)} pins for {component} {version}; now run `swift test`")
 
 

@@ -19,10 +19,34 @@ YAML
 
 status() { "$@" >/dev/null 2>&1; echo $?; }
 
-for sub in "" compile validate; do
+# Every command's help: exit 0, the exit statuses stated, and text wrapped by one rule (at
+# 80 columns no line is longer, and no line ends where the next line's first word would
+# still have fitted: a sentence broken in the middle of the screen).
+wrapped() {
+  awk 'length($0) > 80 { print "too long: " $0; bad = 1 }
+    /^USAGE:/ { exit }
+    prev != "" && $0 != "" && $0 !~ /^ / {
+      split($0, words, " ")
+      if (length(prev) + 1 + length(words[1]) < 80) { print "broken before: " $0; bad = 1 }
+    }
+    { prev = $0 } END { exit bad }'
+}
+for sub in "" compile validate catalog explain; do
   # shellcheck disable=SC2086 # an empty $sub means the top-level command
   check "--help ${sub:-(top)} exits 0" "$nodespec" $sub --help
+  # shellcheck disable=SC2086
+  help=$(COLUMNS=80 "$nodespec" $sub --help)
+  check "--help ${sub:-(top)} states the exit statuses" \
+    grep -q '64 usage error; 74 a file could not be read or written' <<<"$help"
+  check "--help ${sub:-(top)} breaks no sentence mid-line at 80 columns" wrapped <<<"$help"
 done
+targets=$("$nodespec" compile --help | grep -c 'cloud-init')
+check "compile --help lists the targets once ($targets)" test "$targets" = 1
+s=$(status "$nodespec")
+check "no subcommand is a usage error (64, got $s)" test "$s" = 64
+version=$("$nodespec" --version)
+check "--version names the version and the catalog's date ($version)" \
+  grep -Eqx 'nodespec [0-9]+\.[0-9]+\.[0-9]+ \(catalog [0-9]{4}-[0-9]{2}-[0-9]{2}\)' <<<"$version"
 
 check "compile to stdout" "$nodespec" compile "$good" --target shell
 check "validate a good spec" "$nodespec" validate "$good"
@@ -96,16 +120,73 @@ check "unreadable file is an I/O error (74, got $s)" test "$s" = 74
 
 s=$(status "$nodespec" validate "$good" "$work/bad.yaml")
 check "validate fails when one spec is bad (got $s)" test "$s" = 1
+s=$(status "$nodespec" validate "$work/bad.yaml" "$work/missing.yaml")
+check "validate of an unreadable spec is an I/O error (74, got $s)" test "$s" = 74
+s=$(status "$nodespec" validate)
+check "validate without a spec is a usage error (64, got $s)" test "$s" = 64
+s=$("$nodespec" catalog runc >/dev/full 2>/dev/null; echo $?)
+check "catalog that cannot write is an I/O error (74, got $s)" test "$s" = 74
+
+# Colour only on a terminal, and never when NO_COLOR is set to something (an empty NO_COLOR
+# counts as unset: no-color.org). `script` gives the command a terminal.
+if command -v script >/dev/null; then
+  colours() {
+    NO_COLOR=$1 script -qec "'$nodespec' validate '$work/bad.yaml'" /dev/null | grep -c $'\e\['
+  }
+  check "diagnostics are coloured on a terminal" test "$(colours '')" -gt 0
+  check "NO_COLOR=1 turns colour off" test "$(colours 1)" = 0
+fi
+err=$("$nodespec" validate "$work/bad.yaml" 2>&1)
+check "no colour when standard error is not a terminal" test "$(grep -c $'\e\[' <<<"$err")" = 0
 
 a=$("$nodespec" compile examples/writeup.yaml --target ansible | sha256sum)
 b=$("$nodespec" compile examples/writeup.yaml --target ansible | sha256sum)
 empty=$(printf '' | sha256sum)
 check "byte-identical output across runs" test "$a" = "$b" -a "$a" != "$empty"
 
-check "catalog lists runc 1.2.2" sh -c "'$nodespec' catalog runc | grep -q '^  1.2.2 '"
+# Every problem in one run, in file order, whichever stage found it, then a count line.
+cat >"$work/many.yaml" <<'YAML'
+nodespec: 1
+arch: amd64
+components:
+  containerd: 9.9.9
+  runc: 1.2.2
+  nerdctl: latest
+YAML
+err=$("$nodespec" validate "$work/many.yaml" 2>&1)
+positions=$(grep -o '^[^ ]*many.yaml:[0-9]*:[0-9]*: [a-z]*' <<<"$err" | sed 's/^.*many.yaml://')
+check "a decoding error hides no catalog error, all in file order" \
+  test "$positions" = $'4:15: error\n5:9: warning\n6:12: error'
+check "the report ends with a count line" test "$(tail -n 1 <<<"$err")" = "2 errors, 1 warning"
+printf 'nodespec: 1\narch: amd64\ncomponents:\n  runc: 1.2.2\n' >"$work/warned.yaml"
+last=$("$nodespec" validate --strict "$work/warned.yaml" 2>&1 | tail -n 1)
+check "--strict says that warnings count as errors" \
+  test "$last" = "1 warning; --strict treats warnings as errors"
+check "a clean spec prints nothing" test -z "$("$nodespec" validate "$good" 2>&1)"
+
+# explain: the id in a diagnostic's brackets leads to its entry in docs/diagnostics.md.
+id=$("$nodespec" validate "$work/bad.yaml" 2>&1 | grep -o '\[[a-z0-9-]*\]$' | head -n 1 | tr -d '[]')
+check "explain $id prints its entry, with an example and the fix" \
+  sh -c "'$nodespec' explain '$id' | grep -q '^Fix: '"
+check "explain prints what docs/diagnostics.md says" \
+  sh -c "'$nodespec' explain unknown-key | grep -qF 'Fix: correct the spelling or the indentation'"
+check "explain without an id lists every id" \
+  test "$("$nodespec" explain | wc -l)" = "$(grep -c '^### `' docs/diagnostics.md)"
+s=$(status "$nodespec" explain no-such-id)
+check "explain of an unknown id is a usage error (64, got $s)" test "$s" = 64
+
+check "catalog lists runc 1.2.4" sh -c "'$nodespec' catalog runc | grep -q '^  1.2.4 '"
+check "catalog marks a known-bad version" \
+  sh -c "'$nodespec' catalog runc | grep -qx '  1.2.2  *amd64 arm64  \[known-bad-version\]'"
+check "catalog shows containerd-static as containerd's static: true" \
+  sh -c "'$nodespec' catalog containerd | grep -qx 'containerd with \`static: true\` (containerd/containerd)'"
+check "catalog says when it pins no release" \
+  sh -c "'$nodespec' catalog slirp4netns | grep -q 'pins no release'"
 check "catalog --hashes pins the write-up's containerd" sh -c "'$nodespec' catalog --hashes containerd \
-  | grep -qx 'containerd.2.0.0.amd64.6f8da716941f7e89315cefaa6e5a8f1ff10b323ff46611313c455df7ab1ebee1'"
+  | grep -qx 'containerd.2.0.0.amd64.6f8da716941f7e89315cefaa6e5a8f1ff10b323ff46611313c455df7ab1ebee1.containerd-2.0.0-linux-amd64.tar.gz'"
 s=$(status "$nodespec" catalog no-such-component)
 check "catalog of an unknown component is a usage error (64, got $s)" test "$s" = 64
+check "catalog suggests the component meant" \
+  sh -c "'$nodespec' catalog containr 2>&1 | grep -q 'did you mean .containerd.'"
 
 finish

@@ -30,7 +30,8 @@ check_spec() {
     "$venv/bin/python" tests/check_upstream.py "$dir/cloud-init.yaml" "$version" "$dir"
 }
 
-versions() { "$nodespec" catalog "$1" | awk 'NR > 1 { print $1 }'; }
+# The first block of the listing: the component itself (containerd's static build follows it).
+versions() { "$nodespec" catalog "$1" | awk 'NR == 1 { next } /^[^ ]/ { exit } { print $1 }'; }
 
 for spec in examples/*.yaml; do
   version=$("$venv/bin/python" -c '

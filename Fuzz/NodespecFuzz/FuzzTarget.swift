@@ -14,13 +14,14 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
   let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
   let file = SourceFile(path: "fuzz.yaml", bytes: bytes)
   var diagnostics = Diagnostics()
-  guard let spec = SpecLoader.load(file, diagnostics: &diagnostics) else {
+  // As the command line does: the compiler runs on whatever decoded, errors or not.
+  guard let spec = SpecLoader.decode(file, diagnostics: &diagnostics) else {
     checkReported(diagnostics, file)
     return 0
   }
-  guard let plan = Compiler.compile(spec, environment: ["NODESPEC_FUZZ_TOKEN": "secret"],
-    diagnostics: &diagnostics)
-  else {
+  let plan = Compiler.compile(
+    spec, environment: ["NODESPEC_FUZZ_TOKEN": "secret"], diagnostics: &diagnostics)
+  guard let plan, !diagnostics.hasErrors else {
     checkReported(diagnostics, file)
     return 0
   }

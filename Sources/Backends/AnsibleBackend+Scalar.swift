@@ -64,7 +64,7 @@ extension AnsibleBackend {
     /// Text with line breaks or other control characters is double-quoted (escaped, on one
     /// line), and so is text ending like a block-scalar header: `Indentation` relies on both.
     private static func style(for text: String) -> YAMLValue.Style {
-      guard let first = text.unicodeScalars.first else { return .doubleQuoted }
+      guard !text.isEmpty else { return .doubleQuoted }
       if text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
         || Indentation.isBlockHeader(text)
       {

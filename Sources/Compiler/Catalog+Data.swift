@@ -2,6 +2,9 @@
 // To add a version: scripts/add-release.py (docs/catalog.md), then `swift test`.
 
 extension Catalog {
+  /// When the pins were last checked against their sources (YYYY-MM-DD).
+  public static let date = "2026-08-22"
+
   /// Every pinned (component, version, arch) sha256, sorted by component, version, arch.
   static let pinned: [Entry] = [
     .init(

@@ -60,26 +60,49 @@ public struct Catalog: Sendable {
     }
   }
 
-  /// One component's releases, as `nodespec catalog` prints them.
+  /// One build of a spec component and its releases, as `nodespec catalog` prints them.
   public struct Listing: Sendable, Equatable {
+    /// The spec key, e.g. `containerd`.
+    public var key: String
+    /// What the entry adds to select this build (`static: true` for containerd's static
+    /// build); nil for the default one.
+    public var option: String?
     public var component: CatalogComponent
-    /// Newest first.
+    /// Newest first; empty when the catalog pins none (the spec must give `sha256:`).
     public var releases: [Release]
+    /// The ids of the warnings each listed version draws (`known-bad-version`), by version.
+    public var warnings: [String: [String]]
   }
 
-  /// For `nodespec catalog [COMPONENT]`: every pinned component in name order, or just the one
-  /// named (`containerd`, `containerd-static`, `runc`, `cni`, `nerdctl`, `nerdctl-full`,
-  /// `buildkit`); nil when `name` is no component.
-  public func listing(_ name: String? = nil) -> [Listing]? {
-    let components: [CatalogComponent]
-    if let name {
-      guard let component = CatalogComponent(rawValue: name) else { return nil }
-      components = [component]
-    } else {
-      // Components the catalog pins nothing for (RootlessKit, slirp4netns) are left out.
-      components = CatalogComponent.allCases.sorted().filter { !releases(of: $0).isEmpty }
+  /// The spec's component keys, in the order `docs/spec.md` lists them.
+  public static let componentKeys = [
+    "containerd", "runc", "cni", "nerdctl", "buildkit", "nerdctl-full", "rootlesskit",
+    "slirp4netns",
+  ]
+
+  /// For `nodespec catalog [COMPONENT]`: every spec component in spec order, or just the one
+  /// named by its spec key; nil when `key` is no component. Components the catalog pins
+  /// nothing for are listed with no releases.
+  public func listing(_ key: String? = nil) -> [Listing]? {
+    if let key, !Self.componentKeys.contains(key) { return nil }
+    return Self.componentKeys.filter { key == nil || $0 == key }.flatMap { key in
+      let builds: [(CatalogComponent?, String?)] =
+        key == "containerd"
+        ? [(.containerd, nil), (.containerdStatic, "static: true")]
+        : [(CatalogComponent(rawValue: key), nil)]
+      return builds.compactMap { component, option -> Listing? in
+        guard let component else { return nil }
+        let releases = releases(of: component)
+        var warnings: [String: [String]] = [:]
+        for release in releases {
+          let ids = KnownIssues.ids(of: key, version: release.version)
+          if !ids.isEmpty { warnings[release.version] = ids }
+        }
+        return Listing(
+          key: key, option: option, component: component, releases: releases,
+          warnings: warnings)
+      }
     }
-    return components.map { Listing(component: $0, releases: releases(of: $0)) }
   }
 
   /// Whether any arch of this version is pinned.

@@ -90,6 +90,13 @@ public enum Compiler {
       module.compile(context, into: &builder, diagnostics: &diagnostics)
     }
     guard diagnostics.errors.count == errorsBefore else { return nil }
+    // Unless what the spec asked for did not decode (reported already).
+    if builder.all.isEmpty, spec.undecoded.isEmpty {
+      diagnostics.warning(
+        "installs-nothing", "the spec asks for nothing to install or configure",
+        at: spec.components.range ?? SourceRange(at: spec.range.start), path: "components",
+        hint: "add a component under `components`, e.g. `containerd: 2.0.0` and `runc: 1.2.4`")
+    }
     return Plan(name: spec.name?.value, arches: context.arches, resources: builder.all)
   }
   /// Copies `found` into `diagnostics`, leaving out the warnings a component's `accept:` names,

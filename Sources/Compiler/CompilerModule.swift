@@ -22,9 +22,10 @@ struct CompileContext {
   /// The registries with URLs completed and validated, in spec order.
   var registries: [ResolvedRegistry]
 
-  /// Whether the node gets a containerd (separately or from the nerdctl-full bundle).
+  /// Whether the node gets a containerd (separately or from the nerdctl-full bundle). True
+  /// also when the spec asks for one that did not decode: that error is reported already.
   var installsContainerd: Bool {
-    spec.components.containerd != nil || spec.components.nerdctlFull != nil
+    spec.writes("components.containerd") || spec.writes("components.nerdctl-full")
   }
 }
 

@@ -26,7 +26,7 @@ enum ContainerdModule: CompilerModule {
         "no-static-build", "containerd publishes static builds from 1.7 on", at: flag.range,
         path: "components.containerd.static")
     }
-    if context.spec.components.runc == nil {
+    if !context.spec.writes("components.runc") {
       diagnostics.warning(
         "missing-runc", "containerd runs containers with runc, which the spec does not install",
         at: containerd.range, path: "components.containerd",

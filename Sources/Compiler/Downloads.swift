@@ -126,12 +126,26 @@ enum Downloads {
             + (pinned?.arches ?? []).map(\.rawValue).joined(separator: ", ")
             + "; give `sha256:` for \(arches) or set `arch:`")
       } else {
+        // Only ways that work: BuildKit and slirp4netns publish no checksum file.
+        let publishes = unpinned.allSatisfy {
+          release.checksumURL(version: version, arch: $0) != nil
+        }
+        let ways =
+          "give `sha256:` per arch"
+          + (publishes ? ", or set `downloads.verify: published`" : "")
         let near = context.catalog.neighbours(of: version, in: release)
-        diagnostics.error(
-          "unknown-version", "\(release.rawValue) \(version) is not in the catalog",
-          at: component.version.range, path: path,
-          hint: (near.isEmpty ? "" : "nearest known: \(near.joined(separator: ", ")); ")
-            + "or give `sha256:` per arch, or set `downloads.verify: published`")
+        if context.catalog.releases(of: release).isEmpty {
+          diagnostics.error(
+            "unknown-version",
+            "the catalog pins no \(release.rawValue) release, so \(version) needs a checksum",
+            at: component.version.range, path: path, hint: ways)
+        } else {
+          diagnostics.error(
+            "unknown-version", "\(release.rawValue) \(version) is not in the catalog",
+            at: component.version.range, path: path,
+            hint: (near.isEmpty ? "" : "nearest known: \(near.joined(separator: ", ")); or ")
+              + ways)
+        }
       }
     }
     return failed ? nil : sources

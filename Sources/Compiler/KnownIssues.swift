@@ -42,6 +42,12 @@ enum KnownIssues {
         + "are not used; fixed in 2.0.2"),
   ]
 
+  /// The ids of the warnings `version` of the component with this spec key draws.
+  static func ids(of key: String, version: String) -> [String] {
+    guard let version = SemanticVersion(version) else { return [] }
+    return all.filter { $0.component == key && version.isWithin($0.first, $0.last) }.map(\.id)
+  }
+
   /// Warns for every known issue of this component entry's version.
   static func check(_ component: Component, diagnostics: inout Diagnostics) {
     guard let version = SemanticVersion(component.version.value) else { return }

@@ -20,7 +20,7 @@ enum KubernetesModule: CompilerModule {
       diagnostics.error(
         "kubernetes-needs-containerd",
         "`kubernetes` configures containerd as the CRI runtime, but the spec installs none",
-        at: kubernetes.range, path: "kubernetes",
+        at: kubernetes.keyRange ?? kubernetes.range, path: "kubernetes",
         hint: "add `containerd:` (or `nerdctl-full:`) to `components`")
     }
     guard kubernetes.prerequisites.value else { return }

@@ -30,6 +30,8 @@ enum RootlessModule: CompilerModule {
   ) {
     let spec = context.spec
     guard spec.mode.value == .rootless else {
+      // A `mode` that did not decode may have meant rootless.
+      guard !spec.undecoded.contains("mode") else { return }
       for component in [spec.components.rootlesskit, spec.components.slirp4netns]
         .compactMap({ $0 })
       {
@@ -80,23 +82,25 @@ enum RootlessModule: CompilerModule {
     if let kubernetes = spec.kubernetes {
       diagnostics.error(
         "rootless-kubernetes", "`kubernetes` needs containerd running as root",
-        at: kubernetes.range, path: "kubernetes",
+        at: kubernetes.keyRange ?? kubernetes.range, path: "kubernetes",
         hint: "remove `kubernetes`, or use `mode: root`")
     }
-    if components.nerdctlFull == nil {
+    if !spec.writes("components.nerdctl-full") {
       // The setup tool and containerd-rootless.sh come with nerdctl.
-      if components.nerdctl == nil || components.containerd == nil {
+      if !spec.writes("components.nerdctl") || !spec.writes("components.containerd") {
         diagnostics.error(
           "rootless-needs-nerdctl",
           "rootless mode needs containerd and nerdctl (which brings the rootless setup tool)",
           at: components.range ?? spec.mode.range, path: "components",
           hint: "add `nerdctl-full:`, or `containerd:` and `nerdctl:`")
       }
-      for (key, given) in [
-        ("rootlesskit", components.rootlesskit), ("slirp4netns", components.slirp4netns),
-      ] where given == nil {
+      // Ids written out, so that a search of the sources finds each one.
+      for (key, id) in [
+        (key: "rootlesskit", id: "rootless-needs-rootlesskit"),
+        (key: "slirp4netns", id: "rootless-needs-slirp4netns"),
+      ] where !spec.writes("components.\(key)") {
         diagnostics.error(
-          "rootless-needs-\(key)", "rootless mode needs \(key), which the spec does not install",
+          id, "rootless mode needs \(key), which the spec does not install",
           at: components.range ?? spec.mode.range, path: "components",
           hint: "add `\(key):` with its version and `sha256:`, or use nerdctl-full, which "
             + "bundles it")

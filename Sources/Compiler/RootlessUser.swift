@@ -22,6 +22,8 @@ struct RootlessUser: Sendable, Equatable {
   static func validated(_ spec: NodeSpec, diagnostics: inout Diagnostics) -> RootlessUser? {
     guard spec.mode.value == .rootless else { return nil }
     guard let user = spec.user else {
+      // A `user:` that did not decode has its error already.
+      guard !spec.undecoded.contains("user") else { return nil }
       diagnostics.error(
         "rootless-needs-user", "rootless mode needs the account that runs the runtime",
         at: spec.mode.range, path: "mode",

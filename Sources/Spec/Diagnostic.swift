@@ -75,6 +75,35 @@ public struct Diagnostics: Sendable, Equatable {
   }
 
   public var hasErrors: Bool { all.contains { $0.severity == .error } }
+
+  /// The most diagnostics `inFileOrder()` gives; the rest are summed up in one last
+  /// diagnostic. A real spec never comes near it, and a hostile one could otherwise bury the
+  /// terminal.
+  public static let displayLimit = 100
+
+  /// Every diagnostic sorted by position (line, then column; those without a position, such
+  /// as "the file is empty", first), ties in the order they were reported: the order a reader
+  /// of the file meets them in, whichever stage found them. Past `limit`, one
+  /// `too-many-diagnostics` closes the list, as severe as the worst it leaves out.
+  public func inFileOrder(limit: Int = displayLimit) -> [Diagnostic] {
+    let sorted = all.enumerated().sorted { a, b in
+      switch (a.element.range?.start, b.element.range?.start) {
+      case (let x?, let y?): return x != y ? x < y : a.offset < b.offset
+      case (nil, _?): return true
+      case (_?, nil): return false
+      case (nil, nil): return a.offset < b.offset
+      }
+    }.map(\.element)
+    let dropped = sorted.dropFirst(limit)
+    guard let first = dropped.first, let worst = dropped.map(\.severity).max() else {
+      return sorted
+    }
+    return Array(sorted.prefix(limit)) + [
+      Diagnostic(
+        worst, id: "too-many-diagnostics", "\(dropped.count) more problems are not shown",
+        at: first.range, hint: "fix the ones above first; is this the right file?")
+    ]
+  }
   public var errors: [Diagnostic] { all.filter { $0.severity == .error } }
   public var warnings: [Diagnostic] { all.filter { $0.severity == .warning } }
 }

@@ -23,6 +23,20 @@ public struct DiagnosticRenderer: Sendable {
     return diagnostics.map { render($0, in: file, lines: lines) }.joined()
   }
 
+  /// The line that closes a report, e.g. `2 errors, 1 warning`, with `\n`; empty when there
+  /// is nothing to count. `strict` says that warnings failed the run too.
+  public static func summary(of diagnostics: [Diagnostic], strict: Bool = false) -> String {
+    func count(_ severity: Diagnostic.Severity, _ noun: String) -> String? {
+      let n = diagnostics.count { $0.severity == severity }
+      return n == 0 ? nil : "\(n) \(noun)\(n == 1 ? "" : "s")"
+    }
+    let warnings = count(.warning, "warning")
+    let counts = [count(.error, "error"), warnings].compactMap { $0 }
+    guard !counts.isEmpty else { return "" }
+    let strictly = strict && warnings != nil ? "; --strict treats warnings as errors" : ""
+    return counts.joined(separator: ", ") + strictly + "\n"
+  }
+
   private func render(
     _ diagnostic: Diagnostic, in file: SourceFile, lines: [Range<Int>]
   ) -> String {

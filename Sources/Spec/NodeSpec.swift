@@ -19,13 +19,23 @@ public struct NodeSpec: Sendable, Equatable {
   public var kubernetes: Kubernetes?
   /// The range of the whole document.
   public var range: SourceRange
+  /// What the spec writes but the decoder had to leave out, each with an error reported: the
+  /// logical paths of those keys (`user`, `components.containerd`, or `components` when the
+  /// whole mapping was unreadable), and the key a misspelt one most likely meant. Empty for a
+  /// spec without errors.
+  ///
+  /// Checks of what a spec leaves out ("containerd runs with runc, which the spec does not
+  /// install") ask `writes(_:)`, so that one mistake is reported once, not again as a
+  /// missing key.
+  public var undecoded: Set<String>
 
   public init(
     formatVersion: Located<Int>, name: Located<String>?, arch: Located<ArchChoice>,
     mode: Located<Mode>, user: Located<String>?, prefix: Located<String>, downloads: Downloads,
     components: Components, registries: [Registry], kubernetes: Kubernetes?, range: SourceRange,
-    home: Located<String>? = nil
+    home: Located<String>? = nil, undecoded: Set<String> = []
   ) {
+    self.undecoded = undecoded
     self.formatVersion = formatVersion
     self.name = name
     self.arch = arch
@@ -56,6 +66,22 @@ public struct NodeSpec: Sendable, Equatable {
       }
     }
     return names
+  }
+
+  /// Whether the spec writes something at `path` (`user`, `components.runc`), even if it did
+  /// not decode. For a component, `components.<key>`.
+  public func writes(_ path: String) -> Bool {
+    if undecoded.contains(path) { return true }
+    let parts = path.split(separator: ".", maxSplits: 1)
+    if parts.count == 2, undecoded.contains(String(parts[0])) { return true }
+    switch path {
+    case "user": return user != nil
+    case "home": return home != nil
+    case "kubernetes": return kubernetes != nil
+    default:
+      guard parts.count == 2, parts[0] == "components" else { return false }
+      return components.present.contains { $0.key == parts[1] }
+    }
   }
 }
 
@@ -304,12 +330,17 @@ public struct Kubernetes: Sendable, Equatable {
   public var sandboxImage: Located<String>?
   /// overlay + br_netfilter modules, bridge and forwarding sysctls.
   public var prerequisites: Located<Bool>
+  /// The range of the mapping (for `kubernetes: {}`, the braces).
   public var range: SourceRange
+  /// The `kubernetes` key itself, where diagnostics about the whole section point; nil for
+  /// a spec built in code.
+  public var keyRange: SourceRange?
 
   public init(
     cgroupDriver: Located<CgroupDriver>, sandboxImage: Located<String>?,
-    prerequisites: Located<Bool>, range: SourceRange
+    prerequisites: Located<Bool>, range: SourceRange, keyRange: SourceRange? = nil
   ) {
+    self.keyRange = keyRange
     self.cgroupDriver = cgroupDriver
     self.sandboxImage = sandboxImage
     self.prerequisites = prerequisites

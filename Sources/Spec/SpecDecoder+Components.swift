@@ -1,19 +1,27 @@
 extension SpecDecoder {
   /// The options each component accepts besides `version`, `sha256` and `url`.
-  private static let componentOptions: KeyValuePairs<String, [String]> = [
+  static let componentOptions: KeyValuePairs<String, [String]> = [
     "containerd": ["static"], "runc": [], "cni": [], "nerdctl": ["completion"],
     "buildkit": ["worker"], "nerdctl-full": [], "rootlesskit": [], "slirp4netns": [],
   ]
 
+  /// A real release of each component, for hints (`containerd: 2.0.0`): a placeholder such
+  /// as 1.2.3 would send the reader to look for a release that does not exist.
+  static let exampleVersions: [String: String] = [
+    "containerd": "2.0.0", "runc": "1.2.4", "cni": "1.6.1", "nerdctl": "2.0.2",
+    "buildkit": "0.18.1", "nerdctl-full": "2.0.3", "rootlesskit": "2.3.1", "slirp4netns": "1.3.1",
+  ]
+
   mutating func components(_ entry: Entry?) -> Components {
     let names = Self.componentOptions.map(\.key)
-    guard let entry, let fields = fields(entry, allowed: names) else {
-      return Components(range: entry?.node.range)
+    guard let entry else { return Components() }
+    guard let fields = fields(entry, allowed: names) else {
+      undecoded.insert(entry.path)
+      return Components(range: entry.node.range)
     }
     var decoded: [String: Component] = [:]
     for (name, options) in Self.componentOptions {
-      guard let item = fields[name] else { continue }
-      decoded[name] = component(item, name: name, options: options)
+      decoded[name] = self.decoded(fields[name]) { $0.component($1, name: name, options: options) }
     }
     reportConflicts(fields)
     return Components(
@@ -41,16 +49,19 @@ extension SpecDecoder {
   /// `name: 2.0.0`, or `name: { version: 2.0.0, ...options }`.
   private mutating func component(_ entry: Entry, name: String, options: [String]) -> Component? {
     if entry.node.scalar != nil, !entry.node.isNull {
-      return version(entry).map { Component(key: name, version: $0, range: entry.node.range) }
+      return version(entry, of: name).map {
+        Component(key: name, version: $0, range: entry.node.range)
+      }
     }
     guard
       let fields = fields(
         entry, allowed: ["version", "sha256", "url", "accept"] + options,
         expected: "a version or a mapping")
     else { return nil }
-    let version = fields["version"].flatMap { self.version($0) }
+    let version = fields["version"].flatMap { self.version($0, of: name) }
     if fields["version"] == nil {
-      missingKey("version", in: entry, hint: "e.g. `\(name): { version: 1.2.3 }`")
+      let example = Self.exampleVersions[name].map { "`\(name): {version: \($0)}`" }
+      missingKey("version", in: entry, hint: example.map { "e.g. \($0)" })
     }
     let sha256 = fields["sha256"].map { archValues($0) { $0.sha256($1) } } ?? []
     let url = fields["url"].map { self.archValues($0) { $0.url($1, schemeOptional: false) } } ?? []

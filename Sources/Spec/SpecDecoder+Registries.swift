@@ -1,4 +1,9 @@
 extension SpecDecoder {
+  static let registryKeys = ["server", "fallback", "mirrors"]
+  static let mirrorKeys = [
+    "url", "capabilities", "ca", "client", "skip_verify", "override_path", "header",
+  ]
+
   /// `registries:` maps a registry host (or `_default`) to its mirrors, in spec order.
   mutating func registries(_ entry: Entry) -> [Registry] {
     guard let fields = fields(entry, allowed: nil) else { return [] }
@@ -8,10 +13,10 @@ extension SpecDecoder {
   private mutating func registry(_ name: String, _ entry: Entry) -> Registry? {
     let keyRange = entry.key?.range ?? entry.node.range
     let validName = checked(
-      Located(name, at: keyRange), SpecGrammar.isRegistryName, "invalid-registry-name",
+      Located(name, at: keyRange), SpecGrammar.isRegistryName, else: "invalid-registry-name",
       "is not a registry host", hint: "a host name with an optional :port, or `_default`",
       path: entry.path)
-    let fields = fields(entry, allowed: ["server", "fallback", "mirrors"])
+    let fields = fields(entry, allowed: Self.registryKeys)
     let server = fields?["server"].flatMap { self.url($0, schemeOptional: true) }
     let fallback = fields?["fallback"].flatMap { bool($0) }
     let mirrors = fields?["mirrors"].map { self.mirrors($0) } ?? []
@@ -35,8 +40,8 @@ extension SpecDecoder {
     if entry.node.scalar != nil, !entry.node.isNull {
       return url(entry, schemeOptional: true).map { Mirror(url: $0, range: entry.node.range) }
     }
-    let keys = ["url", "capabilities", "ca", "client", "skip_verify", "override_path", "header"]
-    guard let fields = fields(entry, allowed: keys, expected: "a URL or a mapping") else {
+    guard let fields = fields(entry, allowed: Self.mirrorKeys, expected: "a URL or a mapping")
+    else {
       return nil
     }
     let url = fields["url"].flatMap { self.url($0, schemeOptional: true) }
@@ -98,7 +103,7 @@ extension SpecDecoder {
     return fields.entries.compactMap { name, item in
       let keyRange = item.key?.range ?? item.node.range
       let validName = checked(
-        Located(name, at: keyRange), SpecGrammar.isHeaderName, "invalid-header",
+        Located(name, at: keyRange), SpecGrammar.isHeaderName, else: "invalid-header",
         "is not an HTTP header name", hint: "letters, digits and !#$%&'*+-.^_`|~",
         path: item.path)
       let values = oneOrMany(item) { $0.headerValue($1) }

@@ -16,13 +16,17 @@ public struct SpecDecoder {
   }
 
   var diagnostics = Diagnostics()
+  /// See `NodeSpec.undecoded`.
+  var undecoded: Set<String> = []
 
   private init() {}
 
-  private static let topKeys = [
+  static let topKeys = [
     "nodespec", "name", "arch", "mode", "user", "home", "prefix", "downloads", "components",
     "registries", "kubernetes",
   ]
+  static let downloadsKeys = ["mirror", "verify"]
+  static let kubernetesKeys = ["cgroup_driver", "sandbox_image", "prerequisites"]
 
   private mutating func spec(_ root: YAMLNode) -> NodeSpec? {
     var tagged: Set<SourceRange> = []
@@ -30,40 +34,62 @@ public struct SpecDecoder {
     guard let top = fields(Entry(node: root, path: ""), allowed: Self.topKeys) else {
       return nil
     }
-    let format = formatVersion(top)
-    let name = top["name"].flatMap {
-      string(
-        $0, matching: SpecGrammar.isName, else: "invalid-name", "is not a valid name",
+    // Without `nodespec:` the rest is still checked as format 1, the only one there is.
+    guard let format = formatVersion(top) ?? assumedFormat(top, at: root.range) else {
+      return nil
+    }
+    let name = decoded(top["name"]) {
+      $0.string(
+        $1, matching: SpecGrammar.isName, else: "invalid-name", "is not a valid name",
         hint: "1 to 63 letters, digits, `.`, `_` or `-`")
     }
-    let archChoice = top["arch"].flatMap { self.arch($0) } ?? Located(.auto, at: root.range)
-    let mode = top["mode"].flatMap { self.choice($0, Mode.self) } ?? Located(.root, at: root.range)
-    let user = top["user"].flatMap {
-      string(
-        $0, matching: SpecGrammar.isUser, else: "invalid-user", "is not a valid user name",
+    let archChoice = decoded(top["arch"]) { $0.arch($1) } ?? Located(.auto, at: root.range)
+    let mode = decoded(top["mode"]) { $0.choice($1, Mode.self) }
+    let user = decoded(top["user"]) {
+      $0.string(
+        $1, matching: SpecGrammar.isUser, else: "invalid-user", "is not a valid user name",
         hint: "lowercase letters, digits, `_` and `-`, starting with a letter or `_`, at most 32")
     }
-    if let user, mode.value == .root {
+    // A `mode` that did not decode may have meant rootless: no warning then.
+    let rootMode = mode.map { $0.value == .root } ?? (top["mode"] == nil)
+    if let user, rootMode {
       diagnostics.warning(
         "user-ignored", "`user` is ignored in root mode", at: user.range, path: "user",
         hint: "set `mode: rootless` to run the runtime as this user, or remove `user`")
     }
-    let home = top["home"].flatMap { self.path($0) }
-    if let home, mode.value == .root {
+    let home = decoded(top["home"]) { $0.path($1) }
+    if let home, rootMode {
       diagnostics.warning(
         "home-ignored", "`home` is ignored in root mode", at: home.range, path: "home",
         hint: "set `mode: rootless`, or remove `home`")
     }
-    let prefix = top["prefix"].flatMap { self.path($0) } ?? Located("/usr/local", at: root.range)
+    let prefix = decoded(top["prefix"]) { $0.path($1) } ?? Located("/usr/local", at: root.range)
     let downloads = self.downloads(top["downloads"], default: root.range)
     let components = self.components(top["components"])
     let registries = top["registries"].map { self.registries($0) } ?? []
-    let kubernetes = top["kubernetes"].flatMap { self.kubernetes($0) }
-    guard let format else { return nil }
+    let kubernetes = decoded(top["kubernetes"]) { $0.kubernetes($1) }
     return NodeSpec(
-      formatVersion: format, name: name, arch: archChoice, mode: mode, user: user,
-      prefix: prefix, downloads: downloads, components: components, registries: registries,
-      kubernetes: kubernetes, range: root.range, home: home)
+      formatVersion: format, name: name, arch: archChoice,
+      mode: mode ?? Located(.root, at: root.range), user: user, prefix: prefix,
+      downloads: downloads, components: components, registries: registries,
+      kubernetes: kubernetes, range: root.range, home: home, undecoded: undecoded)
+  }
+
+  /// What `decode` makes of `entry`; when the spec writes `entry` but it does not decode, its
+  /// path goes to `undecoded`.
+  mutating func decoded<Value>(
+    _ entry: Entry?, _ decode: (inout Self, Entry) -> Value?
+  ) -> Value? {
+    guard let entry else { return nil }
+    let value = decode(&self, entry)
+    if value == nil { undecoded.insert(entry.path) }
+    return value
+  }
+
+  /// Format 1 when `nodespec:` is missing (reported by `formatVersion`); nil when it is there
+  /// but names another format, whose rules are unknown.
+  private func assumedFormat(_ top: Fields, at range: SourceRange) -> Located<Int>? {
+    top["nodespec"] == nil ? Located(1, at: SourceRange(at: range.start)) : nil
   }
 
   /// Application tags (`!vault`, `!env`) mean something to some other tool and would be
@@ -120,7 +146,7 @@ public struct SpecDecoder {
   }
 
   private mutating func downloads(_ entry: Entry?, default range: SourceRange) -> Downloads {
-    let fields = entry.flatMap { self.fields($0, allowed: ["mirror", "verify"]) }
+    let fields = entry.flatMap { self.fields($0, allowed: Self.downloadsKeys) }
     let mirror = fields?["mirror"].flatMap { self.url($0, schemeOptional: false) }
     let verify =
       fields?["verify"].flatMap { choice($0, Downloads.Verify.self) }
@@ -134,8 +160,7 @@ public struct SpecDecoder {
   }
 
   private mutating func kubernetes(_ entry: Entry) -> Kubernetes? {
-    let keys = ["cgroup_driver", "sandbox_image", "prerequisites"]
-    guard let fields = fields(entry, allowed: keys) else { return nil }
+    guard let fields = fields(entry, allowed: Self.kubernetesKeys) else { return nil }
     let range = entry.node.range
     let driver = fields["cgroup_driver"].flatMap { choice($0, Kubernetes.CgroupDriver.self) }
     let image = fields["sandbox_image"].flatMap {
@@ -146,7 +171,8 @@ public struct SpecDecoder {
     let prerequisites = fields["prerequisites"].flatMap { bool($0) }
     return Kubernetes(
       cgroupDriver: driver ?? Located(.systemd, at: range), sandboxImage: image,
-      prerequisites: prerequisites ?? Located(false, at: range), range: range)
+      prerequisites: prerequisites ?? Located(false, at: range), range: range,
+      keyRange: entry.key?.range)
   }
 }
 
@@ -203,13 +229,36 @@ extension SpecDecoder {
   mutating func unknownKey(
     _ name: String, at range: SourceRange, path: String, allowed: [String]
   ) {
+    let guess = closest(to: name, among: allowed)
+    // What the misspelt key holds was meant for the key it resembles.
+    if let guess { undecoded.insert(path.isEmpty ? guess : "\(path).\(guess)") }
+    let home = guess == nil ? Self.keyHomes.first { $0.keys.contains(name) } : nil
+    if let home, let parent = home.path {
+      undecoded.insert(parent.isEmpty ? name : "\(parent).\(name)")
+    }
     let hint =
-      closest(to: name, among: allowed).map { "did you mean `\($0)`?" }
+      guess.map { "did you mean `\($0)`?" }
+      ?? home.map { "`\(name)` belongs \($0.place); is it indented at the wrong level?" }
       ?? "valid keys here: \(list(allowed))"
     diagnostics.error(
       "unknown-key", "unknown key `\(display(name))`", at: range,
       path: path.isEmpty ? name : "\(path).\(name)", hint: hint)
   }
+
+  /// Where each key of the format belongs, for a key written at the wrong indentation: the
+  /// place in words, and its logical path when there is only one such place.
+  static let keyHomes: [(place: String, path: String?, keys: [String])] = [
+    ("at the top level", "", topKeys),
+    ("under `components`", "components", componentOptions.map(\.key)),
+    (
+      "in a component's mapping (`containerd: {version: 2.0.0}`)", nil,
+      ["version", "sha256", "url", "accept"] + componentOptions.flatMap(\.value)
+    ),
+    ("under `downloads`", "downloads", downloadsKeys),
+    ("under `kubernetes`", "kubernetes", kubernetesKeys),
+    ("in a registry's mapping (under `registries`)", nil, registryKeys),
+    ("in a mirror's mapping (an item of `mirrors`)", nil, mirrorKeys),
+  ]
 
   mutating func mismatch(_ entry: Entry, expected: String) {
     // `name:` with nothing after it: libyaml puts the empty value right after the colon, but
@@ -276,8 +325,8 @@ extension SpecDecoder {
     return nil
   }
 
-  /// A component version as written, without a leading `v`.
-  mutating func version(_ entry: Entry) -> Located<String>? {
+  /// A version of component `name` as written, without a leading `v`.
+  mutating func version(_ entry: Entry, of name: String) -> Located<String>? {
     guard var text = string(entry, expected: "a version") else { return nil }
     if let first = text.value.first, first == "v" || first == "V",
       text.value.dropFirst().first?.isASCIIDigit == true
@@ -288,8 +337,10 @@ extension SpecDecoder {
         path: entry.path, hint: "write `\(display(text.value))`")
     }
     return checked(
-      text, SpecGrammar.isVersion, "invalid-version", "is not a version",
-      hint: "digits and dots with an optional suffix, e.g. 2.0.0 or 2.1.0-rc.1", path: entry.path)
+      text, SpecGrammar.isVersion, else: "invalid-version", "is not a version",
+      hint: "digits and dots with an optional `-suffix`, as in `\(name): "
+        + "\(Self.exampleVersions[name] ?? "2.0.0")`; `nodespec catalog \(name)` lists them",
+      path: entry.path)
   }
 
   /// An absolute path without `..` segments.
@@ -324,12 +375,14 @@ extension SpecDecoder {
     _ entry: Entry, matching isValid: (String) -> Bool, else id: String, _ problem: String,
     hint: String
   ) -> Located<String>? {
-    string(entry).flatMap { checked($0, isValid, id, problem, hint: hint, path: entry.path) }
+    string(entry).flatMap {
+      checked($0, isValid, else: id, problem, hint: hint, path: entry.path)
+    }
   }
 
   /// `text` when `isValid` accepts it; otherwise reports `id` and gives nil.
   mutating func checked(
-    _ text: Located<String>, _ isValid: (String) -> Bool, _ id: String, _ problem: String,
+    _ text: Located<String>, _ isValid: (String) -> Bool, else id: String, _ problem: String,
     hint: String, path: String? = nil
   ) -> Located<String>? {
     if isValid(text.value) { return text }
@@ -362,7 +415,7 @@ func list(_ words: [String]) -> String {
 
 /// The allowed word nearest to `word` by edit distance, if it is near enough to be a typo.
 /// Case and `-`/`_` differences count as nothing: `skip-verify` means `skip_verify`.
-func closest(to word: String, among candidates: [String]) -> String? {
+public func closest(to word: String, among candidates: [String]) -> String? {
   // Nothing longer than a key is a typo of one, and edit distance is quadratic.
   guard word.utf8.count <= 64 else { return nil }
   /// Bytes, not Characters: comparing grapheme clusters is far slower, and keys are ASCII.

@@ -1,50 +1,72 @@
 import ArgumentParser
 import Compiler
+import Spec
 
 struct CatalogCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "catalog",
     abstract: "List the versions and arches whose sha256 nodespec pins.",
     discussion: """
-      A spec may name any of these versions without giving a sha256. Another version needs
-      `sha256:` in the spec (or `downloads.verify: published`); docs/catalog.md says how to add
-      one to the catalog.
+      A spec may name any of these versions without giving a sha256. Another version needs \
+      `sha256:` in the spec (or `downloads.verify: published`, where the project publishes a \
+      checksum file); docs/catalog.md says how to add one to the catalog. A version marked \
+      [ID] draws that warning: `nodespec explain ID` says why.
+
+      \(Exit.help)
       """)
 
   @Argument(
     help: ArgumentHelp(
-      "A component: \(CatalogComponent.allCases.map(\.rawValue).joined(separator: ", ")).",
+      "A component, as the spec names it: \(Catalog.componentKeys.joined(separator: ", ")).",
       valueName: "component"))
   var component: String?
 
-  @Flag(help: "Print one line per (component, version, arch) with its sha256.")
+  @Flag(
+    help: """
+      Print one line per pinned asset: component, version, arch, sha256, file name \
+      (tab-separated).
+      """)
   var hashes = false
+
+  func validate() throws {
+    guard let component, !Catalog.componentKeys.contains(component) else { return }
+    let guess =
+      closest(to: component, among: Catalog.componentKeys).map { "did you mean `\($0)`? " }
+      ?? ""
+    throw ValidationError(
+      "unknown component `\(component)`; \(guess)known: "
+        + Catalog.componentKeys.joined(separator: ", "))
+  }
 
   func run() throws {
     let catalog = Catalog.builtin
-    guard let listings = catalog.listing(component) else {
-      throw ValidationError(
-        "unknown component '\(component ?? "")'; known: "
-          + CatalogComponent.allCases.map(\.rawValue).joined(separator: ", "))
-    }
+    // `validate()` let only known components through.
+    let listings = catalog.listing(component) ?? []
     var out = ""
     for listing in listings {
       if hashes {
         for release in listing.releases {
           for arch in release.arches {
-            let sha = catalog.sha256(listing.component, version: release.version, arch: arch)
-            out += "\(listing.component.rawValue)\t\(release.version)\t\(arch)\t\(sha ?? "")\n"
+            let sha =
+              catalog.sha256(listing.component, version: release.version, arch: arch) ?? ""
+            let file = listing.component.assetName(version: release.version, arch: arch) ?? ""
+            out += "\(listing.key)\t\(release.version)\t\(arch)\t\(sha)\t\(file)\n"
           }
         }
-      } else {
-        out += "\(listing.component.rawValue) (\(listing.component.repository))\n"
-        for release in listing.releases {
-          let arches = release.arches.map(\.rawValue).joined(separator: " ")
-          out += "  \(release.version.padding(toLength: 10))  \(arches)\n"
-        }
+        continue
+      }
+      let build = listing.option.map { " with `\($0)`" } ?? ""
+      out += "\(listing.key)\(build) (\(listing.component.repository))\n"
+      if listing.releases.isEmpty {
+        out += "  the catalog pins no release: give `sha256:` per arch in the spec\n"
+      }
+      for release in listing.releases {
+        let arches = release.arches.map(\.rawValue).joined(separator: " ")
+        let marks = (listing.warnings[release.version] ?? []).map { "  [\($0)]" }.joined()
+        out += "  \(release.version.padding(toLength: 10))  \(arches)\(marks)\n"
       }
     }
-    print(out, terminator: "")
+    if !Driver(strict: false).writeStandardOutput(out) { throw Exit.ioFailure }
   }
 }
 

@@ -19,7 +19,9 @@ struct Driver {
   var strict: Bool
 
   private var renderer: DiagnosticRenderer {
-    DiagnosticRenderer(color: isatty(STDERR_FILENO) == 1 && getenv("NO_COLOR") == nil)
+    // no-color.org: set and not empty.
+    let noColor = getenv("NO_COLOR").map { $0.pointee != 0 } ?? false
+    return DiagnosticRenderer(color: isatty(STDERR_FILENO) == 1 && !noColor)
   }
 
   func say(_ message: String) {
@@ -68,33 +70,45 @@ struct Driver {
 
   /// Loads and compiles, printing every diagnostic. Nil when there are errors (or warnings
   /// under `--strict`).
-  func plan(_ file: SourceFile) -> Plan? {
-    var diagnostics = Diagnostics()
-    let spec = SpecLoader.load(file, diagnostics: &diagnostics)
-    let plan = spec.flatMap {
-      Compiler.compile($0, environment: environment(for: $0), diagnostics: &diagnostics)
-    }
-    return report(diagnostics, in: file) ? plan : nil
-  }
+  func plan(_ file: SourceFile) -> Plan? { run(file, target: nil)?.plan }
 
   /// The output, and whether it may hold a secret: a header value taken from this machine's
   /// environment is written into the output literally, so such an output is written 0600.
   func compile(_ file: SourceFile, target: Target) -> (text: String, secret: Bool)? {
-    guard let plan = plan(file) else { return nil }
-    var diagnostics = Diagnostics()
-    let text = target.backend.render(plan, diagnostics: &diagnostics)
-    // Report first: a backend that fails says why in its diagnostics.
-    guard report(diagnostics, in: file), let text else { return nil }
+    guard let (plan, text) = run(file, target: target), let text else { return nil }
     let secret = plan.resources.contains {
       if case .file(let written) = $0.kind { written.content.isSecret } else { false }
     }
     return (text, secret)
   }
 
-  /// Prints diagnostics; true when they allow going on.
-  private func report(_ diagnostics: Diagnostics, in file: SourceFile) -> Bool {
-    if !diagnostics.all.isEmpty { say(renderer.render(diagnostics.all, in: file)) }
-    return !(diagnostics.hasErrors || (strict && !diagnostics.warnings.isEmpty))
+  /// Every stage on whatever the one before it left, then one report of all they found, in
+  /// file order, closed by a count line: a decoding error does not hide a catalog error
+  /// further down. The backend renders only a plan without problems.
+  private func run(_ file: SourceFile, target: Target?) -> (plan: Plan, text: String?)? {
+    var diagnostics = Diagnostics()
+    let spec = SpecLoader.decode(file, diagnostics: &diagnostics)
+    let plan = spec.flatMap {
+      Compiler.compile($0, environment: environment(for: $0), diagnostics: &diagnostics)
+    }
+    var text: String?
+    if let plan, let target, passes(diagnostics) {
+      text = target.backend.render(plan, diagnostics: &diagnostics)
+    }
+    let all = diagnostics.inFileOrder()
+    if !all.isEmpty {
+      say(
+        renderer.render(all, in: file)
+          + DiagnosticRenderer.summary(of: all, strict: strict))
+    }
+    // A backend that fails says why in its diagnostics.
+    guard let plan, passes(diagnostics), target == nil || text != nil else { return nil }
+    return (plan, text)
+  }
+
+  /// Whether the run may go on: no errors, and no warnings under `--strict`.
+  private func passes(_ diagnostics: Diagnostics) -> Bool {
+    !(diagnostics.hasErrors || (strict && !diagnostics.warnings.isEmpty))
   }
 
   func writeStandardOutput(_ text: String) -> Bool { writeAll(STDOUT_FILENO, text) }

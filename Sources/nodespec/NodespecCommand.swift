@@ -8,33 +8,55 @@ struct Nodespec: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "nodespec",
     abstract: "Compile a node's container-runtime spec into an install artifact.",
+    // Each paragraph is one line: ArgumentParser wraps at the terminal's width, and a line
+    // break written here would break a sentence in the middle of the screen.
     discussion: """
-      A spec (YAML) says which containerd, runc, CNI plugins, nerdctl and BuildKit a node runs,
-      with which registry mirrors and Kubernetes settings. `compile` turns it into a shell
-      script, a cloud-init #cloud-config or an Ansible playbook that installs all of it,
-      verified and idempotently.
+      A spec (YAML) says which containerd, runc, CNI plugins, nerdctl and BuildKit a node \
+      runs, with which registry mirrors and Kubernetes settings. `compile` turns it into a \
+      shell script, a cloud-init #cloud-config or an Ansible playbook that installs all of \
+      it, verified and idempotently.
+
+      \(Exit.help)
       """,
-    subcommands: [Compile.self, Validate.self, CatalogCommand.self],
-    defaultSubcommand: nil
+    version: NodespecVersion.text,
+    subcommands: [Compile.self, Validate.self, CatalogCommand.self, Explain.self]
   )
+
+  /// Without a subcommand there is nothing to do: a usage error, like any other.
+  func run() throws {
+    throw ValidationError("name a subcommand: compile, validate, catalog or explain")
+  }
 }
 
-/// Exit codes: 0 fine, 1 invalid spec, 64 usage (ArgumentParser's), 74 I/O failure.
+/// The exit statuses every subcommand keeps (BSD sysexits for the last two).
 enum Exit {
   static let invalidSpec = ExitCode(1)
+  /// ArgumentParser's own status for a `ValidationError` or a bad option (EX_USAGE).
+  static let usage = ExitCode(64)
+  /// A file could not be read or written (EX_IOERR).
   static let ioFailure = ExitCode(74)
+
+  static let help = """
+    Exit status: 0 done; 1 the spec is invalid (its problems are on standard error, and \
+    nothing is written); 64 usage error; 74 a file could not be read or written.
+    """
 }
 
 struct Compile: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "compile",
     abstract: "Compile a spec for one target.",
-    discussion: "Exit status: 0 on success, 1 when the spec is invalid (nothing is written).")
+    discussion: """
+      Every problem in the spec is reported, in file order, with its line and column; \
+      `nodespec explain ID` says more about each. With problems, nothing is written.
+
+      \(Exit.help)
+      """)
 
   @Argument(help: "The spec file, or - for standard input.")
   var spec: String
 
-  @Option(name: .shortAndLong, help: "The output: \(Target.allCases.map(\.rawValue).joined(separator: ", ")).")
+  @Option(name: .shortAndLong, help: "What to compile the spec into.")
   var target: Target
 
   @Option(name: .shortAndLong, help: "Write here (atomically) instead of standard output.")
@@ -64,7 +86,12 @@ struct Validate: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "validate",
     abstract: "Check specs and report every problem, writing nothing.",
-    discussion: "Exit status: 0 when every spec is valid, 1 otherwise.")
+    discussion: """
+      Runs every check `compile` runs, catalog and lints included, for each spec in turn. \
+      When several specs fail, the status is 74 if one could not be read, else 1.
+
+      \(Exit.help)
+      """)
 
   @Argument(help: "Spec files, or - for standard input.")
   var specs: [String]
@@ -78,17 +105,26 @@ struct Validate: ParsableCommand {
 
   func run() throws {
     let driver = Driver(strict: strict)
-    var failed = false
+    var status: ExitCode?
     for path in specs {
       guard let file = driver.read(path) else {
-        failed = true
+        status = Exit.ioFailure
         continue
       }
       // Validation means the whole pipeline up to the Plan: catalog and lint errors count.
-      if driver.plan(file) == nil { failed = true }
+      if driver.plan(file) == nil, status == nil { status = Exit.invalidSpec }
     }
-    if failed { throw Exit.invalidSpec }
+    if let status { throw status }
   }
 }
 
-extension Target: ExpressibleByArgument {}
+extension Target: ExpressibleByArgument {
+  /// Shown beside each value in `--help`, so the list of targets is written once.
+  public var defaultValueDescription: String {
+    switch self {
+    case .shell: "a bash script to run as root on the node"
+    case .cloudInit: "a #cloud-config to pass as user data"
+    case .ansible: "an Ansible playbook"
+    }
+  }
+}

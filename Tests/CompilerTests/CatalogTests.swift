@@ -276,16 +276,26 @@ import Testing
 @Suite struct CatalogListingTests {
   @Test func listing() throws {
     let all = try #require(Catalog.builtin.listing())
+    // Spec keys in spec order; containerd's static build is containerd with `static: true`.
     #expect(
-      all.map(\.component.rawValue) == [
-        "buildkit", "cni", "containerd", "containerd-static", "nerdctl", "nerdctl-full", "runc",
+      all.map { [$0.key, $0.option].compactMap { $0 }.joined(separator: " ") } == [
+        "containerd", "containerd static: true", "runc", "cni", "nerdctl", "buildkit",
+        "nerdctl-full", "rootlesskit", "slirp4netns",
       ])
+    #expect(all.first { $0.option != nil }?.component == .containerdStatic)
+    // Listed, with no releases: the spec must bring the checksum.
+    #expect(all.first { $0.key == "rootlesskit" }?.releases == [])
     let nerdctl = try #require(Catalog.builtin.listing("nerdctl")?.first)
     #expect(nerdctl.releases.first?.version == "2.3.0")
     #expect(nerdctl.releases.first?.arches == [.amd64, .arm64])
     #expect(
       nerdctl.releases.last == Catalog.Release(version: "1.7.0", arches: [.amd64, .arm64, .arm]))
+    #expect(nerdctl.warnings["2.0.1"] == ["nerdctl-hosts-bug"])
+    #expect(nerdctl.warnings["2.0.2"] == nil)
+    let runc = try #require(Catalog.builtin.listing("runc")?.first)
+    #expect(runc.warnings["1.2.2"] == ["known-bad-version"])
     #expect(Catalog.builtin.listing("docker") == nil)
+    #expect(Catalog.builtin.listing("containerd-static") == nil)
   }
 }
 

@@ -51,7 +51,7 @@ fi
 n_selected=${#SELECTED[@]}
 [[ $want_equivalence == yes ]] && n_selected=$((n_selected + 1))
 
-# Skipped where the machine cannot run them; in CI (CI=true, as root, after scripts/setup)
+# Skipped where the machine cannot run them; in CI (CI=true, as root, after scripts/setup-tests)
 # a missing piece is a failure, so that a broken setup cannot pass as "skipped".
 skip_all() {
   if [[ ${CI:-} == true && $(id -u) == 0 ]]; then

@@ -1,0 +1,1164 @@
+// generated from docs/diagnostics.md by DiagnosticGuideTests, do not edit.
+// After editing the page: NODESPEC_RECORD=1 swift test --filter DiagnosticGuideTests
+
+extension DiagnosticGuide {
+  static let entries: [Entry] = [
+    Entry(
+      id: "too-large",
+      text: #"""
+        too-large
+
+        *error*: the file is over 1 MiB (the command line refuses anything over 8 MiB before
+        reading it to the end).
+
+            $ nodespec validate /var/log/syslog
+            /var/log/syslog: error: the spec is 3145728 bytes; the limit is 1048576 [too-large]
+
+        Fix: a node spec is a few kilobytes; check that you named the right file.
+
+        """#),
+    Entry(
+      id: "binary-input",
+      text: #"""
+        binary-input
+
+        *error*: the file holds a NUL byte: binary data, or text saved as UTF-16.
+
+            $ nodespec validate node.yaml.gz
+            node.yaml.gz:1:12: error: the spec contains a NUL byte; it looks like binary data, not YAML [binary-input]
+
+        Fix: name the YAML file itself; save it as UTF-8.
+
+        """#),
+    Entry(
+      id: "invalid-utf8",
+      text: #"""
+        invalid-utf8
+
+        *error*: the file is not UTF-8; the position is the first bad byte.
+
+            name: caf\xe9    # Latin-1 é
+
+        Fix: save the file as UTF-8.
+
+        """#),
+    Entry(
+      id: "control-character",
+      text: #"""
+        control-character
+
+        *error*: a raw control character in the file, or one written as an escape inside a value
+        (`"\t"`, `"\x1b"`). Values end up in shell scripts and config files run as root.
+
+            name: "build\x1b[2J"
+
+        Fix: spec values are single-line text; remove the character.
+
+        """#),
+    Entry(
+      id: "yaml-syntax",
+      text: #"""
+        yaml-syntax
+
+        *error*: libyaml cannot parse the file. Its context ("while parsing a flow sequence") is a
+        note at the place the construct started.
+
+            registries:
+              docker.io:
+                mirrors: [https://mirror.example.com
+
+        Fix: close the bracket or quote the diagnostic points at; the note shows where it opened.
+
+        """#),
+    Entry(
+      id: "yaml-tab",
+      text: #"""
+        yaml-tab
+
+        *error*: a tab is used for indentation; YAML indents with spaces only.
+
+            components:
+            →containerd: 2.0.0      # → is a tab
+
+        Fix: indent with spaces (two per level, as in the examples).
+
+        """#),
+    Entry(
+      id: "empty-spec",
+      text: #"""
+        empty-spec
+
+        *error*: the file holds no document, or an empty one.
+
+            # nothing but comments
+
+        Fix: start the spec with `nodespec: 1`, then the components (see `examples/minimal.yaml`).
+
+        """#),
+    Entry(
+      id: "multiple-documents",
+      text: #"""
+        multiple-documents
+
+        *error*: a second YAML document (`---`) in the file; a spec is one document.
+
+            nodespec: 1
+            ---
+            nodespec: 1
+
+        Fix: remove the `---` line, or split the file into one spec per node.
+
+        """#),
+    Entry(
+      id: "too-deep",
+      text: #"""
+        too-deep
+
+        *error*: nesting deeper than 64 levels.
+
+            a: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]
+
+        Fix: a spec needs a handful of levels; check that this is the right file.
+
+        """#),
+    Entry(
+      id: "alias-limit",
+      text: #"""
+        alias-limit
+
+        *error*: aliases expand to more than 10,000 nodes (the "billion laughs" attack).
+
+            a: &a [x, x, x, x, x, x, x, x, x, x]
+            b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]
+            c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]
+            d: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c, *c]
+
+        Fix: write the values out; a spec this size needs no aliases.
+
+        """#),
+    Entry(
+      id: "undefined-alias",
+      text: #"""
+        undefined-alias
+
+        *error*: `*name` without an `&name` before it.
+
+            registries:
+              docker.io:
+                mirrors: *mirrors
+
+        Fix: define the anchor first (`mirrors: &mirrors [...]`), or write the value.
+
+        """#),
+    Entry(
+      id: "duplicate-key",
+      text: #"""
+        duplicate-key
+
+        *error*: a key appears twice in one mapping; YAML would keep only one of them. A note points
+        at the first.
+
+            components:
+              runc: 1.2.4
+              runc: 1.2.5
+
+        Fix: remove one of them.
+
+        """#),
+    Entry(
+      id: "merge-key-unsupported",
+      text: #"""
+        merge-key-unsupported
+
+        *error*: a `<<` merge key.
+
+            defaults: &defaults {verify: pinned}
+            downloads:
+              <<: *defaults
+
+        Fix: write the keys out; a spec should read the same to people and tools.
+
+        """#),
+    Entry(
+      id: "non-scalar-key",
+      text: #"""
+        non-scalar-key
+
+        *error*: a sequence or a mapping used as a key.
+
+            components:
+              [containerd, runc]: 2.0.0
+
+        Fix: one key per component, each a plain word.
+
+        """#),
+    Entry(
+      id: "unknown-key",
+      text: #"""
+        unknown-key
+
+        *error*: a key the format does not have at this place. The hint names the key it most
+        likely meant, says where a key written at the wrong indentation belongs, or lists the keys
+        allowed here.
+
+            nodespec: 1
+            containerd: 2.0.0      # belongs under `components`
+
+        Fix: correct the spelling or the indentation; `docs/spec.md` lists every key.
+
+        """#),
+    Entry(
+      id: "unsupported-tag",
+      text: #"""
+        unsupported-tag
+
+        *error*: a tag other than YAML's core `!!` tags, such as `!vault` or `!env`. Another tool
+        would give it a meaning; nodespec would silently not.
+
+            name: !env NODE_NAME
+
+        Fix: remove the tag; values are typed by their key. Secrets for mirror headers come from
+        `{env: VAR}` or `{file: /path}`.
+
+        """#),
+    Entry(
+      id: "type-mismatch",
+      text: #"""
+        type-mismatch
+
+        *error*: a value of the wrong kind: a sequence where a mapping belongs, nothing where a
+        string belongs.
+
+            components: [containerd, runc]
+
+        Fix: write the kind the message expects (`components:` is a mapping of name to version).
+
+        """#),
+    Entry(
+      id: "missing-key",
+      text: #"""
+        missing-key
+
+        *error*: a required key is missing: `nodespec` at the top, a component's `version`, a
+        mirror's `url`, or `env`/`file` in a header value.
+
+            components:
+              containerd: {static: true}
+
+        Fix: add it, e.g. `containerd: {version: 2.0.0, static: true}`; a spec starts with
+        `nodespec: 1`.
+
+        """#),
+    Entry(
+      id: "invalid-value",
+      text: #"""
+        invalid-value
+
+        *error*: a word outside its set (the hint lists the allowed ones), a format version other
+        than 1, an empty `capabilities`, a client pair that is not two paths, a header value with
+        both `env` and `file`, or an `accept` entry that is not an id.
+
+            arch: x86_64           # write amd64 (the Go name)
+            mode: rootles          # did you mean rootless?
+
+        Fix: use one of the values the hint lists.
+
+        """#),
+    Entry(
+      id: "not-a-boolean",
+      text: #"""
+        not-a-boolean
+
+        *error*: a boolean other than `true` or `false`. `yes`, `on` and `1` are YAML 1.1 guesses
+        that this format does not make.
+
+            kubernetes:
+              prerequisites: yes
+
+        Fix: write `true` or `false`.
+
+        """#),
+    Entry(
+      id: "invalid-version",
+      text: #"""
+        invalid-version
+
+        *error*: a version that is not digits and dots with an optional `-suffix`.
+
+            components:
+              nerdctl: latest
+
+        Fix: pin a release, as in `nerdctl: 2.0.2`; `nodespec catalog nerdctl` lists the ones the
+        catalog knows.
+
+        """#),
+    Entry(
+      id: "version-prefix",
+      text: #"""
+        version-prefix
+
+        *warning*: a version written with a leading `v`; it is dropped.
+
+            components:
+              runc: v1.2.4
+
+        Fix: write `runc: 1.2.4`.
+
+        """#),
+    Entry(
+      id: "invalid-sha256",
+      text: #"""
+        invalid-sha256
+
+        *error*: a `sha256:` that is not 64 hexadecimal digits.
+
+            components:
+              buildkit: {version: 0.18.1, sha256: 02b98656}
+
+        Fix: copy the whole checksum from `sha256sum FILE` or the release page.
+
+        """#),
+    Entry(
+      id: "invalid-url",
+      text: #"""
+        invalid-url
+
+        *error*: not `http(s)://host[:port][/path]` (a mirror may leave the scheme out), or a URL
+        that holds credentials (`https://user:pass@host`), which would end up in files on the node.
+
+            registries:
+              docker.io:
+                mirrors: [https://user:secret@mirror.example.com]
+
+        Fix: write `https://host[:port][/path]`; send credentials as a mirror `header` taken from
+        `{env: VAR}` or `{file: /path}`.
+
+        """#),
+    Entry(
+      id: "invalid-registry-name",
+      text: #"""
+        invalid-registry-name
+
+        *error*: a registry key that is not `host[:port]` or `_default`.
+
+            registries:
+              https://docker.io:
+                mirrors: [https://mirror.example.com]
+
+        Fix: name the registry by host as images do (`docker.io`, `registry.example.com:5000`).
+
+        """#),
+    Entry(
+      id: "invalid-path",
+      text: #"""
+        invalid-path
+
+        *error*: a path that is not absolute, or has a `..` segment.
+
+            prefix: usr/local
+
+        Fix: write an absolute path such as `/usr/local`.
+
+        """#),
+    Entry(
+      id: "invalid-user",
+      text: #"""
+        invalid-user
+
+        *error*: `user` is not a login name (`^[a-z_][a-z0-9_-]{0,31}$`).
+
+            user: Build User
+
+        Fix: name the existing account, e.g. `user: builder`.
+
+        """#),
+    Entry(
+      id: "invalid-name",
+      text: #"""
+        invalid-name
+
+        *error*: `name` is not 1 to 63 letters, digits, `.`, `_` or `-`.
+
+            name: build node 01
+
+        Fix: e.g. `name: build-01`.
+
+        """#),
+    Entry(
+      id: "invalid-header",
+      text: #"""
+        invalid-header
+
+        *error*: a mirror header name that is not an HTTP token.
+
+            header: {"X Token": abc}
+
+        Fix: letters, digits and ``!#$%&'*+-.^_`|~``, e.g. `X-Token`.
+
+        """#),
+    Entry(
+      id: "invalid-env-name",
+      text: #"""
+        invalid-env-name
+
+        *error*: an `env:` that is not a variable name.
+
+            header: {Authorization: {env: MIRROR-TOKEN}}
+
+        Fix: letters, digits and `_`, not starting with a digit: `MIRROR_TOKEN`.
+
+        """#),
+    Entry(
+      id: "invalid-image",
+      text: #"""
+        invalid-image
+
+        *error*: `sandbox_image` is not an image reference.
+
+            kubernetes:
+              sandbox_image: "pause 3.10"
+
+        Fix: e.g. `registry.k8s.io/pause:3.10`.
+
+        """#),
+    Entry(
+      id: "conflicting-components",
+      text: #"""
+        conflicting-components
+
+        *error*: `nerdctl-full` together with a component it bundles (containerd, runc, cni,
+        nerdctl, buildkit, rootlesskit or slirp4netns); the notes point at each.
+
+            components:
+              nerdctl-full: 2.0.3
+              runc: 1.2.4
+
+        Fix: keep either `nerdctl-full` or the separate components.
+
+        """#),
+    Entry(
+      id: "user-ignored",
+      text: #"""
+        user-ignored
+
+        *warning*: `user` in root mode, where nothing runs as that user.
+
+            user: builder          # without mode: rootless
+
+        Fix: set `mode: rootless` to run the runtime as this user, or remove `user`.
+
+        """#),
+    Entry(
+      id: "home-ignored",
+      text: #"""
+        home-ignored
+
+        *warning*: `home` in root mode.
+
+            home: /srv/builder     # without mode: rootless
+
+        Fix: set `mode: rootless`, or remove `home`.
+
+        """#),
+    Entry(
+      id: "verify-none",
+      text: #"""
+        verify-none
+
+        *warning*: `downloads.verify: none`: downloads are installed as root without any checksum.
+
+            downloads:
+              verify: none
+
+        Fix: use `pinned` (the default) or `published`.
+
+        """#),
+    Entry(
+      id: "literal-secret",
+      text: #"""
+        literal-secret
+
+        *warning*: an `Authorization` or `Proxy-Authorization` header written into the spec itself,
+        which is usually checked into a repository.
+
+            header: {Authorization: "Bearer abc123"}
+
+        Fix: take it from the environment, `{env: MIRROR_TOKEN}`, or from a file on the node,
+        `{file: /etc/nodespec/mirror-token}`.
+
+        """#),
+    Entry(
+      id: "too-many-diagnostics",
+      text: #"""
+        too-many-diagnostics
+
+        *error or warning* (as severe as the worst one left out): more than 100 problems; the rest
+        are counted, not shown.
+
+            node.yaml:120:1: error: 19900 more problems are not shown [too-many-diagnostics]
+
+        Fix: fix the ones shown first; check that this is the right file.
+
+        """#),
+    Entry(
+      id: "unknown-version",
+      text: #"""
+        unknown-version
+
+        *error*: with `downloads.verify: pinned` (the default), a version the catalog pins no
+        sha256 for. The hint names the nearest known versions, or says that the catalog pins no
+        release of that component at all (RootlessKit, slirp4netns).
+
+            components:
+              containerd: 2.0.99
+
+        Fix: pick a version from `nodespec catalog containerd`; or give `sha256:` per arch in the
+        entry; or, where the project publishes a checksum file (not BuildKit or slirp4netns), set
+        `downloads.verify: published`.
+
+        """#),
+    Entry(
+      id: "unknown-arch",
+      text: #"""
+        unknown-arch
+
+        *error*: the component publishes no build for an arch of the plan, or the catalog pins the
+        version but not for that arch.
+
+            arch: ppc64le
+            components:
+              containerd: 2.0.0
+
+        Fix: set `arch:` to one the hint lists, or give `sha256:` (and `url:`) for the missing arch.
+
+        """#),
+    Entry(
+      id: "no-published-checksums",
+      text: #"""
+        no-published-checksums
+
+        *error*: `downloads.verify: published` for a component that publishes no checksum file
+        (BuildKit, slirp4netns).
+
+            downloads: {verify: published}
+            components:
+              buildkit: 0.18.1
+
+        Fix: give `sha256:` for each arch in that entry, or use `verify: pinned` with a catalog
+        version.
+
+        """#),
+    Entry(
+      id: "invalid-mirror",
+      text: #"""
+        invalid-mirror
+
+        *error*: `downloads.mirror` is not an `http://` or `https://` URL.
+
+            downloads:
+              mirror: ftp://artifacts.example.com
+
+        Fix: e.g. `mirror: https://artifacts.example.com/github`.
+
+        """#),
+    Entry(
+      id: "insecure-mirror",
+      text: #"""
+        insecure-mirror
+
+        *warning*: `downloads.mirror` over plain http. Pinned checksums still protect the files.
+
+            downloads:
+              mirror: http://artifacts.example.com
+
+        Fix: prefer `https://`; accept the warning where the mirror has no TLS.
+
+        """#),
+    Entry(
+      id: "unsafe-prefix",
+      text: #"""
+        unsafe-prefix
+
+        *error*: `prefix` is not an absolute path of letters, digits and `/._+-`; it lands in unit
+        files and scripts.
+
+            prefix: /opt/my tools
+
+        Fix: e.g. `prefix: /opt/nodespec`.
+
+        """#),
+    Entry(
+      id: "installs-nothing",
+      text: #"""
+        installs-nothing
+
+        *warning*: the spec asks for nothing to install or configure; the output would do nothing.
+
+            nodespec: 1
+            components: {}
+
+        Fix: add components, e.g. `containerd: 2.0.0` and `runc: 1.2.4`, or registries.
+
+        """#),
+    Entry(
+      id: "known-bad-version",
+      text: #"""
+        known-bad-version
+
+        *warning*: a release with a known regression; the message says what breaks and which
+        release fixes it. `nodespec catalog` marks these versions.
+
+            components:
+              runc: 1.2.2          # tun/tap devices and a mkdir race; fixed in 1.2.4
+
+        Fix: use the release the message names; or, having read it, add `accept: [known-bad-version]`
+        to the entry (`runc: {version: 1.2.2, accept: [known-bad-version]}`).
+
+        """#),
+    Entry(
+      id: "nerdctl-hosts-bug",
+      text: #"""
+        nerdctl-hosts-bug
+
+        *warning*: nerdctl (or nerdctl-full) 2.0.0 and 2.0.1 ignore
+        `/etc/containerd/certs.d/docker.io/hosts.toml`, so docker.io mirrors are not used
+        (nerdctl#3697).
+
+            components:
+              nerdctl: 2.0.1
+
+        Fix: use 2.0.2 or later.
+
+        """#),
+    Entry(
+      id: "nerdctl-containerd-too-old",
+      text: #"""
+        nerdctl-containerd-too-old
+
+        *error*: the nerdctl release needs a newer containerd (nerdctl 2.2 and later need
+        containerd 1.7 or later). A note points at containerd's version.
+
+            components:
+              containerd: 1.6.36
+              nerdctl: 2.2.0
+
+        Fix: raise containerd, or use a nerdctl made for it.
+
+        """#),
+    Entry(
+      id: "nerdctl-containerd-untested",
+      text: #"""
+        nerdctl-containerd-untested
+
+        *warning*: containerd is newer than the nerdctl release supports.
+
+            components:
+              containerd: 2.3.0
+              nerdctl: 1.7.7
+
+        Fix: use a nerdctl release made for that containerd.
+
+        """#),
+    Entry(
+      id: "nerdctl-without-containerd",
+      text: #"""
+        nerdctl-without-containerd
+
+        *warning*: nerdctl drives containerd, which the spec does not install.
+
+            components:
+              nerdctl: 2.0.2
+
+        Fix: add `containerd:`, or use `nerdctl-full`; ignore it if containerd comes another way.
+
+        """#),
+    Entry(
+      id: "missing-runc",
+      text: #"""
+        missing-runc
+
+        *warning*: containerd runs containers with runc, which the spec does not install.
+
+            components:
+              containerd: 2.0.0
+
+        Fix: add `runc: 1.2.4` (or use nerdctl-full, which bundles it).
+
+        """#),
+    Entry(
+      id: "no-static-build",
+      text: #"""
+        no-static-build
+
+        *error*: `static: true` for a containerd older than 1.7, which published no static build.
+
+            components:
+              containerd: {version: 1.6.36, static: true}
+
+        Fix: use containerd 1.7 or later, or drop `static`.
+
+        """#),
+    Entry(
+      id: "kubernetes-needs-containerd",
+      text: #"""
+        kubernetes-needs-containerd
+
+        *error*: `kubernetes` configures containerd as the CRI runtime, but the spec installs none.
+
+            kubernetes:
+              cgroup_driver: systemd
+
+        Fix: add `containerd:` (or `nerdctl-full:`) to `components`.
+
+        """#),
+    Entry(
+      id: "buildkit-worker-needs-containerd",
+      text: #"""
+        buildkit-worker-needs-containerd
+
+        *error*: BuildKit's containerd worker without containerd in the spec.
+
+            components:
+              buildkit: {version: 0.18.1, worker: containerd}
+
+        Fix: add `containerd:`, or use `worker: oci`.
+
+        """#),
+    Entry(
+      id: "buildkit-no-default-registry",
+      text: #"""
+        buildkit-no-default-registry
+
+        *warning*: BuildKit has no catch-all registry, so `_default` mirrors do not apply to
+        builds.
+
+            registries:
+              _default:
+                mirrors: [https://mirror.example.com]
+
+        Fix: list the registries builds pull from by name (`docker.io:`) as well.
+
+        """#),
+    Entry(
+      id: "buildkit-always-falls-back",
+      text: #"""
+        buildkit-always-falls-back
+
+        *warning*: `fallback: false` applies to containerd and nerdctl; BuildKit still falls back
+        to the registry itself after its mirrors.
+
+            registries:
+              docker.io: {fallback: false, mirrors: [https://mirror.example.com]}
+
+        Fix: none in the spec; block the upstream registry in the network if builds must not reach
+        it. Accept the warning once read.
+
+        """#),
+    Entry(
+      id: "buildkit-mirror-path",
+      text: #"""
+        buildkit-mirror-path
+
+        *warning*: containerd reaches this mirror's API at a root BuildKit cannot express (BuildKit
+        always requests `/v2/<path>`), so the mirror is left out of buildkitd.toml and builds do not use
+        it.
+
+            mirrors:
+              - https://mirror.example.com/dockerhub      # containerd: /dockerhub/v2/...
+
+        Fix: write a mirror whose API root is `/v2/<path>` as `https://host/v2/<path>` with
+        `override_path: true`, which containerd and BuildKit both reach; or accept that builds skip it.
+
+        """#),
+    Entry(
+      id: "buildkit-ignores-headers",
+      text: #"""
+        buildkit-ignores-headers
+
+        *warning*: BuildKit cannot send headers to a mirror; builds reach it without them.
+
+            mirrors:
+              - {url: https://mirror.example.com, header: {X-Token: {env: TOKEN}}}
+
+        Fix: a mirror BuildKit uses must work without the header.
+
+        """#),
+    Entry(
+      id: "duplicate-registry",
+      text: #"""
+        duplicate-registry
+
+        *error*: the same registry configured twice (e.g. `Docker.io` and `docker.io`); a note
+        points at the first.
+
+            registries:
+              docker.io: {mirrors: [https://a.example.com]}
+              Docker.io: {mirrors: [https://b.example.com]}
+
+        Fix: merge the two entries.
+
+        """#),
+    Entry(
+      id: "fallback-with-server",
+      text: #"""
+        fallback-with-server
+
+        *error*: `fallback: false` makes the last mirror the server, so a `server` contradicts it.
+
+            registries:
+              docker.io:
+                server: https://registry-1.docker.io
+                fallback: false
+                mirrors: [https://mirror.example.com]
+
+        Fix: remove one of `server` and `fallback: false`.
+
+        """#),
+    Entry(
+      id: "fallback-without-mirrors",
+      text: #"""
+        fallback-without-mirrors
+
+        *error*: `fallback: false` with no mirror to use instead.
+
+            registries:
+              docker.io: {fallback: false}
+
+        Fix: add a mirror, or remove `fallback: false`.
+
+        """#),
+    Entry(
+      id: "missing-scheme",
+      text: #"""
+        missing-scheme
+
+        *warning*: a mirror or server without a scheme; `https://` is assumed and written.
+
+            mirrors: [mirror.example.com]
+
+        Fix: write `https://mirror.example.com` (or `http://` for plain http).
+
+        """#),
+    Entry(
+      id: "missing-environment",
+      text: #"""
+        missing-environment
+
+        *error*: a header value `{env: VAR}` whose variable is not set where nodespec runs.
+
+            header: {Authorization: {env: MIRROR_TOKEN}}    # MIRROR_TOKEN unset
+
+        Fix: set the variable when compiling (`MIRROR_TOKEN=... nodespec compile ...`), or read it
+        on the node with `{file: /path}`.
+
+        """#),
+    Entry(
+      id: "unused-accept",
+      text: #"""
+        unused-accept
+
+        *warning*: an `accept:` entry that matches no warning any more (the version changed, or
+        the problem went away).
+
+            components:
+              runc: {version: 1.2.4, accept: [known-bad-version]}
+
+        Fix: remove it.
+
+        """#),
+    Entry(
+      id: "rootless-needs-user",
+      text: #"""
+        rootless-needs-user
+
+        *error*: rootless mode without `user`.
+
+            mode: rootless
+
+        Fix: add `user: NAME`, an existing account other than root.
+
+        """#),
+    Entry(
+      id: "rootless-root-user",
+      text: #"""
+        rootless-root-user
+
+        *error*: rootless mode with `user: root`.
+
+            mode: rootless
+            user: root
+
+        Fix: name another account, or use `mode: root`.
+
+        """#),
+    Entry(
+      id: "invalid-home",
+      text: #"""
+        invalid-home
+
+        *error*: `home: /` in rootless mode.
+
+            home: /
+
+        Fix: the user's home directory, e.g. `home: /srv/builder` (default `/home/USER`).
+
+        """#),
+    Entry(
+      id: "rootless-kubernetes",
+      text: #"""
+        rootless-kubernetes
+
+        *error*: a `kubernetes` section in rootless mode: kubelet needs containerd running as root.
+
+            mode: rootless
+            user: builder
+            kubernetes: {}
+
+        Fix: remove `kubernetes`, or use `mode: root`.
+
+        """#),
+    Entry(
+      id: "rootless-needs-nerdctl",
+      text: #"""
+        rootless-needs-nerdctl
+
+        *error*: rootless mode needs containerd and nerdctl (which brings the rootless setup tool),
+        or nerdctl-full.
+
+            mode: rootless
+            user: builder
+            components:
+              containerd: 2.0.0
+
+        Fix: add `nerdctl-full:`, or `containerd:` and `nerdctl:`.
+
+        """#),
+    Entry(
+      id: "rootless-needs-rootlesskit",
+      text: #"""
+        rootless-needs-rootlesskit
+
+        *error*: rootless mode without nerdctl-full needs RootlessKit.
+
+            mode: rootless
+            user: builder
+            components: {containerd: 2.0.0, nerdctl: 2.0.2, slirp4netns: {version: 1.3.1, sha256: ...}}
+
+        Fix: add `rootlesskit:` with its version and `sha256:` (or `verify: published`), or use
+        nerdctl-full, which bundles it.
+
+        """#),
+    Entry(
+      id: "rootless-needs-slirp4netns",
+      text: #"""
+        rootless-needs-slirp4netns
+
+        *error*: rootless mode without nerdctl-full needs slirp4netns.
+
+            mode: rootless
+            user: builder
+            components: {containerd: 2.0.0, nerdctl: 2.0.2, rootlesskit: {version: 2.3.1, sha256: ...}}
+
+        Fix: add `slirp4netns:` with its version and `sha256:`, or use nerdctl-full.
+
+        """#),
+    Entry(
+      id: "rootless-component-ignored",
+      text: #"""
+        rootless-component-ignored
+
+        *warning*: `rootlesskit` or `slirp4netns` in root mode, where they are not installed.
+
+            components:
+              rootlesskit: 2.3.1     # without mode: rootless
+
+        Fix: set `mode: rootless`, or remove the component.
+
+        """#),
+    Entry(
+      id: "rootless-loopback-mirror",
+      text: #"""
+        rootless-loopback-mirror
+
+        *warning*: a mirror on `localhost`, `127.*` or `[::1]` in rootless mode: containerd pulls
+        inside RootlessKit's network namespace, where loopback is not this machine.
+
+            mirrors: [http://localhost:5000]
+
+        Fix: use an address of the machine other than loopback (nerdctl docs/registry.md).
+
+        """#),
+    Entry(
+      id: "cloud-init-size",
+      text: #"""
+        cloud-init-size
+
+        *error*: the cloud-config is larger than EC2 accepts as user data (16 KB), even compressed.
+
+            <stdin>: error: the cloud-config is 17210 bytes, compressed; EC2 accepts at most 16384 bytes of user-data [cloud-init-size]
+
+        Fix: use the shell target from a smaller user data that downloads it, or split the node's
+        setup.
+
+        """#),
+    Entry(
+      id: "cloud-init-emit",
+      text: #"""
+        cloud-init-emit
+
+        *error*, internal: libyaml could not write the cloud-config.
+
+            node.yaml: error: cannot write the cloud-config: ... [cloud-init-emit]
+
+        Fix: report it with the spec.
+
+        """#),
+    Entry(
+      id: "ansible-emit",
+      text: #"""
+        ansible-emit
+
+        *error*, internal: libyaml could not write the playbook.
+
+            node.yaml: error: cannot write the playbook as YAML: ... [ansible-emit]
+
+        Fix: report it with the spec.
+
+        """#),
+    Entry(
+      id: "ansible-environment-name",
+      text: #"""
+        ansible-environment-name
+
+        *error*: an environment variable name that a playbook would read as a template.
+
+            header: {Authorization: {env: "{{x}}"}}
+
+        Fix: use a plain variable name.
+
+        """#),
+    Entry(
+      id: "ansible-published-checksum-name",
+      text: #"""
+        ansible-published-checksum-name
+
+        *error*: with `verify: published`, the ansible target looks the file up in the checksum file
+        by the download URL's file name, and a `url:` override names the file differently.
+
+            components:
+              containerd: {version: 2.0.0, url: https://mirror.example.com/containerd.tgz}
+            downloads: {verify: published}
+
+        Fix: keep the release's file name in the `url:`, or give `sha256:`.
+
+        """#),
+    Entry(
+      id: "ansible-artifact-source",
+      text: #"""
+        ansible-artifact-source
+
+        *error*, internal: an artifact without a download for an arch of the plan.
+
+            node.yaml:4:3: error: containerd 2.0.0 has no download for arm64 [ansible-artifact-source]
+
+        Fix: report it with the spec.
+
+        """#),
+    Entry(
+      id: "ansible-notify-target",
+      text: #"""
+        ansible-notify-target
+
+        *error*, internal: a resource notifies something that is not a service of the plan.
+
+            node.yaml:4:3: error: resource `containerd.config` notifies `x.service`, which is not a service of the plan [ansible-notify-target]
+
+        Fix: report it with the spec.
+
+        """#),
+    Entry(
+      id: "shell-nul-byte",
+      text: #"""
+        shell-nul-byte
+
+        *error*: a value holds a NUL byte, which a shell script cannot carry.
+
+            node.yaml:9:7: error: `registry.docker.io.hosts` holds a NUL byte, which a shell script cannot carry [shell-nul-byte]
+
+        Fix: remove the NUL byte from the value (or the file the header reads).
+
+        """#),
+    Entry(
+      id: "plan-unknown-service",
+      text: #"""
+        plan-unknown-service
+
+        *error*, internal: a resource notifies something that is not a service.
+
+            node.yaml:4:3: error: `containerd.archive` notifies `x.service`, which is not a service [plan-unknown-service]
+
+        Fix: report it with the spec.
+
+        """#),
+    Entry(
+      id: "plan-artifact-arches",
+      text: #"""
+        plan-artifact-arches
+
+        *error*, internal: an artifact's sources are not for the plan's arches.
+
+            node.yaml:4:3: error: `runc.binary` has sources for amd64, the plan is for amd64, arm64 [plan-artifact-arches]
+
+        Fix: report it with the spec.
+
+        """#),
+    Entry(
+      id: "plan-empty-command",
+      text: #"""
+        plan-empty-command
+
+        *error*, internal: a command resource with no command, or an empty guard.
+
+            node.yaml:2:1: error: `rootless.user` has no command [plan-empty-command]
+
+        Fix: report it with the spec.
+
+        """#),
+    Entry(
+      id: "plan-relative-path",
+      text: #"""
+        plan-relative-path
+
+        *error*, internal: a file, folder or unit path that is not absolute.
+
+            node.yaml:4:3: error: `containerd.config`: `etc/containerd/config.toml` is not an absolute path [plan-relative-path]
+
+        Fix: report it with the spec.
+
+        """#),
+    Entry(
+      id: "plan-unnormalized-path",
+      text: #"""
+        plan-unnormalized-path
+
+        *error*, internal: a path with a `.` or `..` segment.
+
+            node.yaml:4:3: error: `containerd.unit`: `/etc/../containerd.service` has a `.` or `..` component [plan-unnormalized-path]
+
+        Fix: report it with the spec.
+
+        """#),
+    Entry(
+      id: "plan-duplicate-file",
+      text: #"""
+        plan-duplicate-file
+
+        *error*, internal: two resources write the same file.
+
+            node.yaml:9:3: error: `registry.docker.io.hosts` writes /etc/containerd/certs.d/docker.io/hosts.toml, as `x` does [plan-duplicate-file]
+
+        Fix: report it with the spec.
+
+        """#),
+  ]
+}
