@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Instructions executed by one whole `nodespec compile SPEC --target T` (valgrind's callgrind,
 # user space, from the first instruction to exit), per target, next to the floor
-# (bench/parse.c), and where they go: the argument parser, loading and compiling the spec
-# (Driver.plan), and the backend. Instruction counts do not depend on the machine's load, so
+# (bench/parse.c), and where they go: the argument parser, reading and checking the spec
+# (SpecLoader), compiling it (Compiler.compile), and the backend. Instruction counts do not depend on the machine's load, so
 # they are the figures to compare between commits; bench/run.sh gives the times.
 #
 # Usage: bench/instructions.sh [SPEC] [TARGET...]
@@ -46,15 +46,17 @@ mega() { awk -v n="$1" 'BEGIN { if (n == "-") print "     -"; else printf "%6.2f
 floor=$(count "$out/callgrind.parse.out" "$out/parse" "$spec")
 echo "spec: $spec"
 echo "floor (bench/parse.c): $(mega "$floor") M instructions"
-printf '%-11s %8s %7s %9s %9s %9s\n' target total ratio "argparse" "plan" "backend"
+printf '%-11s %8s %7s %9s %9s %9s %9s\n' target total ratio argparse spec compile backend
 for target in "${targets[@]}"; do
   profile=$out/callgrind.$target.out
   total=$(count "$profile" "$NODESPEC" compile "$spec" --target "$target")
-  printf '%-11s %8s %6.1fx %9s %9s %9s\n' "$target" "$(mega "$total")" \
+  printf '%-11s %8s %6.1fx %9s %9s %9s %9s\n' "$target" "$(mega "$total")" \
     "$(awk -v a="$total" -v b="$floor" 'BEGIN { print a / b }')" \
     "$(mega "$(inclusive "$profile" 'ParsableCommand.*parseAsRoot')")" \
-    "$(mega "$(inclusive "$profile" 'Driver.swift:.*DriverV4plan')")" \
+    "$(mega "$(inclusive "$profile" 'SpecLoader.swift:.*LoaderO(4load|6decode)')")" \
+    "$(mega "$(inclusive "$profile" 'Compiler.swift:.*CompilerAAO7compile_11environment')")" \
     "$(mega "$(inclusive "$profile" 'Backend.*V6render_11diagnostics')")"
 done
-echo "(M instructions; argparse = ArgumentParser's parseAsRoot, plan = reading, checking and"
-echo " compiling the spec, backend = rendering the target, each inclusive of what it calls)"
+echo "(M instructions; argparse = ArgumentParser's parseAsRoot, spec = reading and checking"
+echo " the spec, compile = the compiler's modules, backend = rendering the target; each"
+echo " inclusive of what it calls)"
