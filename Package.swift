@@ -21,14 +21,34 @@ let package = Package(
       pkgConfig: "yaml-0.1",
       providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]
     ),
+    // zlib, from the system (Debian: zlib1g-dev), for cloud-init's gzip. Only `Backends`
+    // imports it.
+    .systemLibrary(
+      name: "CZlib",
+      pkgConfig: "zlib",
+      providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
+    ),
     .target(name: "Spec", dependencies: ["CLibYAML"]),
     .target(name: "Compiler", dependencies: ["Spec"]),
-    .target(name: "Backends", dependencies: ["Compiler"]),
+    .target(name: "Backends", dependencies: ["Compiler", "CZlib"]),
     .executableTarget(
       name: "nodespec",
       dependencies: [
         "Spec", "Compiler", "Backends",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      // A Linux release is one static executable: loading the Swift runtime's shared libraries
+      // and relocating a position-independent binary cost more than compiling a spec does
+      // (docs/performance.md). libyaml (and zlib) link from the system's static archives.
+      // ArgumentParser is compiled for the shared runtime, so its objects name only
+      // FoundationEssentials; the static archive of that needs its own dependencies named.
+      linkerSettings: [
+        .unsafeFlags(
+          [
+            "-static-executable",
+            "-l_FoundationCollections", "-l_FoundationCShims", "-lswiftSynchronization",
+          ],
+          .when(platforms: [.linux], configuration: .release))
       ]
     ),
     .testTarget(name: "SpecTests", dependencies: ["Spec"]),

@@ -59,9 +59,11 @@ public struct CloudInitBackend: Backend {
         let (a, b) = (files[$0].content.utf8.count, files[$1].content.utf8.count)
         return a != b ? a > b : $0 < $1
       }
+      // Each file is compressed once, when it is picked; re-rendering reuses its bytes.
       for index in bySize where output.utf8.count > Self.userDataLimit {
         guard files[index].content.utf8.count >= Self.compressionThreshold else { break }
-        files[index].compressed = true
+        guard let packed = Gzip.compress(Array(files[index].content.utf8)) else { break }
+        files[index].packed = Gzip.base64(packed)
         output = try document(plan, files)
       }
       let size = output.utf8.count
@@ -89,8 +91,9 @@ public struct CloudInitBackend: Backend {
     var content: String
     /// Octal, as cloud-init reads it, e.g. `0600`.
     var permissions: String
-    /// Written with `encoding: gz+b64` instead of as text.
-    var compressed = false
+    /// The content gzip-compressed and in base64, written with `encoding: gz+b64` instead
+    /// of the text.
+    var packed: String?
 
     var yaml: YAMLValue {
       var pairs: [(String, YAMLValue)] = [
@@ -99,9 +102,8 @@ public struct CloudInitBackend: Backend {
         // Quoted: YAML 1.1 reads a plain 0600 as the integer 384.
         ("permissions", .scalar(permissions, style: .singleQuoted)),
       ]
-      if compressed {
+      if let packed {
         pairs.append(("encoding", .scalar("gz+b64")))
-        let packed = Gzip.base64(Gzip.compress(Array(content.utf8)))
         pairs.append(("content", .scalar(packed, style: .literal)))
       } else {
         pairs.append(("content", .scalar(content, style: .literal)))

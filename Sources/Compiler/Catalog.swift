@@ -34,27 +34,18 @@ public struct Catalog: Sendable {
 
   /// Sorted by component, version, arch (as generated).
   public let entries: [Entry]
-  private let hashes: [Key: String]
-
-  private struct Key: Hashable {
-    var component: CatalogComponent
-    var version: String
-    var arch: Arch
-  }
 
   public init(entries: [Entry]) {
     self.entries = entries
-    var hashes: [Key: String] = [:]
-    for entry in entries {
-      hashes[Key(component: entry.component, version: entry.version, arch: entry.arch)] =
-        entry.sha256
-    }
-    self.hashes = hashes
   }
 
   /// The pinned sha256, or nil when the triple is not in the catalog.
+  ///
+  /// A scan, not a dictionary: a compile looks up a handful of assets, and building a
+  /// dictionary of every entry at each start cost more than all the scans (docs/performance.md).
   public func sha256(_ component: CatalogComponent, version: String, arch: Arch) -> String? {
-    hashes[Key(component: component, version: version, arch: arch)]
+    entries.first { $0.component == component && $0.arch == arch && $0.version == version }?
+      .sha256
   }
 
   /// Every known version of `component`, newest first (semantic version order), with the

@@ -50,6 +50,24 @@ public struct NodeSpec: Sendable, Equatable {
     self.range = range
   }
 
+  /// The compiling machine's environment variables the spec reads (`{env: NAME}` header
+  /// values), in spec order, each once: all the driver has to look up.
+  public var environmentVariables: [String] {
+    var names: [String] = []
+    for registry in registries {
+      for mirror in registry.mirrors {
+        for header in mirror.headers {
+          for value in header.values {
+            if case .environment(let name) = value.value, !names.contains(name) {
+              names.append(name)
+            }
+          }
+        }
+      }
+    }
+    return names
+  }
+
   /// Whether the spec writes something at `path` (`user`, `components.runc`), even if it did
   /// not decode. For a component, `components.<key>`.
   public func writes(_ path: String) -> Bool {

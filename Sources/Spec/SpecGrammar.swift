@@ -88,81 +88,108 @@ enum SpecGrammar {
   /// A registry host as containerd names its `certs.d` folders: `_default`, or a host name or
   /// IPv4 address or `[IPv6]`, with an optional `:port`.
   static func isRegistryName(_ text: String) -> Bool {
-    text == "_default" || isHostPort(Substring(text))
+    text == "_default" || isHostPort(Array(text.utf8)[...])
   }
 
   /// Why `text` is not an `http(s)://host[:port][/path]` URL (or, when `schemeOptional`, also
-  /// a bare `host[:port][/path]`), or nil when it is one.
+  /// a bare `host[:port][/path]`), or nil when it is one. Works on UTF-8 bytes: every
+  /// delimiter is ASCII, and a host is ASCII only.
   static func urlProblem(_ text: String, schemeOptional: Bool) -> String? {
-    if let bad = text.first(where: { $0.isWhitespace || "\"'\\`<>".contains($0) }) {
+    if let bad = text.unicodeScalars.first(where: isForbiddenInURL) {
       return "contains `\(bad == "\\" ? "\\\\" : String(bad))`"
     }
+    let bytes = Array(text.utf8)
     // A query string or fragment is where tokens hide (`?token=…`); the output puts every URL
     // into world-readable files and the playbook.
-    if text.contains("?") { return "has a query (`?…`)" }
-    if text.contains("#") { return "has a fragment (`#…`)" }
-    var rest = Substring(text)
+    if bytes.contains(ascii("?")) { return "has a query (`?…`)" }
+    if bytes.contains(ascii("#")) { return "has a fragment (`#…`)" }
+    var rest = bytes[...]
     if let schemeEnd = schemeSeparator(in: rest) {
-      let scheme = rest[..<schemeEnd].lowercased()
-      guard scheme == "https" || scheme == "http" else {
-        return "has the scheme `\(display(scheme))`; only https and http are allowed"
+      let scheme = rest[..<schemeEnd]
+      guard equalsIgnoringASCIICase(scheme, https) || equalsIgnoringASCIICase(scheme, http)
+      else {
+        let name = String(decoding: scheme, as: UTF8.self).lowercased()
+        return "has the scheme `\(display(name))`; only https and http are allowed"
       }
-      rest = rest[rest.index(schemeEnd, offsetBy: 3)...]
+      rest = rest[(schemeEnd + 3)...]
     } else if !schemeOptional {
       return "has no scheme"
     }
-    let authorityEnd = rest.firstIndex { "/?#".contains($0) } ?? rest.endIndex
-    let authority = rest[..<authorityEnd]
-    if authority.contains("@") { return "holds credentials" }
+    let authorityEnd = rest.firstIndex { $0 == ascii("/") || $0 == ascii("?") || $0 == ascii("#") }
+    let authority = rest[..<(authorityEnd ?? rest.endIndex)]
+    if authority.contains(ascii("@")) { return "holds credentials" }
     guard isHostPort(authority) else {
-      return authority.isEmpty
-        ? "has no host" : "has an invalid host `\(display(String(authority)))`"
+      guard !authority.isEmpty else { return "has no host" }
+      return "has an invalid host `\(display(String(decoding: authority, as: UTF8.self)))`"
     }
     return nil
   }
 
+  /// Whitespace (any, as `Character.isWhitespace` sees it), quotes, a backslash or an angle
+  /// bracket: what a URL in a config or a script must not carry.
+  private static func isForbiddenInURL(_ scalar: Unicode.Scalar) -> Bool {
+    guard scalar.isASCII else { return scalar.properties.isWhitespace }
+    switch scalar {
+    case " ", "\t", "\n", "\u{0B}", "\u{0C}", "\r", "\"", "'", "\\", "`", "<", ">": return true
+    default: return false
+    }
+  }
+
   /// `host`, `host:port`, `[v6]`, `[v6]:port`, where host is a DNS name or IPv4 address. Labels
   /// hold letters, digits and inner `-` only, as image references require of registry hosts.
-  private static func isHostPort(_ text: Substring) -> Bool {
+  private static func isHostPort(_ text: ArraySlice<UInt8>) -> Bool {
     var host = text
-    var port: Substring?
-    if text.hasPrefix("[") {
-      guard let close = text.firstIndex(of: "]") else { return false }
-      let inside = text[text.index(after: text.startIndex)..<close]
-      guard !inside.isEmpty, inside.allSatisfy({ $0.isASCIIHexDigit || $0 == ":" || $0 == "." })
+    var port: ArraySlice<UInt8>?
+    let bracketed = text.first == ascii("[")
+    if bracketed {
+      guard let close = text.firstIndex(of: ascii("]")) else { return false }
+      let inside = text[(text.startIndex + 1)..<close]
+      guard !inside.isEmpty,
+        inside.allSatisfy({ isHexDigit($0) || $0 == ascii(":") || $0 == ascii(".") })
       else {
         return false
       }
-      let after = text[text.index(after: close)...]
+      let after = text[(close + 1)...]
       if !after.isEmpty {
-        guard after.hasPrefix(":") else { return false }
+        guard after.first == ascii(":") else { return false }
         port = after.dropFirst()
       }
-      host = ""
-    } else if let colon = text.lastIndex(of: ":") {
+    } else if let colon = text.lastIndex(of: ascii(":")) {
       host = text[..<colon]
-      port = text[text.index(after: colon)...]
+      port = text[(colon + 1)...]
     }
-    if let port {
-      guard let number = Int(port), port.allSatisfy(\.isASCIIDigit), (1...65535).contains(number)
-      else { return false }
-    }
-    if text.hasPrefix("[") { return true }
-    guard (1...253).contains(host.utf8.count) else { return false }
-    let labels = host.split(separator: ".", omittingEmptySubsequences: false)
+    if let port, !isPort(port) { return false }
+    if bracketed { return true }
+    guard (1...253).contains(host.count) else { return false }
+    let labels = host.split(separator: ascii("."), omittingEmptySubsequences: false)
     // No top-level domain is numeric: a name ending in a number is an IPv4 address, four
     // numbers of 0 to 255 without leading zeros (which some resolvers read as octal).
-    if let last = labels.last, last.allSatisfy(\.isASCIIDigit) {
-      return labels.count == 4
-        && labels.allSatisfy { label in
-          guard let number = Int(label), label.allSatisfy(\.isASCIIDigit) else { return false }
-          return number <= 255 && (label == "0" || label.first != "0")
-        }
+    if let last = labels.last, last.allSatisfy(isDigit) {
+      return labels.count == 4 && labels.allSatisfy(isOctet)
     }
     return labels.allSatisfy { label in
-      (1...63).contains(label.utf8.count) && label.first != "-" && label.last != "-"
-        && label.allSatisfy { $0.isASCIIAlphanumeric || $0 == "-" }
+      (1...63).contains(label.count) && label.first != ascii("-") && label.last != ascii("-")
+        && label.allSatisfy { isAlphanumeric($0) || $0 == ascii("-") }
     }
+  }
+
+  /// 0 to 255 in decimal digits, without a leading zero.
+  private static func isOctet(_ text: ArraySlice<UInt8>) -> Bool {
+    guard (1...3).contains(text.count), text.allSatisfy(isDigit) else { return false }
+    guard text.count == 1 || text.first != ascii("0") else { return false }
+    return text.reduce(0) { $0 * 10 + Int($1 - ascii("0")) } <= 255
+  }
+
+  /// 1 to 65535 in decimal digits (leading zeros allowed).
+  private static func isPort(_ text: ArraySlice<UInt8>) -> Bool {
+    guard !text.isEmpty else { return false }
+    var value = 0
+    for byte in text {
+      guard isDigit(byte) else { return false }
+      value = value * 10 + Int(byte - ascii("0"))
+      if value > 65535 { return false }
+    }
+    return value >= 1
   }
 
   /// A container image reference (`registry.k8s.io/pause:3.10`, `…@sha256:…`), checked
@@ -172,13 +199,36 @@ enum SpecGrammar {
   }
 
   /// Where `://` starts, if anywhere.
-  private static func schemeSeparator(in text: Substring) -> Substring.Index? {
+  private static func schemeSeparator(in text: ArraySlice<UInt8>) -> Int? {
     var index = text.startIndex
-    while index < text.endIndex {
-      if text[index...].hasPrefix("://") { return index }
-      index = text.index(after: index)
+    while index + 2 < text.endIndex {
+      if text[index] == ascii(":"), text[index + 1] == ascii("/"), text[index + 2] == ascii("/") {
+        return index
+      }
+      index += 1
     }
     return nil
+  }
+
+  private static let https = Array("https".utf8)
+  private static let http = Array("http".utf8)
+
+  /// `bytes` is `word` (lowercase ASCII) in any case.
+  private static func equalsIgnoringASCIICase(_ bytes: ArraySlice<UInt8>, _ word: [UInt8]) -> Bool {
+    guard bytes.count == word.count else { return false }
+    for (byte, letter) in zip(bytes, word)
+    where byte != letter && !(isLetter(byte) && byte | 0x20 == letter) {
+      return false
+    }
+    return true
+  }
+
+  private static func ascii(_ character: Unicode.Scalar) -> UInt8 { UInt8(character.value) }
+  private static func isDigit(_ byte: UInt8) -> Bool { 0x30...0x39 ~= byte }
+  private static func isLetter(_ byte: UInt8) -> Bool { 0x41...0x5a ~= byte || 0x61...0x7a ~= byte }
+  private static func isAlphanumeric(_ byte: UInt8) -> Bool { isDigit(byte) || isLetter(byte) }
+  private static func isHexDigit(_ byte: UInt8) -> Bool {
+    isDigit(byte) || 0x41...0x46 ~= byte || 0x61...0x66 ~= byte
   }
 
   private static func split(_ text: String, at separator: Character) -> (Substring, Substring?) {

@@ -133,11 +133,29 @@ extension YAMLEmitter {
   /// or timestamp (anything starting with a digit, a sign or a dot), a merge key or `=`.
   /// Errs on the side of quoting.
   public static func wouldRetype(_ text: String) -> Bool {
-    guard let first = text.unicodeScalars.first else { return true }
-    if "0123456789+-.~<=".unicodeScalars.contains(first) { return true }
-    let words: Set<String> = ["y", "n", "yes", "no", "true", "false", "on", "off", "null"]
-    return words.contains(text.lowercased())
+    let utf8 = text.utf8
+    guard let first = utf8.first else { return true }
+    if retypingFirstBytes[Int(first)] { return true }
+    // The words are ASCII; no other character lowercases to an ASCII letter they hold, so
+    // folding ASCII case alone is what `lowercased()` would do here.
+    let count = utf8.count
+    guard count <= 5 else { return false }
+    return retypingWords.contains { word in
+      word.count == count
+        && zip(word, utf8).allSatisfy { $0 == (0x41...0x5a ~= $1 ? $1 | 0x20 : $1) }
+    }
   }
+
+  /// Indexed by a text's first byte: `0-9 + - . ~ < =`.
+  private static let retypingFirstBytes: [Bool] = {
+    var table = [Bool](repeating: false, count: 256)
+    for byte in "0123456789+-.~<=".utf8 { table[Int(byte)] = true }
+    return table
+  }()
+
+  /// YAML 1.1 booleans and null, lowercase.
+  private static let retypingWords: [[UInt8]] =
+    ["y", "n", "yes", "no", "true", "false", "on", "off", "null"].map { Array($0.utf8) }
 }
 
 private func withOptionalCString<R>(

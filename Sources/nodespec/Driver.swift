@@ -57,16 +57,13 @@ struct Driver {
     return SourceFile(path: path == "-" ? "<stdin>" : path, bytes: bytes)
   }
 
-  /// The process environment, for header values a spec takes from it.
-  private var environment: [String: String] {
+  /// The variables of the process environment the spec takes header values from, and only
+  /// those: most specs name none, and copying the whole environment cost more than reading
+  /// them.
+  private func environment(for spec: NodeSpec) -> [String: String] {
     var result: [String: String] = [:]
-    var entry = environ
-    while let pointer = entry.pointee {
-      let text = String(cString: pointer)
-      if let equals = text.firstIndex(of: "=") {
-        result[String(text[..<equals])] = String(text[text.index(after: equals)...])
-      }
-      entry += 1
+    for name in spec.environmentVariables {
+      if let value = getenv(name) { result[name] = String(cString: value) }
     }
     return result
   }
@@ -92,7 +89,7 @@ struct Driver {
     var diagnostics = Diagnostics()
     let spec = SpecLoader.decode(file, diagnostics: &diagnostics)
     let plan = spec.flatMap {
-      Compiler.compile($0, environment: environment, diagnostics: &diagnostics)
+      Compiler.compile($0, environment: environment(for: $0), diagnostics: &diagnostics)
     }
     var text: String?
     if let plan, let target, passes(diagnostics) {

@@ -72,7 +72,7 @@ import Testing
     let raw = folder.appendingPathComponent("input")
     let packedURL = folder.appendingPathComponent("packed")
     try Data(input).write(to: raw)
-    try Data(packed ?? Gzip.compress(input)).write(to: packedURL)
+    try Data(try packed ?? #require(Gzip.compress(input))).write(to: packedURL)
     return try ShellTestSupport.run("python3", ["-c", program, raw.path, packedURL.path])
   }
 
@@ -91,40 +91,10 @@ import Testing
     #expect(run.status == 0 && run.stdout == "ok\n", "\(name): \(run.stderr)")
   }
 
-  /// A stored block longer than LEN's 65535 bytes goes out as several, each padded from
-  /// wherever the block before it ended.
-  @Test func longStoredBlockSplits() throws {
-    let noise = Self.noise(70_000)
-    let text = Array("abc".utf8)
-    var bits = Deflate.BitWriter()
-    // A fixed-code block of 3 literals first, so the stored one starts off a byte boundary.
-    Deflate.BlockEncoder(tokens: text.map(Deflate.Token.literal)[...], raw: text[...])
-      .write(to: &bits, isFinal: false)
-    Deflate.BlockEncoder(tokens: noise.map(Deflate.Token.literal)[...], raw: noise[...])
-      .write(to: &bits, isFinal: true)
-    let program = """
-      import sys, zlib
-      raw = open(sys.argv[1], "rb").read()
-      assert zlib.decompress(open(sys.argv[2], "rb").read(), -15) == raw
-      print("ok")
-      """
-    let run = try Self.python(program, text + noise, packed: bits.finish())
-    #expect(run.status == 0 && run.stdout == "ok\n", "\(run.stderr)")
-  }
-
-  /// The far input exercises the longest match at the longest distance.
-  @Test func matchesReachTheLimits() throws {
-    let far = try #require(Self.inputs.first { $0.0 == "match at 32768" }?.1)
-    let tokens = Deflate.Matcher().tokens(far)
-    #expect(tokens.contains(Deflate.Token(length: 258, distance: 32_768)))
-    #expect(tokens.contains(Deflate.Token(length: 42, distance: 32_768)))
-    #expect(tokens.reduce(0) { $0 + $1.inputLength } == far.count)
-  }
-
   /// The same input gives the same bytes, and the header has no time stamp.
-  @Test(arguments: inputs.indices) func isDeterministic(_ index: Int) {
+  @Test(arguments: inputs.indices) func isDeterministic(_ index: Int) throws {
     let input = Self.inputs[index].1
-    let packed = Gzip.compress(input)
+    let packed = try #require(Gzip.compress(input))
     #expect(packed == Gzip.compress(input))
     // ID1 ID2 CM FLG, MTIME 0, XFL 2 (best compression), OS 255 (unknown).
     #expect(packed.prefix(10).elementsEqual([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 2, 255]))
@@ -135,7 +105,7 @@ import Testing
     let input = Self.exampleScript
     try #require(input.count > 20_000, "the example no longer compiles")
     let reference = try Self.gzip9Size(input)
-    let ours = Gzip.compress(input).count
+    let ours = try #require(Gzip.compress(input)).count
     #expect(ours * 10 <= reference * 11, "ours \(ours) bytes, gzip -9 \(reference)")
   }
 
@@ -152,7 +122,7 @@ import Testing
   @Test(arguments: inputs.indices) func isCloseToGzip9(_ index: Int) throws {
     let (name, input) = Self.inputs[index]
     let reference = try Self.gzip9Size(input)
-    let ours = Gzip.compress(input).count
+    let ours = try #require(Gzip.compress(input)).count
     #expect(ours <= max(reference * 11 / 10, reference + 16), "\(name): \(ours) vs \(reference)")
   }
 
@@ -166,22 +136,9 @@ import Testing
     return try #require(Int(run.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
   }
 
-  /// The smallest block type wins: stored for noise, fixed for a tiny input, dynamic for text.
-  @Test func choosesTheBlockType() {
-    func firstBlockType(_ input: [UInt8]) -> Int { Int(Deflate.compress(input)[0] >> 1 & 3) }
-    #expect(firstBlockType(Self.noise(70_000)) == 0)
-    #expect(firstBlockType(Array("a".utf8)) == 1)
-    #expect(firstBlockType(Self.exampleScript) == 2)
-    // Noise costs 5 bytes a block over its size (3 bits, padding, LEN, NLEN) plus the gzip
-    // frame's 18.
-    let noise = Self.noise(200_000)
-    let blocks = noise.count / Deflate.maxBlockTokens + 1
-    #expect(Gzip.compress(noise).count <= noise.count + 18 + 5 * blocks)
-  }
-
-  /// Inputs that make a naive matcher slow: long chains of equal hashes where no match gets
-  /// long, and runs where every length matches at every position, which is the most work
-  /// for the cost-based parse (below its size limit) and for the lazy one (above).
+  /// Inputs that make a matcher slow: long chains of equal hashes where no match gets long,
+  /// and runs where every length matches at every position. zlib cuts its chain walks short
+  /// at every level; this holds whoever changes the level or the strategy to that.
   static let pathological: [[UInt8]] = {
     // Every fourth byte starts the same three-byte prefix.
     func chained(_ count: Int) -> [UInt8] {
@@ -191,11 +148,7 @@ import Testing
       }
       return result
     }
-    let parsed = Deflate.OptimalParser().maxInput
-    return [
-      [UInt8](repeating: 0, count: 1 << 20), [UInt8](repeating: 0, count: parsed),
-      chained(65_536), chained(parsed / 3 * 2),
-    ]
+    return [[UInt8](repeating: 0, count: 1 << 20), chained(65_536), chained(1 << 20)]
   }()
 
   /// Each takes well under two seconds of CPU in a debug build. CPU time, not the clock's:
@@ -203,7 +156,7 @@ import Testing
   @Test(arguments: pathological.indices) func pathologicalInputsAreFast(_ index: Int) {
     let input = Self.pathological[index]
     let start = Self.threadCPUTime()
-    _ = Deflate.compress(input)
+    _ = Gzip.compress(input)
     let seconds = Self.threadCPUTime() - start
     #expect(seconds < 2, "\(input.count) bytes took \(seconds) s")
   }
@@ -214,71 +167,20 @@ import Testing
     return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
   }
 
-  /// The cost-based parse only ever replaces the lazy one with something smaller.
-  @Test(arguments: inputs.indices) func parseIsNoWorseThanLazy(_ index: Int) {
-    let input = Self.inputs[index].1
-    #expect(Deflate.compress(input).count <= Deflate.compress(input, parser: nil).count)
-  }
-
-  @Test func huffmanLengthsRespectTheLimit() {
-    // Fibonacci frequencies make a plain Huffman tree as deep as there are symbols.
-    var fibonacci = [1, 1]
-    while fibonacci.count < 30 {
-      fibonacci.append(fibonacci[fibonacci.count - 1] + fibonacci[fibonacci.count - 2])
-    }
-    for (frequencies, limit) in [(fibonacci, 15), (fibonacci, 7), (Array(fibonacci.prefix(19)), 7)]
-    {
-      let lengths = Deflate.HuffmanCode.lengths(frequencies: frequencies, limit: limit)
-      #expect(lengths.allSatisfy { 1...limit ~= $0 })
-      // Kraft's sum is exactly one: the code is complete, as zlib requires.
-      #expect(lengths.reduce(0) { $0 + 1 << (limit - $1) } == 1 << limit)
-      // A more frequent symbol never has a longer code.
-      #expect(zip(lengths, lengths.dropFirst()).allSatisfy { $0 >= $1 })
-    }
-    // One used symbol still makes a complete two-symbol code.
-    #expect(Deflate.HuffmanCode.lengths(frequencies: [0, 0, 5], limit: 15) == [1, 0, 1])
-  }
-
-  @Test func canonicalCodesMatchTheRFC() {
-    // RFC 1951 §3.2.2's example: lengths (3, 3, 3, 3, 3, 2, 4, 4) give codes 010, 011, 100,
-    // 101, 110, 00, 1110, 1111 (here bit-reversed).
-    let code = Deflate.HuffmanCode(lengths: [3, 3, 3, 3, 3, 2, 4, 4])
-    #expect(code.codes == [0b010, 0b110, 0b001, 0b101, 0b011, 0b00, 0b0111, 0b1111])
-  }
-
-  @Test func symbolsMatchTheTables() {
-    typealias Encoder = Deflate.BlockEncoder
-    for distance in 1...32_768 {
-      let symbol = Encoder.distanceSymbol(distance)
-      let base = Encoder.distanceBase[symbol]
-      #expect(base <= distance && distance < base + 1 << Encoder.distanceExtra[symbol])
-    }
-    for length in 3...258 {
-      let symbol = Encoder.lengthSymbol(length)
-      #expect(Encoder.lengthBase[symbol] <= length)
-      #expect(
-        length - Encoder.lengthBase[symbol] < 1 << Encoder.lengthExtra[symbol] || length == 258)
-    }
-  }
-
-  @Test func runLengthCodingExpandsBack() {
-    let lengths = [0, 0, 0, 8, 8, 8, 8, 8, 8, 8, 8, 5] + [Int](repeating: 0, count: 150) + [7, 7]
-    var expanded: [Int] = []
-    for run in Deflate.DynamicHeader.runLengthEncoded(lengths) {
-      switch run.symbol {
-      case 16: expanded += repeatElement(expanded.last ?? -1, count: run.extra + 3)
-      case 17: expanded += repeatElement(0, count: run.extra + 3)
-      case 18: expanded += repeatElement(0, count: run.extra + 11)
-      default: expanded.append(run.symbol)
-      }
-    }
-    #expect(expanded == lengths)
-  }
-
   @Test func base64MatchesTheStandard() {
     #expect(Gzip.base64(Array("Man".utf8)) == "TWFu\n")
     #expect(Gzip.base64(Array("Ma".utf8)) == "TWE=\n")
     #expect(Gzip.base64(Array("M".utf8)) == "TQ==\n")
-    #expect(Gzip.crc32(Array("123456789".utf8)) == 0xcbf4_3926)
+  }
+
+  /// Lines of 76 characters, as Python's `base64.encodebytes` writes them (the MIME form).
+  @Test(arguments: [0, 56, 57, 58, 114, 1_000]) func base64MatchesPython(_ count: Int) throws {
+    let input = Self.noise(count)
+    let program = """
+      import base64, sys
+      sys.stdout.write(base64.encodebytes(open(sys.argv[1], "rb").read()).decode() or "\\n")
+      """
+    let run = try Self.python(program, input, packed: [])
+    #expect(run.status == 0 && run.stdout == Gzip.base64(input), "\(run.stderr)")
   }
 }

@@ -122,6 +122,26 @@ import Testing
     #expect(buildkit.sha256.map(\.value) == [ArchValue(arch: nil, value: lower)])
   }
 
+  /// What the driver looks up: each variable once, in spec order, and nothing else.
+  @Test func environmentVariablesAreTheOnesHeadersRead() throws {
+    let text = """
+      nodespec: 1
+      registries:
+        a.io:
+          mirrors:
+            - url: https://m.example.com
+              header: {X-A: [{env: TOKEN_B}, literal, {file: /run/x}], X-B: {env: TOKEN_A}}
+        b.io:
+          mirrors:
+            - url: https://n.example.com
+              header: {X-C: {env: TOKEN_B}, X-D: [{env: TOKEN_C}]}
+      """
+    let (spec, diagnostics) = load(text)
+    #expect(diagnostics.all.isEmpty)
+    #expect(try #require(spec).environmentVariables == ["TOKEN_B", "TOKEN_A", "TOKEN_C"])
+    #expect(try #require(load("nodespec: 1\n").spec).environmentVariables.isEmpty)
+  }
+
   @Test func mirrorLongForm() throws {
     let text = """
       nodespec: 1

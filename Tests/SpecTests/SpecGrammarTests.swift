@@ -27,6 +27,8 @@ import Testing
   @Test(arguments: [
     ("https://a.io", false), ("http://a.io:5000/v2", false), ("HTTPS://A.io", false),
     ("https://[::1]:443/x", false), ("a.io", true), ("a.io:5000/path", true),
+    ("Http://a.io", false), ("https://a.io:00080", false), ("https://a.io/\u{E9}t\u{E9}", false),
+    ("https://10.0.0.1:65535", false), ("https://255.0.0.10", false),
   ])
   func urls(_ text: String, _ schemeOptional: Bool) {
     #expect(SpecGrammar.urlProblem(text, schemeOptional: schemeOptional) == nil)
@@ -39,7 +41,12 @@ import Testing
     ("file:///etc/passwd", true), ("javascript://x", true), ("a.io/`id`", true), ("", true),
     // Tokens hide in queries and fragments.
     ("https://[::1]:443/x?y", false), ("https://a.io/v2?token=s", false), ("a.io/#x", true),
-    ("https://a.io?", false), ("https://256.0.0.1", false),
+    ("https://a.io?", false), ("https://256.0.0.1", false), ("https://01.0.0.1", false),
+    ("https://10.0.0.1:65535#x", false),
+    ("https://a.io:0", false), ("https://a.io:+80", false), ("https://a\u{A0}b.io", false),
+    ("https://a.io/\u{2028}", false), ("https://\u{E9}.io", false), ("https://a.io:", false),
+    ("https://a<b.io", false), ("htt://a.io", false), ("https:/a.io", false),
+    ("https://b\u{301}.io", false),
   ])
   func notURLs(_ text: String, _ schemeOptional: Bool) {
     #expect(SpecGrammar.urlProblem(text, schemeOptional: schemeOptional) != nil)

@@ -132,3 +132,20 @@ extension YAMLValue {
     return String(decoding: data, as: UTF8.self)
   }
 }
+
+/// `wouldRetype` decides which strings the backends quote: YAML 1.1's booleans and nulls in any
+/// case, and anything that starts like a number, a merge key or `=`.
+@Suite struct YAMLEmitterRetypeTests {
+  @Test(arguments: [
+    "", "y", "Y", "n", "N", "yes", "YES", "Yes", "yEs", "no", "NO", "true", "TRUE", "False",
+    "on", "ON", "off", "Off", "null", "NULL", "Null", "0644", "1.5", "+1", "-x", ".inf", "~",
+    "<<", "=",
+  ])
+  func retypes(_ text: String) { #expect(YAMLEmitter.wouldRetype(text)) }
+
+  @Test(arguments: [
+    "yess", "nope", "ya", "onn", "offf", "nulls", "true1", "TRUE ", " yes", "öff", "ｙes", "x0",
+    "a=b", "ON1", "containerd", "yes\u{301}",
+  ])
+  func staysAString(_ text: String) { #expect(!YAMLEmitter.wouldRetype(text)) }
+}
