@@ -8,6 +8,7 @@ import Spec
 /// |---|---|---|
 /// | `rootless.*` (rootless mode) | prerequisites, see `RootlessModule` | |
 /// | `rootlesskit.archive`, `slirp4netns.binary` | artifacts into `<prefix>/bin` | |
+/// | `kubernetes.packages` | packages (conntrack, iptables, socat, …) | |
 /// | `kubernetes.modules` | file `/etc/modules-load.d/nodespec-kubernetes.conf` | |
 /// | `kubernetes.module.overlay`, `kubernetes.module.br_netfilter` | kernelModule | |
 /// | `kubernetes.sysctl` | file `/etc/sysctl.d/99-nodespec-kubernetes.conf` | |

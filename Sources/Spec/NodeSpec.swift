@@ -312,6 +312,9 @@ public struct Kubernetes: Sendable, Equatable {
   public var sandboxImage: Located<String>?
   /// overlay + br_netfilter modules, bridge and forwarding sysctls.
   public var prerequisites: Located<Bool>
+  /// The distribution packages kubeadm's preflight looks for; nil (not in the spec) follows
+  /// `prerequisites`.
+  public var packages: Located<Bool>?
   /// The range of the mapping (for `kubernetes: {}`, the braces).
   public var range: SourceRange
   /// The `kubernetes` key itself, where diagnostics about the whole section point; nil for
@@ -320,12 +323,17 @@ public struct Kubernetes: Sendable, Equatable {
 
   public init(
     cgroupDriver: Located<CgroupDriver>, sandboxImage: Located<String>?,
-    prerequisites: Located<Bool>, range: SourceRange, keyRange: SourceRange? = nil
+    prerequisites: Located<Bool>, packages: Located<Bool>? = nil, range: SourceRange,
+    keyRange: SourceRange? = nil
   ) {
     self.keyRange = keyRange
+    self.packages = packages
     self.cgroupDriver = cgroupDriver
     self.sandboxImage = sandboxImage
     self.prerequisites = prerequisites
     self.range = range
   }
+
+  /// Whether the node gets the packages: `packages:` when the spec says, else `prerequisites:`.
+  public var installsPackages: Located<Bool> { packages ?? prerequisites }
 }

@@ -65,7 +65,20 @@ import Testing
     let k = try #require(spec.kubernetes)
     #expect(k.cgroupDriver.value == .systemd)
     #expect(k.prerequisites.value == false)
+    #expect(k.packages == nil)
+    #expect(k.installsPackages.value == false)
     #expect(k.sandboxImage == nil)
+  }
+
+  @Test func kubernetesPackagesKey() throws {
+    let spec = try #require(
+      load("nodespec: 1\nkubernetes: {prerequisites: true, packages: false}\n").spec)
+    let k = try #require(spec.kubernetes)
+    #expect(k.packages?.value == false)
+    #expect(k.installsPackages.value == false)
+    #expect(k.installsPackages.range.start.column == 45)
+    let implied = try #require(load("nodespec: 1\nkubernetes: {prerequisites: true}\n").spec)
+    #expect(implied.kubernetes?.installsPackages.value == true)
   }
 
   @Test func versionsStayAsWritten() throws {
@@ -303,7 +316,9 @@ import Testing
 
   @Test func unrelatedUnknownKeyListsTheValidOnes() throws {
     let error = try #require(load("nodespec: 1\nkubernetes: {zzz: 1}\n").diagnostics.all.first)
-    #expect(error.hint == "valid keys here: `cgroup_driver`, `sandbox_image`, `prerequisites`")
+    #expect(
+      error.hint
+        == "valid keys here: `cgroup_driver`, `sandbox_image`, `prerequisites`, `packages`")
   }
 
   @Test func messagesNeverCarryControlCharacters() throws {
