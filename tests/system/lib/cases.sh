@@ -10,6 +10,8 @@
 #   published <target>  verify: published: hashes come from the mirror's checksum files
 #   quoting <target>    a mirror header full of shell/YAML/TOML/Jinja syntax arrives verbatim
 #   large <target>      21 registries: the cloud-config passes 16 KB and is compressed
+#   packages <target>   kubernetes.packages from a local apt repository: what is missing is
+#                       installed, and a second run installs no package
 
 MIRROR_URL=http://127.0.0.1:$MIRROR_PORT
 REGISTRY_URL=http://127.0.0.1:$REGISTRY_PORT
@@ -438,4 +440,45 @@ PY
   check "$t/large: every hosts.toml written" "$n of $((LARGE_REGISTRIES + 1))" test "$n" = $((LARGE_REGISTRIES + 1))
   check "$t/large: containerd pulls" "pull failed" pull_through_mirror
   manifest >"$RESULTS_DIR/manifest-large-$t"
+}
+
+case_packages() {
+  local t=$1 before lines p missing=() kept=' (install|upgrade) (iproute2|iptables):'
+  if ! debs_sandbox >>"$CASE_DIR/setup.log" 2>&1; then
+    fail "$t/packages: setup" "$(tail -2 "$CASE_DIR/setup.log" | tr '\n' ' ')"
+    return
+  fi
+  for p in "${KUBE_REMOVED_PACKAGES[@]}"; do package_installed "$p" || missing+=("$p"); done
+  check "$t/packages: the node lacks ${KUBE_REMOVED_PACKAGES[*]}" "still installed" \
+    test "${missing[*]}" = "${KUBE_REMOVED_PACKAGES[*]}"
+  write_spec "$CASE_DIR/spec1.yaml" "$CONTAINERD_VERSION" "$REGISTRY_URL"
+  printf 'kubernetes:\n  packages: true\n' >>"$CASE_DIR/spec1.yaml"
+  before=$(dpkg_installs) lines=$(count_lines "$SB_ROOT/var/log/dpkg.log")
+  step 1 "$t" "$CASE_DIR/spec1.yaml"
+  check "$t/packages: output applies" "engine failed, see $CASE_DIR/apply1.log" test $? = 0
+  missing=()
+  for p in "${KUBE_REMOVED_PACKAGES[@]}"; do package_installed "$p" || missing+=("$p"); done
+  check "$t/packages: installed ${KUBE_REMOVED_PACKAGES[*]}" "not installed: ${missing[*]}" \
+    test ${#missing[@]} = 0
+  check "$t/packages: conntrack and socat on PATH" "missing" \
+    sb_chroot sh -c 'command -v conntrack && command -v socat' >/dev/null
+  check "$t/packages: only the missing ones installed" "$(dpkg_log_since "$lines" | grep -E "$kept")" \
+    test -z "$(dpkg_log_since "$lines" | grep -E "$kept")"
+  if [[ $t != ansible ]]; then
+    check "$t/packages: says what it installed" "see $CASE_DIR/apply1.log" \
+      output_says "$CASE_DIR/apply1.log" "installed packages: ${KUBE_REMOVED_PACKAGES[*]}"
+  fi
+  check "$t/packages: dpkg installed something" "dpkg.log: $before -> $(dpkg_installs)" \
+    test "$(dpkg_installs)" -gt "$before"
+  before=$(dpkg_installs)
+  step 2 "$t" "$CASE_DIR/spec1.yaml"
+  check "$t/packages: again applies" "engine failed, see $CASE_DIR/apply2.log" test $? = 0
+  check "$t/packages: again installs no package" "dpkg.log: $before -> $(dpkg_installs)" \
+    test "$(dpkg_installs)" = "$before"
+  if [[ $t == ansible ]]; then
+    check "$t/packages: again changed=0" "recap: $(cat "$CASE_DIR/recap")" test "$(recap_changed)" = 0
+  else
+    check "$t/packages: again says nothing about packages" "see $CASE_DIR/apply2.log" \
+      test -z "$(grep -F 'installed packages' "$CASE_DIR/apply2.log")"
+  fi
 }
