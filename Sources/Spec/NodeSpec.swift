@@ -250,6 +250,11 @@ public struct Mirror: Sendable, Equatable {
   public var ca: [Located<String>]
   /// Client certificate and key paths; key may be empty when the cert file holds both.
   public var client: [Located<ClientPair>]
+  /// A CA the spec delivers (`ca: {pem: …}`), written beside hosts.toml as `ca.crt`.
+  public var deliveredCA: Located<Delivered>?
+  /// A client pair the spec delivers (`client: {cert: …, key: …}`), written beside hosts.toml
+  /// as `client.cert` and `client.key`.
+  public var deliveredClient: DeliveredClient?
   public var skipVerify: Located<Bool>?
   public var overridePath: Located<Bool>?
   /// In spec order.
@@ -269,6 +274,29 @@ public struct Mirror: Sendable, Equatable {
     self.overridePath = overridePath
     self.headers = headers
     self.range = range
+  }
+}
+
+/// A certificate or key the spec brings to the node, rather than naming a file already there.
+public enum Delivered: Sendable, Hashable {
+  /// PEM text in the spec itself.
+  case pem(String)
+  /// A file beside the spec: a relative path inside the spec's folder, read when compiling.
+  case local(String)
+  /// A file on the node, read at install time.
+  case file(String)
+  /// The compiling machine's environment (keys only).
+  case environment(String)
+}
+
+/// `client: {cert: …, key: …}`.
+public struct DeliveredClient: Sendable, Hashable {
+  public var certificate: Located<Delivered>
+  public var key: Located<Delivered>
+
+  public init(certificate: Located<Delivered>, key: Located<Delivered>) {
+    self.certificate = certificate
+    self.key = key
   }
 }
 
