@@ -5,7 +5,8 @@
 #   tests/system/run.sh                      every case for every target
 #   tests/system/run.sh --target shell       one target (repeatable)
 #   tests/system/run.sh --case faults        one kind of case (repeatable): apply, faults,
-#                                            nosystemd, published, quoting, large, packages
+#                                            nosystemd, published, quoting, large, packages,
+#                                            tls
 #
 # Environment: NODESPEC (compiler binary; default .build/debug/nodespec, built if missing),
 # NODESPEC_VENV (ansible venv, default .venv in the repository), CASE_TIMEOUT (seconds per case, default 300), JOBS (cases run side by
@@ -22,7 +23,7 @@ export SYSTEM_TESTS WORK
 NODESPEC_VENV=$(readlink -f "${NODESPEC_VENV:-$REPO/.venv}")
 export NODESPEC_VENV
 ALL_TARGETS=(shell cloud-init ansible)
-ALL_CASES=(apply faults nosystemd published quoting large packages)
+ALL_CASES=(apply faults nosystemd published quoting large packages tls)
 TARGETS=()
 CASES=()
 while (($#)); do

@@ -21,6 +21,7 @@ teardown() {
   mirror_stop
   registry_stop
   registry2_stop
+  registry_tls_stop
   sandbox_down
 }
 trap teardown EXIT

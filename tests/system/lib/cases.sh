@@ -10,6 +10,7 @@
 #   published <target>  verify: published: hashes come from the mirror's checksum files
 #   quoting <target>    a mirror header full of shell/YAML/TOML/Jinja syntax arrives verbatim
 #   large <target>      21 registries: the cloud-config passes 16 KB and is compressed
+#   tls <target>        a TLS registry trusted only through the CA the spec delivers
 #   packages <target>   kubernetes.packages from a local apt repository: what is missing is
 #                       installed, and a second run installs no package
 
@@ -481,4 +482,34 @@ case_packages() {
     check "$t/packages: again says nothing about packages" "see $CASE_DIR/apply2.log" \
       test -z "$(grep -F 'installed packages' "$CASE_DIR/apply2.log")"
   fi
+}
+
+case_tls() {
+  local t=$1 url=https://127.0.0.1:$REGISTRY_TLS_PORT certs=/etc/containerd/certs.d/docker.io
+  reference
+  if ! registry_tls_start "$CASE_DIR" >>"$CASE_DIR/setup.log" 2>&1; then
+    fail "$t/tls: setup" "$(tail -2 "$CASE_DIR/setup.log" | tr '\n' ' ')"
+    return
+  fi
+  # The CA sits beside the spec, delivered with `{local: ca.pem}`.
+  write_spec "$CASE_DIR/spec1.yaml" "$CONTAINERD_VERSION" "$url"
+  sed -i "s|^      - $url\$|      - url: $url\\n        ca: {local: ca.pem}|" "$CASE_DIR/spec1.yaml"
+  check "$t/tls: the spec delivers the CA" "see $CASE_DIR/spec1.yaml" \
+    grep -q 'ca: {local: ca.pem}' "$CASE_DIR/spec1.yaml"
+  step 1 "$t" "$CASE_DIR/spec1.yaml"
+  check "$t/tls: output applies" "engine failed, see $CASE_DIR/apply1.log" test $? = 0
+  check "$t/tls: ca.crt beside hosts.toml is the CA" "missing or different" \
+    sh -c "grep -v '^#' '$SB_ROOT$certs/ca.crt' | cmp -s - '$CASE_DIR/ca.pem'"
+  check "$t/tls: hosts.toml names it" "see $SB_ROOT$certs/hosts.toml" \
+    grep -Fq "ca = [\"$certs/ca.crt\"]" "$SB_ROOT$certs/hosts.toml"
+  # The same hosts.toml without its `ca` line: the pull must fail on the certificate.
+  mkdir -p "$SB_ROOT/tmp/untrusted/docker.io"
+  grep -v '^ *ca = ' "$SB_ROOT$certs/hosts.toml" >"$SB_ROOT/tmp/untrusted/docker.io/hosts.toml"
+  sb_chroot ctr images pull --hosts-dir /tmp/untrusted "docker.io/$TEST_IMAGE" \
+    >"$CASE_DIR/untrusted-pull.log" 2>&1
+  check "$t/tls: without the CA the node does not trust the registry" \
+    "$(tail -1 "$CASE_DIR/untrusted-pull.log")" \
+    grep -q 'certificate signed by unknown authority' "$CASE_DIR/untrusted-pull.log"
+  check "$t/tls: the pull is served by the TLS registry through hosts.toml" "pull failed" \
+    pull_from "$REGISTRY_TLS_LOG"
 }
