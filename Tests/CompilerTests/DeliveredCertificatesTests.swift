@@ -138,6 +138,34 @@ let testKey = """
         .diagnostics.all.isEmpty)
   }
 
+  @Test func oneRegistryFolderHoldsOneOfEach() throws {
+    var second = Mirror(url: at("https://other.example", 121), range: line(120))
+    second.deliveredCA = at(.pem(testCertificate), 122)
+    var diagnostics = Diagnostics()
+    let same = spec(
+      components: seedComponents(),
+      registries: [registry("corp.example", mirrors: [mirror(ca: .pem(testCertificate)), second])])
+    let plan = try #require(
+      Compiler.compile(same, inputs: CompileInputs(), diagnostics: &diagnostics))
+    #expect(diagnostics.all.isEmpty, "\(diagnostics.all)")
+    #expect(plan.ids.filter { $0.hasSuffix(".ca.crt") } == ["registry.corp.example.ca.crt"])
+    let hosts = try parseTOML(try #require(plan.file("registry.corp.example.hosts")).content)
+    #expect(
+      lookup(hosts, "host", "https://other.example", "ca") as? [String] == [
+        "/etc/containerd/certs.d/corp.example/ca.crt"
+      ])
+
+    second.deliveredCA = at(.file("/etc/other-ca.pem"), 122)
+    let different = spec(
+      components: seedComponents(),
+      registries: [registry("corp.example", mirrors: [mirror(ca: .pem(testCertificate)), second])])
+    var found = Diagnostics()
+    #expect(Compiler.compile(different, inputs: CompileInputs(), diagnostics: &found) == nil)
+    let error = try #require(found.first("conflicting-certificates"))
+    #expect(error.range == line(122))
+    #expect(error.notes.first?.range == line(112))
+  }
+
   @Test func unreadableLocalFileIsAnError() throws {
     let (plan, diagnostics) = compile(mirror(ca: .local("ca.pem")))
     #expect(plan == nil)
