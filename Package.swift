@@ -12,7 +12,9 @@ let package = Package(
     .executable(name: "nodespec", targets: ["nodespec"])
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+    .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
   ],
   targets: [
     // libyaml, from the system (Debian: libyaml-dev). Only `Spec` imports it.
@@ -29,7 +31,13 @@ let package = Package(
       providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
     ),
     .target(name: "Spec", dependencies: ["CLibYAML"]),
-    .target(name: "Compiler", dependencies: ["Spec"]),
+    // X509 (swift-certificates) parses the PEMs a spec delivers.
+    .target(
+      name: "Compiler",
+      dependencies: [
+        "Spec", .product(name: "X509", package: "swift-certificates"),
+        .product(name: "SwiftASN1", package: "swift-asn1"),
+      ]),
     .target(name: "Backends", dependencies: ["Compiler", "CZlib"]),
     .executableTarget(
       name: "nodespec",

@@ -143,6 +143,41 @@ done
 s=$(status "$nodespec" compile "$work/env-secret.yaml" --target shell)
 check "an unset environment variable is an invalid spec (1, got $s)" test "$s" = 1
 
+# Certificates delivered with the spec: `local:` reads a file beside the spec, and only there
+# (a symlink that leads out is refused); a delivered key makes the output 0600; the key
+# file on the node is 0600.
+mkdir -p "$work/tls/certs" "$work/outside"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
+  -subj /CN=nodespec-cli-test -keyout "$work/tls/certs/client.key" \
+  -out "$work/tls/certs/client.pem" 2>/dev/null
+cp "$work/tls/certs/client.key" "$work/outside/secret.key"
+cat >"$work/tls/spec.yaml" <<'YAML'
+nodespec: 1
+registries:
+  corp.example:
+    mirrors:
+      - url: https://mirror.corp.example
+        ca: {local: certs/client.pem}
+        client: {cert: {local: certs/client.pem}, key: {local: certs/client.key}}
+YAML
+"$nodespec" compile "$work/tls/spec.yaml" --target shell -o "$work/tls.sh" 2>"$work/tls.err"
+check "local: certificates compile" test -s "$work/tls.sh"
+check "an output holding a delivered key is 0600" test "$(stat -c %a "$work/tls.sh")" = 600
+check "the key is written 0600 beside hosts.toml" \
+  grep -q "ns_put_file '/etc/containerd/certs.d/corp.example/client.key' 600" "$work/tls.sh"
+check "hosts.toml names the delivered CA" \
+  grep -q 'ca = \["/etc/containerd/certs.d/corp.example/ca.crt"\]' "$work/tls.sh"
+ln -s ../../outside/secret.key "$work/tls/certs/link.key"
+sed 's|key: {local: certs/client.key}|key: {local: certs/link.key}|' "$work/tls/spec.yaml" \
+  >"$work/tls/escape.yaml"
+s=$(status "$nodespec" compile "$work/tls/escape.yaml" --target shell -o "$work/escape.sh")
+check "a local: symlink out of the spec's folder is an invalid spec (1, got $s)" test "$s" = 1
+check "... said at its line, nothing written" sh -c "! test -e '$work/escape.sh' &&
+  '$nodespec' compile '$work/tls/escape.yaml' --target shell 2>&1 >/dev/null |
+  grep -q 'escape.yaml:7:[0-9]*: error: .*unreadable-local-file'"
+check "... and the secret is not printed" sh -c "! '$nodespec' compile '$work/tls/escape.yaml' \
+  --target shell 2>&1 | grep -q 'PRIVATE KEY'"
+
 s=$(status "$nodespec" compile "$good" --target nonsense)
 check "unknown target is a usage error (64, got $s)" test "$s" = 64
 

@@ -7,8 +7,9 @@ extension AnsibleBackend.Playbook {
   /// missing packages are installed. Any other manager fails the play clearly.
   ///
   /// apt refreshes its cache first (at most hourly, so a second run stays `changed=0`) and
-  /// installs no recommends. zypper has no `ansible.builtin` module: an `rpm -q` check and
-  /// `zypper install` stand in for it.
+  /// installs no recommends. zypper has no `ansible.builtin` module: an
+  /// `rpm -q --whatprovides` check (names count when another package provides them, as zypper
+  /// resolves them) and `zypper install` stand in for it.
   func packagesTasks(_ packages: Packages, notify topics: [String]) -> [Task] {
     let dnf: [(String, String)] = [
       ("dnf", "ansible.builtin.dnf"), ("dnf5", "ansible.builtin.dnf5"),
@@ -59,7 +60,7 @@ extension AnsibleBackend.Playbook {
       steps += [
         Task(
           "Check whether \(names) are installed", "ansible.builtin.command",
-          [("argv", Scalar.list(["rpm", "-q"] + packages.zypper))]
+          [("argv", Scalar.list(["rpm", "-q", "--whatprovides"] + packages.zypper))]
         ).register("nodespec_rpm").changedWhen("false").with("failed_when", Scalar.bool(false))
           .when("ansible_facts['pkg_mgr'] == 'zypper'"),
         Task(

@@ -62,6 +62,17 @@ extension ShellBackend {
       }
     }
 
+    /// `text` without its comment lines; shellcheck directives stay. No helper holds a heredoc,
+    /// so a line that starts with `#` is always a comment.
+    static func withoutComments(_ text: String) -> String {
+      text.split(separator: "\n", omittingEmptySubsequences: false)
+        .filter { line in
+          let code = line.drop { $0 == " " }
+          return !code.hasPrefix("#") || code.hasPrefix("# shellcheck")
+        }
+        .joined(separator: "\n")
+    }
+
     /// `needed` and everything it requires, in script order.
     static func closure(of needed: Set<Helper>) -> [Helper] {
       var all = needed
@@ -447,7 +458,9 @@ extension ShellBackend {
         ns_die 'no supported package manager found (apt-get, dnf or zypper)'
       }
 
-      # Installs those of the packages "$@" that are not installed, with "$ns_pm".
+      # Installs those of the packages "$@" that are not installed, with "$ns_pm". rpm is asked
+      # what provides each name, as dnf and zypper resolve names, so that a name another
+      # package provides counts as installed.
       ns_packages() {
         local package missing=()
         for package in "$@"; do
@@ -456,7 +469,7 @@ extension ShellBackend {
               != 'install ok installed' ]; then
               missing+=("$package")
             fi
-          elif ! rpm -q --quiet -- "$package"; then
+          elif ! rpm -q --quiet --whatprovides -- "$package"; then
             missing+=("$package")
           fi
         done

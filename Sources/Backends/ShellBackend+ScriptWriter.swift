@@ -80,8 +80,14 @@ extension ShellBackend {
       needed.insert(.say)
       let tracksNotifies = plan.resources.contains { !$0.notifies.isEmpty }
       if tracksNotifies { needed.insert(.notify) }
+      // The staged apply script counts against EC2's 16 KB of user-data, and the commented
+      // helpers are there to read in the shell target's own output: it keeps only the code.
+      let explained = fileSource == .inline
       return Helper.closure(of: needed)
-        .map { $0.text(tracksNotifies: tracksNotifies) }
+        .map { helper in
+          let text = helper.text(tracksNotifies: tracksNotifies)
+          return explained ? text : Helper.withoutComments(text)
+        }
         .joined(separator: "\n\n")
     }
 

@@ -8,6 +8,7 @@ import Spec
 /// |---|---|---|
 /// | `rootless.*` (rootless mode) | prerequisites, see `RootlessModule` | |
 /// | `rootlesskit.archive`, `slirp4netns.binary` | artifacts into `<prefix>/bin` | |
+/// | `kubernetes.packages` | packages (conntrack, iptables, socat, …) | |
 /// | `kubernetes.modules` | file `/etc/modules-load.d/nodespec-kubernetes.conf` | |
 /// | `kubernetes.module.overlay`, `kubernetes.module.br_netfilter` | kernelModule | |
 /// | `kubernetes.sysctl` | file `/etc/sysctl.d/99-nodespec-kubernetes.conf` | |
@@ -18,6 +19,7 @@ import Spec
 /// | `containerd.unit` | file `<units>/containerd.service` (`Paths.systemdUnits`) | containerd.service |
 /// | `containerd.config` | file `/etc/containerd/config.toml` (with `kubernetes`) | containerd.service |
 /// | `nerdctl-full.archive` | artifact into `<prefix>` | containerd.service, buildkit.service |
+/// | `registry.<folder>.ca.crt`, `….client.cert`, `….client.key` | files beside hosts.toml | never |
 /// | `registry.<folder>.hosts` | file `/etc/containerd/certs.d/<folder>/hosts.toml` | never |
 /// | `nerdctl.archive` | artifact into `<prefix>/bin` | |
 /// | `nerdctl.config` | file `/etc/nerdctl/nerdctl.toml` | |
@@ -62,29 +64,44 @@ public enum Compiler {
     _ spec: NodeSpec, environment: [String: String] = [:], catalog: Catalog = .builtin,
     diagnostics: inout Diagnostics
   ) -> Plan? {
+    compile(
+      spec, inputs: CompileInputs(environment: environment), catalog: catalog,
+      diagnostics: &diagnostics)
+  }
+
+  /// - Parameter inputs: the environment, the files beside the spec (`local:`) and the time,
+  ///   all from the command-line target.
+  public static func compile(
+    _ spec: NodeSpec, inputs: CompileInputs, catalog: Catalog = .builtin,
+    diagnostics: inout Diagnostics
+  ) -> Plan? {
     // Collected apart first, so that warnings the spec accepts can be left out.
     var found = Diagnostics()
-    let plan = compile(spec, environment, catalog, &found)
+    let plan = compile(spec, inputs, catalog, &found)
     report(found, acceptedBy: spec, into: &diagnostics)
     return plan
   }
 
   private static func compile(
-    _ spec: NodeSpec, _ environment: [String: String], _ catalog: Catalog,
+    _ spec: NodeSpec, _ inputs: CompileInputs, _ catalog: Catalog,
     _ diagnostics: inout Diagnostics
   ) -> Plan? {
+    let environment = inputs.environment
     let errorsBefore = diagnostics.errors.count
     checkPrefix(spec.prefix, diagnostics: &diagnostics)
     Downloads.check(spec.downloads, diagnostics: &diagnostics)
 
+    let paths = Paths(
+      prefix: spec.prefix.value,
+      rootless: RootlessUser.validated(spec, diagnostics: &diagnostics))
+    var registries = ResolvedRegistry.resolve(
+      spec.registries, environment: environment, diagnostics: &diagnostics)
+    DeliveredCertificates.attach(
+      to: &registries, certsDirectory: paths.certsDirectory, inputs: inputs,
+      diagnostics: &diagnostics)
     let context = CompileContext(
       spec: spec, arches: ArchResolution.arches(for: spec.arch.value), environment: environment,
-      catalog: catalog,
-      paths: Paths(
-        prefix: spec.prefix.value,
-        rootless: RootlessUser.validated(spec, diagnostics: &diagnostics)),
-      registries: ResolvedRegistry.resolve(
-        spec.registries, environment: environment, diagnostics: &diagnostics))
+      catalog: catalog, paths: paths, registries: registries)
     var builder = PlanBuilder()
     for module in modules {
       module.compile(context, into: &builder, diagnostics: &diagnostics)

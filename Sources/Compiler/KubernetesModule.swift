@@ -4,7 +4,20 @@ import Spec
 /// modules, loaded now and at boot, then the bridge and forwarding sysctls, applied now and
 /// at boot. The `net.bridge.*` keys exist only once br_netfilter is loaded, so the modules
 /// come first. containerd's CRI config is the containerd module's.
+///
+/// Before them, `kubernetes.packages`: what kubeadm's preflight looks for on `PATH`
+/// (`addExecChecks` in kubernetes `cmd/kubeadm/app/preflight/checks_linux.go`, v1.32+), under
+/// the names kubespray v2.31.0 installs them by per distribution family
+/// (`roles/system_packages/vars/main.yml`; `ethtool` from `roles/bootstrap_os/defaults`'s
+/// `fedora_coreos_packages`, "required in kubeadm preflight"). Which executable each brings is
+/// in docs/spec.md. `mount`, `nsenter` and `touch` (util-linux and coreutils) are part of
+/// every base system these package managers run on, so they are not listed.
 enum KubernetesModule: CompilerModule {
+  static let packages = Packages(
+    apt: ["conntrack", "ebtables", "ethtool", "iproute2", "iptables", "socat"],
+    dnf: ["conntrack", "ebtables", "ethtool", "iproute", "iptables", "socat"],
+    zypper: ["conntrack-tools", "ebtables", "ethtool", "iproute2", "iptables", "socat"])
+
   static let modules = ["overlay", "br_netfilter"]
   static let sysctls = [
     ("net.bridge.bridge-nf-call-iptables", "1"),
@@ -22,6 +35,10 @@ enum KubernetesModule: CompilerModule {
         "`kubernetes` configures containerd as the CRI runtime, but the spec installs none",
         at: kubernetes.keyRange ?? kubernetes.range, path: "kubernetes",
         hint: "add `containerd:` (or `nerdctl-full:`) to `components`")
+    }
+    if kubernetes.installsPackages.value {
+      plan.add(
+        "kubernetes.packages", origin: kubernetes.installsPackages.range, .packages(packages))
     }
     guard kubernetes.prerequisites.value else { return }
     let origin = kubernetes.prerequisites.range

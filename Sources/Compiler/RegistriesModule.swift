@@ -17,6 +17,14 @@ enum RegistriesModule: CompilerModule {
     _ context: CompileContext, into plan: inout PlanBuilder, diagnostics: inout Diagnostics
   ) {
     for registry in context.registries {
+      for file in registry.delivered {
+        plan.add(
+          file.id, origin: file.origin,
+          .file(
+            File(
+              path: file.path, content: file.content, mode: file.mode,
+              owner: context.paths.configOwner)))
+      }
       let content = hostsTOML(registry)
       plan.add(
         "registry.\(registry.folder).hosts", origin: registry.origin,

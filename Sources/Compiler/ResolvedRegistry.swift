@@ -16,6 +16,9 @@ struct ResolvedRegistry: Equatable {
   /// `[host."…"]` tables, in spec order.
   var hosts: [ResolvedHost]
   var origin: SourceRange
+  /// Certificates and keys the spec delivers, written beside hosts.toml
+  /// (`DeliveredCertificates`).
+  var delivered: [DeliveredCertificates.Written] = []
 }
 
 /// One mirror, ready to write.
@@ -29,6 +32,9 @@ struct ResolvedHost: Equatable {
   var overridePath: Bool?
   var headers: [ResolvedHeader]
   var origin: SourceRange
+  /// Delivered with the spec; `DeliveredCertificates` adds their paths to `ca` and `client`.
+  var deliveredCA: Located<Delivered>?
+  var deliveredClient: DeliveredClient?
 
   /// `host[:port][/path]`, the URL without scheme or trailing slash (BuildKit's mirror form).
   var hostAndPath: String {
@@ -302,6 +308,8 @@ extension ResolvedHost {
       $0.value.key.isEmpty
         ? ClientPair(certificate: $0.value.certificate, key: $0.value.certificate) : $0.value
     }
+    deliveredCA = mirror.deliveredCA
+    deliveredClient = mirror.deliveredClient
     skipVerify = mirror.skipVerify?.value
     // A mirror URL with a path other than `/v2` is the API root itself (k3s normalises it
     // the same way); without override_path containerd would append `/v2` to it.

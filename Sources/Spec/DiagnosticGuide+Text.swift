@@ -394,6 +394,20 @@ extension DiagnosticGuide {
 
         """#),
     Entry(
+      id: "invalid-local-path",
+      text: #"""
+        invalid-local-path
+
+        *error*: a `local:` path that is absolute, has a `..`, empty or `.` segment: a `local` file
+        is read from the spec's own folder, and from nowhere else.
+
+            ca: {local: /etc/ssl/certs/corp.pem}
+
+        Fix: put the file beside the spec and name it relatively, e.g. `{local: certs/corp.pem}`; a
+        file that is already on the node is `{file: /path}`.
+
+        """#),
+    Entry(
       id: "invalid-user",
       text: #"""
         invalid-user
@@ -877,12 +891,74 @@ extension DiagnosticGuide {
       text: #"""
         missing-environment
 
-        *error*: a header value `{env: VAR}` whose variable is not set where nodespec runs.
+        *error*: a header value or a client key `{env: VAR}` whose variable is not set where
+        nodespec runs.
 
             header: {Authorization: {env: MIRROR_TOKEN}}    # MIRROR_TOKEN unset
 
         Fix: set the variable when compiling (`MIRROR_TOKEN=... nodespec compile ...`), or read it
         on the node with `{file: /path}`.
+
+        """#),
+    Entry(
+      id: "unreadable-local-file",
+      text: #"""
+        unreadable-local-file
+
+        *error*: a `local:` file that cannot be read: missing, not a regular file, larger than 1 MiB,
+        or a symlink that leads out of the spec's folder (refused, so that a spec under review cannot
+        read the compiling machine's other files into its output). A spec read from standard input
+        has no folder.
+
+            client: {cert: {local: certs/client.pem}, key: {local: certs/client.key}}
+
+        Fix: put the file itself in the spec's folder.
+
+        """#),
+    Entry(
+      id: "invalid-pem",
+      text: #"""
+        invalid-pem
+
+        *error*: a delivered certificate (`ca`, `client.cert`) that is not one or more PEM
+        certificates, or a delivered key (`client.key`) that is not a PEM private key (PKCS#8, RSA,
+        EC or Ed25519). A key's content is never shown.
+
+            ca: {pem: "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n"}
+
+        Fix: paste the whole PEM, begin and end lines included; convert DER with
+        `openssl x509 -inform der -in ca.der -out ca.pem`.
+
+        """#),
+    Entry(
+      id: "expired-certificate",
+      text: #"""
+        expired-certificate
+
+        *warning*: a delivered certificate whose end date (`notAfter`) has passed when compiling; TLS
+        to that mirror would fail.
+
+            ca: {local: certs/old-ca.pem}      # expired on 2024-01-31
+
+        Fix: deliver the renewed certificate.
+
+        """#),
+    Entry(
+      id: "conflicting-certificates",
+      text: #"""
+        conflicting-certificates
+
+        *error*: two mirrors of one registry deliver different contents for the same file: the
+        registry's `certs.d` folder holds one `ca.crt`, one `client.cert` and one `client.key`.
+
+            registries:
+              corp.example:
+                mirrors:
+                  - {url: https://a.corp.example, ca: {local: a-ca.pem}}
+                  - {url: https://b.corp.example, ca: {local: b-ca.pem}}
+
+        Fix: deliver one CA bundle holding both (the same `ca` on both mirrors), or name files that
+        are already on the node by path.
 
         """#),
     Entry(

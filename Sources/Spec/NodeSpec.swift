@@ -63,6 +63,11 @@ public struct NodeSpec: Sendable, Equatable {
             }
           }
         }
+        if case .environment(let name) = mirror.deliveredClient?.key.value,
+          !names.contains(name)
+        {
+          names.append(name)
+        }
       }
     }
     return names
@@ -268,6 +273,11 @@ public struct Mirror: Sendable, Equatable {
   public var ca: [Located<String>]
   /// Client certificate and key paths; key may be empty when the cert file holds both.
   public var client: [Located<ClientPair>]
+  /// A CA the spec delivers (`ca: {pem: …}`), written beside hosts.toml as `ca.crt`.
+  public var deliveredCA: Located<Delivered>?
+  /// A client pair the spec delivers (`client: {cert: …, key: …}`), written beside hosts.toml
+  /// as `client.cert` and `client.key`.
+  public var deliveredClient: DeliveredClient?
   public var skipVerify: Located<Bool>?
   public var overridePath: Located<Bool>?
   /// In spec order.
@@ -287,6 +297,29 @@ public struct Mirror: Sendable, Equatable {
     self.overridePath = overridePath
     self.headers = headers
     self.range = range
+  }
+}
+
+/// A certificate or key the spec brings to the node, rather than naming a file already there.
+public enum Delivered: Sendable, Hashable {
+  /// PEM text in the spec itself.
+  case pem(String)
+  /// A file beside the spec: a relative path inside the spec's folder, read when compiling.
+  case local(String)
+  /// A file on the node, read at install time.
+  case file(String)
+  /// The compiling machine's environment (keys only).
+  case environment(String)
+}
+
+/// `client: {cert: …, key: …}`.
+public struct DeliveredClient: Sendable, Hashable {
+  public var certificate: Located<Delivered>
+  public var key: Located<Delivered>
+
+  public init(certificate: Located<Delivered>, key: Located<Delivered>) {
+    self.certificate = certificate
+    self.key = key
   }
 }
 
@@ -330,6 +363,9 @@ public struct Kubernetes: Sendable, Equatable {
   public var sandboxImage: Located<String>?
   /// overlay + br_netfilter modules, bridge and forwarding sysctls.
   public var prerequisites: Located<Bool>
+  /// The distribution packages kubeadm's preflight looks for; nil (not in the spec) follows
+  /// `prerequisites`.
+  public var packages: Located<Bool>?
   /// The range of the mapping (for `kubernetes: {}`, the braces).
   public var range: SourceRange
   /// The `kubernetes` key itself, where diagnostics about the whole section point; nil for
@@ -338,12 +374,17 @@ public struct Kubernetes: Sendable, Equatable {
 
   public init(
     cgroupDriver: Located<CgroupDriver>, sandboxImage: Located<String>?,
-    prerequisites: Located<Bool>, range: SourceRange, keyRange: SourceRange? = nil
+    prerequisites: Located<Bool>, packages: Located<Bool>? = nil, range: SourceRange,
+    keyRange: SourceRange? = nil
   ) {
     self.keyRange = keyRange
+    self.packages = packages
     self.cgroupDriver = cgroupDriver
     self.sandboxImage = sandboxImage
     self.prerequisites = prerequisites
     self.range = range
   }
+
+  /// Whether the node gets the packages: `packages:` when the spec says, else `prerequisites:`.
+  public var installsPackages: Located<Bool> { packages ?? prerequisites }
 }

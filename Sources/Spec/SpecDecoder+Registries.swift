@@ -47,15 +47,103 @@ extension SpecDecoder {
     let url = fields["url"].flatMap { self.url($0, schemeOptional: true) }
     if fields["url"] == nil { missingKey("url", in: entry) }
     let capabilities = fields["capabilities"].flatMap { self.capabilities($0) }
-    let ca = fields["ca"].map { oneOrMany($0) { $0.path($1) } } ?? []
-    let client = fields["client"].map { self.clients($0) } ?? []
+    var ca: [Located<String>] = []
+    var deliveredCA: Located<Delivered>?
+    if let entry = fields["ca"] {
+      if case .mapping = entry.node.kind {
+        deliveredCA = delivered(entry, allowed: ["pem", "local", "file"])
+      } else {
+        ca = oneOrMany(entry) { $0.path($1) }
+      }
+    }
+    var client: [Located<ClientPair>] = []
+    var deliveredClient: DeliveredClient?
+    if let entry = fields["client"] {
+      if case .mapping = entry.node.kind {
+        deliveredClient = self.deliveredClient(entry)
+      } else {
+        client = clients(entry)
+      }
+    }
     let skipVerify = fields["skip_verify"].flatMap { bool($0) }
     let overridePath = fields["override_path"].flatMap { bool($0) }
     let headers = fields["header"].map { self.headers($0) } ?? []
     guard let url else { return nil }
-    return Mirror(
+    var mirror = Mirror(
       url: url, capabilities: capabilities, ca: ca, client: client, skipVerify: skipVerify,
       overridePath: overridePath, headers: headers, range: entry.node.range)
+    mirror.deliveredCA = deliveredCA
+    mirror.deliveredClient = deliveredClient
+    return mirror
+  }
+
+  /// `{cert: …, key: …}`: the certificate inline, beside the spec or on the node; the key
+  /// beside the spec, on the node or from the environment (never inline: a key is a secret).
+  private mutating func deliveredClient(_ entry: Entry) -> DeliveredClient? {
+    guard let fields = fields(entry, allowed: ["cert", "key"]) else { return nil }
+    let certificate = fields["cert"].flatMap { delivered($0, allowed: ["pem", "local", "file"]) }
+    let key = fields["key"].flatMap { delivered($0, allowed: ["local", "file", "env"]) }
+    if fields["cert"] == nil { missingKey("cert", in: entry) }
+    if fields["key"] == nil { missingKey("key", in: entry) }
+    guard let certificate, let key else { return nil }
+    return DeliveredClient(certificate: certificate, key: key)
+  }
+
+  /// A one-key mapping naming where a certificate or key comes from.
+  private mutating func delivered(_ entry: Entry, allowed: [String]) -> Located<Delivered>? {
+    let expected = allowed.map { "{\($0): …}" }.joined(separator: ", ")
+    guard case .mapping = entry.node.kind else {
+      mismatch(entry, expected: expected)
+      return nil
+    }
+    guard let fields = fields(entry, allowed: allowed) else { return nil }
+    guard fields.entries.count == 1, let (name, value) = fields.entries.first else {
+      // Unknown keys were reported already; several sources, or none at all, were not.
+      let empty = { if case .mapping(let pairs) = entry.node.kind { pairs.isEmpty } else { false } }
+      if fields.entries.count > 1 || empty() {
+        diagnostics.error(
+          "invalid-value", "name exactly one source: \(expected)", at: entry.node.range,
+          path: entry.path)
+      }
+      return nil
+    }
+    let range = entry.node.range
+    switch name {
+    case "pem":
+      // PEM is lines: a line break (LF, or CRLF) is the one control character it may hold.
+      guard let scalar = value.node.scalar, !value.node.isNull else {
+        mismatch(value, expected: "PEM text")
+        return nil
+      }
+      if let bad = scalar.text.unicodeScalars.first(where: {
+        $0 != "\n" && $0 != "\r" && $0.isForbiddenInSpecValue
+      }) {
+        diagnostics.error(
+          "control-character", "the PEM text holds the control character \(codePoint(bad))",
+          at: value.node.range, path: value.path,
+          hint: "paste the PEM as a block scalar (`pem: |`), lines as they are")
+        return nil
+      }
+      return Located(.pem(scalar.text), at: value.node.range)
+    case "local":
+      guard let text = string(value, expected: "a path relative to the spec") else { return nil }
+      if let problem = SpecGrammar.localPathProblem(text.value) {
+        diagnostics.error(
+          "invalid-local-path", "the path `\(display(text.value))` \(problem)", at: text.range,
+          path: value.path,
+          hint: "name a file inside the spec's folder, e.g. certs/ca.pem")
+        return nil
+      }
+      return Located(.local(text.value), at: text.range)
+    case "file":
+      return path(value).map { Located(.file($0.value), at: range) }
+    default:
+      return string(
+        value, matching: SpecGrammar.isEnvironmentName, else: "invalid-env-name",
+        "is not an environment variable name",
+        hint: "letters, digits and `_`, not starting with a digit"
+      ).map { Located(.environment($0.value), at: range) }
+    }
   }
 
   private mutating func capabilities(_ entry: Entry) -> Located<[Mirror.Capability]>? {

@@ -26,7 +26,9 @@ public struct SpecDecoder {
     "registries", "kubernetes",
   ]
   static let downloadsKeys = ["mirror", "verify"]
-  static let kubernetesKeys = ["cgroup_driver", "sandbox_image", "prerequisites"]
+  static let kubernetesKeys = [
+    "cgroup_driver", "sandbox_image", "prerequisites", "packages",
+  ]
 
   private mutating func spec(_ root: YAMLNode) -> NodeSpec? {
     var tagged: Set<SourceRange> = []
@@ -179,9 +181,10 @@ public struct SpecDecoder {
         "is not an image reference", hint: "e.g. registry.k8s.io/pause:3.10")
     }
     let prerequisites = fields["prerequisites"].flatMap { bool($0) }
+    let packages = fields["packages"].flatMap { bool($0) }
     return Kubernetes(
       cgroupDriver: driver ?? Located(.systemd, at: range), sandboxImage: image,
-      prerequisites: prerequisites ?? Located(false, at: range), range: range,
+      prerequisites: prerequisites ?? Located(false, at: range), packages: packages, range: range,
       keyRange: entry.key?.range)
   }
 }

@@ -50,6 +50,20 @@ enum SpecGrammar {
     return nil
   }
 
+  /// Why `text` is not a path inside the spec's folder (relative, no `..`, no empty or `.`
+  /// segment), or nil. Symlinks that lead out are the reader's to refuse.
+  static func localPathProblem(_ text: String) -> String? {
+    if text.isEmpty { return "is empty" }
+    if text.hasPrefix("/") { return "is absolute; a `local` path is relative to the spec" }
+    if text.utf8.contains(0) { return "contains NUL" }
+    let segments = text.split(separator: "/", omittingEmptySubsequences: false)
+    if segments.contains("..") { return "contains a `..` segment" }
+    if segments.contains(where: { $0.isEmpty || $0 == "." }) {
+      return "contains an empty or `.` segment"
+    }
+    return nil
+  }
+
   /// Folders that are no account's home, nor hold one: a home there would have the rootless
   /// user's files written into (or the user own) a folder the system relies on.
   private static let systemFolders: Set<String> = [

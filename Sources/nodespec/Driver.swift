@@ -68,12 +68,78 @@ struct Driver {
     return result
   }
 
+  /// The largest file a `local:` may name: certificates and keys are a few KB.
+  static let maxLocalFileBytes = 1 << 20
+
+  /// What the compiler gets from outside the spec: the environment, the files beside the
+  /// spec for `local:`, and the time, for certificate expiry.
+  private func inputs(for spec: NodeSpec, from file: SourceFile) -> CompileInputs {
+    CompileInputs(
+      environment: environment(for: spec), localFiles: Self.localFiles(besideSpec: file.path),
+      now: Int(time(nil)))
+  }
+
+  /// Reads `local:` paths inside the spec's folder only, as Butane's `--files-dir` does: the
+  /// path is relative without `..` (the decoder checked), and where it really leads, symlinks
+  /// resolved, must still be inside the folder, so a spec under review in CI cannot read the
+  /// compiling machine's other files into its output. A spec from standard input has no
+  /// folder.
+  static func localFiles(besideSpec specPath: String) -> LocalFiles {
+    guard specPath != "<stdin>" else { return .none }
+    let slash = specPath.lastIndex(of: "/")
+    let folder = slash.map { String(specPath[..<$0]) } ?? "."
+    return LocalFiles { relative in
+      guard let base = resolved(folder.isEmpty ? "/" : folder) else {
+        return .failure(.init("the spec's folder cannot be resolved"))
+      }
+      guard let target = resolved("\(folder)/\(relative)") else {
+        return .failure(.init(String(cString: strerror(errno))))
+      }
+      guard target.hasPrefix(base == "/" ? "/" : base + "/") else {
+        return .failure(.init("it leads out of the spec's folder (a symlink)"))
+      }
+      return readRegularFile(target, limit: maxLocalFileBytes)
+    }
+  }
+
+  /// The path with every symlink resolved, or nil (errno set).
+  private static func resolved(_ path: String) -> String? {
+    guard let pointer = realpath(path, nil) else { return nil }
+    defer { free(pointer) }
+    return String(cString: pointer)
+  }
+
+  private static func readRegularFile(_ path: String, limit: Int) -> Result<
+    [UInt8], LocalFiles.Unreadable
+  > {
+    let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+    guard fd >= 0 else { return .failure(.init(String(cString: strerror(errno)))) }
+    defer { close(fd) }
+    var info = stat()
+    guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+      return .failure(.init("it is not a regular file"))
+    }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 16 * 1024)
+    while true {
+      let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+      if count == 0 { return .success(bytes) }
+      if count < 0 {
+        if errno == EINTR { continue }
+        return .failure(.init(String(cString: strerror(errno))))
+      }
+      bytes += chunk[0..<count]
+      if bytes.count > limit { return .failure(.init("it is larger than \(limit) bytes")) }
+    }
+  }
+
   /// Loads and compiles, printing every diagnostic. Nil when there are errors (or warnings
   /// under `--strict`).
   func plan(_ file: SourceFile) -> Plan? { run(file, target: nil)?.plan }
 
   /// The output, and whether it may hold a secret: a header value taken from this machine's
-  /// environment is written into the output literally, so such an output is written 0600.
+  /// environment, or a delivered key (`env`, `local`), is written into the output literally,
+  /// so such an output is written 0600.
   func compile(_ file: SourceFile, target: Target) -> (text: String, secret: Bool)? {
     guard let (plan, text) = run(file, target: target), let text else { return nil }
     let secret = plan.resources.contains {
@@ -89,7 +155,7 @@ struct Driver {
     var diagnostics = Diagnostics()
     let spec = SpecLoader.decode(file, diagnostics: &diagnostics)
     let plan = spec.flatMap {
-      Compiler.compile($0, environment: environment(for: $0), diagnostics: &diagnostics)
+      Compiler.compile($0, inputs: inputs(for: $0, from: file), diagnostics: &diagnostics)
     }
     var text: String?
     if let plan, let target, passes(diagnostics) {

@@ -65,7 +65,7 @@ import Testing
       arch: .auto, components: seedComponents(),
       registries: [registry("docker.io", ["https://m.example"])], kubernetes: kubernetes())
     let plan = try #require(compile(full).plan)
-    #expect(plan.resources.count == 23)
+    #expect(plan.resources.count == 24)
   }
 
   @Test func deterministic() {

@@ -154,7 +154,7 @@ import Testing
     let p = try #require(plan)
     #expect(
       p.ids == [
-        "kubernetes.modules", "kubernetes.module.overlay", "kubernetes.module.br_netfilter",
+        "kubernetes.packages", "kubernetes.modules", "kubernetes.module.overlay", "kubernetes.module.br_netfilter",
         "kubernetes.sysctl", "kubernetes.sysctl.net.bridge.bridge-nf-call-iptables",
         "kubernetes.sysctl.net.bridge.bridge-nf-call-ip6tables",
         "kubernetes.sysctl.net.ipv4.ip_forward",
@@ -209,8 +209,8 @@ import Testing
   @Test func prerequisitesComeFirst() throws {
     let p = try #require(compile(spec(components: seedComponents(), kubernetes: kubernetes())).plan)
     #expect(
-      Array(p.ids.prefix(7)) == [
-        "kubernetes.modules", "kubernetes.module.overlay", "kubernetes.module.br_netfilter",
+      Array(p.ids.prefix(8)) == [
+        "kubernetes.packages", "kubernetes.modules", "kubernetes.module.overlay", "kubernetes.module.br_netfilter",
         "kubernetes.sysctl", "kubernetes.sysctl.net.bridge.bridge-nf-call-iptables",
         "kubernetes.sysctl.net.bridge.bridge-nf-call-ip6tables",
         "kubernetes.sysctl.net.ipv4.ip_forward",
@@ -232,6 +232,30 @@ import Testing
       compile(spec(components: seedComponents(), kubernetes: kubernetes(prerequisites: false))).plan
     )
     #expect(!p.ids.contains { $0.hasPrefix("kubernetes.") })
+  }
+
+  @Test func packagesFollowPrerequisites() throws {
+    let p = try #require(compile(spec(components: seedComponents(), kubernetes: kubernetes())).plan)
+    let resource = try #require(p.resource("kubernetes.packages"))
+    #expect(resource.origin == line(83))
+    guard case .packages(let packages) = resource.kind else {
+      Issue.record("kubernetes.packages is \(resource.kind)")
+      return
+    }
+    // kubeadm's mandatory `iptables` and `ip`, and conntrack under each family's name.
+    #expect(packages.apt.contains("iptables") && packages.apt.contains("iproute2"))
+    #expect(packages.dnf.contains("iproute") && packages.dnf.contains("conntrack"))
+    #expect(packages.zypper.contains("conntrack-tools") && !packages.zypper.contains("conntrack"))
+  }
+
+  @Test(arguments: [(true, false), (false, true)])
+  func packagesKeyDecides(prerequisites: Bool, packages: Bool) throws {
+    var k = kubernetes(prerequisites: prerequisites)
+    k.packages = at(packages, 84)
+    let p = try #require(compile(spec(components: seedComponents(), kubernetes: k)).plan)
+    #expect((p.resource("kubernetes.packages") != nil) == packages)
+    #expect(p.resource("kubernetes.packages")?.origin == (packages ? line(84) : nil))
+    #expect((p.resource("kubernetes.modules") != nil) == prerequisites)
   }
 
   @Test func needsContainerd() {

@@ -65,7 +65,68 @@ import Testing
     let k = try #require(spec.kubernetes)
     #expect(k.cgroupDriver.value == .systemd)
     #expect(k.prerequisites.value == false)
+    #expect(k.packages == nil)
+    #expect(k.installsPackages.value == false)
     #expect(k.sandboxImage == nil)
+  }
+
+  @Test func deliveredCertificates() throws {
+    let text = """
+      nodespec: 1
+      registries:
+        corp.example:
+          mirrors:
+            - url: https://mirror.corp.example
+              ca: {pem: "-----BEGIN CERTIFICATE-----"}
+              client:
+                cert: {local: certs/client.pem}
+                key: {env: CLIENT_KEY}
+            - url: https://other.corp.example
+              ca: /etc/ssl/corp.pem
+              client: {cert: {file: /etc/pki/c.pem}, key: {file: /etc/pki/c.key}}
+      """
+    let spec = try #require(load(text).spec)
+    let mirrors = spec.registries[0].mirrors
+    #expect(mirrors[0].deliveredCA?.value == .pem("-----BEGIN CERTIFICATE-----"))
+    #expect(mirrors[0].deliveredCA?.range.start.line == 6)
+    #expect(mirrors[0].deliveredClient?.certificate.value == .local("certs/client.pem"))
+    #expect(mirrors[0].deliveredClient?.key.value == .environment("CLIENT_KEY"))
+    #expect(mirrors[0].ca.isEmpty && mirrors[0].client.isEmpty)
+    #expect(mirrors[1].ca.map(\.value) == ["/etc/ssl/corp.pem"])
+    #expect(mirrors[1].deliveredCA == nil)
+    #expect(mirrors[1].deliveredClient?.key.value == .file("/etc/pki/c.key"))
+  }
+
+  @Test func pemIsABlockOfLines() throws {
+    let text = """
+      nodespec: 1
+      registries:
+        a.io:
+          mirrors:
+            - url: https://b.io
+              ca:
+                pem: |
+                  -----BEGIN CERTIFICATE-----
+                  MIIB
+                  -----END CERTIFICATE-----
+      """
+    let spec = try #require(load(text).spec)
+    #expect(
+      spec.registries[0].mirrors[0].deliveredCA?.value
+        == .pem("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----"))
+    let tab = "nodespec: 1\nregistries: {a.io: {mirrors: [{url: b.io, ca: {pem: \"a\\tb\"}}]}}\n"
+    #expect(load(tab).diagnostics.all.map(\.id) == ["control-character"])
+  }
+
+  @Test func kubernetesPackagesKey() throws {
+    let spec = try #require(
+      load("nodespec: 1\nkubernetes: {prerequisites: true, packages: false}\n").spec)
+    let k = try #require(spec.kubernetes)
+    #expect(k.packages?.value == false)
+    #expect(k.installsPackages.value == false)
+    #expect(k.installsPackages.range.start.column == 45)
+    let implied = try #require(load("nodespec: 1\nkubernetes: {prerequisites: true}\n").spec)
+    #expect(implied.kubernetes?.installsPackages.value == true)
   }
 
   @Test func versionsStayAsWritten() throws {
@@ -226,6 +287,11 @@ import Testing
     "nodespec: 1\nregistries: {a.io: {mirrors: [{url: b.io, capabilities: [pull, ⟪invalid-value⟫get]}]}}\n",
     "nodespec: 1\nregistries: {a.io: {mirrors: [{url: b.io, client: [⟪invalid-value⟫[/a, /b, /c]]}]}}\n",
     "nodespec: 1\nregistries: {a.io: {mirrors: [{url: b.io, header: {X: ⟪invalid-value⟫{env: A, file: /b}}}]}}\n",
+    "nodespec: 1\nregistries: {a.io: {mirrors: [{url: b.io, ca: {local: ⟪invalid-local-path⟫/etc/ca.pem}}]}}\n",
+    "nodespec: 1\nregistries: {a.io: {mirrors: [{url: b.io, ca: {local: ⟪invalid-local-path⟫certs/../../ca.pem}}]}}\n",
+    "nodespec: 1\nregistries: {a.io: {mirrors: [{url: b.io, ca: ⟪invalid-value⟫{pem: a, file: /b}}]}}\n",
+    "nodespec: 1\nregistries: {a.io: {mirrors: [{url: b.io, client: {cert: {file: /c}, key: {⟪unknown-key⟫pem: k}}}]}}\n",
+    "nodespec: 1\nregistries: {a.io: {mirrors: [{url: b.io, ⟪missing-key⟫client: {cert: {file: /c}}}]}}\n",
     "nodespec: 1\nkubernetes: {prerequisites: ⟪not-a-boolean⟫yes}\n",
     "nodespec: 1\ncomponents: {containerd: {version: 2.0.0, static: ⟪not-a-boolean⟫on}}\n",
     "nodespec: 1\nregistries: {a.io: {fallback: ⟪not-a-boolean⟫1}}\n",
@@ -351,7 +417,9 @@ import Testing
 
   @Test func unrelatedUnknownKeyListsTheValidOnes() throws {
     let error = try #require(load("nodespec: 1\nkubernetes: {zzz: 1}\n").diagnostics.all.first)
-    #expect(error.hint == "valid keys here: `cgroup_driver`, `sandbox_image`, `prerequisites`")
+    #expect(
+      error.hint
+        == "valid keys here: `cgroup_driver`, `sandbox_image`, `prerequisites`, `packages`")
   }
 
   @Test func messagesNeverCarryControlCharacters() throws {

@@ -5,7 +5,8 @@
 #   tests/system/run.sh                      every case for every target
 #   tests/system/run.sh --target shell       one target (repeatable)
 #   tests/system/run.sh --case faults        one kind of case (repeatable): apply, faults,
-#                                            nosystemd, published, quoting, large
+#                                            nosystemd, published, quoting, large, packages,
+#                                            tls
 #
 # Environment: NODESPEC (compiler binary; default .build/debug/nodespec, built if missing),
 # NODESPEC_VENV (ansible venv, default .venv in the repository), CASE_TIMEOUT (seconds per case, default 300), JOBS (cases run side by
@@ -22,7 +23,7 @@ export SYSTEM_TESTS WORK
 NODESPEC_VENV=$(readlink -f "${NODESPEC_VENV:-$REPO/.venv}")
 export NODESPEC_VENV
 ALL_TARGETS=(shell cloud-init ansible)
-ALL_CASES=(apply faults nosystemd published quoting large)
+ALL_CASES=(apply faults nosystemd published quoting large packages tls)
 TARGETS=()
 CASES=()
 while (($#)); do
@@ -107,6 +108,10 @@ source "$SYSTEM_TESTS/lib/mirror.sh"
 source "$SYSTEM_TESTS/lib/registry.sh"
 mirror_build || { echo "0 passed, 1 failed"; exit 1; }
 registry_build || { echo "0 passed, 1 failed"; exit 1; }
+# shellcheck source=lib/packages.sh
+source "$SYSTEM_TESTS/lib/packages.sh"
+# Only the packages case needs it; without it that case fails at its setup, naming why.
+if [[ " ${CASES[*]} " == *" packages "* ]]; then debs_build; fi
 
 RESULTS_DIR=$WORK/last-run
 rm -rf "$RESULTS_DIR"

@@ -7,7 +7,7 @@ set -u
 SYSTEM_TESTS=${SYSTEM_TESTS:?} WORK=${WORK:?} RESULTS_DIR=${RESULTS_DIR:?} COMPILER=${COMPILER:?}
 export SYSTEM_TESTS WORK
 CASE=$1 TARGET=$2 CASE_DIR=$3
-for lib in sandbox mirror registry engines checks cases; do
+for lib in sandbox mirror registry packages engines checks cases; do
   # shellcheck source=/dev/null
   source "$SYSTEM_TESTS/lib/$lib.sh"
 done
@@ -21,6 +21,7 @@ teardown() {
   mirror_stop
   registry_stop
   registry2_stop
+  registry_tls_stop
   sandbox_down
 }
 trap teardown EXIT
@@ -29,7 +30,9 @@ trap 'exit 130' INT TERM
 mkdir -p "$CASE_DIR"
 : >"$CASE_DIR/results"
 flag=""
-[[ $CASE == nosystemd ]] && flag=--no-systemd
+# packages: containerd is installed but not started (its version-3 config.toml, which
+# `kubernetes` writes, is not one Debian's containerd 1.6 reads; see docs/testing.md).
+[[ $CASE == nosystemd || $CASE == packages ]] && flag=--no-systemd
 if ! sandbox_up "$WORK/sandboxes/$CASE-$TARGET" $flag >"$CASE_DIR/setup.log" 2>&1 ||
   ! mirror_start "$CASE_DIR" >>"$CASE_DIR/setup.log" 2>&1 ||
   ! registry_start "$CASE_DIR" >>"$CASE_DIR/setup.log" 2>&1; then

@@ -10,6 +10,9 @@
 #   published <target>  verify: published: hashes come from the mirror's checksum files
 #   quoting <target>    a mirror header full of shell/YAML/TOML/Jinja syntax arrives verbatim
 #   large <target>      21 registries: the cloud-config passes 16 KB and is compressed
+#   tls <target>        a TLS registry trusted only through the CA the spec delivers
+#   packages <target>   kubernetes.packages from a local apt repository: what is missing is
+#                       installed, and a second run installs no package
 
 MIRROR_URL=http://127.0.0.1:$MIRROR_PORT
 REGISTRY_URL=http://127.0.0.1:$REGISTRY_PORT
@@ -443,4 +446,75 @@ PY
   check "$t/large: every hosts.toml written" "$n of $((LARGE_REGISTRIES + 1))" test "$n" = $((LARGE_REGISTRIES + 1))
   check "$t/large: containerd pulls" "pull failed" pull_through_mirror
   manifest >"$RESULTS_DIR/manifest-large-$t"
+}
+
+case_packages() {
+  local t=$1 before lines p missing=() kept=' (install|upgrade) (iproute2|iptables):'
+  if ! debs_sandbox >>"$CASE_DIR/setup.log" 2>&1; then
+    fail "$t/packages: setup" "$(tail -2 "$CASE_DIR/setup.log" | tr '\n' ' ')"
+    return
+  fi
+  for p in "${KUBE_REMOVED_PACKAGES[@]}"; do package_installed "$p" || missing+=("$p"); done
+  check "$t/packages: the node lacks ${KUBE_REMOVED_PACKAGES[*]}" "still installed" \
+    test "${missing[*]}" = "${KUBE_REMOVED_PACKAGES[*]}"
+  write_spec "$CASE_DIR/spec1.yaml" "$CONTAINERD_VERSION" "$REGISTRY_URL"
+  printf 'kubernetes:\n  packages: true\n' >>"$CASE_DIR/spec1.yaml"
+  before=$(dpkg_installs) lines=$(count_lines "$SB_ROOT/var/log/dpkg.log")
+  step 1 "$t" "$CASE_DIR/spec1.yaml"
+  check "$t/packages: output applies" "engine failed, see $CASE_DIR/apply1.log" test $? = 0
+  missing=()
+  for p in "${KUBE_REMOVED_PACKAGES[@]}"; do package_installed "$p" || missing+=("$p"); done
+  check "$t/packages: installed ${KUBE_REMOVED_PACKAGES[*]}" "not installed: ${missing[*]}" \
+    test ${#missing[@]} = 0
+  check "$t/packages: conntrack and socat on PATH" "missing" \
+    sb_chroot sh -c 'command -v conntrack && command -v socat' >/dev/null
+  check "$t/packages: only the missing ones installed" "$(dpkg_log_since "$lines" | grep -E "$kept")" \
+    test -z "$(dpkg_log_since "$lines" | grep -E "$kept")"
+  if [[ $t != ansible ]]; then
+    check "$t/packages: says what it installed" "see $CASE_DIR/apply1.log" \
+      output_says "$CASE_DIR/apply1.log" "installed packages: ${KUBE_REMOVED_PACKAGES[*]}"
+  fi
+  check "$t/packages: dpkg installed something" "dpkg.log: $before -> $(dpkg_installs)" \
+    test "$(dpkg_installs)" -gt "$before"
+  before=$(dpkg_installs)
+  step 2 "$t" "$CASE_DIR/spec1.yaml"
+  check "$t/packages: again applies" "engine failed, see $CASE_DIR/apply2.log" test $? = 0
+  check "$t/packages: again installs no package" "dpkg.log: $before -> $(dpkg_installs)" \
+    test "$(dpkg_installs)" = "$before"
+  if [[ $t == ansible ]]; then
+    check "$t/packages: again changed=0" "recap: $(cat "$CASE_DIR/recap")" test "$(recap_changed)" = 0
+  else
+    check "$t/packages: again says nothing about packages" "see $CASE_DIR/apply2.log" \
+      test -z "$(grep -F 'installed packages' "$CASE_DIR/apply2.log")"
+  fi
+}
+
+case_tls() {
+  local t=$1 url=https://127.0.0.1:$REGISTRY_TLS_PORT certs=/etc/containerd/certs.d/docker.io
+  reference
+  if ! registry_tls_start "$CASE_DIR" >>"$CASE_DIR/setup.log" 2>&1; then
+    fail "$t/tls: setup" "$(tail -2 "$CASE_DIR/setup.log" | tr '\n' ' ')"
+    return
+  fi
+  # The CA sits beside the spec, delivered with `{local: ca.pem}`.
+  write_spec "$CASE_DIR/spec1.yaml" "$CONTAINERD_VERSION" "$url"
+  sed -i "s|^      - $url\$|      - url: $url\\n        ca: {local: ca.pem}|" "$CASE_DIR/spec1.yaml"
+  check "$t/tls: the spec delivers the CA" "see $CASE_DIR/spec1.yaml" \
+    grep -q 'ca: {local: ca.pem}' "$CASE_DIR/spec1.yaml"
+  step 1 "$t" "$CASE_DIR/spec1.yaml"
+  check "$t/tls: output applies" "engine failed, see $CASE_DIR/apply1.log" test $? = 0
+  check "$t/tls: ca.crt beside hosts.toml is the CA" "missing or different" \
+    sh -c "grep -v '^#' '$SB_ROOT$certs/ca.crt' | cmp -s - '$CASE_DIR/ca.pem'"
+  check "$t/tls: hosts.toml names it" "see $SB_ROOT$certs/hosts.toml" \
+    grep -Fq "ca = [\"$certs/ca.crt\"]" "$SB_ROOT$certs/hosts.toml"
+  # The same hosts.toml without its `ca` line: the pull must fail on the certificate.
+  mkdir -p "$SB_ROOT/tmp/untrusted/docker.io"
+  grep -v '^ *ca = ' "$SB_ROOT$certs/hosts.toml" >"$SB_ROOT/tmp/untrusted/docker.io/hosts.toml"
+  sb_chroot ctr images pull --hosts-dir /tmp/untrusted "docker.io/$TEST_IMAGE" \
+    >"$CASE_DIR/untrusted-pull.log" 2>&1
+  check "$t/tls: without the CA the node does not trust the registry" \
+    "$(tail -1 "$CASE_DIR/untrusted-pull.log")" \
+    grep -q 'certificate signed by unknown authority' "$CASE_DIR/untrusted-pull.log"
+  check "$t/tls: the pull is served by the TLS registry through hosts.toml" "pull failed" \
+    pull_from "$REGISTRY_TLS_LOG"
 }

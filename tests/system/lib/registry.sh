@@ -101,3 +101,33 @@ registry2_stop() {
 registry_manifest_hits() {
   grep -c 'GET /v2/library/busybox/manifests/' "$REGISTRY_LOG" || true
 }
+
+# A TLS registry on 127.0.0.1:$REGISTRY_TLS_PORT, serving the same storage with a certificate
+# for IP 127.0.0.1 signed by a CA of its own, made per case (openssl) in <dir>: ca.pem is
+# what the spec delivers; nothing on the node trusts it otherwise.
+REGISTRY_TLS_PORT=${REGISTRY_TLS_PORT:-5443}
+registry_tls_start() { # registry_tls_start <dir>
+  local d=$1
+  REGISTRY_TLS_LOG=$d/registry-tls.log
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+    -subj /CN=nodespec-test-ca -keyout "$d/ca.key" -out "$d/ca.pem" 2>/dev/null &&
+    openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=127.0.0.1 \
+      -keyout "$d/server.key" -out "$d/server.csr" 2>/dev/null &&
+    printf 'subjectAltName=IP:127.0.0.1\n' >"$d/server.ext" &&
+    openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" \
+      -CAcreateserial -days 2 -extfile "$d/server.ext" -out "$d/server.pem" 2>/dev/null ||
+    { echo "openssl could not make the test certificates" >&2; return 1; }
+  registry_config "$WORK/registry-storage" "$d/registry-tls.yml" "$REGISTRY_TLS_PORT"
+  printf '  tls:\n    certificate: %s\n    key: %s\n' "$d/server.pem" "$d/server.key" \
+    >>"$d/registry-tls.yml"
+  /usr/bin/docker-registry serve "$d/registry-tls.yml" >"$REGISTRY_TLS_LOG" 2>&1 &
+  REGISTRY_TLS_PID=$!
+  wait_for_port "$REGISTRY_TLS_PORT" "$REGISTRY_TLS_PID" ||
+    { echo "TLS registry did not start" >&2; return 1; }
+}
+registry_tls_stop() {
+  [[ -n ${REGISTRY_TLS_PID:-} ]] || return 0
+  kill "$REGISTRY_TLS_PID" 2>/dev/null
+  wait "$REGISTRY_TLS_PID" 2>/dev/null || true
+  REGISTRY_TLS_PID=""
+}

@@ -221,7 +221,9 @@ ns_package_manager() {
   ns_die 'no supported package manager found (apt-get, dnf or zypper)'
 }
 
-# Installs those of the packages "$@" that are not installed, with "$ns_pm".
+# Installs those of the packages "$@" that are not installed, with "$ns_pm". rpm is asked
+# what provides each name, as dnf and zypper resolve names, so that a name another
+# package provides counts as installed.
 ns_packages() {
   local package missing=()
   for package in "$@"; do
@@ -230,7 +232,7 @@ ns_packages() {
         != 'install ok installed' ]; then
         missing+=("$package")
       fi
-    elif ! rpm -q --quiet -- "$package"; then
+    elif ! rpm -q --quiet --whatprovides -- "$package"; then
       missing+=("$package")
     fi
   done
