@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes reader, validation, compiler and every backend with libFuzzer for SECONDS (default
 # 600), seeded from examples/ and the hostile-input corpus. Findings (crash-*, timeout-*,
-# leak-*, oom-*) land in Fuzz/findings/; turn each into a corpus case under tests/corpus/.
+# leak-*, oom-*) land in Fuzz/findings/; turn each into a corpus case under IntegrationTests/corpus/.
 #
 # Time limits: ASan makes every input several times slower, so a slow input is not yet a
 # hang. An input over SLOW seconds (default 1) under ASan is kept as slow-unit-*; one over
@@ -29,8 +29,8 @@ work=Fuzz/.work
 findings=Fuzz/findings
 mkdir -p "$work/corpus" "$findings"
 cp examples/*.yaml "$work/corpus/"
-if [ -d tests/corpus ]; then
-  find tests/corpus -type f ! -name EXPECTATIONS ! -name README.md -exec cp {} "$work/corpus/" \;
+if [ -d IntegrationTests/corpus ]; then
+  find IntegrationTests/corpus -type f ! -name EXPECTATIONS ! -name README.md -exec cp {} "$work/corpus/" \;
 fi
 
 status=0

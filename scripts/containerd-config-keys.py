@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """Extract the config.toml keys each containerd release reads for the CRI plugin tables.
 
-    scripts/containerd-config-keys.py GIT_DIR TAG... > tests/data/containerd-config-keys.json
+    scripts/containerd-config-keys.py GIT_DIR TAG... > IntegrationTests/data/containerd-config-keys.json
 
 GIT_DIR is a clone of github.com/containerd/containerd (bare is fine). For each tag it reads
 the Go structs the CRI plugins decode their tables into (the `toml:"…"` tags of
 `pkg/cri/config/config.go` for 1.x, `internal/cri/config/config.go` for 2.x, and the runc
 shim's `Options` for `runtimes.*.options`) and writes every key path, with `*` where a map
-takes any key. tests/upstream-configs.sh fails on any key nodespec writes that is not in the
+takes any key. IntegrationTests/upstream-configs.sh fails on any key nodespec writes that is not in the
 set of the version it writes for. Maintainers rerun this when a containerd line is added;
 the data file is checked in so the tests need no network and no clone.
 

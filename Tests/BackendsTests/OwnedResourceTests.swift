@@ -7,7 +7,7 @@ import Testing
 
 /// A folder or file with an owner (rootless mode's `~/.config`) is made and written by a
 /// process running as that owner, never by root, in every target: root following a symlink
-/// the user planted there would hand the user what it points at. (tests/system/rootless.sh
+/// the user planted there would hand the user what it points at. (IntegrationTests/system/rootless.sh
 /// applies this for real, with a planted `~/.config -> <root's folder>`.)
 @Suite struct OwnedResourceTests {
   static let owner = Ownership(user: "builder", group: "builder")

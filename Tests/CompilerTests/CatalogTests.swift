@@ -52,9 +52,9 @@ import Testing
   }
 
   /// scripts/add-release.py reads the asset's exact line of the published checksum file
-  /// (tests/data/published-checksums holds files in the published format).
+  /// (IntegrationTests/data/published-checksums holds files in the published format).
   @Test func addReleaseReadsThePublishedChecksumFile() throws {
-    let published = repositoryRoot + "/tests/data/published-checksums"
+    let published = repositoryRoot + "/IntegrationTests/data/published-checksums"
     let (status, output) = try runScript(
       "add-release.py",
       [
@@ -86,7 +86,7 @@ import Testing
   /// Adding a release writes the data file and the Swift table; a hash that disagrees with
   /// the catalog stops it.
   @Test func addReleaseWritesTheCatalogAndRefusesADisagreement() throws {
-    let published = repositoryRoot + "/tests/data/published-checksums"
+    let published = repositoryRoot + "/IntegrationTests/data/published-checksums"
     let all = try String(contentsOfFile: catalogData, encoding: .utf8)
     let without = all.split(separator: "\n", omittingEmptySubsequences: false)
       .filter { !$0.hasPrefix("nerdctl-full\t2.0.3\t") }.joined(separator: "\n")

@@ -10,7 +10,7 @@ Unpacks the cloud-config's files into WORK_DIR/root, then:
   dump`, and every value nodespec wrote is the effective value in the dump (a key containerd
   did not read would be missing there);
 - a `version = 3` or `4` config.toml holds only keys that the containerd version reads, per
-  tests/data/containerd-config-keys.json (scripts/containerd-config-keys.py, from containerd's
+  IntegrationTests/data/containerd-config-keys.json (scripts/containerd-config-keys.py, from containerd's
   source). With `-` (a bundle whose containerd is not named) the keys every release of that
   layout reads.
 Exits non-zero with one line per problem.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The hostile-input corpus: every file in tests/corpus/ goes through the real command line,
+# The hostile-input corpus: every file in IntegrationTests/corpus/ goes through the real command line,
 # and must end as its expectation says, within a time bound, writing nothing when it fails.
 #
 # A case is one file. Its expectation is a comment line anywhere in it:
@@ -9,11 +9,11 @@
 # status and diagnostic (one verdict everywhere). `target=` picks the one whose -o is checked.
 # `payload` (with exit=0) also compiles the case for all three targets and checks that the
 # hostile strings it carries arrive as data: shellcheck and bash -n pass, and
-# tests/check_payloads.py finds each one quoted in the script and intact in the parsed-back
-# YAML and TOML (tests/check_outputs.py checks the two targets write the same files).
+# IntegrationTests/check_payloads.py finds each one quoted in the script and intact in the parsed-back
+# YAML and TOML (IntegrationTests/check_outputs.py checks the two targets write the same files).
 # `at=-` means a diagnostic without a position (`file: error: ...`); `id`/`at` may be left out
 # for a case that must succeed (exit=0). Files that cannot hold a comment (binary data,
-# invalid UTF-8, a BOM) take theirs from tests/corpus/EXPECTATIONS instead, one line each:
+# invalid UTF-8, a BOM) take theirs from IntegrationTests/corpus/EXPECTATIONS instead, one line each:
 #   FILE exit=1 id=binary-input at=-
 #
 # For each case: the exit status; a diagnostic `FILE:LINE:COL: error: ... [ID]` (or warning)
@@ -22,12 +22,12 @@
 # than CORPUS_SECONDS (default 2). Prints `N passed, M failed`.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
-# shellcheck source=tests/lib/check.sh
-. tests/lib/check.sh
+# shellcheck source=IntegrationTests/lib/check.sh
+. IntegrationTests/lib/check.sh
 
 nodespec=${NODESPEC:-.build/debug/nodespec}
 limit_ms=$((${CORPUS_SECONDS:-2} * 1000))
-corpus=tests/corpus
+corpus=IntegrationTests/corpus
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -174,8 +174,8 @@ check_payload() {
   done
   shellcheck -S style "$prefix.sh" || echo "shellcheck fails"
   bash -n "$prefix.sh" || echo "bash -n fails"
-  env "$@" "$python" tests/check_payloads.py "$spec" "$prefix.sh" "$prefix.yaml" "$prefix.yml"
-  "$python" tests/check_outputs.py "$spec" "$prefix.yaml" "$prefix.yml"
+  env "$@" "$python" IntegrationTests/check_payloads.py "$spec" "$prefix.sh" "$prefix.yaml" "$prefix.yml"
+  "$python" IntegrationTests/check_outputs.py "$spec" "$prefix.yaml" "$prefix.yml"
 }
 
 shopt -s nullglob

@@ -2,9 +2,9 @@
 # nodespec system tests: apply each generated output with its real engine (bash, cloud-init,
 # ansible-playbook) in a throwaway root and check the node that results. See docs/testing.md.
 #
-#   tests/system/run.sh                      every case for every target
-#   tests/system/run.sh --target shell       one target (repeatable)
-#   tests/system/run.sh --case faults        one kind of case (repeatable): apply, faults,
+#   IntegrationTests/system/run.sh                      every case for every target
+#   IntegrationTests/system/run.sh --target shell       one target (repeatable)
+#   IntegrationTests/system/run.sh --case faults        one kind of case (repeatable): apply, faults,
 #                                            nosystemd, published, quoting, large, packages,
 #                                            tls
 #

@@ -3,8 +3,8 @@
 # written for a bad spec, atomic -o, standard input.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
-# shellcheck source=tests/lib/check.sh
-. tests/lib/check.sh
+# shellcheck source=IntegrationTests/lib/check.sh
+. IntegrationTests/lib/check.sh
 
 nodespec=${NODESPEC:-.build/debug/nodespec}
 work=$(mktemp -d)

@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
-# The generated files checked by the programs that read them (tests/check_upstream.py):
+# The generated files checked by the programs that read them (IntegrationTests/check_upstream.py):
 # every system unit passes `systemd-analyze verify` and `systemctl enable` finds it, every
 # version-2 config.toml is loaded by the real containerd (`config dump` shows each value
 # nodespec wrote as the effective one), and every version-3/4 config.toml holds only keys
-# the pinned containerd reads (tests/data/containerd-config-keys.json).
+# the pinned containerd reads (IntegrationTests/data/containerd-config-keys.json).
 #
 # Specs: every example, every containerd and nerdctl-full version in the catalog (with
 # Kubernetes), and the prefixes that move units (/usr, /opt/rt, /opt/full). Needs systemd
 # (systemd-analyze, systemctl; not as PID 1) and containerd from scripts/setup.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
-# shellcheck source=tests/lib/check.sh
-. tests/lib/check.sh
+# shellcheck source=IntegrationTests/lib/check.sh
+. IntegrationTests/lib/check.sh
 
 nodespec=${NODESPEC:-.build/debug/nodespec}
 venv=${NODESPEC_VENV:-.venv}
@@ -27,7 +27,7 @@ check_spec() {
     return
   fi
   check "$name: units and config.toml as systemd and containerd read them" \
-    "$venv/bin/python" tests/check_upstream.py "$dir/cloud-init.yaml" "$version" "$dir"
+    "$venv/bin/python" IntegrationTests/check_upstream.py "$dir/cloud-init.yaml" "$version" "$dir"
 }
 
 # The first block of the listing: the component itself (containerd's static build follows it).

@@ -12,9 +12,9 @@
 #   - the node-file and environment secrets appear in no log, even under `bash -x` and
 #     `ansible-playbook -vv`.
 #
-#   sudo tests/system/injection.sh [--target shell|cloud-init|ansible]...
+#   sudo IntegrationTests/system/injection.sh [--target shell|cloud-init|ansible]...
 #
-# Reuses tests/system/lib (sandbox, mirror, registry, engines, checks). Ends with exactly
+# Reuses IntegrationTests/system/lib (sandbox, mirror, registry, engines, checks). Ends with exactly
 # "N passed, M failed" (", K skipped"); without root or namespaces it skips, as run.sh does.
 set -u
 SYSTEM_TESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

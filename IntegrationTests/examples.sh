@@ -2,11 +2,11 @@
 # Every spec in examples/ through every target: compiles with no warning (--strict), matches
 # its golden output (NODESPEC_RECORD=1 re-records), passes the real validators (shellcheck,
 # cloud-init schema, ansible-playbook --syntax-check, ansible-lint), and means what the spec
-# says once parsed back (tests/check_outputs.py).
+# says once parsed back (IntegrationTests/check_outputs.py).
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
-# shellcheck source=tests/lib/check.sh
-. tests/lib/check.sh
+# shellcheck source=IntegrationTests/lib/check.sh
+. IntegrationTests/lib/check.sh
 
 nodespec=${NODESPEC:-.build/debug/nodespec}
 venv=${NODESPEC_VENV:-.venv}
@@ -27,7 +27,7 @@ for spec in examples/*.yaml; do
     check "$name: compiles for $target without warnings" \
       "$nodespec" compile --strict "$spec" --target "$target" -o "$file"
     [ -s "$file" ] || continue
-    golden="tests/golden/$name/$target.${extension[$target]}"
+    golden="IntegrationTests/golden/$name/$target.${extension[$target]}"
     if [ "${NODESPEC_RECORD:-}" = 1 ]; then
       mkdir -p "$(dirname "$golden")" && cp "$file" "$golden"
     fi
@@ -46,7 +46,7 @@ for spec in examples/*.yaml; do
   fi
   if [ -s "$out/cloud-init.yaml" ] && [ -s "$out/ansible.yml" ]; then
     check "$name: outputs mean what the spec says" \
-      "$venv/bin/python" tests/check_outputs.py "$spec" "$out/cloud-init.yaml" "$out/ansible.yml"
+      "$venv/bin/python" IntegrationTests/check_outputs.py "$spec" "$out/cloud-init.yaml" "$out/ansible.yml"
   fi
 done
 

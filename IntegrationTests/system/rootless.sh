@@ -6,7 +6,7 @@
 # Then the attack: a user who made ~/.config a symlink to a folder of root's must not get
 # that folder: the run fails naming the path, and the folder's owner, mode and content stay.
 #
-#   tests/system/rootless.sh [--target shell|cloud-init|ansible]...   (as root;
+#   IntegrationTests/system/rootless.sh [--target shell|cloud-init|ansible]...   (as root;
 #                                                    NODESPEC=path/to/nodespec)
 #
 # No network: the nerdctl-full bundle is "already installed" (its stamp and the files it
@@ -14,7 +14,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 REPO=$PWD
-SYSTEM_TESTS=$PWD/tests/system
+SYSTEM_TESTS=$PWD/IntegrationTests/system
 COMPILER=${NODESPEC:-.build/debug/nodespec}
 NODESPEC_VENV=${NODESPEC_VENV:-$REPO/.venv}
 export REPO SYSTEM_TESTS COMPILER NODESPEC_VENV
