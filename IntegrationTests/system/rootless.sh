@@ -95,6 +95,11 @@ for package in uidmap dbus-user-session; do
   fi
 done
 
+# A fresh package index, as Ansible's apt judges it (cache_valid_time), so that it does not try
+# to refresh one without a network.
+mkdir -p "$root/var/lib/apt/periodic"
+touch "$root/var/lib/apt/periodic/update-success-stamp"
+
 # The bundle, as if installed by an earlier run: the stamp holds its URL and pinned sha256
 # (read from the shell output, which all targets share).
 url=$("$COMPILER" compile "$REPO/examples/rootless.yaml" --target shell |
