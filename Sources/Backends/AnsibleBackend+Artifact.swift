@@ -210,17 +210,8 @@ extension AnsibleBackend.Playbook {
     case .sha256(let hex):
       values.append(("checksum", Scalar.literal("sha256:\(hex)")))
     case .published(let checksumURL):
-      // get_url looks the hash up by the last path segment of the download URL, not by a
-      // name we give it: refuse a plan where the two differ rather than check the wrong line.
-      let urlName = source.url.split(separator: "/").last.map(String.init) ?? ""
-      if urlName != source.fileName {
-        diagnostics.error(
-          "ansible-published-checksum-name",
-          "the ansible target verifies `\(source.fileName)` against its published checksum "
-            + "file by the download URL's file name `\(urlName)`, and the two differ",
-          at: resource.origin,
-          hint: "pin the sha256 (`verify: pinned`) or use another target")
-      }
+      // get_url looks the hash up by the download URL's last path segment; the compiler
+      // refuses a `url:` whose name differs (`published-checksum-name`), for every target.
       values.append(("checksum", Scalar.literal("sha256:\(checksumURL)")))
     case .none:
       // get_url skips verification for an empty checksum.

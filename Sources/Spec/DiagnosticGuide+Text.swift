@@ -1211,21 +1211,6 @@ extension DiagnosticGuide {
 
         """#),
     Entry(
-      id: "ansible-published-checksum-name",
-      text: #"""
-        ansible-published-checksum-name
-
-        *error*: with `verify: published`, the ansible target looks the file up in the checksum file
-        by the download URL's file name, and a `url:` override names the file differently.
-
-            components:
-              containerd: {version: 2.0.0, url: https://mirror.example.com/containerd.tgz}
-            downloads: {verify: published}
-
-        Fix: keep the release's file name in the `url:`, or give `sha256:`.
-
-        """#),
-    Entry(
       id: "ansible-artifact-source",
       text: #"""
         ansible-artifact-source
