@@ -111,7 +111,7 @@ public enum Compiler {
     if builder.all.isEmpty, spec.undecoded.isEmpty {
       diagnostics.warning(
         "installs-nothing", "the spec asks for nothing to install or configure",
-        at: spec.components.range ?? SourceRange(at: spec.range.start), path: "components",
+        at: spec.components.range ?? spec.range.startOnly, path: "components",
         hint: "add a component under `components`, e.g. `containerd: 2.0.0` and `runc: 1.2.4`")
     }
     return Plan(name: spec.name?.value, arches: context.arches, resources: builder.all)

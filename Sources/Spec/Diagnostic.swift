@@ -84,14 +84,15 @@ public struct Diagnostics: Sendable, Equatable {
   /// terminal.
   public static let displayLimit = 100
 
-  /// Every diagnostic sorted by position (line, then column; those without a position, such
-  /// as "the file is empty", first), ties in the order they were reported: the order a reader
+  /// Every diagnostic sorted by position (file, line, then column; those without a position,
+  /// such as "the file is empty", first), ties in the order they were reported: the order a reader
   /// of the file meets them in, whichever stage found them. Past `limit`, one
   /// `too-many-diagnostics` closes the list, as severe as the worst it leaves out.
   public func inFileOrder(limit: Int = displayLimit) -> [Diagnostic] {
     let sorted = all.enumerated().sorted { a, b in
-      switch (a.element.range?.start, b.element.range?.start) {
-      case (let x?, let y?): return x != y ? x < y : a.offset < b.offset
+      switch (a.element.range, b.element.range) {
+      case (let x?, let y?):
+        return x.precedes(y) || (!y.precedes(x) && a.offset < b.offset)
       case (nil, _?): return true
       case (_?, nil): return false
       case (nil, nil): return a.offset < b.offset

@@ -226,6 +226,97 @@ extension DiagnosticGuide {
 
         """#),
     Entry(
+      id: "invalid-extends",
+      text: #"""
+        invalid-extends
+
+        *error*: an `extends` entry that cannot name a base: an absolute path (or one starting with
+        `~`), a name that does not end in `.yaml` or `.yml`, an empty one, or any entry of a spec
+        read from standard input (it has no folder to be relative to).
+
+            nodespec: 1
+            extends: [/etc/nodespec/base.yaml]
+
+        Fix: name the base relative to the file that extends it (`../base.yaml`); `..` is allowed.
+        Compile a spec that extends others by its path, not through `-`.
+
+        """#),
+    Entry(
+      id: "extends-unreadable",
+      text: #"""
+        extends-unreadable
+
+        *error*: the base an `extends` entry names cannot be read: it does not exist, is not a
+        regular file, or is not readable.
+
+            nodespec: 1
+            extends: [../bsae.yaml]
+            # node.yaml:2:11: error: cannot read `../bsae.yaml`: No such file or directory [extends-unreadable]
+
+        Fix: the path is relative to the folder of the file that names it, not to the working
+        directory.
+
+        """#),
+    Entry(
+      id: "extends-cycle",
+      text: #"""
+        extends-cycle
+
+        *error*: a base extends, directly or through its own bases, a file that extends it.
+
+            # a.yaml                      # b.yaml
+            nodespec: 1                   nodespec: 1
+            extends: [b.yaml]             extends: [a.yaml]
+
+        Fix: bases form a tree; remove one of the entries (move what both need into a third base).
+
+        """#),
+    Entry(
+      id: "extends-too-deep",
+      text: #"""
+        extends-too-deep
+
+        *error*: a chain of `extends` longer than 8 levels (the spec's own bases are level 1, theirs
+        level 2, and so on). Reported at the entry that would be level 9.
+
+            # d0.yaml extends d1.yaml, which extends d2.yaml, ... d8.yaml:
+            nodespec: 1
+            extends: d9.yaml      # d8.yaml:2:10: error: `d9.yaml` would be level 9 of `extends` [extends-too-deep]
+
+        Fix: fold some bases into one; a fleet needs a common base and a site base or two.
+
+        """#),
+    Entry(
+      id: "extends-too-many",
+      text: #"""
+        extends-too-many
+
+        *error*: a spec read from more than 64 files in all (bases and `--set`s).
+
+            nodespec: 1
+            extends: [b01.yaml, b02.yaml, …, b70.yaml]
+
+        Fix: fold some bases into one.
+
+        """#),
+    Entry(
+      id: "invalid-set",
+      text: #"""
+        invalid-set
+
+        *error*: a `--set PATH=VALUE` that cannot be applied: an empty key in PATH (`a..b`, a
+        trailing `.`), a quote not closed, a key with a control character, or a VALUE that is a block
+        collection (`--set 'name=a: b'`, which YAML reads as a mapping).
+
+            $ nodespec validate node.yaml --set 'components..containerd=2.1.1'
+            --set components..containerd=2.1.1:1:12: error: a `--set` path has an empty key [invalid-set]
+
+        Fix: PATH is the spec's keys joined by `.` (`components.containerd`); quote a key holding a
+        dot (`registries."docker.io".server=https://mirror.example`); quote a VALUE holding `: `
+        (`--set 'name="a: b"'`).
+
+        """#),
+    Entry(
       id: "unknown-key",
       text: #"""
         unknown-key

@@ -12,17 +12,46 @@ public struct DiagnosticRenderer: Sendable {
 
   /// One diagnostic with its snippet, notes and hint; every line ends with `\n`.
   public func render(_ diagnostic: Diagnostic, in file: SourceFile) -> String {
-    render([diagnostic], in: file)
+    render([diagnostic], in: [file])
   }
 
   /// Each diagnostic in turn, in the order given.
   public func render(_ diagnostics: [Diagnostic], in file: SourceFile) -> String {
-    // Split the file into lines once, not once per snippet: a hostile file can carry
+    render(diagnostics, in: [file])
+  }
+
+  /// Each diagnostic in turn, in the order given, each range shown in the file it names
+  /// (`SourceRange.file`, the `SourceFile.id`; the first file is the spec itself, where a
+  /// diagnostic without a position is reported). A diagnostic in a base ends with a note at
+  /// each `extends` entry that leads to it.
+  public func render(_ diagnostics: [Diagnostic], in files: [SourceFile]) -> String {
+    // Split each file into lines once, not once per snippet: a hostile file can carry
     // thousands of problems.
-    let lines = file.lineRanges()
+    var sources: [Int: Source] = [:]
+    for file in files where sources[file.id] == nil {
+      sources[file.id] = Source(file: file, lines: file.lineRanges())
+    }
     // A secret one diagnostic points at must not show in another one's snippet of its line.
     let redacted = diagnostics.flatMap(\.redacted)
-    return diagnostics.map { render($0, in: file, lines: lines, redacted: redacted) }.joined()
+    let context = Context(sources: sources, main: files.first?.id ?? 0, redacted: redacted)
+    return diagnostics.map { render($0, context) }.joined()
+  }
+
+  /// A file and its lines.
+  private struct Source {
+    var file: SourceFile
+    var lines: [Range<Int>]
+  }
+
+  /// What every diagnostic of one report is rendered with.
+  private struct Context {
+    var sources: [Int: Source]
+    var main: Int
+    var redacted: [SourceRange]
+
+    func path(_ range: SourceRange?) -> String {
+      sources[range?.file ?? main]?.file.path ?? "<unknown>"
+    }
   }
 
   /// The line that closes a report, e.g. `2 errors, 1 warning`, with `\n`; empty when there
@@ -39,27 +68,37 @@ public struct DiagnosticRenderer: Sendable {
     return counts.joined(separator: ", ") + strictly + "\n"
   }
 
-  private func render(
-    _ diagnostic: Diagnostic, in file: SourceFile, lines: [Range<Int>], redacted: [SourceRange]
-  ) -> String {
+  private func render(_ diagnostic: Diagnostic, _ context: Context) -> String {
     var out = ""
     let label = diagnostic.severity.rawValue
     let position: String
     if let range = diagnostic.range {
-      position = "\(file.path):\(range.start.line):\(range.start.column)"
+      position = "\(context.path(range)):\(range.start.line):\(range.start.column)"
     } else {
-      position = file.path
+      position = context.path(nil)
     }
     out +=
       bold("\(position): ") + paint(label + ":", for: diagnostic.severity) + " "
       + bold(diagnostic.message) + " [\(diagnostic.id)]\n"
     if let range = diagnostic.range {
-      out += snippet(range, in: file, lines: lines, redacted: redacted)
+      out += snippet(range, context)
     }
-    for note in diagnostic.notes {
+    var notes = diagnostic.notes
+    // Up the `extends` chain from the file the problem is in to the spec itself (a bounded
+    // walk: the loader refuses cycles and deep chains).
+    var file = diagnostic.range.flatMap { context.sources[$0.file]?.file }
+    var seen: Set<Int> = []
+    while let base = file, let at = base.extendedAt, seen.insert(base.id).inserted {
+      let parent = context.path(at)
+      notes.append(.init("`\(base.path)` is extended by `\(parent)`", at: at))
+      file = context.sources[at.file]?.file
+    }
+    for note in notes {
       if let range = note.range {
-        out += "\(file.path):\(range.start.line):\(range.start.column): note: \(note.message)\n"
-        out += snippet(range, in: file, lines: lines, redacted: redacted)
+        out +=
+          "\(context.path(range)):\(range.start.line):\(range.start.column): note: "
+          + "\(note.message)\n"
+        out += snippet(range, context)
       } else {
         out += "  note: \(note.message)\n"
       }
@@ -81,12 +120,13 @@ public struct DiagnosticRenderer: Sendable {
   /// expand to the next multiple of 4, wide (East Asian, emoji) characters take two cells,
   /// combining marks none, and control and invisible characters show as `�` in one cell (a
   /// spec must not drive the terminal, and the caret must point at what it reports).
-  private func snippet(
-    _ range: SourceRange, in file: SourceFile, lines: [Range<Int>], redacted: [SourceRange]
-  ) -> String {
-    guard lines.indices.contains(range.start.line - 1) else { return "" }
+  private func snippet(_ range: SourceRange, _ context: Context) -> String {
+    guard let source = context.sources[range.file],
+      source.lines.indices.contains(range.start.line - 1)
+    else { return "" }
     let number = range.start.line
-    let line = file.text(of: lines[number - 1])
+    let line = source.file.text(of: source.lines[number - 1])
+    let redacted = context.redacted
     let first = max(range.start.column, 1) - 1
     let last =
       range.end.line == range.start.line && range.end.column > range.start.column + 1
@@ -102,7 +142,7 @@ public struct DiagnosticRenderer: Sendable {
         break
       }
       let here = SourceLocation(line: number, column: index + 1)
-      let hidden = redacted.contains { $0.start <= here && here < $0.end }
+      let hidden = redacted.contains { $0.contains(here, file: range.file) }
       let cell = hidden ? ("*", 1) : Self.cell(scalar, at: column)
       column += cell.1
       cells.append(cell)

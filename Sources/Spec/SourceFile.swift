@@ -8,14 +8,22 @@ public struct SourceFile: Sendable, Equatable {
   /// The path shown in diagnostics (`-` shows as `<stdin>`).
   public var path: String
   public var bytes: [UInt8]
+  /// Which file of a spec this is (`SourceRange.file`): 0 is the spec named on the command
+  /// line; its bases and `--set` values come after it.
+  public var id: Int
+  /// The `extends` entry that names this file, when it is a base: diagnostics in a base end
+  /// with a note there, and there again up the chain.
+  public var extendedAt: SourceRange?
 
-  public init(path: String, bytes: [UInt8]) {
+  public init(path: String, bytes: [UInt8], id: Int = 0, extendedAt: SourceRange? = nil) {
     self.path = path
     self.bytes = bytes
+    self.id = id
+    self.extendedAt = extendedAt
   }
 
-  public init(path: String, text: String) {
-    self.init(path: path, bytes: Array(text.utf8))
+  public init(path: String, text: String, id: Int = 0) {
+    self.init(path: path, bytes: Array(text.utf8), id: id)
   }
 
   /// The text of 1-based line `n` without its line end and without a leading byte order mark,

@@ -91,7 +91,7 @@ public struct SpecDecoder {
   /// Format 1 when `nodespec:` is missing (reported by `formatVersion`); nil when it is there
   /// but names another format, whose rules are unknown.
   private func assumedFormat(_ top: Fields, at range: SourceRange) -> Located<Int>? {
-    top["nodespec"] == nil ? Located(1, at: SourceRange(at: range.start)) : nil
+    top["nodespec"] == nil ? Located(1, at: range.startOnly) : nil
   }
 
   /// The tags accepted: YAML's core schema (`!!str` and the rest) and the non-specific `!`.
@@ -131,7 +131,7 @@ public struct SpecDecoder {
   private mutating func formatVersion(_ top: Fields) -> Located<Int>? {
     guard let entry = top["nodespec"] else {
       diagnostics.error(
-        "missing-key", "the spec has no `nodespec` key", at: SourceRange(at: top.range.start),
+        "missing-key", "the spec has no `nodespec` key", at: top.range.startOnly,
         hint: "start the spec with `nodespec: 1`")
       return nil
     }

@@ -29,11 +29,15 @@ public struct YAMLReader {
   /// - Returns: the document's root, or nil when the file cannot be read as one YAML
   ///   document. Problems that leave a usable tree (a duplicate key, a second document) are
   ///   reported and the tree is still returned, so that decoding can report more.
+  ///
+  ///   With `allowEmpty` (a `--set` value), an empty document is a null scalar, not an error.
   public static func read(
-    _ file: SourceFile, limits: Limits = Limits(), diagnostics: inout Diagnostics
+    _ file: SourceFile, limits: Limits = Limits(), allowEmpty: Bool = false,
+    diagnostics: inout Diagnostics
   ) -> YAMLNode? {
     guard checkBytes(file, limits: limits, diagnostics: &diagnostics) else { return nil }
     var reader = YAMLReader(file: file, limits: limits)
+    reader.allowEmpty = allowEmpty
     let root = reader.parse()
     for diagnostic in reader.diagnostics.all { diagnostics.append(diagnostic) }
     return root
@@ -52,6 +56,7 @@ public struct YAMLReader {
   private var expanded = 0
   private var documents = 0
   private var root: YAMLNode?
+  private var allowEmpty = false
 
   private init(file: SourceFile, limits: Limits) {
     self.file = file
@@ -100,13 +105,13 @@ public struct YAMLReader {
     if let nul = bytes.firstIndex(of: 0) {
       diagnostics.error(
         "binary-input", "the spec contains a NUL byte; it looks like binary data, not YAML",
-        at: SourceRange(at: file.location(ofByte: nul)))
+        at: SourceRange(at: file.location(ofByte: nul), file: file.id))
       return false
     }
     if let bad = firstInvalidUTF8(bytes) {
       diagnostics.error(
         "invalid-utf8", "the spec is not valid UTF-8 (byte 0x\(hex(bytes[bad])))",
-        at: SourceRange(at: file.location(ofByte: bad)), hint: "save the file as UTF-8")
+        at: SourceRange(at: file.location(ofByte: bad), file: file.id), hint: "save the file as UTF-8")
       return false
     }
     let hidden = hiddenCharacters(file, limit: Diagnostics.displayLimit + 1)
@@ -115,7 +120,7 @@ public struct YAMLReader {
         "invisible-character",
         "the spec contains \(scalar.codePointAndName), which editors and reviews do not show "
           + "as what YAML reads",
-        at: SourceRange(at: location),
+        at: SourceRange(at: location, file: file.id),
         hint: scalar.value == 0x85 || scalar.value == 0x2028 || scalar.value == 0x2029
           ? "YAML ends a line here, so text after it is not part of this line; remove it"
           : "remove it; comments included, a spec is plain visible text")
@@ -229,6 +234,9 @@ public struct YAMLReader {
   }
 
   private mutating func finishedRoot() -> YAMLNode? {
+    if allowEmpty, root == nil || root?.isNull == true {
+      return root ?? YAMLNode(.scalar(.init("")), at: SourceRange(at: end, file: file.id))
+    }
     guard let root, !root.isNull else {
       diagnostics.error(
         "empty-spec", "the spec is empty", at: root?.range,
@@ -239,7 +247,8 @@ public struct YAMLReader {
   }
 
   private mutating func consume(_ event: yaml_event_t) -> Step {
-    let range = SourceRange(start: location(event.start_mark), end: location(event.end_mark))
+    let range = SourceRange(
+      start: location(event.start_mark), end: location(event.end_mark), file: file.id)
     switch event.type {
     case YAML_DOCUMENT_START_EVENT:
       // A %TAG directive renames tags (`!e!str` could mean anything): refused at the
@@ -306,7 +315,7 @@ public struct YAMLReader {
     guard let frame = frames.popLast() else { return }
     let lastChild = frame.isMapping ? frame.pairs.last?.value : frame.items.last
     let range = SourceRange(
-      start: frame.start, end: frame.isFlow ? end : lastChild?.range.end ?? end)
+      start: frame.start, end: frame.isFlow ? end : lastChild?.range.end ?? end, file: file.id)
     // A key without a value cannot happen: libyaml gives an empty scalar for a missing value.
     let kind: YAMLNode.Kind = frame.isMapping ? .mapping(frame.pairs) : .sequence(frame.items)
     let node = YAMLNode(kind, tag: frame.tag, at: range)
@@ -410,7 +419,7 @@ public struct YAMLReader {
     if parser.error == YAML_READER_ERROR {
       // Reader errors carry a byte offset, not a mark. Encoding was checked already, so what
       // is left is raw control characters.
-      let at = SourceRange(at: file.location(ofByte: Int(parser.problem_offset)))
+      let at = SourceRange(at: file.location(ofByte: Int(parser.problem_offset)), file: file.id)
       let isControl = problem.contains("control characters")
       diagnostics.error(
         isControl ? "control-character" : "yaml-syntax",
@@ -418,10 +427,10 @@ public struct YAMLReader {
         hint: isControl ? "remove it; only tab and line breaks may appear in YAML text" : nil)
       return
     }
-    let at = SourceRange(at: location(parser.problem_mark))
+    let at = SourceRange(at: location(parser.problem_mark), file: file.id)
     if let tab = indentationTab(near: at.start) {
       diagnostics.error(
-        "yaml-tab", "a tab is used for indentation", at: SourceRange(at: tab),
+        "yaml-tab", "a tab is used for indentation", at: SourceRange(at: tab, file: file.id),
         hint: "YAML indents with spaces")
       return
     }
@@ -433,13 +442,14 @@ public struct YAMLReader {
     {
       diagnostics.error(
         "key-too-long", "a key is longer than \(Self.maxKeyLength) characters, YAML's limit",
-        at: SourceRange(at: location(parser.context_mark)),
+        at: SourceRange(at: location(parser.context_mark), file: file.id),
         hint: "no key of a spec is this long; is a `:` missing, or is this the right file?")
       return
     }
     var notes: [Diagnostic.Note] = []
     if let context {
-      notes.append(.init(context, at: SourceRange(at: location(parser.context_mark))))
+      notes.append(
+        .init(context, at: SourceRange(at: location(parser.context_mark), file: file.id)))
     }
     diagnostics.error("yaml-syntax", problem, at: at, notes: notes, hint: Self.hint(for: problem))
   }

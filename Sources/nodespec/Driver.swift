@@ -17,6 +17,8 @@ import Spec
 /// performance note).
 struct Driver {
   var strict: Bool
+  /// `--set PATH=VALUE` arguments, laid over every spec after its bases.
+  var overrides: [String] = []
 
   private var renderer: DiagnosticRenderer {
     // no-color.org: set and not empty.
@@ -56,6 +58,38 @@ struct Driver {
     }
     return SourceFile(path: path == "-" ? "<stdin>" : path, bytes: bytes)
   }
+
+  /// The spec with its bases (`extends`) and `--set`s merged: the one way every command
+  /// reads a spec. `files` are what its diagnostics are rendered in.
+  func sources(_ file: SourceFile, diagnostics: inout Diagnostics) -> SpecSources {
+    SpecLoader.sources(
+      file, overrides: overrides, fileSystem: Self.fileSystem, diagnostics: &diagnostics)
+  }
+
+  /// Bases are read as the spec is: regular files only (a FIFO or device named by a spec
+  /// under review must not hang or feed the compiler), at most `SpecLimits.maxReadBytes`;
+  /// a file's identity is its device and inode, so a cycle through another spelling of a
+  /// path, or a symlink, is still a cycle.
+  static let fileSystem = SpecFileSystem(
+    read: { path in
+      let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+      guard fd >= 0 else { return .failure(String(cString: strerror(errno))) }
+      defer { close(fd) }
+      var info = stat()
+      guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+        return .failure("it is not a regular file")
+      }
+      switch readAll(fd, limit: SpecLimits.maxReadBytes) {
+      case .success(let bytes): return .file(bytes: bytes, identity: identity(of: info))
+      case .failure(let reason): return .failure(reason.reason)
+      }
+    },
+    identity: { path in
+      var info = stat()
+      return stat(path, &info) == 0 ? identity(of: info) : nil
+    })
+
+  private static func identity(of info: stat) -> String { "\(info.st_dev):\(info.st_ino)" }
 
   /// The variables of the process environment the spec takes header values from, and only
   /// those: most specs name none, and copying the whole environment cost more than reading
@@ -119,6 +153,13 @@ struct Driver {
     guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
       return .failure(.init("it is not a regular file"))
     }
+    return readAll(fd, limit: limit)
+  }
+
+  /// Everything `fd` holds, refused past `limit` bytes.
+  private static func readAll(_ fd: Int32, limit: Int) -> Result<
+    [UInt8], LocalFiles.Unreadable
+  > {
     var bytes: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 16 * 1024)
     while true {
@@ -153,7 +194,8 @@ struct Driver {
   /// further down. The backend renders only a plan without problems.
   private func run(_ file: SourceFile, target: Target?) -> (plan: Plan, text: String?)? {
     var diagnostics = Diagnostics()
-    let spec = SpecLoader.decode(file, diagnostics: &diagnostics)
+    let sources = self.sources(file, diagnostics: &diagnostics)
+    let spec = SpecLoader.decode(sources, diagnostics: &diagnostics)
     let plan = spec.flatMap {
       Compiler.compile($0, inputs: inputs(for: $0, from: file), diagnostics: &diagnostics)
     }
@@ -164,7 +206,7 @@ struct Driver {
     let all = diagnostics.inFileOrder()
     if !all.isEmpty {
       say(
-        renderer.render(all, in: file)
+        renderer.render(all, in: sources.files)
           + DiagnosticRenderer.summary(of: all, strict: strict))
     }
     // A backend that fails says why in its diagnostics.

@@ -69,8 +69,10 @@ struct Compile: ParsableCommand {
   @Flag(help: "Treat warnings as errors.")
   var strict = false
 
+  @OptionGroup var overrides: OverrideOptions
+
   func run() throws {
-    let driver = Driver(strict: strict)
+    let driver = Driver(strict: strict, overrides: overrides.set)
     let output = self.output == "-" ? nil : self.output
     if let output, let problem = driver.outputProblem(output, input: spec) {
       driver.say("nodespec: cannot write \(output): \(problem)")
@@ -108,12 +110,14 @@ struct Validate: ParsableCommand {
   @Flag(help: "Treat warnings as errors.")
   var strict = false
 
+  @OptionGroup var overrides: OverrideOptions
+
   func validate() throws {
     guard !specs.isEmpty else { throw ValidationError("name at least one spec file") }
   }
 
   func run() throws {
-    let driver = Driver(strict: strict)
+    let driver = Driver(strict: strict, overrides: overrides.set)
     var status: ExitCode?
     for path in specs {
       guard let file = driver.read(path) else {
