@@ -22,9 +22,10 @@ status() { "$@" >/dev/null 2>&1; echo $?; }
 # Every command's help: exit 0, the exit statuses stated, and text wrapped by one rule (at
 # 80 columns no line is longer, and no line ends where the next line's first word would
 # still have fitted: a sentence broken in the middle of the screen).
+# The usage line and what follows are ArgumentParser's own layout, one line per option.
 wrapped() {
-  awk 'length($0) > 80 { print "too long: " $0; bad = 1 }
-    /^USAGE:/ { exit }
+  awk '/^USAGE:/ { exit }
+    length($0) > 80 { print "too long: " $0; bad = 1 }
     prev != "" && $0 != "" && $0 !~ /^ / {
       split($0, words, " ")
       if (length(prev) + 1 + length(words[1]) < 80) { print "broken before: " $0; bad = 1 }
@@ -254,5 +255,55 @@ s=$(status "$nodespec" catalog no-such-component)
 check "catalog of an unknown component is a usage error (64, got $s)" test "$s" = 64
 check "catalog suggests the component meant" \
   sh -c "'$nodespec' catalog containr 2>&1 | grep -q 'did you mean .containerd.'"
+
+# extends: bases relative to the file naming them, merged before decoding; diagnostics at the
+# base's line with notes up the chain; --set over everything, named in its diagnostics.
+mkdir -p "$work/fleet/sites" "$work/fleet/nodes"
+cat >"$work/fleet/base.yaml" <<'YAML'
+nodespec: 1
+arch: amd64
+components:
+  containerd: 2.0.0
+  runc: 1.2.4
+kubernetes: {}
+YAML
+cat >"$work/fleet/sites/eu.yaml" <<'YAML'
+nodespec: 1
+extends: ../base.yaml
+registries:
+  docker.io:
+    mirrors: [https://mirror.eu.example]
+YAML
+cat >"$work/fleet/nodes/n1.yaml" <<'YAML'
+nodespec: 1
+extends: [../sites/eu.yaml]
+name: n1
+YAML
+check "a spec that extends compiles, from another folder" sh -c "cd / &&
+  '$(realpath "$nodespec")' compile '$work/fleet/nodes/n1.yaml' -t shell -o '$work/n1.sh'"
+check "the base's containerd and the site's mirror are in the output" \
+  sh -c "grep -q 'containerd-2.0.0-linux-amd64' '$work/n1.sh' && grep -q 'mirror.eu.example' '$work/n1.sh'"
+check "validate follows extends" "$nodespec" validate "$work/fleet/nodes/n1.yaml"
+sed -i 's/^arch: amd64/arch: x86/' "$work/fleet/base.yaml"
+err=$("$nodespec" validate "$work/fleet/nodes/n1.yaml" 2>&1)
+check "a bad value in a base is reported at the base's line" \
+  grep -q "^$work/fleet/base.yaml:2:7: error: unknown arch .x86. \[invalid-value\]" <<<"$err"
+check "with a note at the site's extends entry" \
+  grep -q "^$work/fleet/sites/eu.yaml:2:10: note: .* is extended by " <<<"$err"
+check "and one at the spec's" grep -q "^$work/fleet/nodes/n1.yaml:2:11: note: " <<<"$err"
+s=$(status "$nodespec" compile "$work/fleet/nodes/n1.yaml" -t shell -o "$work/n1-bad.sh")
+check "a bad base fails the compile (1, got $s) and writes nothing" \
+  sh -c "test $s = 1 && test ! -e '$work/n1-bad.sh'"
+check "--set fixes it, winning over every file" \
+  "$nodespec" validate "$work/fleet/nodes/n1.yaml" --set arch=arm64
+check "--set takes a YAML scalar: quoting works" sh -c "'$nodespec' compile '$work/fleet/nodes/n1.yaml' \
+  -t shell --set arch=amd64 --set \"name='007'\" | grep -q '^# Spec: 007\$'"
+err=$("$nodespec" validate "$work/fleet/nodes/n1.yaml" --set arch=amd64 --set components.containerd=9.9.9 2>&1)
+check "a bad --set is reported in the --set, at its value" \
+  grep -q '^--set components.containerd=9.9.9:1:23: error: .*\[unknown-version\]' <<<"$err"
+s=$(status "$nodespec" validate "$good" --set name)
+check "a --set without = is a usage error (64, got $s)" test "$s" = 64
+s=$(status "$nodespec" compile - -t shell <"$work/fleet/nodes/n1.yaml")
+check "a spec from standard input cannot extend (1, got $s)" test "$s" = 1
 
 finish

@@ -11,6 +11,8 @@
 # hostile strings it carries arrive as data: shellcheck and bash -n pass, and
 # IntegrationTests/check_payloads.py finds each one quoted in the script and intact in the parsed-back
 # YAML and TOML (IntegrationTests/check_outputs.py checks the two targets write the same files).
+# `file=PATH` (relative to the corpus) names the file the diagnostic is in when it is not the
+# case itself: a base it extends. Bases live in IntegrationTests/corpus/bases/, which is no case.
 # `at=-` means a diagnostic without a position (`file: error: ...`); `id`/`at` may be left out
 # for a case that must succeed (exit=0). Files that cannot hold a comment (binary data,
 # invalid UTF-8, a BOM) take theirs from IntegrationTests/corpus/EXPECTATIONS instead, one line each:
@@ -53,7 +55,7 @@ now_ms() { date +%s%3N; }
 
 # run_case FILE: runs one case twice (no output file yet; an existing output file) and checks.
 run_case() {
-  local file=$1 name expect exit_code='' id='' at='' target=shell
+  local file=$1 name expect exit_code='' id='' at='' target=shell in=$1
   local -a env_args=() flags=()
   local payload=no
   name=$(basename "$file")
@@ -73,6 +75,7 @@ run_case() {
       env=*) env_args+=("${word#env=}") ;;
       strict) flags+=(--strict) ;;
       payload) payload=yes ;;
+      file=*) in=$corpus/${word#file=} ;;
       *)
         fail "$name" "unknown expectation word '$word'"
         return
@@ -108,7 +111,7 @@ run_case() {
   local pattern=''
   if [ -n "$id" ]; then
     # Case file names are [A-Za-z0-9._-] only, so escaping the dots makes them a pattern.
-    pattern="^${file//./\\.}"
+    pattern="^${in//./\\.}"
     case $at in
       -) pattern+=': ' ;;
       '') pattern+=':[0-9]+:[0-9]+: ' ;;
@@ -183,6 +186,7 @@ for file in "$corpus"/*; do
   case $(basename "$file") in
     EXPECTATIONS | README.md) continue ;;
   esac
+  [ -d "$file" ] && continue # bases of the extends cases
   run_case "$file"
 done
 

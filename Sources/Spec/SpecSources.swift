@@ -264,24 +264,26 @@ private struct ExtendsResolver {
   /// `relative` in `folder` (which is empty or ends with `/`).
   static func join(_ folder: String, _ relative: String) -> String { folder + relative }
 
-  /// `a/b/../c` as `a/c`, `./a` as `a`, for display: the file system resolves the real path
-  /// (symlinks and all) when the file is opened.
-  static func normalized(_ path: String) -> String {
-    let absolute = path.hasPrefix("/")
-    var parts: [Substring] = []
-    for part in path.split(separator: "/") {
-      switch part {
-      case ".": continue
-      case "..":
-        if let last = parts.last, last != ".." {
-          parts.removeLast()
-        } else if !absolute {
-          parts.append(part)
-        }
-      default: parts.append(part)
+  static func normalized(_ path: String) -> String { normalizedPath(path) }
+}
+
+/// `a/b/../c` as `a/c`, `./a` as `a`, for display: the file system resolves the real path
+/// (symlinks and all) when the file is opened.
+func normalizedPath(_ path: String) -> String {
+  let absolute = path.hasPrefix("/")
+  var parts: [Substring] = []
+  for part in path.split(separator: "/") {
+    switch part {
+    case ".": continue
+    case "..":
+      if let last = parts.last, last != ".." {
+        parts.removeLast()
+      } else if !absolute {
+        parts.append(part)
       }
+    default: parts.append(part)
     }
-    let joined = parts.joined(separator: "/")
-    return absolute ? "/" + joined : joined.isEmpty ? "." : joined
   }
+  let joined = parts.joined(separator: "/")
+  return absolute ? "/" + joined : joined.isEmpty ? "." : joined
 }
