@@ -32,7 +32,7 @@ wrapped() {
     }
     { prev = $0 } END { exit bad }'
 }
-for sub in "" compile validate catalog explain; do
+for sub in "" compile validate catalog explain schema init; do
   # shellcheck disable=SC2086 # an empty $sub means the top-level command
   check "--help ${sub:-(top)} exits 0" "$nodespec" $sub --help
   # shellcheck disable=SC2086
@@ -255,6 +255,16 @@ s=$(status "$nodespec" catalog no-such-component)
 check "catalog of an unknown component is a usage error (64, got $s)" test "$s" = 64
 check "catalog suggests the component meant" \
   sh -c "'$nodespec' catalog containr 2>&1 | grep -q 'did you mean .containerd.'"
+
+# init: a starter spec that compiles under --strict for every target.
+"$nodespec" init >"$work/init.yaml"
+for target in shell cloud-init ansible; do
+  check "init's starter compiles under --strict for $target" \
+    "$nodespec" compile --strict "$work/init.yaml" --target "$target" -o "$work/init.$target"
+done
+check "init names the newest containerd the catalog pins without a warning" sh -c "grep -qx \
+  \"  containerd: \$('$nodespec' catalog containerd | awk '\$1 ~ /^[0-9]/ && !/\\[/ { print \$1; exit }')\" '$work/init.yaml'"
+check "schema prints draft 2020-12 JSON Schema" sh -c "'$nodespec' schema | grep -q '\"\$schema\": \"https://json-schema.org/draft/2020-12/schema\"'"
 
 # extends: bases relative to the file naming them, merged before decoding; diagnostics at the
 # base's line with notes up the chain; --set over everything, named in its diagnostics.

@@ -1,9 +1,12 @@
 extension SpecDecoder {
-  /// The options each component accepts besides `version`, `sha256` and `url`.
-  static let componentOptions: KeyValuePairs<String, [String]> = [
-    "containerd": ["static"], "runc": [], "cni": [], "nerdctl": ["completion"],
-    "buildkit": ["worker"], "nerdctl-full": [], "rootlesskit": [], "slirp4netns": [],
-  ]
+  /// The options each component accepts besides `version`, `sha256`, `url` and `accept`
+  /// (from the key table, `SpecKeys`).
+  static let componentOptions: [(key: String, value: [String])] = SpecKeys.componentNames.map {
+    name in
+    (name, SpecKeys.names(in: "component.\(name)").filter {
+      !SpecKeys.componentCommonKeys.contains($0)
+    })
+  }
 
   /// A real release of each component, for hints (`containerd: 2.0.0`): a placeholder such
   /// as 1.2.3 would send the reader to look for a release that does not exist.
@@ -55,7 +58,7 @@ extension SpecDecoder {
     }
     guard
       let fields = fields(
-        entry, allowed: ["version", "sha256", "url", "accept"] + options,
+        entry, allowed: SpecKeys.componentCommonKeys + options,
         expected: "a version or a mapping")
     else { return nil }
     let version = fields["version"].flatMap { self.version($0, of: name) }

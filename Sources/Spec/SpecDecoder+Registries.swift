@@ -1,8 +1,6 @@
 extension SpecDecoder {
-  static let registryKeys = ["server", "fallback", "mirrors"]
-  static let mirrorKeys = [
-    "url", "capabilities", "ca", "client", "skip_verify", "override_path", "header",
-  ]
+  static let registryKeys = SpecKeys.names(in: "registry")
+  static let mirrorKeys = SpecKeys.names(in: "mirror")
 
   /// `registries:` maps a registry host (or `_default`) to its mirrors, in spec order.
   mutating func registries(_ entry: Entry) -> [Registry] {
@@ -51,7 +49,7 @@ extension SpecDecoder {
     var deliveredCA: Located<Delivered>?
     if let entry = fields["ca"] {
       if case .mapping = entry.node.kind {
-        deliveredCA = delivered(entry, allowed: ["pem", "local", "file"])
+        deliveredCA = delivered(entry, allowed: SpecKeys.names(in: "certificate"))
       } else {
         ca = oneOrMany(entry) { $0.path($1) }
       }
@@ -80,9 +78,11 @@ extension SpecDecoder {
   /// `{cert: …, key: …}`: the certificate inline, beside the spec or on the node; the key
   /// beside the spec, on the node or from the environment (never inline: a key is a secret).
   private mutating func deliveredClient(_ entry: Entry) -> DeliveredClient? {
-    guard let fields = fields(entry, allowed: ["cert", "key"]) else { return nil }
-    let certificate = fields["cert"].flatMap { delivered($0, allowed: ["pem", "local", "file"]) }
-    let key = fields["key"].flatMap { delivered($0, allowed: ["local", "file", "env"]) }
+    guard let fields = fields(entry, allowed: SpecKeys.names(in: "client")) else { return nil }
+    let certificate = fields["cert"].flatMap {
+      delivered($0, allowed: SpecKeys.names(in: "certificate"))
+    }
+    let key = fields["key"].flatMap { delivered($0, allowed: SpecKeys.names(in: "key")) }
     if fields["cert"] == nil { missingKey("cert", in: entry) }
     if fields["key"] == nil { missingKey("key", in: entry) }
     guard let certificate, let key else { return nil }
@@ -221,7 +221,7 @@ extension SpecDecoder {
         Located(.literal($0.value), at: $0.range)
       }
     }
-    guard let fields = fields(entry, allowed: ["env", "file"]) else { return nil }
+    guard let fields = fields(entry, allowed: SpecKeys.names(in: "secret")) else { return nil }
     switch (fields["env"], fields["file"]) {
     case (let env?, nil):
       let name = string(

@@ -21,14 +21,11 @@ public struct SpecDecoder {
 
   private init() {}
 
-  static let topKeys = [
-    "nodespec", "name", "arch", "mode", "user", "home", "prefix", "downloads", "components",
-    "registries", "kubernetes",
-  ]
-  static let downloadsKeys = ["mirror", "verify"]
-  static let kubernetesKeys = [
-    "cgroup_driver", "sandbox_image", "prerequisites", "packages",
-  ]
+  // The allowed keys of each place come from the format's key table (`SpecKeys`), which
+  // `nodespec schema` is generated from too.
+  static let topKeys = SpecKeys.names(in: "")
+  static let downloadsKeys = SpecKeys.names(in: "downloads")
+  static let kubernetesKeys = SpecKeys.names(in: "kubernetes")
 
   private mutating func spec(_ root: YAMLNode) -> NodeSpec? {
     var tagged: Set<SourceRange> = []
@@ -39,6 +36,13 @@ public struct SpecDecoder {
     // Without `nodespec:` the rest is still checked as format 1, the only one there is.
     guard let format = formatVersion(top) ?? assumedFormat(top, at: root.range) else {
       return nil
+    }
+    // The loader takes `extends` out of every file it reads: here it came from a `--set`.
+    if let extends = top["extends"] {
+      diagnostics.error(
+        "invalid-extends", "`extends` is followed only where a spec file writes it",
+        at: extends.key?.range ?? extends.node.range, path: "extends",
+        hint: "write it in the spec; a `--set` cannot add bases")
     }
     let name = decoded(top["name"]) {
       $0.string(
@@ -265,7 +269,7 @@ extension SpecDecoder {
     ("under `components`", "components", componentOptions.map(\.key)),
     (
       "in a component's mapping (`containerd: {version: 2.0.0}`)", nil,
-      ["version", "sha256", "url", "accept"] + componentOptions.flatMap(\.value)
+      SpecKeys.componentCommonKeys + componentOptions.flatMap(\.value)
     ),
     ("under `downloads`", "downloads", downloadsKeys),
     ("under `kubernetes`", "kubernetes", kubernetesKeys),
