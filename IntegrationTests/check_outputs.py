@@ -13,6 +13,7 @@ Exits non-zero with one line per problem.
 
 import base64
 import gzip
+import os
 import re
 import sys
 import tomllib
@@ -85,9 +86,34 @@ def host_folder(name):
     return f"{match[1]}_{match[2]}_" if match else name
 
 
+def merge(base, overlay):
+    """docs/spec.md's rule, written again independently: mappings merge key by key, scalars
+    and lists replace, null removes a key."""
+    if not isinstance(base, dict) or not isinstance(overlay, dict):
+        return overlay
+    merged = dict(base)
+    for key, value in overlay.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = merge(merged.get(key), value)
+    return merged
+
+
+def load_spec(path):
+    """The spec at `path` with its `extends` bases under it."""
+    spec = yaml.safe_load(open(path))
+    extends = spec.pop("extends", None) or []
+    merged = None
+    for base in [extends] if isinstance(extends, str) else extends:
+        loaded = load_spec(os.path.join(os.path.dirname(path), base))
+        merged = loaded if merged is None else merge(merged, loaded)
+    return spec if merged is None else merge(merged, spec)
+
+
 def main(spec_path, cloud_config, playbook):
     problems = []
-    spec = yaml.safe_load(open(spec_path))
+    spec = load_spec(spec_path)
     staged = cloud_init_files(cloud_config)
     written = ansible_files(playbook)
 

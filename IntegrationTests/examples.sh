@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every spec in examples/ through every target: compiles with no warning (--strict), matches
+# Every spec in examples/ (and every node of examples/fleet/) through every target: compiles with no warning (--strict), matches
 # its golden output (NODESPEC_RECORD=1 re-records), passes the real validators (shellcheck,
 # cloud-init schema, ansible-playbook --syntax-check, ansible-lint), and means what the spec
 # says once parsed back (IntegrationTests/check_outputs.py).
@@ -18,8 +18,11 @@ export ANSIBLE_LOCAL_TEMP="$work/ansible-tmp" ANSIBLE_HOME="$work/ansible-home"
 
 declare -A extension=([shell]=sh [cloud-init]=yaml [ansible]=yml)
 
-for spec in examples/*.yaml; do
+# The fleet's nodes (examples/fleet/nodes/, each extending a site that extends the base)
+# too, as fleet-NODE; the bases alone are not nodes.
+for spec in examples/*.yaml examples/fleet/nodes/*.yaml; do
   name=$(basename "$spec" .yaml)
+  [[ $spec == examples/fleet/* ]] && name=fleet-$name
   out="$work/$name"
   mkdir -p "$out"
   for target in shell cloud-init ansible; do
@@ -45,6 +48,7 @@ for spec in examples/*.yaml; do
       "$venv/bin/ansible-lint" --offline --profile production --nocolor "$out/ansible.yml"
   fi
   if [ -s "$out/cloud-init.yaml" ] && [ -s "$out/ansible.yml" ]; then
+    # check_outputs.py merges the spec's bases itself (the rule of docs/spec.md, written again).
     check "$name: outputs mean what the spec says" \
       "$venv/bin/python" IntegrationTests/check_outputs.py "$spec" "$out/cloud-init.yaml" "$out/ansible.yml"
   fi

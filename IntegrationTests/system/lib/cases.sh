@@ -13,6 +13,8 @@
 #   tls <target>        a TLS registry trusted only through the CA the spec delivers
 #   packages <target>   kubernetes.packages from a local apt repository: what is missing is
 #                       installed, and a second run installs no package
+#   fleet <target>      examples/fleet/nodes/eu-web-01.yaml (node -> site -> base), with
+#                       --set pointing it at the sandbox's mirrors: installed, idempotent
 
 MIRROR_URL=http://127.0.0.1:$MIRROR_PORT
 REGISTRY_URL=http://127.0.0.1:$REGISTRY_PORT
@@ -517,4 +519,48 @@ case_tls() {
     grep -q 'certificate signed by unknown authority' "$CASE_DIR/untrusted-pull.log"
   check "$t/tls: the pull is served by the TLS registry through hosts.toml" "pull failed" \
     pull_from "$REGISTRY_TLS_LOG"
+}
+
+# One node of examples/fleet as checked in: its site's and the base's values, merged through
+# `extends`. The sandbox reaches no real mirror, so `--set` (laid over every file) points the
+# downloads at the release mirror, whose bytes are ours (hence the sha256s), and Docker Hub at
+# the local registry. Everything else (units, the site's registry.k8s.io mirror, the name)
+# comes from the fleet's files.
+case_fleet() {
+  local t=$1 ext=sh dl node=$SYSTEM_TESTS/../../examples/fleet/nodes/eu-web-01.yaml
+  [[ $t == cloud-init ]] && ext=yaml
+  [[ $t == ansible ]] && ext=yml
+  reference
+  local sets=(
+    --set "downloads.mirror=$MIRROR_URL"
+    --set "components.containerd={version: $CONTAINERD_VERSION, sha256: $(mirror_sha256 "$(containerd_asset "$CONTAINERD_VERSION")")}"
+    --set "components.runc={version: $RUNC_VERSION, sha256: $(mirror_sha256 "$(runc_asset "$RUNC_VERSION")")}"
+    --set "components.cni={version: $CNI_VERSION, sha256: $(mirror_sha256 "$(cni_asset "$CNI_VERSION")")}"
+    --set "registries.\"docker.io\".mirrors=[$REGISTRY_URL]"
+  )
+  local n
+  for n in 1 2; do
+    if ! "$COMPILER" compile "$node" --target "$t" --output "$CASE_DIR/out$n.$ext" "${sets[@]}" \
+      2>"$CASE_DIR/compile$n.err"; then
+      fail "$t/fleet: compile" "nodespec compile failed: $(head -c 600 "$CASE_DIR/compile$n.err")"
+      return
+    fi
+    [[ $n == 2 ]] && dl=$(mirror_downloads)
+    ns_apply "$t" "$CASE_DIR/out$n.$ext" "$CASE_DIR/apply$n.log"
+    check "$t/fleet: output applies ($n)" "engine failed, see $CASE_DIR/apply$n.log" test $? = 0
+  done
+  check "$t/fleet: the node's name from the node file" "no eu-web-01 in the output" \
+    grep -q 'eu-web-01' "$CASE_DIR/out1.$ext"
+  check "$t/fleet: containerd binaries (the base's components)" "not the release's bytes" \
+    binaries_are "$CONTAINERD_VERSION"
+  check "$t/fleet: runc binary" "not the release's bytes" runc_installed
+  check "$t/fleet: CNI plugins" "missing or different" cni_installed
+  check "$t/fleet: containerd.service enabled" "no .wants symlink" unit_enabled
+  check "$t/fleet: the site's registry.k8s.io mirror" "no hosts.toml with it" grep -Fq \
+    '[host."https://k8s-mirror.eu.corp.example"]' "$SB_ROOT/etc/containerd/certs.d/registry.k8s.io/hosts.toml"
+  check "$t/fleet: --set replaced the site's docker.io mirrors" "wrong" hosts_has "$REGISTRY_URL"
+  check "$t/fleet: ctr version answers" "no Server section" containerd_serves
+  check "$t/fleet: pull through the registry mirror" "pull failed" pull_through_mirror
+  check "$t/fleet: again downloads nothing" "$(($(mirror_downloads) - dl)) downloads" \
+    test "$(mirror_downloads)" = "$dl"
 }
