@@ -3,9 +3,8 @@ extension SpecDecoder {
   /// (from the key table, `SpecKeys`).
   static let componentOptions: [(key: String, value: [String])] = SpecKeys.componentNames.map {
     name in
-    (name, SpecKeys.names(in: "component.\(name)").filter {
-      !SpecKeys.componentCommonKeys.contains($0)
-    })
+    let keys = SpecKeys.names(in: "component.\(name)")
+    return (name, keys.filter { !SpecKeys.componentCommonKeys.contains($0) })
   }
 
   /// A real release of each component, for hints (`containerd: 2.0.0`): a placeholder such

@@ -84,7 +84,9 @@ public enum SpecKeys {
         "", "extends", .oneOrMany(.text("path", "a .yaml file relative to this one")),
         "Bases this spec is laid over, relative to this file: later files win, mappings merge "
           + "key by key, scalars and lists replace, null removes a key."),
-      Key("", "name", .text("name", "1 to 63 of A-Z a-z 0-9 . _ -"), "A label for the node, in output headers."),
+      Key(
+        "", "name", .text("name", "1 to 63 of A-Z a-z 0-9 . _ -"),
+        "A label for the node, in output headers."),
       Key(
         "", "arch", .choice(archs + ["auto"]),
         "The CPU architecture, in Go's names; auto (the default) detects it on the node."),
@@ -94,8 +96,10 @@ public enum SpecKeys {
         "Rootless only: the account that runs the runtime."),
       Key("", "home", path, "Rootless only: the user's home; default /home/<user>."),
       Key("", "prefix", path, "Where binaries and units go; default /usr/local."),
-      Key("", "downloads", .place("downloads"), "Where releases come from and how they are verified."),
-      Key("", "components", .place("components"), "The components to install, each with its version."),
+      Key(
+        "", "downloads", .place("downloads"), "Where releases come from and how they are verified."),
+      Key(
+        "", "components", .place("components"), "The components to install, each with its version."),
       Key(
         "", "registries", .mapOf(.place("registry")),
         "Registry mirrors, by registry host (or _default): one hosts.toml each."),
@@ -143,36 +147,49 @@ public enum SpecKeys {
         "registry", "server", mirrorURL,
         "The upstream registry; omitted, the registry itself after the mirrors."),
       Key("registry", "fallback", .bool, "false: never reach upstream, only the mirrors."),
-      Key("registry", "mirrors", .listOf(.oneOf([mirrorURL, .place("mirror")])), "The mirrors, in order."),
+      Key(
+        "registry", "mirrors", .listOf(.oneOf([mirrorURL, .place("mirror")])),
+        "The mirrors, in order."),
 
       Key("mirror", "url", mirrorURL, "The mirror. Required."),
       Key(
-        "mirror", "capabilities", .nonEmptyListOf(.choice(Mirror.Capability.allCases.map(\.rawValue))),
+        "mirror", "capabilities",
+        .nonEmptyListOf(.choice(Mirror.Capability.allCases.map(\.rawValue))),
         "What the mirror is used for; default [pull, resolve]."),
       Key(
         "mirror", "ca", .oneOf([path, .listOf(path), .place("certificate")]),
         "CA certificates to trust: paths on the node, or one certificate delivered with the spec."),
       Key(
-        "mirror", "client", .oneOf([path, .listOf(.oneOf([path, .pair(path)])), .place("client")]),
+        "mirror", "client",
+        .oneOf([path, .listOf(.oneOf([path, .pair(path)])), .place("client")]),
         "Client certificates: paths on the node ([cert, key] pairs), or {cert, key} delivered."),
       Key("mirror", "skip_verify", .bool, "Skip TLS verification (not recommended)."),
       Key("mirror", "override_path", .bool, "The URL's path is the registry's API root."),
       Key(
-        "mirror", "header", .mapOf(.oneOrMany(.oneOf([.text("text", "a value"), .place("secret")]))),
+        "mirror", "header",
+        .mapOf(.oneOrMany(.oneOf([.text("text", "a value"), .place("secret")]))),
         "HTTP headers sent to the mirror: a value, or {env: VAR} or {file: /path}."),
 
       Key("certificate", "pem", .text("pem", "PEM text"), "The certificate itself (PEM)."),
-      Key("certificate", "local", .text("local", "a path inside the spec's folder"), "A file beside the spec."),
+      Key(
+        "certificate", "local", .text("local", "a path inside the spec's folder"),
+        "A file beside the spec."),
       Key("certificate", "file", path, "A file on the node."),
 
       Key("client", "cert", .place("certificate"), "The client certificate. Required."),
       Key("client", "key", .place("key"), "The client key (never inline). Required."),
 
-      Key("key", "local", .text("local", "a path inside the spec's folder"), "A file beside the spec."),
+      Key(
+        "key", "local", .text("local", "a path inside the spec's folder"), "A file beside the spec."
+      ),
       Key("key", "file", path, "A file on the node."),
-      Key("key", "env", .text("env", "an environment variable name"), "An environment variable of the compiling machine."),
+      Key(
+        "key", "env", .text("env", "an environment variable name"),
+        "An environment variable of the compiling machine."),
 
-      Key("secret", "env", .text("env", "an environment variable name"), "Read from the compiling machine's environment."),
+      Key(
+        "secret", "env", .text("env", "an environment variable name"),
+        "Read from the compiling machine's environment."),
       Key("secret", "file", path, "Read from a file on the node."),
     ]
 

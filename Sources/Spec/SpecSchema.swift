@@ -87,10 +87,13 @@ public enum SpecSchema {
       return .object([("anyOf", .array([reference, .object([("type", .string("null"))])]))])
     case .mapOf(let item):
       return .object([
-        ("anyOf", .array([
-          .object([("type", .string("object")), ("additionalProperties", self.value(item))]),
-          .object([("type", .string("null"))]),
-        ]))
+        (
+          "anyOf",
+          .array([
+            .object([("type", .string("object")), ("additionalProperties", self.value(item))]),
+            .object([("type", .string("null"))]),
+          ])
+        )
       ])
     case .listOf(let item):
       return .object([("type", .string("array")), ("items", self.value(item))])
@@ -100,7 +103,12 @@ public enum SpecSchema {
       ])
     case .oneOrMany(let item):
       return .object([
-        ("anyOf", .array([self.value(item), .object([("type", .string("array")), ("items", self.value(item))])]))
+        (
+          "anyOf",
+          .array([
+            self.value(item), .object([("type", .string("array")), ("items", self.value(item))]),
+          ])
+        )
       ])
     case .perArch(let item):
       return .object([

@@ -53,8 +53,11 @@ extension SpecLoader {
   ) -> SpecSources {
     var resolver = ExtendsResolver(files: [file], fileSystem: fileSystem, limits: limits)
     var root = YAMLReader.read(file, limits: limits, diagnostics: &resolver.diagnostics)
-    if let read = root {
+    if let read = root, case .mapping(let pairs) = read.kind,
+      pairs.contains(where: { $0.key.scalar?.text == "extends" })
+    {
       let folder = file.path == "<stdin>" ? nil : file.path
+      // Looked up only for a spec that extends: most do not, and each costs a system call.
       let identity = folder.flatMap { fileSystem?.identity($0) }
       root = resolver.resolve(
         read, in: file, openedAt: folder, chain: identity.map { [$0] } ?? [], depth: 0)
@@ -113,7 +116,9 @@ private struct ExtendsResolver {
     let names = { (node: YAMLNode?) in
       if case .mapping(let pairs) = node?.kind {
         pairs.contains { $0.key.scalar?.text == "nodespec" }
-      } else { false }
+      } else {
+        false
+      }
     }
     if file.id == 0, !names(own), names(merged) {
       diagnostics.error(

@@ -111,7 +111,8 @@ public struct YAMLReader {
     if let bad = firstInvalidUTF8(bytes) {
       diagnostics.error(
         "invalid-utf8", "the spec is not valid UTF-8 (byte 0x\(hex(bytes[bad])))",
-        at: SourceRange(at: file.location(ofByte: bad), file: file.id), hint: "save the file as UTF-8")
+        at: SourceRange(at: file.location(ofByte: bad), file: file.id),
+        hint: "save the file as UTF-8")
       return false
     }
     let hidden = hiddenCharacters(file, limit: Diagnostics.displayLimit + 1)

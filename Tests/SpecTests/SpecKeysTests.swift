@@ -20,19 +20,22 @@ import Testing
     "client": "registries: {docker.io: {mirrors: [{url: https://m.example, client: {ZZ: 1}}]}}",
     "key":
       "registries: {docker.io: {mirrors: [{url: https://m.example, client: {cert: {pem: x}, key: {ZZ: 1}}}]}}",
-    "secret": "registries: {docker.io: {mirrors: [{url: https://m.example, header: {X-A: {ZZ: 1}}}]}}",
+    "secret":
+      "registries: {docker.io: {mirrors: [{url: https://m.example, header: {X-A: {ZZ: 1}}}]}}",
   ]
 
   /// The keys the decoder lists as valid where `yaml` puts the unknown key `ZZ`.
   static func acceptedKeys(_ yaml: String) -> [String]? {
-    let text = "nodespec: 1\n" + yaml.replacingOccurrences(of: "ZZ", with: "qqqqqqqqqqqqzzzz") + "\n"
+    let text =
+      "nodespec: 1\n" + yaml.replacingOccurrences(of: "ZZ", with: "qqqqqqqqqqqqzzzz") + "\n"
     var diagnostics = Diagnostics()
     _ = SpecLoader.decode(SourceFile(path: "probe.yaml", text: text), diagnostics: &diagnostics)
     guard let hint = diagnostics.all.first(where: { $0.id == "unknown-key" })?.hint,
       let list = hint.split(separator: ":", maxSplits: 1).last, hint.hasPrefix("valid keys here")
     else { return nil }
     return list.split(separator: ",").map {
-      $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "`"))
+      $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(
+        in: CharacterSet(charactersIn: "`"))
     }
   }
 

@@ -34,36 +34,36 @@ import Testing
 
   static let fleet = [
     "base.yaml": """
-      nodespec: 1
-      arch: amd64
-      components:
-        containerd: 2.0.0
-        runc: 1.2.4
-      registries:
-        docker.io:
-          mirrors: [https://base.example]
-      kubernetes:
-        cgroup_driver: systemd
-      """,
+    nodespec: 1
+    arch: amd64
+    components:
+      containerd: 2.0.0
+      runc: 1.2.4
+    registries:
+      docker.io:
+        mirrors: [https://base.example]
+    kubernetes:
+      cgroup_driver: systemd
+    """,
     "sites/eu.yaml": """
-      nodespec: 1
-      extends: ../base.yaml
-      components:
-        containerd:
-          version: 2.0.0
-          static: true
-      registries:
-        docker.io:
-          mirrors: [https://eu.example]
-        quay.io:
-          mirrors: [https://quay.eu.example]
-      """,
+    nodespec: 1
+    extends: ../base.yaml
+    components:
+      containerd:
+        version: 2.0.0
+        static: true
+    registries:
+      docker.io:
+        mirrors: [https://eu.example]
+      quay.io:
+        mirrors: [https://quay.eu.example]
+    """,
     "nodes/n1.yaml": """
-      nodespec: 1
-      extends: [../sites/eu.yaml]
-      name: n1
-      kubernetes: null
-      """,
+    nodespec: 1
+    extends: [../sites/eu.yaml]
+    name: n1
+    kubernetes: null
+    """,
   ]
 
   @Test func laterFilesWinMappingsMergeListsReplaceNullRemoves() throws {
@@ -111,7 +111,8 @@ import Testing
     let text = DiagnosticRenderer(color: false).render(diagnostics.all, in: sources.files)
     #expect(text.hasPrefix("base.yaml:2:7: error: unknown arch `x86`"))
     #expect(text.contains("sites/eu.yaml:2:10: note: `base.yaml` is extended by `sites/eu.yaml`"))
-    #expect(text.contains("nodes/n1.yaml:2:11: note: `sites/eu.yaml` is extended by `nodes/n1.yaml`"))
+    #expect(
+      text.contains("nodes/n1.yaml:2:11: note: `sites/eu.yaml` is extended by `nodes/n1.yaml`"))
   }
 
   @Test func cyclesMissingFilesAndBadPathsAreErrorsAtTheEntry() {
@@ -167,7 +168,8 @@ import Testing
     #expect(s.components.containerd?.staticBuild == nil)
     #expect(s.registries.map(\.name.value) == ["docker.io"])
     #expect(s.registries[0].mirrors.map(\.url.value) == ["https://set.example"])
-    #expect(files.map(\.path).last == "--set registries.\"docker.io\".mirrors=[\"https://set.example\"]")
+    #expect(
+      files.map(\.path).last == "--set registries.\"docker.io\".mirrors=[\"https://set.example\"]")
   }
 
   @Test func aBadSetIsReportedInTheSet() {
@@ -208,4 +210,3 @@ import Testing
     #expect(pairs[1].value.range.file == 4)
   }
 }
-
