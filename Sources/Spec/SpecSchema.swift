@@ -8,8 +8,8 @@
 /// YAML 1.2 editor may read as a number (`1.10`, `007`) is accepted where the decoder reads
 /// text.
 public enum SpecSchema {
-  /// Where the schema is published, its `$id`.
-  public static let id = "https://nodespec.dev/schema/nodespec-1.json"
+  /// The schema's `$id`: a name, not a place (nothing fetches it; `nodespec schema` prints it).
+  public static let id = "urn:nodespec:spec-format:1"
 
   /// The schema, as JSON text ending with a newline; the same bytes on every run.
   public static func json() -> String {
