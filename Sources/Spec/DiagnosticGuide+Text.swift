@@ -309,7 +309,7 @@ extension DiagnosticGuide {
         collection (`--set 'name=a: b'`, which YAML reads as a mapping).
 
             $ nodespec validate node.yaml --set 'components..containerd=2.1.1'
-            --set components..containerd=2.1.1:1:12: error: a `--set` path has an empty key [invalid-set]
+            --set components..containerd:1:12: error: a `--set` path has an empty key [invalid-set]
 
         Fix: PATH is the spec's keys joined by `.` (`components.containerd`); quote a key holding a
         dot (`registries."docker.io".server=https://mirror.example`); quote a VALUE holding `: `

@@ -1,19 +1,26 @@
 /// One `--set PATH=VALUE` of the command line: a value laid over the spec after its bases, as
 /// if the spec wrote it at PATH.
 ///
-/// The override is a source file of its own (shown as `--set PATH=VALUE`, so a diagnostic about
-/// the value names the `--set` and points at the value in it). VALUE is read by the same YAML
+/// The override is a source file of its own, shown as `--set PATH` (so a diagnostic about the
+/// value names the `--set` and its snippet points at the value; the value itself stays out of
+/// the position prefix, where redaction of a credential could not reach it). VALUE is read by the same YAML
 /// reader as a spec, with the same trust rules: a scalar (`2.1.1`, `"quoted: text"`), or a flow
 /// sequence or mapping (`[bash, zsh]`, `{version: 2.1.1}`); an empty value or `null` removes
 /// the key. PATH is keys separated by `.`; a key holding a dot is quoted,
 /// `registries."docker.io".server`.
 public struct SpecOverride: Sendable, Equatable {
-  /// The argument as given, `PATH=VALUE`, as a source file (`--set` + argument) with its id.
+  /// The argument as given, `PATH=VALUE`, as a source file named `--set PATH`, with its id.
   public var file: SourceFile
 
   /// `argument` is `PATH=VALUE`; `id` its `SourceFile.id` among the spec's files.
   public init(_ argument: String, id: Int) {
-    file = SourceFile(path: "--set \(argument)", bytes: Array(argument.utf8), id: id)
+    let path = argument.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)[0]
+    // A path is shown as written, but never with a control character that could drive the
+    // terminal (the path is refused for it anyway).
+    let shown = String(
+      String.UnicodeScalarView(
+        path.unicodeScalars.map { $0.isForbiddenInSpecValue || $0.isHiddenInSource ? "?" : $0 }))
+    file = SourceFile(path: "--set \(shown)", bytes: Array(argument.utf8), id: id)
   }
 
   /// The overlay document this override stands for (`{components: {containerd: 2.1.1}}`), every
