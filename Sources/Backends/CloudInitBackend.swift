@@ -24,7 +24,10 @@ public struct CloudInitBackend: Backend {
   /// (`encoding: gz+b64`), as few as it takes; if even that does not fit, a warning.
   public static let userDataLimit = 16_384
 
-  public init() {}
+  /// Write the whole user-data gzip-compressed even when the text fits (`--gzip`).
+  public var gzip: Bool
+
+  public init(gzip: Bool = false) { self.gzip = gzip }
 
   public func render(_ plan: Plan, diagnostics: inout Diagnostics) -> String? {
     let shell = ShellBackend(fileSource: .staged(root: Self.stagedRoot))

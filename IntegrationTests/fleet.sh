@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# The command line's fleet features: `compile SPEC... --out-dir DIR` (every output
+# byte-identical to a single compile whatever the thread count, failures contained, nothing
+# written on a usage error), `plan` (text and JSON), the Ansible target's `--hosts`, and
+# cloud-init's whole-user-data gzip.
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 1
+# shellcheck source=IntegrationTests/lib/check.sh
+. IntegrationTests/lib/check.sh
+
+nodespec=${NODESPEC:-.build/debug/nodespec}
+venv=${NODESPEC_VENV:-.venv}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export ANSIBLE_LOCAL_TEMP="$work/ansible-tmp" ANSIBLE_HOME="$work/ansible-home"
+
+status() { "$@" >/dev/null 2>&1; echo $?; }
+declare -A extension=([shell]=sh [cloud-init]=user-data [ansible]=playbook.yml)
+
+## compile --out-dir
+
+# Every example, every target, with one thread and with four: each output is the single
+# compile's bytes, and nothing else is in the folder.
+for target in shell cloud-init ansible; do
+  for jobs in 1 4; do
+    out="$work/batch-$target-$jobs"
+    check "$target --jobs $jobs: the batch of every example succeeds" \
+      "$nodespec" compile examples/*.yaml --target "$target" --out-dir "$out" --jobs "$jobs"
+    same=yes
+    for spec in examples/*.yaml; do
+      file="$out/$(basename "$spec" .yaml).${extension[$target]}"
+      if ! "$nodespec" compile "$spec" --target "$target" | cmp -s - "$file"; then
+        same="no: $file"
+      fi
+    done
+    check "$target --jobs $jobs: every output is byte-identical to compiling its spec alone ($same)" \
+      test "$same" = yes
+    count=$(find "$out" -type f | wc -l)
+    check "$target --jobs $jobs: one file per spec, no temporary left ($count)" \
+      test "$count" = "$(find examples -maxdepth 1 -name '*.yaml' | wc -l)"
+  done
+done
+
+# A fleet with a bad spec and a spec with a warning among good ones: the bad one writes
+# nothing and is reported at its line; the others are written; exit 1. The report is the
+# same, in spec order, with any thread count.
+mkdir -p "$work/fleet"
+for i in $(seq 1 12); do
+  sed "s/^name: .*/name: node-$i/" examples/writeup.yaml >"$work/fleet/node-$i.yaml"
+done
+printf 'nodespec: 1\ncompnents:\n  containerd: 2.0.0\n' >"$work/fleet/broken.yml"
+printf 'nodespec: 1\narch: amd64\ncomponents:\n  runc: 1.2.2\n' >"$work/fleet/warned.yaml"
+for jobs in 1 3; do
+  s=$(status "$nodespec" compile "$work"/fleet/* --target shell --out-dir "$work/out-$jobs" \
+    --jobs "$jobs")
+  check "--jobs $jobs: a fleet with a bad spec exits 1 (got $s)" test "$s" = 1
+  "$nodespec" compile "$work"/fleet/* --target shell --out-dir "$work/out-$jobs" \
+    --jobs "$jobs" 2>"$work/report-$jobs" >/dev/null
+  check "--jobs $jobs: the bad spec writes nothing" test ! -e "$work/out-$jobs/broken.sh"
+  check "--jobs $jobs: the others are written" \
+    test "$(find "$work/out-$jobs" -name 'node-*.sh' | wc -l)" = 12 -a -s "$work/out-$jobs/warned.sh"
+  check "--jobs $jobs: the bad spec is reported at its line" \
+    grep -q "^$work/fleet/broken.yml:2:1: error: .*\[unknown-key\]" "$work/report-$jobs"
+  s=$(status "$nodespec" compile "$work"/fleet/* --target shell --out-dir "$work/strict-$jobs" \
+    --jobs "$jobs" --strict)
+  check "--jobs $jobs --strict: the warned spec fails too, and writes nothing (got $s)" \
+    test "$s" = 1 -a ! -e "$work/strict-$jobs/warned.sh" -a -s "$work/strict-$jobs/node-1.sh"
+done
+check "the report is the same with 1 and 3 threads" cmp "$work/report-1" "$work/report-3"
+check "the report is in spec order: broken.yml's before warned.yaml's" \
+  sh -c "grep -n -e 'broken.yml:' -e 'warned.yaml:' '$work/report-1' | cut -d: -f2 | tr '\n' ' ' |
+    grep -q 'broken.yml.*warned.yaml'"
+
+# Usage errors are found before anything is written: two specs with one stem (even in other
+# folders or with .yml), standard input, -o with several specs, --jobs 0.
+mkdir -p "$work/other"
+cp examples/minimal.yaml "$work/other/node-1.yml"
+s=$(status "$nodespec" compile "$work/fleet/node-1.yaml" "$work/other/node-1.yml" --target shell \
+  --out-dir "$work/dup")
+check "two specs with one stem are a usage error (64, got $s)" test "$s" = 64
+check "... and nothing is written" test ! -e "$work/dup"
+err=$("$nodespec" compile "$work/fleet/node-1.yaml" "$work/other/node-1.yml" --target shell \
+  --out-dir "$work/dup" 2>&1)
+check "... naming both specs" grep -q "node-1.yaml and .*other/node-1.yml would both be written to node-1.sh" <<<"$err"
+s=$(status "$nodespec" compile - --target shell --out-dir "$work/stdin" <examples/minimal.yaml)
+check "standard input with --out-dir is a usage error (64, got $s)" test "$s" = 64
+s=$(status "$nodespec" compile examples/minimal.yaml examples/writeup.yaml --target shell)
+check "several specs without --out-dir are a usage error (64, got $s)" test "$s" = 64
+s=$(status "$nodespec" compile examples/minimal.yaml examples/writeup.yaml --target shell \
+  --out-dir "$work/both" -o "$work/both.sh")
+check "--out-dir with -o is a usage error (64, got $s)" test "$s" = 64
+s=$(status "$nodespec" compile examples/minimal.yaml --target shell --out-dir "$work/j" --jobs 0)
+check "--jobs 0 is a usage error (64, got $s)" test "$s" = 64
+
+# Written with -o's rules: atomically, 0644 or 0600 with a secret, regular files only.
+cat >"$work/fleet/secret.yaml" <<'YAML'
+nodespec: 1
+registries:
+  docker.io:
+    mirrors:
+      - url: https://mirror.example.com
+        header: {Authorization: {env: NODESPEC_FLEET_TOKEN}}
+YAML
+mkdir -p "$work/modes"
+mkfifo "$work/modes/node-2.sh"
+s=$(NODESPEC_FLEET_TOKEN='Bearer s3cr3t' status "$nodespec" compile "$work/fleet/secret.yaml" \
+  "$work/fleet/node-1.yaml" "$work/fleet/node-2.yaml" --target shell --out-dir "$work/modes")
+check "an output path that is a FIFO fails that spec as an I/O error (74, got $s)" test "$s" = 74
+check "... the FIFO is still a FIFO" test -p "$work/modes/node-2.sh"
+check "the output holding a secret is 0600" test "$(stat -c %a "$work/modes/secret.sh")" = 600
+check "an output without a secret is 0644" test "$(stat -c %a "$work/modes/node-1.sh")" = 644
+check "no temporary is left" test -z "$(find "$work/modes" -name '.*nodespec*')"
+printf 'x\n' >"$work/a-file"
+s=$(status "$nodespec" compile examples/minimal.yaml --target shell --out-dir "$work/a-file")
+check "an --out-dir that is a file is an I/O error (74, got $s)" test "$s" = 74
+s=$(status "$nodespec" compile examples/minimal.yaml "$work/missing.yaml" --target shell \
+  --out-dir "$work/unreadable")
+check "an unreadable spec is an I/O error (74, got $s), the others written" \
+  test "$s" = 74 -a -s "$work/unreadable/minimal.sh"
+
+finish
