@@ -19,12 +19,14 @@ struct Nodespec: ParsableCommand {
       \(Exit.help)
       """,
     version: NodespecVersion.text,
-    subcommands: [Compile.self, Validate.self, CatalogCommand.self, Explain.self]
+    subcommands: [
+      Compile.self, Validate.self, PlanCommand.self, CatalogCommand.self, Explain.self,
+    ]
   )
 
   /// Without a subcommand there is nothing to do: a usage error, like any other.
   func run() throws {
-    throw ValidationError("name a subcommand: compile, validate, catalog or explain")
+    throw ValidationError("name a subcommand: compile, validate, plan, catalog or explain")
   }
 }
 
