@@ -118,4 +118,85 @@ s=$(status "$nodespec" compile examples/minimal.yaml "$work/missing.yaml" --targ
 check "an unreadable spec is an I/O error (74, got $s), the others written" \
   test "$s" = 74 -a -s "$work/unreadable/minimal.sh"
 
+## plan
+
+# The JSON parses, is exactly Python's sorted, indented dump of itself, and means what the
+# spec and the catalog say.
+"$nodespec" plan examples/writeup.yaml --format json >"$work/plan.json"
+hash=$("$nodespec" catalog --hashes containerd |
+  awk '$5 == "containerd-2.0.0-linux-amd64.tar.gz" { print $4 }')
+check "plan --format json of the write-up means what the spec says" python3 - "$work/plan.json" "$hash" <<'PY'
+import json, sys
+text = open(sys.argv[1], encoding="utf-8").read()
+plan = json.loads(text)
+assert json.dumps(plan, indent=2, sort_keys=True, ensure_ascii=False) + "\n" == text, "not canonical"
+assert plan["nodespec_plan"] == 1 and plan["name"] == "writeup-node", plan["name"]
+assert plan["arches"] == ["amd64"] and plan["detects_arch"] is False
+resources, order = plan["resources"], plan["order"]
+assert sorted(order) == sorted(resources), "order and resources differ"
+for index, id in enumerate(order):
+    assert resources[id]["order"] == index + 1, id
+archive = resources["containerd.archive"]
+assert archive["kind"] == "artifact" and archive["version"] == "2.0.0", archive
+source = archive["sources"]["amd64"]
+assert source["url"] == ("https://github.com/containerd/containerd/releases/download/v2.0.0/"
+                         "containerd-2.0.0-linux-amd64.tar.gz"), source["url"]
+assert source["check"] == {"sha256": sys.argv[2]}, source["check"]
+assert archive["install"] == {"archive": {"directory": "/usr/local"}}
+assert archive["restarts"] == ["containerd.service"]
+assert resources["runc.binary"]["install"]["binary"] == {"path": "/usr/local/sbin/runc", "mode": "0755"}
+hosts = resources["registry.docker.io.hosts"]
+assert hosts["path"] == "/etc/containerd/certs.d/docker.io/hosts.toml" and hosts["mode"] == "0644"
+assert (hosts["owner"], hosts["group"], hosts["secret"]) == ("root", "root", False)
+assert "https://docker.m.daocloud.io" in hosts["content"] and hosts["restarts"] == []
+config = resources["containerd.config"]
+assert 'SystemdCgroup = true' in config["content"] and config["restarts"] == ["containerd.service"]
+service = resources["containerd.service"]
+assert service["kind"] == "service" and service["scope"] == "system"
+assert service["wanted_by"] == "multi-user.target"
+assert service["restarted_by"] == ["containerd.archive", "containerd.unit", "containerd.config"]
+assert resources["kubernetes.sysctl.net.ipv4.ip_forward"] == {
+    "kind": "sysctl", "key": "net.ipv4.ip_forward", "value": "1", "order": 8,
+    "restarts": [], "condition": None}
+PY
+a=$("$nodespec" plan examples/rootless.yaml --format json | sha256sum)
+b=$("$nodespec" plan examples/rootless.yaml --format json | sha256sum)
+check "plan --format json is the same bytes on every run" test "$a" = "$b"
+check "plan of rootless mode names the user's units and conditions" python3 -c "
+import json, subprocess, sys
+plan = json.loads(subprocess.run(['$nodespec', 'plan', 'examples/rootless.yaml', '--format', 'json'],
+                                 capture_output=True, check=True).stdout)
+service = plan['resources']['containerd.service']
+assert service['scope'] == {'user': 'builder'}, service
+assert service['condition'] == {'systemd_running': True}, service
+assert plan['resources']['rootless.folder.config']['owner'] == 'builder'
+"
+# A secret from the environment never appears in the plan, in either form.
+for format in text json; do
+  out=$(NODESPEC_FLEET_TOKEN='Bearer s3cr3t' "$nodespec" plan "$work/fleet/secret.yaml" \
+    --format "$format" 2>&1)
+  check "plan --format $format shows no secret" test -n "$out" -a "${out/s3cr3t/}" = "$out"
+done
+check "the JSON marks the secret file and leaves its content out" python3 -c "
+import json, os, subprocess
+env = dict(os.environ, NODESPEC_FLEET_TOKEN='Bearer s3cr3t')
+plan = json.loads(subprocess.run(['$nodespec', 'plan', '$work/fleet/secret.yaml', '--format', 'json'],
+                                 capture_output=True, check=True, env=env).stdout)
+hosts = plan['resources']['registry.docker.io.hosts']
+assert hosts['secret'] is True and hosts['content'] is None, hosts
+"
+text=$("$nodespec" plan examples/writeup.yaml)
+check "plan (text) names each download with version, arch, URL and checksum" grep -q \
+  "containerd.archive: containerd 2.0.0, unpacked into /usr/local" <<<"$text"
+check "... its source" grep -qF "amd64 from https://github.com/containerd/containerd/releases/download/v2.0.0/containerd-2.0.0-linux-amd64.tar.gz (sha256 $hash)" <<<"$text"
+check "... files with mode and owner" grep -q \
+  "registry.docker.io.hosts: file /etc/containerd/certs.d/docker.io/hosts.toml 0644 root:root" <<<"$text"
+check "... and what a change restarts" grep -q \
+  "restarted by a change of containerd.archive, containerd.unit, containerd.config" <<<"$text"
+s=$(status "$nodespec" plan "$work/fleet/broken.yml")
+check "plan of an invalid spec exits 1 (got $s)" test "$s" = 1
+check "... printing nothing on standard output" test -z "$("$nodespec" plan "$work/fleet/broken.yml" 2>/dev/null)"
+s=$(status "$nodespec" plan "$work/missing.yaml")
+check "plan of an unreadable spec is an I/O error (74, got $s)" test "$s" = 74
+
 finish

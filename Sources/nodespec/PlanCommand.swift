@@ -6,14 +6,14 @@ struct PlanCommand: ParsableCommand {
     commandName: "plan",
     abstract: "Print what a spec's output will do on a node, for review.",
     discussion: """
-      Every download (version, arch, URL, how it is verified), file (path, mode, owner), \\
-      folder, service and command, in the order the output applies them, and which services \\
-      a change restarts. The same checks as compile and validate run first. --format json \\
-      prints it as one JSON object keyed by resource id (docs/plan-contract.md, "The plan \\
-      as JSON"), so a CI job can diff the plans of a pull request's specs. Secret values are \\
+      Every download (version, arch, URL, how it is verified), file (path, mode, owner), \
+      folder, service and command, in the order the output applies them, and which services \
+      a change restarts. The same checks as compile and validate run first. --format json \
+      prints it as one JSON object keyed by resource id (docs/plan-contract.md, "The plan \
+      as JSON"), so a CI job can diff the plans of a pull request's specs. Secret values are \
       never shown.
 
-      \\(Exit.help)
+      \(Exit.help)
       """)
 
   enum Format: String, ExpressibleByArgument, CaseIterable {
