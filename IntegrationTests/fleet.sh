@@ -199,4 +199,61 @@ check "... printing nothing on standard output" test -z "$("$nodespec" plan "$wo
 s=$(status "$nodespec" plan "$work/missing.yaml")
 check "plan of an unreadable spec is an I/O error (74, got $s)" test "$s" = 74
 
+## --hosts
+
+# The play's hosts line is the pattern, written by the YAML emitter (quoted where YAML would
+# misread it) and read back as the same string.
+for pattern in builders 'web:&staging:!phoenix' '*.example.com' 'web[0:2],db' '~(web|db).*'; do
+  "$nodespec" compile examples/minimal.yaml --target ansible --hosts "$pattern" -o "$work/hosts.yml"
+  check "--hosts '$pattern' is the play's hosts" "$venv/bin/python" -c "
+import sys, yaml
+play, = yaml.safe_load(open('$work/hosts.yml'))
+assert play['hosts'] == sys.argv[1], play['hosts']" "$pattern"
+done
+check "without --hosts the play is for all hosts" sh -c \
+  "'$nodespec' compile examples/minimal.yaml --target ansible | grep -qx '  hosts: all'"
+for pattern in "{{ lookup('pipe', 'id') }}" '{% raw %}x' 'web #x' 'a b' "web'" 'web"' '' \
+  $'web\nx' 'wéb'; do
+  s=$(status "$nodespec" compile examples/minimal.yaml --target ansible --hosts "$pattern" \
+    -o "$work/refused.yml")
+  check "--hosts $(printf %q "$pattern") is a usage error (64, got $s), nothing written" \
+    test "$s" = 64 -a ! -e "$work/refused.yml"
+done
+s=$(status "$nodespec" compile examples/minimal.yaml --target shell --hosts builders)
+check "--hosts with another target is a usage error (64, got $s)" test "$s" = 64
+
+# A site playbook that imports one compiled playbook per inventory group, as docs/targets.md
+# shows it: Ansible accepts it, lints it, and runs each play on its group only.
+mkdir -p "$work/site"
+cat >"$work/site/inventory.ini" <<'INI'
+[builders]
+build-01 ansible_connection=local
+build-02 ansible_connection=local
+
+[gpu]
+gpu-01 ansible_connection=local
+INI
+"$nodespec" compile examples/writeup.yaml --target ansible --hosts builders \
+  -o "$work/site/builders.yml"
+"$nodespec" compile examples/minimal.yaml --target ansible --hosts gpu -o "$work/site/gpu.yml"
+cat >"$work/site/site.yml" <<'YAML'
+---
+- name: Builders
+  ansible.builtin.import_playbook: builders.yml
+- name: GPU nodes
+  ansible.builtin.import_playbook: gpu.yml
+YAML
+check "the site playbook passes ansible-playbook --syntax-check" \
+  "$venv/bin/ansible-playbook" -i "$work/site/inventory.ini" "$work/site/site.yml" --syntax-check
+check "the site playbook passes ansible-lint (production profile)" sh -c \
+  "cd '$work/site' && '$venv/bin/ansible-lint' --offline --profile production --nocolor site.yml"
+hosts=$("$venv/bin/ansible-playbook" -i "$work/site/inventory.ini" "$work/site/site.yml" \
+  --list-hosts 2>&1)
+check "each imported play runs on its group only" "$venv/bin/python" -c "
+import re, sys
+plays = re.findall(r'play #\d+ \((\w+)\).*?hosts \(\d+\):((?:\n +\S+)+)', sys.argv[1], re.S)
+found = {group: sorted(block.split()) for group, block in plays}
+assert found == {'builders': ['build-01', 'build-02'], 'gpu': ['gpu-01']}, (found, sys.argv[1])
+" "$hosts"
+
 finish
