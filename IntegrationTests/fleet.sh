@@ -256,4 +256,42 @@ found = {group: sorted(block.split()) for group, block in plays}
 assert found == {'builders': ['build-01', 'build-02'], 'gpu': ['gpu-01']}, (found, sys.argv[1])
 " "$hosts"
 
+## cloud-init: the whole user-data gzip-compressed
+
+# --gzip forces it: gzip's magic bytes, and gunzip gives exactly the text compile writes.
+"$nodespec" compile examples/writeup-all-mirrors.yaml --target cloud-init --gzip -o "$work/forced.gz"
+check "--gzip writes gzip (magic 1f8b)" test "$(head -c 2 "$work/forced.gz" | od -An -tx1 | tr -d ' ')" = 1f8b
+"$nodespec" compile examples/writeup-all-mirrors.yaml --target cloud-init -o "$work/plain.yaml"
+check "... that gunzips to the text compile writes without it" sh -c \
+  "gunzip -c '$work/forced.gz' | cmp -s - '$work/plain.yaml'"
+check "... which cloud-init schema accepts" sh -c \
+  "gunzip -c '$work/forced.gz' >'$work/forced.yaml' && cloud-init schema --config-file '$work/forced.yaml'"
+check "the example that fits is still text without --gzip" sh -c \
+  "'$nodespec' compile examples/writeup-all-mirrors.yaml --target cloud-init | head -n 1 | grep -qx '#cloud-config'"
+# Over 16 KB even with its files compressed: the whole user-data is gzip'd, and fits.
+python3 bench/registries.py 40 >"$work/registries-40.yaml"
+"$nodespec" compile "$work/registries-40.yaml" --target cloud-init -o "$work/auto.gz"
+size=$(wc -c <"$work/auto.gz")
+check "a cloud-config over 16 KB becomes gzip'd user-data within 16,384 bytes ($size)" \
+  test "$(head -c 2 "$work/auto.gz" | od -An -tx1 | tr -d ' ')" = 1f8b -a "$size" -le 16384
+check "... whose text is over 16 KB and valid" sh -c "gunzip -c '$work/auto.gz' >'$work/auto.yaml' &&
+  test \$(wc -c <'$work/auto.yaml') -gt 16384 && cloud-init schema --config-file '$work/auto.yaml'"
+# Over even gzip'd: an error that says by how much, and nothing written.
+python3 bench/registries.py 1000 >"$work/registries-1000.yaml"
+s=$(status "$nodespec" compile "$work/registries-1000.yaml" --target cloud-init -o "$work/huge.gz")
+check "user-data over 16 KB even gzip'd is an invalid spec (1, got $s), nothing written" \
+  test "$s" = 1 -a ! -e "$work/huge.gz"
+check "... and the error says by how much" sh -c "'$nodespec' compile '$work/registries-1000.yaml' \
+  --target cloud-init 2>&1 >/dev/null | grep -Eq 'is [0-9]+ bytes even gzip-compressed, [0-9]+ bytes over the 16384 bytes EC2 accepts .*\\[cloud-init-size\\]'"
+# Binary is not written to a terminal (`script` gives the command one); a pipe is fine.
+if command -v script >/dev/null; then
+  s=$(script -qec "'$nodespec' compile examples/minimal.yaml --target cloud-init --gzip; echo rc=\$?" \
+    /dev/null | tr -d '\r' | sed -n 's/^rc=//p')
+  check "--gzip to a terminal is refused (74, got $s)" test "$s" = 74
+fi
+check "--gzip to a pipe is written" sh -c \
+  "'$nodespec' compile examples/minimal.yaml --target cloud-init --gzip | gunzip -c | grep -qx '#cloud-config'"
+s=$(status "$nodespec" compile examples/minimal.yaml --target shell --gzip)
+check "--gzip with another target is a usage error (64, got $s)" test "$s" = 64
+
 finish
