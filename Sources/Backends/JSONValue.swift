@@ -26,7 +26,10 @@ public indirect enum JSONValue: Sendable, Equatable {
     case .int(let value): out += Array(String(value).utf8)
     case .string(let value): Self.quote(value, into: &out)
     case .array(let values):
-      guard !values.isEmpty else { return out += Array("[]".utf8) }
+      if values.isEmpty {
+        out += Array("[]".utf8)
+        return
+      }
       out.append(UInt8(ascii: "["))
       for (index, value) in values.enumerated() {
         if index > 0 { out.append(UInt8(ascii: ",")) }
@@ -36,7 +39,10 @@ public indirect enum JSONValue: Sendable, Equatable {
       Self.newline(into: &out, indent: indent)
       out.append(UInt8(ascii: "]"))
     case .object(let members):
-      guard !members.isEmpty else { return out += Array("{}".utf8) }
+      if members.isEmpty {
+        out += Array("{}".utf8)
+        return
+      }
       out.append(UInt8(ascii: "{"))
       let keys = members.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
       for (index, key) in keys.enumerated() {

@@ -67,13 +67,17 @@ public enum PlanReport {
     ["owner": .string(owner?.user ?? "root"), "group": .string(owner?.group ?? "root")]
   }
 
-  private static func strings(_ values: [String]) -> JSONValue { .array(values.map { .string($0) }) }
+  private static func strings(_ values: [String]) -> JSONValue {
+    .array(values.map { .string($0) })
+  }
 
   private static func kindFields(_ kind: Resource.Kind) -> [String: JSONValue] {
     switch kind {
     case .directory(let directory):
-      return ["kind": .string("directory"), "path": .string(directory.path),
-        "mode": .string(mode(directory.mode))].merging(ownership(directory.owner)) { a, _ in a }
+      return [
+        "kind": .string("directory"), "path": .string(directory.path),
+        "mode": .string(mode(directory.mode)),
+      ].merging(ownership(directory.owner)) { a, _ in a }
     case .file(let file):
       var fields: [String: JSONValue] = [
         "kind": .string("file"), "path": .string(file.path), "mode": .string(mode(file.mode)),
@@ -119,7 +123,9 @@ public enum PlanReport {
     case .kernelModule(let module):
       return ["kind": .string("kernel_module"), "name": .string(module.name)]
     case .sysctl(let sysctl):
-      return ["kind": .string("sysctl"), "key": .string(sysctl.key), "value": .string(sysctl.value)]
+      return [
+        "kind": .string("sysctl"), "key": .string(sysctl.key), "value": .string(sysctl.value),
+      ]
     case .service(let service):
       let scope: JSONValue =
         switch service.scope {
@@ -178,7 +184,9 @@ public enum PlanReport {
         }
         if case .service = resource.kind {
           let by = plan.resources.filter { $0.notifies.contains(resource.id) }.map(\.id)
-          notes.append(by.isEmpty ? "restarted by nothing" : "restarted by a change of " + by.joined(separator: ", "))
+          notes.append(
+            by.isEmpty
+              ? "restarted by nothing" : "restarted by a change of " + by.joined(separator: ", "))
         }
         if !notes.isEmpty { out += "      " + notes.joined(separator: "; ") + "\n" }
       }
@@ -218,9 +226,12 @@ public enum PlanReport {
       let size = file.content.literalText.map { "\($0.utf8.count) bytes" }
       let what =
         file.content.isSecret
-        ? "secret" + (file.content.parts.compactMap(\.nodeFile).isEmpty
-          ? "" : ", read on the node from " + file.content.parts.compactMap(\.nodeFile).map(flat)
-            .joined(separator: ", "))
+        ? "secret"
+          + (file.content.parts.compactMap(\.nodeFile).isEmpty
+            ? ""
+            : ", read on the node from "
+              + file.content.parts.compactMap(\.nodeFile).map(flat)
+              .joined(separator: ", "))
         : size ?? ""
       return "file \(flat(file.path)) \(mode(file.mode)) \(owner(file.owner)), \(what)"
     case .artifact(let artifact):

@@ -31,7 +31,8 @@ struct BatchCompile {
   /// The output file's name: the spec's file name without `.yaml`/`.yml`, and the target's
   /// extension.
   static func outputName(of spec: String, target: Target) -> String {
-    var name = spec.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init)
+    var name =
+      spec.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init)
       ?? spec
     for suffix in [".yaml", ".yml"] where name.hasSuffix(suffix) {
       name.removeLast(suffix.count)

@@ -160,8 +160,9 @@ import Testing
         Resource(
           id: "f\(index)", origin: nil,
           kind: .file(
-            File(path: "/etc/f\(index)", content: .init(String(repeating: "line \(index)\n", count: 60)))
-          ))
+            File(
+              path: "/etc/f\(index)",
+              content: .init(String(repeating: "line \(index)\n", count: 60)))))
       })
     var diagnostics = Diagnostics()
     let text = try #require(CloudInitBackend().render(plan, diagnostics: &diagnostics))
@@ -194,7 +195,10 @@ import Testing
     defer { try? FileManager.default.removeItem(at: path) }
     let run = try ShellTestSupport.run(
       "python3",
-      ["-c", "import gzip, sys; sys.stdout.write(gzip.open(sys.argv[1]).read().decode())", path.path])
+      [
+        "-c", "import gzip, sys; sys.stdout.write(gzip.open(sys.argv[1]).read().decode())",
+        path.path,
+      ])
     try #require(run.status == 0, "not gzip: \(run.stderr)")
     return run.stdout
   }

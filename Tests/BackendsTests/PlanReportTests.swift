@@ -42,7 +42,8 @@ import Testing
       Issue.record("not an object")
       return
     }
-    #expect(file["content"] == .null && file["secret"] == .bool(true) && file["mode"] == .string("0600"))
+    #expect(
+      file["content"] == .null && file["secret"] == .bool(true) && file["mode"] == .string("0600"))
     #expect(!PlanReport.text(plan).contains("token"))
   }
 }
