@@ -32,7 +32,7 @@ wrapped() {
     }
     { prev = $0 } END { exit bad }'
 }
-for sub in "" compile validate catalog explain schema init; do
+for sub in "" compile validate plan catalog explain schema init; do
   # shellcheck disable=SC2086 # an empty $sub means the top-level command
   check "--help ${sub:-(top)} exits 0" "$nodespec" $sub --help
   # shellcheck disable=SC2086

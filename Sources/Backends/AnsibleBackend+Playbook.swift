@@ -6,6 +6,8 @@ extension AnsibleBackend {
   /// resource in Plan order, and one handler pair per service that something notifies.
   struct Playbook {
     let plan: Plan
+    /// The play's `hosts:` pattern, checked by `AnsibleBackend.hostsProblem`.
+    let hosts: String
     private(set) var tasks: [Task] = []
     private(set) var handlers: [Task] = []
     /// Folders an earlier task creates: files going into them need no folder check.
@@ -18,7 +20,10 @@ extension AnsibleBackend {
     /// The node's arch (a play variable) when the Plan detects it.
     static let archVariable = "nodespec_arch"
 
-    init(plan: Plan) { self.plan = plan }
+    init(plan: Plan, hosts: String = "all") {
+      self.plan = plan
+      self.hosts = hosts
+    }
 
     /// The play, once `build` has run.
     var play: YAMLValue {
@@ -29,7 +34,9 @@ extension AnsibleBackend {
             plan.name.map { "Set up node \($0) with nodespec" }
               ?? "Set up the node with nodespec")
         ),
-        ("hosts", .scalar("all")),
+        // Checked to hold no Jinja or YAML syntax; the emitter quotes what YAML would
+        // misread (`!staging`, `*.example.com`).
+        ("hosts", .scalar(hosts)),
         ("become", Scalar.bool(true)),
         // The minimal subset holds all this play reads: user_uid, architecture, pkg_mgr.
         ("gather_facts", Scalar.bool(true)),

@@ -1,7 +1,7 @@
 import Compiler
 import Spec
 
-/// Renders a Plan as an Ansible playbook: one play over `hosts: all`, only `ansible.builtin`
+/// Renders a Plan as an Ansible playbook: one play over `hosts: all` (or the `--hosts` pattern), only `ansible.builtin`
 /// modules, every task named, handlers for restarts.
 ///
 /// The playbook leaves the node as docs/plan-contract.md says (the same files, stamps and
@@ -11,10 +11,13 @@ import Spec
 public struct AnsibleBackend: Backend {
   public static let target = Target.ansible
 
-  public init() {}
+  /// The play's `hosts:` pattern (`--hosts`); `hostsProblem` says which ones are refused.
+  public var hosts: String
+
+  public init(hosts: String = "all") { self.hosts = hosts }
 
   public func render(_ plan: Plan, diagnostics: inout Diagnostics) -> String? {
-    var playbook = Playbook(plan: plan)
+    var playbook = Playbook(plan: plan, hosts: hosts)
     playbook.build(diagnostics: &diagnostics)
     guard !diagnostics.hasErrors else { return nil }
     do {

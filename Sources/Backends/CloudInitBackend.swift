@@ -21,10 +21,14 @@ public struct CloudInitBackend: Backend {
   /// Where file contents are staged (mode 0600 each), followed by each file's absolute path.
   public static let stagedRoot = scratch + "/staged"
   /// EC2's user-data limit, in bytes. Above it the biggest files are compressed
-  /// (`encoding: gz+b64`), as few as it takes; if even that does not fit, a warning.
+  /// (`encoding: gz+b64`), as few as it takes; if even that does not fit, the whole
+  /// user-data is gzip-compressed (`output`); if that does not fit either, an error.
   public static let userDataLimit = 16_384
 
-  public init() {}
+  /// Write the whole user-data gzip-compressed even when the text fits (`--gzip`).
+  public var gzip: Bool
+
+  public init(gzip: Bool = false) { self.gzip = gzip }
 
   public func render(_ plan: Plan, diagnostics: inout Diagnostics) -> String? {
     let shell = ShellBackend(fileSource: .staged(root: Self.stagedRoot))
@@ -66,20 +70,38 @@ public struct CloudInitBackend: Backend {
         files[index].packed = Gzip.base64(packed)
         output = try document(plan, files)
       }
-      let size = output.utf8.count
-      if size > Self.userDataLimit {
-        diagnostics.warning(
-          "cloud-init-size",
-          "the cloud-config is \(size) bytes, compressed; EC2 accepts at most "
-            + "\(Self.userDataLimit) bytes of user-data",
-          at: nil,
-          hint: "cloud-init also reads gzip-compressed user-data: pass the output of `gzip -9`")
-      }
       return output
     } catch {
       diagnostics.error("cloud-init-emit", "cannot write the cloud-config: \(error)", at: nil)
       return nil
     }
+  }
+
+  /// The user-data to deliver: the cloud-config's text when it fits in `userDataLimit`,
+  /// else (or always, with `gzip`) the whole text gzip-compressed, which cloud-init
+  /// decompresses before anything else (it tries gzip on every user-data: `convert_string`
+  /// in cloudinit/user_data.py). Binary, so it goes to a file or a pipe, not a terminal. Nil,
+  /// with `cloud-init-size`, when even that is over the limit: by how much, in the message.
+  public func output(_ plan: Plan, diagnostics: inout Diagnostics) -> [UInt8]? {
+    guard let text = render(plan, diagnostics: &diagnostics) else { return nil }
+    let bytes = Array(text.utf8)
+    guard gzip || bytes.count > Self.userDataLimit else { return bytes }
+    guard let packed = Gzip.compress(bytes) else {
+      diagnostics.error("cloud-init-emit", "cannot gzip the user-data (zlib failed)", at: nil)
+      return nil
+    }
+    guard packed.count <= Self.userDataLimit else {
+      diagnostics.error(
+        "cloud-init-size",
+        "the user-data is \(packed.count) bytes even gzip-compressed, "
+          + "\(packed.count - Self.userDataLimit) bytes over the \(Self.userDataLimit) bytes EC2 "
+          + "accepts (the cloud-config is \(bytes.count) bytes, its largest files compressed)",
+        at: nil,
+        hint: "split the node's setup, or deliver it another way (the shell target from a "
+          + "small user-data that downloads it)")
+      return nil
+    }
+    return packed
   }
 
   /// Files smaller than this stay readable even when the document is over the limit.

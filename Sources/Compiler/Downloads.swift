@@ -203,7 +203,8 @@ extension Downloads {
     else { return nil }
     return .artifact(
       Artifact(
-        title: "\(release.rawValue) \(component.version.value)", sources: sources,
+        title: "\(release.rawValue) \(component.version.value)",
+        version: component.version.value, sources: sources,
         install: install, provides: provides, stamp: context.paths.stamp(id)))
   }
 }

@@ -178,6 +178,8 @@ public struct File: Sendable, Equatable {
 public struct Artifact: Sendable, Equatable {
   /// For messages, e.g. `containerd 2.0.0`.
   public var title: String
+  /// The release's version as the spec names it, e.g. `2.0.0`, for `nodespec plan`.
+  public var version: String?
   /// One per arch in `Plan.arches` (exactly those, in the same order).
   public var sources: [Source]
   public var install: Install
@@ -187,9 +189,12 @@ public struct Artifact: Sendable, Equatable {
   /// when the stamp holds `stampContent(for:)` and every `provides` path exists.
   public var stamp: String
 
-  public init(title: String, sources: [Source], install: Install, provides: [String], stamp: String)
-  {
+  public init(
+    title: String, version: String? = nil, sources: [Source], install: Install,
+    provides: [String], stamp: String
+  ) {
     self.title = title
+    self.version = version
     self.sources = sources
     self.install = install
     self.provides = provides

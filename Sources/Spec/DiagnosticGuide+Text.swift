@@ -1257,12 +1257,13 @@ extension DiagnosticGuide {
       text: #"""
         cloud-init-size
 
-        *error*: the cloud-config is larger than EC2 accepts as user data (16 KB), even compressed.
+        *error*: the user-data is larger than EC2 accepts (16 KB, 16,384 bytes), even with its largest
+        files compressed and then the whole of it gzip-compressed.
 
-            <stdin>: error: the cloud-config is 17210 bytes, compressed; EC2 accepts at most 16384 bytes of user-data [cloud-init-size]
+            node.yaml: error: the user-data is 26514 bytes even gzip-compressed, 10130 bytes over the 16384 bytes EC2 accepts (the cloud-config is 327891 bytes, its largest files compressed) [cloud-init-size]
 
-        Fix: use the shell target from a smaller user data that downloads it, or split the node's
-        setup.
+        Fix: split the node's setup, or deliver it another way: the shell target, downloaded and run
+        by a small user-data.
 
         """#),
     Entry(

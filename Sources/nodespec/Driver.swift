@@ -19,6 +19,9 @@ struct Driver {
   var strict: Bool
   /// `--set PATH=VALUE` arguments, laid over every spec after its bases.
   var overrides: [String] = []
+  /// Where messages go instead of standard error: the batch collects each spec's report and
+  /// prints it whole, in spec order (`BatchCompile`).
+  var transcript: Transcript? = nil
 
   private var renderer: DiagnosticRenderer {
     // no-color.org: set and not empty.
@@ -27,7 +30,12 @@ struct Driver {
   }
 
   func say(_ message: String) {
-    writeAll(STDERR_FILENO, message.hasSuffix("\n") ? message : message + "\n")
+    let line = message.hasSuffix("\n") ? message : message + "\n"
+    if let transcript {
+      transcript.text += line
+    } else {
+      writeAll(STDERR_FILENO, Array(line.utf8))
+    }
   }
 
   /// Reads a spec; `-` is standard input. Reports and returns nil when it cannot.
@@ -181,27 +189,33 @@ struct Driver {
   /// The output, and whether it may hold a secret: a header value taken from this machine's
   /// environment, or a delivered key (`env`, `local`), is written into the output literally,
   /// so such an output is written 0600.
-  func compile(_ file: SourceFile, target: Target) -> (text: String, secret: Bool)? {
-    guard let (plan, text) = run(file, target: target), let text else { return nil }
+  func compile(_ file: SourceFile, target: Target, options: RenderOptions = RenderOptions())
+    -> (bytes: [UInt8], secret: Bool)?
+  {
+    guard let (plan, bytes) = run(file, target: target.backend(options)), let bytes else {
+      return nil
+    }
     let secret = plan.resources.contains {
       if case .file(let written) = $0.kind { written.content.isSecret } else { false }
     }
-    return (text, secret)
+    return (bytes, secret)
   }
 
   /// Every stage on whatever the one before it left, then one report of all they found, in
   /// file order, closed by a count line: a decoding error does not hide a catalog error
   /// further down. The backend renders only a plan without problems.
-  private func run(_ file: SourceFile, target: Target?) -> (plan: Plan, text: String?)? {
+  private func run(_ file: SourceFile, target backend: (any Backend)?) -> (
+    plan: Plan, bytes: [UInt8]?
+  )? {
     var diagnostics = Diagnostics()
     let sources = self.sources(file, diagnostics: &diagnostics)
     let spec = SpecLoader.decode(sources, diagnostics: &diagnostics)
     let plan = spec.flatMap {
       Compiler.compile($0, inputs: inputs(for: $0, from: file), diagnostics: &diagnostics)
     }
-    var text: String?
-    if let plan, let target, passes(diagnostics) {
-      text = target.backend.render(plan, diagnostics: &diagnostics)
+    var bytes: [UInt8]?
+    if let plan, let backend, passes(diagnostics) {
+      bytes = backend.output(plan, diagnostics: &diagnostics)
     }
     let all = diagnostics.inFileOrder()
     if !all.isEmpty {
@@ -210,8 +224,8 @@ struct Driver {
           + DiagnosticRenderer.summary(of: all, strict: strict))
     }
     // A backend that fails says why in its diagnostics.
-    guard let plan, passes(diagnostics), target == nil || text != nil else { return nil }
-    return (plan, text)
+    guard let plan, passes(diagnostics), backend == nil || bytes != nil else { return nil }
+    return (plan, bytes)
   }
 
   /// Whether the run may go on: no errors, and no warnings under `--strict`.
@@ -219,7 +233,16 @@ struct Driver {
     !(diagnostics.hasErrors || (strict && !diagnostics.warnings.isEmpty))
   }
 
-  func writeStandardOutput(_ text: String) -> Bool { writeAll(STDOUT_FILENO, text) }
+  func writeStandardOutput(_ text: String) -> Bool { writeAll(STDOUT_FILENO, Array(text.utf8)) }
+
+  func writeStandardOutput(_ bytes: [UInt8]) -> Bool { writeAll(STDOUT_FILENO, bytes) }
+
+  /// Why the output is not written to standard output: gzip-compressed user-data would land
+  /// on a terminal as garbage (gzip itself refuses the same).
+  func standardOutputProblem(for bytes: [UInt8]) -> String? {
+    guard bytes.starts(with: [0x1F, 0x8B]), isatty(STDOUT_FILENO) == 1 else { return nil }
+    return "the user-data is gzip-compressed; not written to a terminal (use -o FILE or a pipe)"
+  }
 
   /// Why `-o path` must not be written, or nil: the rename that writes it would replace a
   /// device, FIFO, socket or directory (`-o /dev/null` as root once renamed a file over
@@ -250,7 +273,7 @@ struct Driver {
 
   /// Writes through a temporary file in the same folder, fsync and a rename, so a reader never
   /// sees half a file and a failure leaves any old file untouched. Returns an error text.
-  func writeAtomically(_ text: String, to path: String, mode: mode_t = 0o644) -> String? {
+  func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) -> String? {
     let slash = path.lastIndex(of: "/")
     let folder = slash.map { String(path[..<$0]) } ?? "."
     let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
@@ -261,7 +284,7 @@ struct Driver {
     guard fd >= 0 else { return String(cString: strerror(errno)) }
     let temporary = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
     var failure: String?
-    if !writeAll(fd, text) || fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
+    if !writeAll(fd, bytes) || fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
     // An output is a script or config for root to run; 0644 like any generated file (mkstemp
     // makes 0600), or 0600 when it holds a secret.
     if failure == nil, fchmod(fd, mode) != 0 { failure = String(cString: strerror(errno)) }
@@ -272,8 +295,8 @@ struct Driver {
   }
 
   @discardableResult
-  private func writeAll(_ fd: Int32, _ text: String) -> Bool {
-    var bytes = Array(text.utf8)[...]
+  func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+    var bytes = bytes[...]
     while !bytes.isEmpty {
       let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
       if written < 0 {
@@ -284,4 +307,9 @@ struct Driver {
     }
     return true
   }
+}
+
+/// The messages of one spec's run, kept for one report. Used by one thread at a time.
+final class Transcript {
+  var text = ""
 }

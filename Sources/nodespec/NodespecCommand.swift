@@ -20,13 +20,15 @@ struct Nodespec: ParsableCommand {
       """,
     version: NodespecVersion.text,
     subcommands: [
-      Compile.self, Validate.self, CatalogCommand.self, Explain.self, Schema.self, Init.self,
+      Compile.self, Validate.self, PlanCommand.self, CatalogCommand.self, Explain.self,
+      Schema.self, Init.self,
     ]
   )
 
   /// Without a subcommand there is nothing to do: a usage error, like any other.
   func run() throws {
-    throw ValidationError("name a subcommand: compile, validate, catalog, explain, schema or init")
+    throw ValidationError(
+      "name a subcommand: compile, validate, plan, catalog, explain, schema or init")
   }
 }
 
@@ -47,16 +49,30 @@ enum Exit {
 struct Compile: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "compile",
-    abstract: "Compile a spec for one target.",
+    abstract: "Compile a spec, or many, for one target.",
+    // Two forms, each within 80 columns (the generated line would list every option).
+    usage: """
+      nodespec compile <spec> --target <target> [-o <file>] [<options>]
+      nodespec compile <spec>... --target <target> --out-dir <dir> [<options>]
+      """,
     discussion: """
       Every problem in the spec is reported, in file order, with its line and column; \
       `nodespec explain ID` says more about each. With problems, nothing is written.
 
+      With --out-dir, every spec named is compiled, on every core, into DIR/<stem>.sh, \
+      DIR/<stem>.user-data or DIR/<stem>.playbook.yml (stem: the file name without .yaml or \
+      .yml), each byte-identical to compiling that spec alone. A spec with problems writes \
+      nothing; the others are written; the status is 1 if any spec failed (74 if one could \
+      not be read or written).
+
       \(Exit.help)
       """)
 
-  @Argument(help: "The spec file, or - for standard input.")
-  var spec: String
+  @Argument(
+    help: ArgumentHelp(
+      "The spec file, or - for standard input; with --out-dir, any number of files.",
+      valueName: "spec"))
+  var specs: [String]
 
   @Option(name: .shortAndLong, help: "What to compile the spec into.")
   var target: Target
@@ -68,12 +84,67 @@ struct Compile: ParsableCommand {
   )
   var output: String?
 
+  @Option(
+    name: .customLong("out-dir"),
+    help: ArgumentHelp(
+      "Compile every spec into this folder (made if missing), one file each.",
+      valueName: "dir"))
+  var outDir: String?
+
+  @Option(help: "With --out-dir: how many specs to compile at once (default: one per core).")
+  var jobs: Int?
+
+  @Option(
+    help: ArgumentHelp(
+      "ansible: the play's host pattern, e.g. an inventory group (default: all).",
+      valueName: "pattern"))
+  var hosts: String?
+
+  @Flag(
+    help: """
+      User-data only: write it whole gzip-compressed (binary), as is done anyway when the \
+      text is over 16 KB.
+      """)
+  var gzip = false
+
   @Flag(help: "Treat warnings as errors.")
   var strict = false
 
   @OptionGroup var overrides: OverrideOptions
 
+  func validate() throws {
+    guard !specs.isEmpty else { throw ValidationError("name a spec file, or - for standard input") }
+    if outDir == nil, specs.count > 1 {
+      throw ValidationError("several specs need --out-dir DIR, one output file each")
+    }
+    if outDir != nil, output != nil {
+      throw ValidationError("-o writes one spec's output; --out-dir names each file itself")
+    }
+    if let jobs, jobs < 1 || outDir == nil {
+      throw ValidationError(
+        jobs < 1 ? "--jobs must be at least 1" : "--jobs goes with --out-dir")
+    }
+    if let hosts {
+      guard target == .ansible else { throw ValidationError("--hosts is for --target ansible") }
+      if let problem = RenderOptions.hostsProblem(hosts) { throw ValidationError(problem) }
+    }
+    if gzip, target != .cloudInit { throw ValidationError("--gzip is for --target cloud-init") }
+    if outDir != nil, let problem = BatchCompile.problem(specs: specs, target: target) {
+      throw ValidationError(problem)
+    }
+  }
+
+  private var options: RenderOptions { RenderOptions(hosts: hosts ?? "all", gzip: gzip) }
+
   func run() throws {
+    if let outDir {
+      let batch = BatchCompile(
+        specs: specs, target: target, options: options, directory: outDir, strict: strict,
+        overrides: overrides.set, jobs: jobs ?? BatchCompile.availableCores)
+      if let status = batch.run() { throw status }
+      return
+    }
+    let spec = specs[0]
     let driver = Driver(strict: strict, overrides: overrides.set)
     let output = self.output == "-" ? nil : self.output
     if let output, let problem = driver.outputProblem(output, input: spec) {
@@ -81,15 +152,18 @@ struct Compile: ParsableCommand {
       throw Exit.ioFailure
     }
     guard let file = driver.read(spec) else { throw Exit.ioFailure }
-    guard let (text, secret) = driver.compile(file, target: target) else {
+    guard let (bytes, secret) = driver.compile(file, target: target, options: options) else {
       throw Exit.invalidSpec
     }
     if let output {
-      if let failure = driver.writeAtomically(text, to: output, mode: secret ? 0o600 : 0o644) {
+      if let failure = driver.writeAtomically(bytes, to: output, mode: secret ? 0o600 : 0o644) {
         driver.say("nodespec: cannot write \(output): \(failure)")
         throw Exit.ioFailure
       }
-    } else if !driver.writeStandardOutput(text) {
+    } else if let problem = driver.standardOutputProblem(for: bytes) {
+      driver.say("nodespec: \(problem)")
+      throw Exit.ioFailure
+    } else if !driver.writeStandardOutput(bytes) {
       throw Exit.ioFailure
     }
   }

@@ -131,7 +131,7 @@ import Testing
     #expect(document.utf8.count <= CloudInitBackend.userDataLimit)
   }
 
-  @Test func warnsWhenEvenCompressionCannotFit() throws {
+  @Test func refusesWhatEvenWholeGzipCannotFit() throws {
     // Pseudo-random text hardly compresses: no way under the limit.
     var state: UInt32 = 1
     let big = String(
@@ -145,8 +145,62 @@ import Testing
         Resource(id: "big", origin: nil, kind: .file(File(path: "/big", content: .init(big))))
       ])
     var diagnostics = Diagnostics()
-    #expect(CloudInitBackend().render(plan, diagnostics: &diagnostics) != nil)
-    #expect(diagnostics.warnings.map(\.id) == ["cloud-init-size"])
+    #expect(CloudInitBackend().output(plan, diagnostics: &diagnostics) == nil)
+    #expect(diagnostics.errors.map(\.id) == ["cloud-init-size"])
+    // The message says by how much.
+    #expect(diagnostics.errors.first?.message.contains("bytes over the 16384 bytes") == true)
+  }
+
+  /// Many files under 1 KB each: none is compressed alone, the text stays over 16 KB, and the
+  /// whole user-data is gzip-compressed instead; cloud-init reads it back to the same text.
+  @Test func gzipsTheWholeUserDataWhenItsFilesCannotShrinkIt() throws {
+    let plan = Plan(
+      name: nil, arches: [.amd64],
+      resources: (0..<40).map { index in
+        Resource(
+          id: "f\(index)", origin: nil,
+          kind: .file(
+            File(
+              path: "/etc/f\(index)",
+              content: .init(String(repeating: "line \(index)\n", count: 60)))))
+      })
+    var diagnostics = Diagnostics()
+    let text = try #require(CloudInitBackend().render(plan, diagnostics: &diagnostics))
+    #expect(text.utf8.count > CloudInitBackend.userDataLimit)
+    let bytes = try #require(CloudInitBackend().output(plan, diagnostics: &diagnostics))
+    #expect(diagnostics.all.isEmpty)
+    #expect(bytes.count <= CloudInitBackend.userDataLimit)
+    #expect(try Self.gunzip(bytes) == text)
+  }
+
+  @Test func gzipFlagCompressesEvenWhatFits() throws {
+    let plan = Plan(
+      name: "small", arches: [.amd64],
+      resources: [
+        Resource(id: "f", origin: nil, kind: .file(File(path: "/f", content: .init("x\n"))))
+      ])
+    var diagnostics = Diagnostics()
+    let text = try #require(CloudInitBackend().render(plan, diagnostics: &diagnostics))
+    #expect(CloudInitBackend().output(plan, diagnostics: &diagnostics) == Array(text.utf8))
+    let bytes = try #require(CloudInitBackend(gzip: true).output(plan, diagnostics: &diagnostics))
+    #expect(bytes.starts(with: [0x1F, 0x8B]))
+    #expect(try Self.gunzip(bytes) == text)
+  }
+
+  /// Python's gzip, as cloud-init uses it.
+  static func gunzip(_ bytes: [UInt8]) throws -> String {
+    let path = FileManager.default.temporaryDirectory
+      .appendingPathComponent("nodespec-gunzip-\(UUID().uuidString).gz")
+    try Data(bytes).write(to: path)
+    defer { try? FileManager.default.removeItem(at: path) }
+    let run = try ShellTestSupport.run(
+      "python3",
+      [
+        "-c", "import gzip, sys; sys.stdout.write(gzip.open(sys.argv[1]).read().decode())",
+        path.path,
+      ])
+    try #require(run.status == 0, "not gzip: \(run.stderr)")
+    return run.stdout
   }
 
   @Test func refusesTwoResourcesStagingOnePath() {

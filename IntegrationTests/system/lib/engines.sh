@@ -10,8 +10,9 @@
 NODESPEC_VENV=${NODESPEC_VENV:-$REPO/.venv}
 APPLY_COUNT=0
 
-ns_compile() { # ns_compile <spec> <target> <out>
-  "$COMPILER" compile "$1" --target "$2" --output "$3"
+ns_compile() { # ns_compile <spec> <target> <out>; $COMPILE_EXTRA: more options (one word each)
+  # shellcheck disable=SC2086 # COMPILE_EXTRA is a list of words
+  "$COMPILER" compile "$1" --target "$2" --output "$3" ${COMPILE_EXTRA:-}
 }
 
 ns_apply() { # ns_apply <target> <out> <log>
