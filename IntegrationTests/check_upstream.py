@@ -10,7 +10,7 @@ Unpacks the cloud-config's files into WORK_DIR/root, then:
   dump`, and every value nodespec wrote is the effective value in the dump (a key containerd
   did not read would be missing there);
 - a `version = 3` or `4` config.toml holds only keys that the containerd version reads, per
-  IntegrationTests/data/containerd-config-keys.json (scripts/containerd-config-keys.py, from containerd's
+  catalog/containerd-config-keys.json (scripts/containerd-config-keys.py, from containerd's
   source). With `-` (a bundle whose containerd is not named) the keys every release of that
   layout reads.
 Exits non-zero with one line per problem.
@@ -27,7 +27,7 @@ import tomllib
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from check_outputs import cloud_init_files  # noqa: E402
 
-KEYS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data",
+KEYS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "catalog",
                     "containerd-config-keys.json")
 SYSTEMD_UNITS = "/usr/lib/systemd/system"
 UNIT_FOLDERS = ("/etc/systemd/system/", "/usr/local/lib/systemd/system/",

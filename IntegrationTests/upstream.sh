@@ -3,7 +3,7 @@
 # every system unit passes `systemd-analyze verify` and `systemctl enable` finds it, every
 # version-2 config.toml is loaded by the real containerd (`config dump` shows each value
 # nodespec wrote as the effective one), and every version-3/4 config.toml holds only keys
-# the pinned containerd reads (IntegrationTests/data/containerd-config-keys.json).
+# the pinned containerd reads (catalog/containerd-config-keys.json).
 #
 # Specs: every example, every containerd and nerdctl-full version in the catalog (with
 # Kubernetes), and the prefixes that move units (/usr, /opt/rt, /opt/full). Needs systemd

@@ -17,7 +17,7 @@ import Spec
 /// | `cni.archive` | artifact into `/opt/cni/bin` | |
 /// | `containerd.archive` | artifact into `<prefix>` | containerd.service |
 /// | `containerd.unit` | file `<units>/containerd.service` (`Paths.systemdUnits`) | containerd.service |
-/// | `containerd.config` | file `/etc/containerd/config.toml` (with `kubernetes`) | containerd.service |
+/// | `containerd.config` | file `/etc/containerd/config.toml` (always; imports `conf.d/*.toml`) | containerd.service |
 /// | `nerdctl-full.archive` | artifact into `<prefix>` | containerd.service, buildkit.service |
 /// | `registry.<folder>.ca.crt`, `….client.cert`, `….client.key` | files beside hosts.toml | never |
 /// | `registry.<folder>.hosts` | file `/etc/containerd/certs.d/<folder>/hosts.toml` | never |
@@ -28,6 +28,7 @@ import Spec
 /// | `buildkit.socket.unit`, `buildkit.unit` | files under `<units>` | the units |
 /// | `buildkit.config` | file `/etc/buildkit/buildkitd.toml` | buildkit.service |
 /// | `rootless.setup.containerd`, `rootless.setup.buildkit` | commands as the user | |
+/// | `proxy.<unit>` (with `proxy`) | file `/etc/systemd/system/<unit>.d/nodespec-proxy.conf` | `<unit>` |
 /// | `containerd.service`, `buildkit.socket`, `buildkit.service` | service, last | |
 ///
 /// In rootless mode the configuration files move under `~<user>/.config` (owned by the user),
@@ -53,6 +54,7 @@ public enum Compiler {
     NerdctlModule.self,
     BuildKitModule.self,
     RootlessSetupModule.self,
+    ProxyModule.self,
   ]
 
   /// - Parameter environment: the compiling machine's environment, for header values the spec
@@ -114,7 +116,9 @@ public enum Compiler {
         at: spec.components.range ?? SourceRange(at: spec.range.start), path: "components",
         hint: "add a component under `components`, e.g. `containerd: 2.0.0` and `runc: 1.2.4`")
     }
-    return Plan(name: spec.name?.value, arches: context.arches, resources: builder.all)
+    return Plan(
+      name: spec.name?.value, arches: context.arches, resources: builder.all,
+      downloadEnvironment: builder.downloadEnvironment)
   }
   /// Copies `found` into `diagnostics`, leaving out the warnings a component's `accept:` names,
   /// and warns about any `accept:` entry that matched nothing (it has gone stale).

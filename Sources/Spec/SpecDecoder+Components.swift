@@ -1,7 +1,8 @@
 extension SpecDecoder {
   /// The options each component accepts besides `version`, `sha256` and `url`.
   static let componentOptions: KeyValuePairs<String, [String]> = [
-    "containerd": ["static"], "runc": [], "cni": [], "nerdctl": ["completion"],
+    "containerd": ["static", "root", "state", "settings"], "runc": [], "cni": [],
+    "nerdctl": ["completion", "namespace"],
     "buildkit": ["worker"], "nerdctl-full": [], "rootlesskit": [], "slirp4netns": [],
   ]
 
@@ -71,10 +72,19 @@ extension SpecDecoder {
     let worker = fields["worker"].flatMap { choice($0, Component.Worker.self) }
     let staticBuild = fields["static"].flatMap { bool($0) }
     let accept = fields["accept"].map { oneOrMany($0) { $0.diagnosticID($1) } } ?? []
+    let root = fields["root"].flatMap { dataFolder($0) }
+    let state = fields["state"].flatMap { dataFolder($0) }
+    let settings = fields["settings"].flatMap { self.settings($0) }
+    let namespace = fields["namespace"].flatMap { self.namespace($0) }
     guard let version else { return nil }
-    return Component(
+    var component = Component(
       key: name, version: version, sha256: sha256, url: url, completion: completion,
       worker: worker, staticBuild: staticBuild, accept: accept, range: entry.node.range)
+    component.root = root
+    component.state = state
+    component.settings = settings
+    component.namespace = namespace
+    return component
   }
 
   /// A value for every arch (a scalar) or per arch (a mapping keyed by arch), sorted by arch
