@@ -30,13 +30,20 @@ extension SpecDecoder {
   private mutating func proxyURL(_ entry: Entry) -> Located<String>? {
     guard let text = string(entry, expected: "a URL") else { return nil }
     if let problem = SpecGrammar.urlProblem(text.value, schemeOptional: false) {
-      diagnostics.error(
-        "invalid-url", "the URL `\(display(text.value))` \(problem)", at: text.range,
+      guard problem == "holds credentials" else {
+        diagnostics.error(
+          "invalid-url", "the URL `\(display(text.value))` \(problem)", at: text.range,
+          path: entry.path, hint: "write http://host:port")
+        return nil
+      }
+      var error = Diagnostic(
+        .error, id: "invalid-url", "the proxy URL holds credentials", at: text.range,
         path: entry.path,
-        hint: problem == "holds credentials"
-          ? "a proxy URL lands in world-readable systemd drop-ins and in the output: use a "
-            + "proxy that authenticates the node by address, or keep the proxy out of the spec"
-          : "write http://host:port")
+        hint: "a proxy URL lands in world-readable systemd drop-ins and in the output: use a "
+          + "proxy that authenticates the node by address, or keep the proxy out of the spec")
+      // The password is shown nowhere, not even in the excerpt that points at it.
+      error.redacted = [text.range]
+      diagnostics.append(error)
       return nil
     }
     return text
