@@ -49,10 +49,6 @@ def check_units(files, root):
     # Drop-ins (`<unit>.d/*.conf`) are read with their unit by verify below.
     drop_ins = [p for p in files if re.search(r"/systemd/system/[^/]+\.d/[^/]+\.conf$", p)]
     unpack({d: files[d] for d in drop_ins}, root)
-    for drop_in in drop_ins:
-        unit = os.path.basename(os.path.dirname(drop_in))[:-2]
-        if not any(os.path.basename(u) == unit for u in units):
-            problems.append(f"{drop_in}: no unit {unit} in the output")
     for unit in units:
         if not unit.startswith(UNIT_FOLDERS):
             problems.append(f"{unit}: not in a folder systemd searches for system units")

@@ -24,6 +24,7 @@ import Spec
 /// | `nerdctl.archive` | artifact into `<prefix>/bin` | |
 /// | `nerdctl.config` | file `/etc/nerdctl/nerdctl.toml` | |
 /// | `nerdctl.completion.<shell>` | command, guarded by `.creates` | |
+/// | `crictl.archive`, `crictl.config` | artifact into `<prefix>/bin`, file `/etc/crictl.yaml` | |
 /// | `buildkit.archive` | artifact into `<prefix>` | buildkit.service |
 /// | `buildkit.socket.unit`, `buildkit.unit` | files under `<units>` | the units |
 /// | `buildkit.config` | file `/etc/buildkit/buildkitd.toml` | buildkit.service |
@@ -52,6 +53,7 @@ public enum Compiler {
     NerdctlFullModule.self,
     RegistriesModule.self,
     NerdctlModule.self,
+    CrictlModule.self,
     BuildKitModule.self,
     RootlessSetupModule.self,
     ProxyModule.self,

@@ -974,6 +974,38 @@ extension DiagnosticGuide {
 
         """#),
     Entry(
+      id: "crictl-without-containerd",
+      text: #"""
+        crictl-without-containerd
+
+        *warning*: `crictl` without `containerd` or `nerdctl-full`: crictl is a client of
+        containerd's CRI socket, and nothing would listen there.
+
+            components:
+              crictl: 1.32.0
+
+        Fix: add `containerd:` (and `runc:`), or remove `crictl`.
+
+        """#),
+    Entry(
+      id: "rootless-crictl",
+      text: #"""
+        rootless-crictl
+
+        *error*: `crictl` in rootless mode. crictl is the client of the CRI plugin the kubelet uses;
+        rootless mode sets up no Kubernetes (`rootless-kubernetes`), and `/etc/crictl.yaml` would
+        point at the system's socket, not the user's.
+
+            mode: rootless
+            user: builder
+            components:
+              nerdctl-full: 2.0.3
+              crictl: 1.32.0
+
+        Fix: remove `crictl`; nerdctl manages the user's containers.
+
+        """#),
+    Entry(
       id: "duplicate-registry",
       text: #"""
         duplicate-registry

@@ -156,14 +156,18 @@ public struct Components: Sendable, Equatable {
   /// Rootless without nerdctl-full: RootlessKit and slirp4netns from their own releases.
   public var rootlesskit: Component?
   public var slirp4netns: Component?
+  /// cri-tools' crictl, pointed at containerd's CRI socket (`/etc/crictl.yaml`).
+  public var crictl: Component?
   /// The range of the `components:` mapping, if present.
   public var range: SourceRange?
 
   public init(
     containerd: Component? = nil, runc: Component? = nil, cni: Component? = nil,
     nerdctl: Component? = nil, buildkit: Component? = nil, nerdctlFull: Component? = nil,
-    range: SourceRange? = nil, rootlesskit: Component? = nil, slirp4netns: Component? = nil
+    range: SourceRange? = nil, rootlesskit: Component? = nil, slirp4netns: Component? = nil,
+    crictl: Component? = nil
   ) {
+    self.crictl = crictl
     self.containerd = containerd
     self.runc = runc
     self.cni = cni
@@ -177,7 +181,7 @@ public struct Components: Sendable, Equatable {
 
   /// The components present, in a fixed order.
   public var present: [Component] {
-    [containerd, runc, cni, nerdctl, buildkit, nerdctlFull, rootlesskit, slirp4netns]
+    [containerd, runc, cni, nerdctl, buildkit, nerdctlFull, rootlesskit, slirp4netns, crictl]
       .compactMap { $0 }
   }
 }

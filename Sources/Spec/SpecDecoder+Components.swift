@@ -4,6 +4,7 @@ extension SpecDecoder {
     "containerd": ["static", "root", "state", "settings"], "runc": [], "cni": [],
     "nerdctl": ["completion", "namespace"],
     "buildkit": ["worker"], "nerdctl-full": [], "rootlesskit": [], "slirp4netns": [],
+    "crictl": [],
   ]
 
   /// A real release of each component, for hints (`containerd: 2.0.0`): a placeholder such
@@ -11,6 +12,7 @@ extension SpecDecoder {
   static let exampleVersions: [String: String] = [
     "containerd": "2.0.0", "runc": "1.2.4", "cni": "1.6.1", "nerdctl": "2.0.2",
     "buildkit": "0.18.1", "nerdctl-full": "2.0.3", "rootlesskit": "2.3.1", "slirp4netns": "1.3.1",
+    "crictl": "1.32.0",
   ]
 
   mutating func components(_ entry: Entry?) -> Components {
@@ -29,13 +31,15 @@ extension SpecDecoder {
       containerd: decoded["containerd"], runc: decoded["runc"], cni: decoded["cni"],
       nerdctl: decoded["nerdctl"], buildkit: decoded["buildkit"],
       nerdctlFull: decoded["nerdctl-full"], range: entry.node.range,
-      rootlesskit: decoded["rootlesskit"], slirp4netns: decoded["slirp4netns"])
+      rootlesskit: decoded["rootlesskit"], slirp4netns: decoded["slirp4netns"],
+      crictl: decoded["crictl"])
   }
 
   /// `nerdctl-full` bundles the other five; asking for both would install two of each.
   private mutating func reportConflicts(_ fields: Fields) {
     guard let full = fields["nerdctl-full"], let fullKey = full.key else { return }
-    let others = fields.entries.filter { $0.name != "nerdctl-full" }
+    // crictl is no part of the bundle.
+    let others = fields.entries.filter { $0.name != "nerdctl-full" && $0.name != "crictl" }
     guard !others.isEmpty else { return }
     diagnostics.error(
       "conflicting-components",

@@ -445,3 +445,89 @@ private func lineOf(_ id: String, in diagnostics: Diagnostics) -> Int? {
     #expect(ProxyModule.quoted("A=b%c\"d\\e") == "\"A=b%%c\\\"d\\\\e\"")
   }
 }
+
+/// crictl: pinned from kubespray, `/etc/crictl.yaml` at containerd's socket, refused rootless.
+@Suite struct CrictlTests {
+  @Test func installsAndPointsAtContainerd() throws {
+    let (compiled, diagnostics) = compileText(
+      """
+      nodespec: 1
+      arch: amd64
+      components:
+        containerd: 2.1.1
+        runc: 1.2.4
+        crictl: 1.32.0
+      kubernetes: {}
+      """)
+    #expect(diagnostics.all.isEmpty, "\(diagnostics.ids)")
+    let plan = try #require(compiled)
+    let artifact = try #require(plan.artifact("crictl.archive"))
+    #expect(
+      artifact.sources.first?.url
+        == "https://github.com/kubernetes-sigs/cri-tools/releases/download/v1.32.0/"
+        + "crictl-v1.32.0-linux-amd64.tar.gz")
+    // kubespray v2.28.0's checksums.yml.
+    #expect(
+      artifact.sources.first?.check
+        == .sha256("f050b71d3a73a91a4e0990b90143ed04dcd100cc66f953736fcb6a2730e283c4"))
+    #expect(artifact.install == .archive(directory: "/usr/local/bin"))
+    #expect(artifact.provides == ["/usr/local/bin/crictl"])
+    let file = try #require(plan.file("crictl.config"))
+    #expect(file.path == "/etc/crictl.yaml")
+    let text = try #require(file.content.literalText)
+    #expect(text.contains("\nruntime-endpoint: unix:///run/containerd/containerd.sock\n"))
+    #expect(text.contains("\nimage-endpoint: unix:///run/containerd/containerd.sock\n"))
+    #expect(plan.resource("crictl.config")?.notifies == [])
+  }
+
+  @Test func goesWithNerdctlFull() {
+    let (plan, diagnostics) = compileText(
+      """
+      nodespec: 1
+      arch: amd64
+      components:
+        nerdctl-full: 2.0.3
+        crictl: 1.32.0
+      """)
+    #expect(plan != nil)
+    #expect(diagnostics.all.isEmpty, "\(diagnostics.ids)")
+  }
+
+  @Test func refusedRootlessAndWarnedWithoutContainerd() {
+    let (plan, diagnostics) = compileText(
+      """
+      nodespec: 1
+      arch: amd64
+      mode: rootless
+      user: builder
+      components:
+        nerdctl-full: 2.0.3
+        crictl: 1.32.0
+      """)
+    #expect(plan == nil)
+    #expect(diagnostics.ids == ["rootless-crictl"])
+    #expect(lineOf("rootless-crictl", in: diagnostics) == 7)
+
+    let (alone, warnings) = compileText(
+      """
+      nodespec: 1
+      arch: amd64
+      components:
+        crictl: 1.32.0
+      """)
+    #expect(alone != nil)
+    #expect(warnings.ids == ["crictl-without-containerd"])
+  }
+
+  @Test func unknownVersionIsRefused() {
+    let (plan, diagnostics) = compileText(
+      """
+      nodespec: 1
+      arch: amd64
+      components:
+        crictl: 1.29.9
+      """)
+    #expect(plan == nil)
+    #expect(diagnostics.ids.contains("unknown-version"), "\(diagnostics.ids)")
+  }
+}
