@@ -104,7 +104,9 @@ struct ContainerdConfig: Equatable {
     let systemdCgroup = TOMLValue.bool(kubernetes.cgroupDriver.value == .systemd)
     let sandbox = kubernetes.sandboxImage?.value ?? defaultSandboxImage
     let runc = TOMLValue.string("io.containerd.runc.v2")
-    let (k8s, driver, image) = ("kubernetes", "kubernetes.cgroup_driver", "kubernetes.sandbox_image")
+    let (k8s, driver, image) = (
+      "kubernetes", "kubernetes.cgroup_driver", "kubernetes.sandbox_image"
+    )
     switch layout {
     case .v2:
       let cri = ["plugins", "io.containerd.grpc.v1.cri"]

@@ -93,7 +93,8 @@ enum ContainerdModule: CompilerModule {
           "rootless-data-folder",
           "rootless containerd keeps its data under the user's ~/.local/share/containerd",
           at: folder.range, path: "components.containerd.\(name)",
-          hint: "containerd-rootless.sh mounts that folder at /var/lib/containerd; remove `\(name)`")
+          hint: "containerd-rootless.sh mounts that folder at /var/lib/containerd; remove `\(name)`"
+        )
         continue
       }
       diagnostics.warning(

@@ -86,7 +86,8 @@ enum ContainerdSettings {
   private static func hint(for path: [String], keys: ContainerdConfigKeys) -> String {
     let plugins = Set(keys.keys.compactMap { $0.first == "plugins" ? $0[1] : nil }).sorted()
     if path.count >= 2, path[0] == "plugins", !plugins.contains(path[1]) {
-      return "config version \(keys.layout) has the CRI tables \(plugins.map { "`\($0)`" }.joined(separator: ", "))"
+      let tables = plugins.map { "`\($0)`" }.joined(separator: ", ")
+      return "config version \(keys.layout) has the CRI tables \(tables)"
     }
     let siblings = keys.keys.filter {
       $0.count == path.count && Array($0.dropLast()) == Array(path.dropLast())

@@ -50,7 +50,7 @@ enum ProxyModule: CompilerModule {
       ("HTTP_PROXY", proxy.http?.value), ("HTTPS_PROXY", proxy.https?.value),
       ("NO_PROXY", proxy.noProxy.isEmpty ? nil : proxy.noProxy.map(\.value).joined(separator: ",")),
     ]
-    for case let (name, value?) in values {
+    for case (let name, let value?) in values {
       out.append(EnvironmentVariable(name: name, value: value))
       out.append(EnvironmentVariable(name: name.lowercased(), value: value))
     }
@@ -91,9 +91,10 @@ enum ProxyModule: CompilerModule {
     let given = Set(proxy.noProxy.map { $0.value.lowercased() })
     let missing = kubernetesNoProxy.filter { !given.contains($0) }
     guard !missing.isEmpty else { return }
-    let range = proxy.noProxy.first.map { first in
-      SourceRange(start: first.range.start, end: proxy.noProxy.last?.range.end ?? first.range.end)
-    } ?? proxy.range
+    let range =
+      proxy.noProxy.first.map { first in
+        SourceRange(start: first.range.start, end: proxy.noProxy.last?.range.end ?? first.range.end)
+      } ?? proxy.range
     diagnostics.warning(
       "no-proxy-kubernetes",
       "`no_proxy` lacks \(missing.map { "`\($0)`" }.joined(separator: ", ")), which a "

@@ -147,7 +147,9 @@ extension SpecDecoder {
 extension SpecGrammar {
   /// Folders containerd's `root` and `state` must not be in: those others can write to (as
   /// for `prefix`), and the kernel's own.
-  static let unsafeDataFolders = ["/tmp", "/var/tmp", "/dev", "/run/user", "/home", "/proc", "/sys"]
+  static let unsafeDataFolders = [
+    "/tmp", "/var/tmp", "/dev", "/run/user", "/home", "/proc", "/sys",
+  ]
 
   /// Why `text` cannot hold containerd's data, or nil.
   static func dataFolderProblem(_ text: String) -> String? {
@@ -155,8 +157,7 @@ extension SpecGrammar {
     if parts.isEmpty { return "is the root folder" }
     if parts.contains(".") { return "contains a `.` segment" }
     let normal = "/" + parts.joined(separator: "/")
-    if let shared = unsafeDataFolders.first(where: { normal == $0 || normal.hasPrefix($0 + "/") })
-    {
+    if let shared = unsafeDataFolders.first(where: { normal == $0 || normal.hasPrefix($0 + "/") }) {
       return "is under `\(shared)`, where others can write"
     }
     return nil

@@ -43,13 +43,14 @@ private func lineOf(_ id: String, in diagnostics: Diagnostics) -> Int? {
     #expect(toml["imports"] as? [String] == ["/etc/containerd/conf.d/*.toml"])
     #expect(toml["plugins"] == nil)
     // Nothing of nodespec's lands in the drop-in folder.
-    #expect(!plan.resources.contains { resource in
-      switch resource.kind {
-      case .file(let file): file.path.hasPrefix("/etc/containerd/conf.d")
-      case .directory(let directory): directory.path.hasPrefix("/etc/containerd/conf.d")
-      default: false
-      }
-    })
+    #expect(
+      !plan.resources.contains { resource in
+        switch resource.kind {
+        case .file(let file): file.path.hasPrefix("/etc/containerd/conf.d")
+        case .directory(let directory): directory.path.hasPrefix("/etc/containerd/conf.d")
+        default: false
+        }
+      })
   }
 
   @Test func settingsAndDataFoldersMerge() throws {
@@ -108,12 +109,19 @@ private func lineOf(_ id: String, in diagnostics: Diagnostics) -> Int? {
   }
 
   @Test(arguments: [
-    ("plugins:\n        io.containerd.cri.v1.images:\n          pinned_images: {sandbox: x}", 9,
-     "kubernetes.sandbox_image"),
-    ("plugins:\n        io.containerd.cri.v1.runtime:\n          containerd:\n            runtimes:\n              runc:\n                options: {SystemdCgroup: false}", 12,
-     "kubernetes.cgroup_driver"),
-    ("plugins:\n        io.containerd.cri.v1.images:\n          registry: {config_path: /x}", 9,
-     "registries"),
+    (
+      "plugins:\n        io.containerd.cri.v1.images:\n          pinned_images: {sandbox: x}", 9,
+      "kubernetes.sandbox_image"
+    ),
+    (
+      "plugins:\n        io.containerd.cri.v1.runtime:\n          containerd:\n            runtimes:\n              runc:\n                options: {SystemdCgroup: false}",
+      12,
+      "kubernetes.cgroup_driver"
+    ),
+    (
+      "plugins:\n        io.containerd.cri.v1.images:\n          registry: {config_path: /x}", 9,
+      "registries"
+    ),
     ("root: /srv/x", 7, "components.containerd.root"),
     ("imports: [/x/*.toml]", 7, "nodespec"),
     ("version: 2", 7, "components.containerd.version"),
@@ -144,7 +152,10 @@ private func lineOf(_ id: String, in diagnostics: Diagnostics) -> Int? {
     // 1.x's CRI table on 2.x.
     ("2.1.1", "plugins:\n        io.containerd.grpc.v1.cri:\n          sandbox_image: x", 9),
     // A misspelt key of a known table.
-    ("2.1.1", "plugins:\n        io.containerd.cri.v1.runtime:\n          max_container_log_line_sise: 1", 9),
+    (
+      "2.1.1",
+      "plugins:\n        io.containerd.cri.v1.runtime:\n          max_container_log_line_sise: 1", 9
+    ),
     // plugin_dir went away in 2.1.
     ("2.1.1", "plugin_dir: /x", 7),
     ("1.7.24", "grpc:\n        adress: /x", 8),
@@ -280,7 +291,8 @@ private func lineOf(_ id: String, in diagnostics: Diagnostics) -> Int? {
   /// The Swift table the compiler reads is the one the script makes from the JSON.
   @Test func keyTableIsGeneratedFromTheJSON() throws {
     let result = try runScript(
-      "containerd-config-keys.py", ["--swift", repositoryRoot + "/catalog/containerd-config-keys.json"])
+      "containerd-config-keys.py",
+      ["--swift", repositoryRoot + "/catalog/containerd-config-keys.json"])
     #expect(result.status == 0)
     let checkedIn = try String(
       contentsOfFile: repositoryRoot + "/Sources/Compiler/ContainerdConfigKeys+Data.swift",
@@ -302,12 +314,13 @@ private func lineOf(_ id: String, in diagnostics: Diagnostics) -> Int? {
 
 /// nerdctl's namespace: `k8s.io` on a Kubernetes node, or the spec's.
 @Suite struct NerdctlNamespaceTests {
-  @Test(arguments: [
-    ("kubernetes: {}", "", "k8s.io"),
-    ("", "", nil),
-    ("kubernetes: {}", "\n    namespace: builds", "builds"),
-    ("", "\n    namespace: my_ns-1.x", "my_ns-1.x"),
-  ] as [(String, String, String?)])
+  @Test(
+    arguments: [
+      ("kubernetes: {}", "", "k8s.io"),
+      ("", "", nil),
+      ("kubernetes: {}", "\n    namespace: builds", "builds"),
+      ("", "\n    namespace: my_ns-1.x", "my_ns-1.x"),
+    ] as [(String, String, String?)])
   func namespace(kubernetes: String, option: String, expected: String?) throws {
     let (plan, diagnostics) = compileText(
       """
@@ -376,9 +389,10 @@ private func lineOf(_ id: String, in diagnostics: Diagnostics) -> Int? {
         text.contains(
           "Environment=\"no_proxy=localhost,127.0.0.1,10.0.0.0/8,.svc,.cluster.local\"\n"))
     }
-    #expect(plan.downloadEnvironment.map { $0.name } == [
-      "HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy",
-    ])
+    #expect(
+      plan.downloadEnvironment.map { $0.name } == [
+        "HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy",
+      ])
   }
 
   @Test func rootlessDropInsAreTheUsers() throws {
