@@ -28,8 +28,8 @@ import Spec
 /// | `buildkit.archive` | artifact into `<prefix>` | buildkit.service |
 /// | `buildkit.socket.unit`, `buildkit.unit` | files under `<units>` | the units |
 /// | `buildkit.config` | file `/etc/buildkit/buildkitd.toml` | buildkit.service |
-/// | `rootless.setup.containerd`, `rootless.setup.buildkit` | commands as the user | |
 /// | `proxy.<unit>` (with `proxy`) | file `/etc/systemd/system/<unit>.d/nodespec-proxy.conf` | `<unit>` |
+/// | `rootless.setup.containerd`, `rootless.setup.buildkit` | commands as the user | |
 /// | `containerd.service`, `buildkit.socket`, `buildkit.service` | service, last | |
 ///
 /// In rootless mode the configuration files move under `~<user>/.config` (owned by the user),
@@ -55,8 +55,9 @@ public enum Compiler {
     NerdctlModule.self,
     CrictlModule.self,
     BuildKitModule.self,
-    RootlessSetupModule.self,
+    // Before the rootless setup tool, which starts the user's units: they start with it.
     ProxyModule.self,
+    RootlessSetupModule.self,
   ]
 
   /// - Parameter environment: the compiling machine's environment, for header values the spec
