@@ -104,7 +104,8 @@ enum ContainerdModule: CompilerModule {
         hint: name == "root"
           ? "images and snapshots stay in the old folder: pull them again, or move the folder "
             + "while containerd is stopped before applying"
-          : "running containers keep their state in the old folder until containerd restarts")
+          : "the shims of running containers keep their sockets in the old folder, where the "
+            + "restarted containerd does not look: stop them before applying")
     }
     if context.rootless != nil { (root, state) = (nil, nil) }
     let paths = context.paths

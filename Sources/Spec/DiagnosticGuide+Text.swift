@@ -935,7 +935,9 @@ extension DiagnosticGuide {
               containerd: {version: 2.1.1, root: /srv/containerd}
 
         Fix: on a node that already has images, stop containerd and move the folder before applying,
-        or pull again. Accept it with `accept: data-folder-not-moved` once read.
+        or pull again. A new `state` leaves the shims of running containers (and their sockets) in
+        the old one, where the restarted containerd does not look: stop the containers first. Accept
+        it with `accept: data-folder-not-moved` once read.
 
         """#),
     Entry(
