@@ -10,7 +10,7 @@ Unpacks the cloud-config's files into WORK_DIR/root, then:
   dump`, and every value nodespec wrote is the effective value in the dump (a key containerd
   did not read would be missing there);
 - a `version = 3` or `4` config.toml holds only keys that the containerd version reads, per
-  IntegrationTests/data/containerd-config-keys.json (scripts/containerd-config-keys.py, from containerd's
+  catalog/containerd-config-keys.json (scripts/containerd-config-keys.py, from containerd's
   source). With `-` (a bundle whose containerd is not named) the keys every release of that
   layout reads.
 Exits non-zero with one line per problem.
@@ -27,7 +27,7 @@ import tomllib
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from check_outputs import cloud_init_files  # noqa: E402
 
-KEYS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data",
+KEYS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "catalog",
                     "containerd-config-keys.json")
 SYSTEMD_UNITS = "/usr/lib/systemd/system"
 UNIT_FOLDERS = ("/etc/systemd/system/", "/usr/local/lib/systemd/system/",
@@ -46,6 +46,9 @@ def unpack(files, root):
 
 def check_units(files, root):
     units = [p for p in files if p.endswith((".service", ".socket")) and "/systemd/" in p]
+    # Drop-ins (`<unit>.d/*.conf`) are read with their unit by verify below.
+    drop_ins = [p for p in files if re.search(r"/systemd/system/[^/]+\.d/[^/]+\.conf$", p)]
+    unpack({d: files[d] for d in drop_ins}, root)
     for unit in units:
         if not unit.startswith(UNIT_FOLDERS):
             problems.append(f"{unit}: not in a folder systemd searches for system units")
@@ -90,13 +93,40 @@ def leaves(table, path=()):
             yield path + (key,), value
 
 
+# A drop-in an administrator (or nvidia-ctk) might leave in conf.d: a plugin table nodespec
+# does not write, so that with 1.x's whole-table replacement too every value nodespec wrote
+# stays the effective one.
+DROP_IN = ('version = 2\n\n[plugins."io.containerd.internal.v1.opt"]\n'
+           '  path = "/opt/nodespec-drop-in"\n')
+
+
 def check_v2(path, written):
-    dump = subprocess.run(["containerd", "--config", path, "config", "dump"],
+    """Loads config.toml with the real containerd, its conf.d import pointed at a folder
+    under the work dir that holds DROP_IN (the written `/etc/...` pattern would read the
+    host's), and checks the drop-in was read and every value nodespec wrote is effective."""
+    imports = written.get("imports")
+    if imports != [f"{os.path.dirname(path)[len(ROOT):]}/conf.d/*.toml"]:
+        problems.append(f"config.toml imports = {imports!r}, not its conf.d folder")
+    conf_d = os.path.join(os.path.dirname(path), "conf.d")
+    os.makedirs(conf_d, exist_ok=True)
+    with open(os.path.join(conf_d, "50-admin.toml"), "w", encoding="utf-8") as handle:
+        handle.write(DROP_IN)
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    rooted = path + ".rooted"
+    with open(rooted, "w", encoding="utf-8") as handle:
+        handle.write(re.sub(r'^imports = \[".*"\]$', f'imports = ["{conf_d}/*.toml"]', text,
+                            flags=re.M))
+    dump = subprocess.run(["containerd", "--config", rooted, "config", "dump"],
                           capture_output=True, text=True, timeout=60)
     if dump.returncode != 0:
         problems.append(f"containerd config dump: {dump.stderr.strip()}")
         return
     effective = tomllib.loads(dump.stdout)
+    opt = effective.get("plugins", {}).get("io.containerd.internal.v1.opt", {})
+    if opt.get("path") != "/opt/nodespec-drop-in":
+        problems.append(f"containerd did not read the conf.d drop-in (opt path {opt!r})")
+    written = {k: v for k, v in written.items() if k != "imports"}
     for key, value in leaves(written):
         current = effective
         for part in key:
@@ -143,14 +173,24 @@ def check_config(files, root, version):
     if allowed is None:
         problems.append(f"config.toml version {layout}: no key set for containerd {version}")
         return
+    # Only the CRI plugins' keys are recorded: another plugin's table (from `settings:`) is
+    # neither known nor unknown, as for the compiler's `unknown-setting`.
+    recorded = {a[1] for a in allowed if a[0] == "plugins"}
     for key, _ in leaves(written):
+        if key[0] == "plugins" and key[1] not in recorded:
+            continue
         if not matches(key, allowed):
             problems.append(f"config.toml {'.'.join(key)}: not a key containerd {version} reads")
 
 
+ROOT = ""
+
+
 def main():
+    global ROOT
     cloud_config, version, work = sys.argv[1:4]
     root = os.path.join(work, "root")
+    ROOT = root
     os.makedirs(root, exist_ok=True)
     files = cloud_init_files(cloud_config)
     unpack({p: c for p, c in files.items() if p.startswith("/etc/containerd/")}, root)

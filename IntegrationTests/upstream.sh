@@ -3,7 +3,7 @@
 # every system unit passes `systemd-analyze verify` and `systemctl enable` finds it, every
 # version-2 config.toml is loaded by the real containerd (`config dump` shows each value
 # nodespec wrote as the effective one), and every version-3/4 config.toml holds only keys
-# the pinned containerd reads (IntegrationTests/data/containerd-config-keys.json).
+# the pinned containerd reads (catalog/containerd-config-keys.json).
 #
 # Specs: every example, every containerd and nerdctl-full version in the catalog (with
 # Kubernetes), and the prefixes that move units (/usr, /opt/rt, /opt/full). Needs systemd
@@ -62,6 +62,34 @@ for prefix in /usr /opt/rt; do
       check_spec "prefix $prefix, containerd $version, $worker worker" "$spec" "$version"
     done
   done
+done
+
+# What operators add (issue 12): data folders, settings, a proxy drop-in per unit. On 1.7
+# the settings and data folders are read back by the real containerd with a conf.d drop-in.
+for version in 1.7.24 2.1.1; do
+  spec="$work/operations-$version.yaml"
+  cat >"$spec" <<EOF
+nodespec: 1
+arch: amd64
+proxy:
+  http: http://proxy.corp.example:3128
+  https: http://proxy.corp.example:3128
+  no_proxy: [localhost, 127.0.0.1, 10.0.0.0/8, .svc, .cluster.local]
+components:
+  containerd:
+    version: $version
+    root: /srv/containerd
+    state: /run/containerd-main
+    accept: data-folder-not-moved
+    settings:
+      oom_score: -500
+      plugins:
+        io.containerd.snapshotter.v1.overlayfs: {root_path: /srv/overlayfs}
+  runc: 1.2.4
+  buildkit: 0.18.1
+kubernetes: {}
+EOF
+  check_spec "operations, containerd $version" "$spec" "$version"
 done
 
 for version in $(versions nerdctl-full); do

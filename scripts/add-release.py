@@ -44,6 +44,7 @@ REPOSITORIES = {
     "nerdctl": "containerd/nerdctl",
     "nerdctl-full": "containerd/nerdctl",
     "buildkit": "moby/buildkit",
+    "crictl": "kubernetes-sigs/cri-tools",
 }
 LINE = re.compile(r"^([0-9a-fA-F]{64}) [ *](.+)$")
 
@@ -73,11 +74,13 @@ def asset_name(component, version, arch):
         "nerdctl": f"nerdctl-{version}-linux-{a}.tar.gz",
         "nerdctl-full": f"nerdctl-full-{version}-linux-{a}.tar.gz",
         "buildkit": f"buildkit-v{version}.linux-{a}.tar.gz",
+        "crictl": f"crictl-v{version}-linux-{a}.tar.gz",
     }[component]
 
 
 def checksum_file(component, asset):
-    """The published checksum file's name for this asset; None for BuildKit."""
+    """The published checksum file's name for this asset; None for BuildKit, and for crictl,
+    whose `.sha256` files are not verified research (pin from kubespray's checksums.yml)."""
     return {
         "containerd": f"{asset}.sha256sum",
         "containerd-static": f"{asset}.sha256sum",
@@ -86,6 +89,7 @@ def checksum_file(component, asset):
         "nerdctl": "SHA256SUMS",
         "nerdctl-full": "SHA256SUMS",
         "buildkit": None,
+        "crictl": None,
     }[component]
 
 

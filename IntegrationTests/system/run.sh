@@ -23,7 +23,7 @@ export SYSTEM_TESTS WORK
 NODESPEC_VENV=$(readlink -f "${NODESPEC_VENV:-$REPO/.venv}")
 export NODESPEC_VENV
 ALL_TARGETS=(shell cloud-init ansible)
-ALL_CASES=(apply faults nosystemd published quoting large packages tls fleet)
+ALL_CASES=(apply faults nosystemd published quoting large packages tls operations fleet)
 TARGETS=()
 CASES=()
 while (($#)); do

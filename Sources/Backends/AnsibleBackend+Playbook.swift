@@ -60,6 +60,14 @@ extension AnsibleBackend {
             ])
           ))
       }
+      if !plan.downloadEnvironment.isEmpty {
+        // The spec's proxy, for get_url, uri and the package modules (they read these).
+        pairs.append(
+          (
+            "environment",
+            .mapping(plan.downloadEnvironment.map { ($0.name, Scalar.literal($0.value)) })
+          ))
+      }
       pairs.append(("tasks", .sequence(tasks.map(\.yaml))))
       if !handlers.isEmpty { pairs.append(("handlers", .sequence(handlers.map(\.yaml)))) }
       return .mapping(pairs)

@@ -65,6 +65,13 @@ extension ShellBackend {
         ]
       }
       lines += ["set -euo pipefail", "umask 022"]
+      if !plan.downloadEnvironment.isEmpty {
+        // curl reads only the lower-case `http_proxy`; the upper-case names are for the rest.
+        lines.append("# Downloads go through the spec's proxy.")
+        lines += plan.downloadEnvironment.map {
+          "export \($0.name)=\(ShellQuoting.quote($0.value))"
+        }
+      }
       if hasSecrets {
         // Before any line that holds a secret: `bash -v` would print each line as it reads it.
         lines += [

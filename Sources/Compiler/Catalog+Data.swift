@@ -710,6 +710,54 @@ extension Catalog {
       .containerdStatic, "2.3.4", .arm64,
       "ad21f456a69bca9c183a8bde892a7576d5d09ae88b3e376a47bde4a886037ab3"),
     .init(
+      .crictl, "1.30.0", .amd64,
+      "3dd03954565808eaeb3a7ffc0e8cb7886a64a9aa94b2bfdfbdc6e2ed94842e49"),
+    .init(
+      .crictl, "1.30.0", .arm64,
+      "3769043fc6018a9e1697fcb768bb89ecd429176bd71e849058916f79a46a07a8"),
+    .init(
+      .crictl, "1.30.1", .amd64,
+      "71873cdeeeb6c9ee0f79c27b45db38066da81f0c30dcda909b4eedc3aff63f59"),
+    .init(
+      .crictl, "1.30.1", .arm64,
+      "61da7c11926fd29b27e191c3c25d64f2cb51d39dff72a7c90c1fbbc8d5c70f85"),
+    .init(
+      .crictl, "1.31.0", .amd64,
+      "9daa32308090aedee5a7f2ab1f1428fef6f669a64e993f0b5b98db8ef6edd71b"),
+    .init(
+      .crictl, "1.31.0", .arm64,
+      "f9879541e92fd302db00b9d28ef617744bb8b8b62520bd4c0479819d7d4ae869"),
+    .init(
+      .crictl, "1.31.1", .amd64,
+      "0a03ba6b1e4c253d63627f8d210b2ea07675a8712587e697657b236d06d7d231"),
+    .init(
+      .crictl, "1.31.1", .arm64,
+      "cd70f9b2f75c9619f40450d4b6e2c74aaab619917da517eff6787b442f8b0e56"),
+    .init(
+      .crictl, "1.32.0", .amd64,
+      "f050b71d3a73a91a4e0990b90143ed04dcd100cc66f953736fcb6a2730e283c4"),
+    .init(
+      .crictl, "1.32.0", .arm64,
+      "f2f4e20658b72d00897f41e4b57093c8080e2d800ee894a5f4351f31d1833e30"),
+    .init(
+      .crictl, "1.33.0", .amd64,
+      "8307399e714626e69d1213a4cd18c8dec3d0201ecdac009b1802115df8973f0f"),
+    .init(
+      .crictl, "1.33.0", .arm64,
+      "e1f34918d77d5b4be85d48f5d713ca617698a371b049ea1486000a5e86ab1ff3"),
+    .init(
+      .crictl, "1.34.0", .amd64,
+      "a8ff2a3edb37a98daf3aba7c3b284fe0aa5bff24166d896ab9ef64c8913c9f51"),
+    .init(
+      .crictl, "1.34.0", .arm64,
+      "c31d252e203df5f4cf37f314bd3092eb79087e791631c1e607087c74b6d0423f"),
+    .init(
+      .crictl, "1.35.0", .amd64,
+      "2e141e5b22cb189c40365a11807d69b76b9b3caced89fac2f4ec879408ce2177"),
+    .init(
+      .crictl, "1.35.0", .arm64,
+      "519071de89b64c43e2a1661bb5489c6c3fd5e9e5fcef75e50e542b0c891f1118"),
+    .init(
       .nerdctl, "1.7.0", .amd64,
       "844c47b175a3d6bc8eaad0c51f23624a5ef10c09e55607803ec2bc846fb04df9"),
     .init(

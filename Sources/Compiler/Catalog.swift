@@ -77,7 +77,7 @@ public struct Catalog: Sendable {
   /// The spec's component keys, in the order `docs/spec.md` lists them.
   public static let componentKeys = [
     "containerd", "runc", "cni", "nerdctl", "buildkit", "nerdctl-full", "rootlesskit",
-    "slirp4netns",
+    "slirp4netns", "crictl",
   ]
 
   /// For `nodespec catalog [COMPONENT]`: every spec component in spec order, or just the one

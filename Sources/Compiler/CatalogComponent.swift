@@ -12,6 +12,8 @@ public enum CatalogComponent: String, Sendable, Hashable, CaseIterable, Comparab
   case nerdctl
   case nerdctlFull = "nerdctl-full"
   case buildkit
+  /// cri-tools' crictl, the CRI command-line client (Kubernetes nodes).
+  case crictl
   /// RootlessKit and slirp4netns (rootless mode without nerdctl-full). The catalog pins no
   /// hash for them: the spec gives `sha256:`, or `verify: published` for RootlessKit.
   case rootlesskit
@@ -25,6 +27,7 @@ public enum CatalogComponent: String, Sendable, Hashable, CaseIterable, Comparab
     case .cni: "containernetworking/plugins"
     case .nerdctl, .nerdctlFull: "containerd/nerdctl"
     case .buildkit: "moby/buildkit"
+    case .crictl: "kubernetes-sigs/cri-tools"
     case .rootlesskit: "rootless-containers/rootlesskit"
     case .slirp4netns: "rootless-containers/slirp4netns"
     }
@@ -64,6 +67,7 @@ public enum CatalogComponent: String, Sendable, Hashable, CaseIterable, Comparab
     case .nerdctl: "nerdctl-\(version)-linux-\(a).tar.gz"
     case .nerdctlFull: "nerdctl-full-\(version)-linux-\(a).tar.gz"
     case .buildkit: "buildkit-v\(version).linux-\(a).tar.gz"
+    case .crictl: "crictl-v\(version)-linux-\(a).tar.gz"
     case .rootlesskit: "rootlesskit-\(a).tar.gz"
     case .slirp4netns: "slirp4netns-\(a)"
     }
@@ -91,7 +95,9 @@ public enum CatalogComponent: String, Sendable, Hashable, CaseIterable, Comparab
     case .nerdctl, .nerdctlFull: "\(base)/SHA256SUMS"
     case .rootlesskit: "\(base)/SHA256SUMS"
     // slirp4netns's checksum file is not verified research: pin `sha256:` instead.
-    case .buildkit, .slirp4netns: nil
+    // crictl publishes `<asset>.sha256` files whose format is not verified research either:
+    // its pins come from kubespray's checksums.yml.
+    case .buildkit, .slirp4netns, .crictl: nil
     }
   }
 

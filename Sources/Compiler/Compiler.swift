@@ -17,16 +17,18 @@ import Spec
 /// | `cni.archive` | artifact into `/opt/cni/bin` | |
 /// | `containerd.archive` | artifact into `<prefix>` | containerd.service |
 /// | `containerd.unit` | file `<units>/containerd.service` (`Paths.systemdUnits`) | containerd.service |
-/// | `containerd.config` | file `/etc/containerd/config.toml` (with `kubernetes`) | containerd.service |
+/// | `containerd.config` | file `/etc/containerd/config.toml` (always; imports `conf.d/*.toml`) | containerd.service |
 /// | `nerdctl-full.archive` | artifact into `<prefix>` | containerd.service, buildkit.service |
 /// | `registry.<folder>.ca.crt`, `….client.cert`, `….client.key` | files beside hosts.toml | never |
 /// | `registry.<folder>.hosts` | file `/etc/containerd/certs.d/<folder>/hosts.toml` | never |
 /// | `nerdctl.archive` | artifact into `<prefix>/bin` | |
 /// | `nerdctl.config` | file `/etc/nerdctl/nerdctl.toml` | |
 /// | `nerdctl.completion.<shell>` | command, guarded by `.creates` | |
+/// | `crictl.archive`, `crictl.config` | artifact into `<prefix>/bin`, file `/etc/crictl.yaml` | |
 /// | `buildkit.archive` | artifact into `<prefix>` | buildkit.service |
 /// | `buildkit.socket.unit`, `buildkit.unit` | files under `<units>` | the units |
 /// | `buildkit.config` | file `/etc/buildkit/buildkitd.toml` | buildkit.service |
+/// | `proxy.<unit>` (with `proxy`) | file `/etc/systemd/system/<unit>.d/nodespec-proxy.conf` | `<unit>` |
 /// | `rootless.setup.containerd`, `rootless.setup.buildkit` | commands as the user | |
 /// | `containerd.service`, `buildkit.socket`, `buildkit.service` | service, last | |
 ///
@@ -51,7 +53,10 @@ public enum Compiler {
     NerdctlFullModule.self,
     RegistriesModule.self,
     NerdctlModule.self,
+    CrictlModule.self,
     BuildKitModule.self,
+    // Before the rootless setup tool, which starts the user's units: they start with it.
+    ProxyModule.self,
     RootlessSetupModule.self,
   ]
 
@@ -114,7 +119,9 @@ public enum Compiler {
         at: spec.components.range ?? spec.range.startOnly, path: "components",
         hint: "add a component under `components`, e.g. `containerd: 2.0.0` and `runc: 1.2.4`")
     }
-    return Plan(name: spec.name?.value, arches: context.arches, resources: builder.all)
+    return Plan(
+      name: spec.name?.value, arches: context.arches, resources: builder.all,
+      downloadEnvironment: builder.downloadEnvironment)
   }
   /// Copies `found` into `diagnostics`, leaving out the warnings a component's `accept:` names,
   /// and warns about any `accept:` entry that matched nothing (it has gone stale).

@@ -34,6 +34,8 @@ struct CompileContext {
 struct PlanBuilder {
   private(set) var resources: [Resource] = []
   private(set) var services: [Resource] = []
+  /// `Plan.downloadEnvironment`.
+  var downloadEnvironment: [EnvironmentVariable] = []
 
   mutating func add(
     _ id: String, origin: SourceRange?, _ kind: Resource.Kind, notifies: [String] = [],

@@ -1,8 +1,9 @@
 import Spec
 
-/// containerd's `config.toml` for Kubernetes (CRI), in the layout the installed containerd
-/// reads natively (domain-facts.md section 5). Tools that patch one layout break on the next,
-/// so nodespec picks it from the pinned version at compile time.
+/// containerd's `config.toml`, in the layout the installed containerd reads natively
+/// (domain-facts.md section 5): the data folders, the conf.d `imports`, and for Kubernetes
+/// the CRI tables. Tools that patch one layout break on the next, so nodespec picks it from
+/// the pinned version at compile time.
 struct ContainerdConfig: Equatable {
   /// The config file `version =` and its CRI plugin tables.
   enum Layout: Int, Equatable {
@@ -75,64 +76,74 @@ struct ContainerdConfig: Equatable {
   /// namespace (`net.ipv4.ip_unprivileged_port_start=0`, `net.ipv4.ping_group_range`), as
   /// Kubernetes already allows through safe sysctls; docs/containerd-defaults.md has the
   /// comparison with kubespray.
-  private static func setUnprivileged(into toml: inout TOMLWriter) {
-    toml.set("enable_unprivileged_ports", .bool(true))
-    toml.set("enable_unprivileged_icmp", .bool(true))
+  private static func setUnprivileged(_ table: [String], into config: inout ConfigTable) {
+    config.set(table + ["enable_unprivileged_ports"], .bool(true), managedBy: "kubernetes")
+    config.set(table + ["enable_unprivileged_icmp"], .bool(true), managedBy: "kubernetes")
   }
 
-  /// The file's text.
-  func render(kubernetes: Kubernetes, cniBin: String, paths: Paths) -> String {
-    var toml = TOMLWriter()
-    toml.set("version", .integer(layout.rawValue))
-    let systemdCgroup = kubernetes.cgroupDriver.value == .systemd
+  /// The folder of drop-in files config.toml imports (`imports`), beside it: nodespec never
+  /// writes there, so `nvidia-ctk` and an administrator's files survive every run.
+  static func dropInFolder(_ paths: Paths) -> String { "\(paths.configRoot)/containerd/conf.d" }
+
+  /// What nodespec writes, before `settings:` are merged: the layout's `version`, the data
+  /// folders the spec sets, the conf.d `imports`, and with `kubernetes` the CRI tables.
+  func table(
+    kubernetes: Kubernetes?, cniBin: String, paths: Paths, root: String?, state: String?
+  ) -> ConfigTable {
+    var config = ConfigTable()
+    config.set(
+      ["version"], .integer(layout.rawValue), managedBy: "components.containerd.version")
+    if let root { config.set(["root"], .string(root), managedBy: "components.containerd.root") }
+    if let state {
+      config.set(["state"], .string(state), managedBy: "components.containerd.state")
+    }
+    config.set(
+      ["imports"], .array([.string("\(Self.dropInFolder(paths))/*.toml")]),
+      managedBy: ContainerdSettings.nodespec)
+    guard let kubernetes else { return config }
+    let systemdCgroup = TOMLValue.bool(kubernetes.cgroupDriver.value == .systemd)
     let sandbox = kubernetes.sandboxImage?.value ?? defaultSandboxImage
     let runc = TOMLValue.string("io.containerd.runc.v2")
+    let (k8s, driver, image) = (
+      "kubernetes", "kubernetes.cgroup_driver", "kubernetes.sandbox_image"
+    )
     switch layout {
     case .v2:
       let cri = ["plugins", "io.containerd.grpc.v1.cri"]
-      toml.table(cri)
-      if let sandbox { toml.set("sandbox_image", .string(sandbox)) }
-      Self.setUnprivileged(into: &toml)
-      toml.table(cri + ["containerd"])
-      toml.set("snapshotter", .string("overlayfs"))
-      toml.set("default_runtime_name", .string("runc"))
-      toml.table(cri + ["containerd", "runtimes", "runc"])
-      toml.set("runtime_type", runc)
-      toml.table(cri + ["containerd", "runtimes", "runc", "options"])
-      toml.set("SystemdCgroup", .bool(systemdCgroup))
-      toml.table(cri + ["cni"])
-      toml.set("bin_dir", .string(cniBin))
-      toml.set("conf_dir", .string(paths.cniConf))
-      toml.table(cri + ["registry"])
-      toml.set("config_path", .string(paths.certsDirectory))
+      if let sandbox { config.set(cri + ["sandbox_image"], .string(sandbox), managedBy: image) }
+      Self.setUnprivileged(cri, into: &config)
+      config.set(cri + ["containerd", "snapshotter"], .string("overlayfs"), managedBy: k8s)
+      config.set(cri + ["containerd", "default_runtime_name"], .string("runc"), managedBy: k8s)
+      let runtime = cri + ["containerd", "runtimes", "runc"]
+      config.set(runtime + ["runtime_type"], runc, managedBy: k8s)
+      config.set(runtime + ["options", "SystemdCgroup"], systemdCgroup, managedBy: driver)
+      config.set(cri + ["cni", "bin_dir"], .string(cniBin), managedBy: k8s)
+      config.set(cri + ["cni", "conf_dir"], .string(paths.cniConf), managedBy: k8s)
+      config.set(
+        cri + ["registry", "config_path"], .string(paths.certsDirectory), managedBy: "registries")
     case .v3, .v4:
       let images = ["plugins", "io.containerd.cri.v1.images"]
       let runtime = ["plugins", "io.containerd.cri.v1.runtime"]
-      toml.table(images)
-      toml.set("snapshotter", .string("overlayfs"))
+      config.set(images + ["snapshotter"], .string("overlayfs"), managedBy: k8s)
       if let sandbox {
-        toml.table(images + ["pinned_images"])
-        toml.set("sandbox", .string(sandbox))
+        config.set(images + ["pinned_images", "sandbox"], .string(sandbox), managedBy: image)
       }
       // Set explicitly: 2.2.0/2.2.1 default to two folders and fail with mirrors (#12612).
-      toml.table(images + ["registry"])
-      toml.set("config_path", .string(paths.certsDirectory))
-      toml.table(runtime)
-      Self.setUnprivileged(into: &toml)
-      toml.table(runtime + ["containerd"])
-      toml.set("default_runtime_name", .string("runc"))
-      toml.table(runtime + ["containerd", "runtimes", "runc"])
-      toml.set("runtime_type", runc)
-      toml.table(runtime + ["containerd", "runtimes", "runc", "options"])
-      toml.set("SystemdCgroup", .bool(systemdCgroup))
-      toml.table(runtime + ["cni"])
+      config.set(
+        images + ["registry", "config_path"], .string(paths.certsDirectory),
+        managedBy: "registries")
+      Self.setUnprivileged(runtime, into: &config)
+      config.set(runtime + ["containerd", "default_runtime_name"], .string("runc"), managedBy: k8s)
+      let runcTable = runtime + ["containerd", "runtimes", "runc"]
+      config.set(runcTable + ["runtime_type"], runc, managedBy: k8s)
+      config.set(runcTable + ["options", "SystemdCgroup"], systemdCgroup, managedBy: driver)
       if cniBinDirs {
-        toml.set("bin_dirs", .array([.string(cniBin)]))
+        config.set(runtime + ["cni", "bin_dirs"], .array([.string(cniBin)]), managedBy: k8s)
       } else {
-        toml.set("bin_dir", .string(cniBin))
+        config.set(runtime + ["cni", "bin_dir"], .string(cniBin), managedBy: k8s)
       }
-      toml.set("conf_dir", .string(paths.cniConf))
+      config.set(runtime + ["cni", "conf_dir"], .string(paths.cniConf), managedBy: k8s)
     }
-    return toml.content.literalText ?? ""
+    return config
   }
 }

@@ -42,8 +42,16 @@ enum ContainerdModule: CompilerModule {
     {
       plan.add("containerd.archive", origin: containerd.range, artifact, notifies: [service])
     }
+    let config = version.map(ContainerdConfig.init(containerd:))
     // Rootless: the user's unit comes from the setup tool (RootlessSetupModule).
-    guard context.rootless == nil else { return }
+    guard context.rootless == nil else {
+      if let config {
+        addConfig(
+          config, version: version, cniBin: paths.cniBin, origin: containerd.range,
+          context: context, into: &plan, diagnostics: &diagnostics)
+      }
+      return
+    }
     let unitPath = "\(paths.systemdUnits)/\(service)"
     plan.add(
       "containerd.unit", origin: containerd.range,
@@ -54,27 +62,66 @@ enum ContainerdModule: CompilerModule {
             SystemdUnits.containerd(
               bin: paths.bin, version: version, environment: paths.unitEnvironment)))),
       notifies: [service])
-    if let version {
+    if let config {
       addConfig(
-        ContainerdConfig(containerd: version), cniBin: paths.cniBin, context: context,
-        into: &plan)
+        config, version: version, cniBin: paths.cniBin, origin: containerd.range,
+        context: context, into: &plan, diagnostics: &diagnostics)
     }
     plan.addService(
       Service(unit: service, unitPath: unitPath, wantedBy: "multi-user.target"),
       origin: containerd.range)
   }
 
-  /// `/etc/containerd/config.toml` when the spec has `kubernetes:` (kubelet talks to
-  /// containerd's CRI plugin, which reads it); nerdctl and ctr need none.
+  /// `config.toml`, whenever containerd is installed: the layout's version, the conf.d
+  /// `imports` (so drop-ins survive every run), the data folders, and the CRI tables with
+  /// `kubernetes`, with `settings:` merged in. It restarts containerd when it changed.
+  ///
+  /// - Parameter version: the containerd it is for (the bundled one for nerdctl-full), when
+  ///   known: its key set judges `settings:`.
   static func addConfig(
-    _ config: ContainerdConfig, cniBin: String, context: CompileContext,
-    into plan: inout PlanBuilder
+    _ config: ContainerdConfig, version: SemanticVersion?, cniBin: String, origin: SourceRange,
+    context: CompileContext, into plan: inout PlanBuilder, diagnostics: inout Diagnostics
   ) {
-    guard let kubernetes = context.spec.kubernetes else { return }
-    let text = config.render(kubernetes: kubernetes, cniBin: cniBin, paths: context.paths)
+    let spec = context.spec
+    let containerd = spec.components.containerd
+    var root = containerd?.root
+    var state = containerd?.state
+    for (folder, name) in [(root, "root"), (state, "state")] {
+      guard let folder else { continue }
+      if context.rootless != nil {
+        diagnostics.error(
+          "rootless-data-folder",
+          "rootless containerd keeps its data under the user's ~/.local/share/containerd",
+          at: folder.range, path: "components.containerd.\(name)",
+          hint: "containerd-rootless.sh mounts that folder at /var/lib/containerd; remove `\(name)`"
+        )
+        continue
+      }
+      diagnostics.warning(
+        "data-folder-not-moved",
+        "containerd's \(name) becomes `\(folder.value)`; what the old one holds is not moved",
+        at: folder.range, path: "components.containerd.\(name)",
+        hint: name == "root"
+          ? "images and snapshots stay in the old folder: pull them again, or move the folder "
+            + "while containerd is stopped before applying"
+          : "the shims of running containers keep their sockets in the old folder, where the "
+            + "restarted containerd does not look: stop them before applying")
+    }
+    if context.rootless != nil { (root, state) = (nil, nil) }
+    let paths = context.paths
+    var table = config.table(
+      kubernetes: spec.kubernetes, cniBin: cniBin, paths: paths, root: root?.value,
+      state: state?.value)
+    if let settings = containerd?.settings {
+      ContainerdSettings.merge(
+        settings, into: &table, keys: version.flatMap(ContainerdConfigKeys.forVersion),
+        dropIns: ContainerdConfig.dropInFolder(paths), diagnostics: &diagnostics)
+    }
+    var toml = TOMLWriter()
+    table.render(into: &toml)
     plan.add(
-      "containerd.config", origin: kubernetes.range,
-      .file(File(path: context.paths.containerdConfig, content: .init(text))),
+      "containerd.config", origin: spec.kubernetes?.range ?? origin,
+      .file(File(path: paths.containerdConfig, content: toml.content, owner: paths.configOwner)),
       notifies: [service])
   }
 }

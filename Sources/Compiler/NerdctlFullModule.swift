@@ -82,8 +82,11 @@ enum NerdctlFullModule: CompilerModule {
     }
     if let version {
       ContainerdModule.addConfig(
-        ContainerdConfig(nerdctlFull: version), cniBin: paths.underPrefix("libexec/cni"),
-        context: context, into: &plan)
+        ContainerdConfig(nerdctlFull: version),
+        version: ContainerdConfig.bundledContainerd(nerdctlFull: version),
+        cniBin: paths.underPrefix("libexec/cni"), origin: full.range, context: context,
+        into: &plan,
+        diagnostics: &diagnostics)
     }
     NerdctlModule.addConfigAndCompletion(for: full, context: context, into: &plan)
     // The bundle's buildkit.service has no worker flags: this file picks the worker.

@@ -28,11 +28,25 @@ enum NerdctlModule: CompilerModule {
     addConfigAndCompletion(for: nerdctl, context: context, into: &plan)
   }
 
+  /// The namespace the kubelet's containers and images live in (containerd's CRI plugin,
+  /// `k8s.io`): nerdctl on a Kubernetes node uses it, so that it sees them.
+  static let kubernetesNamespace = "k8s.io"
+
+  /// The containerd namespace nerdctl.toml names: `namespace:` as the spec says, else
+  /// `k8s.io` on a Kubernetes node; nil leaves nerdctl's own default (`default`).
+  static func namespace(for component: Component, context: CompileContext) -> String? {
+    component.namespace?.value
+      ?? (context.spec.kubernetes != nil ? kubernetesNamespace : nil)
+  }
+
   /// `nerdctl.toml` and one completion file per requested shell (also for nerdctl-full).
   static func addConfigAndCompletion(
     for component: Component, context: CompileContext, into plan: inout PlanBuilder
   ) {
     var toml = TOMLWriter()
+    if let namespace = namespace(for: component, context: context) {
+      toml.set("namespace", .string(namespace))
+    }
     toml.set("hosts_dir", .array([.string(context.paths.certsDirectory)]))
     plan.add(
       "nerdctl.config", origin: component.range,

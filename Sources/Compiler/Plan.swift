@@ -15,11 +15,19 @@ public struct Plan: Sendable, Equatable {
   /// node decides by `uname -m` (or Ansible facts) and fails clearly on any other.
   public var arches: [Arch]
   public var resources: [Resource]
+  /// Variables every download of the output runs with (`curl`, Ansible's `get_url`), in
+  /// order: the spec's proxy (`http_proxy`, `https_proxy`, `no_proxy` and their upper-case
+  /// names). Empty without one.
+  public var downloadEnvironment: [EnvironmentVariable]
 
-  public init(name: String?, arches: [Arch], resources: [Resource]) {
+  public init(
+    name: String?, arches: [Arch], resources: [Resource],
+    downloadEnvironment: [EnvironmentVariable] = []
+  ) {
     self.name = name
     self.arches = arches
     self.resources = resources
+    self.downloadEnvironment = downloadEnvironment
   }
 
   /// Whether the arch is decided on the node.

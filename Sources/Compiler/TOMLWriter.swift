@@ -1,12 +1,22 @@
 /// A TOML value nodespec writes.
-enum TOMLValue: Equatable {
+indirect enum TOMLValue: Equatable {
   case string(String)
   case bool(Bool)
   case integer(Int)
+  /// A decimal float, already in TOML's grammar (the spec decoder checked it).
+  case float(String)
   case array([TOMLValue])
+  /// `{ key = value, … }`, in order: a table inside an array (`settings:` only).
+  case inlineTable([TOMLField])
   /// A basic string whose body is the content of this node file, read at install time (a
   /// secret) and escaped for a TOML basic string there (`File.Content.Escaping`).
   case secretFile(path: String)
+}
+
+/// One `key = value` of an inline table.
+struct TOMLField: Equatable {
+  var key: String
+  var value: TOMLValue
 }
 
 /// Writes TOML the way its readers (containerd, nerdctl, BuildKit) parse it: one place that
@@ -65,6 +75,15 @@ struct TOMLWriter {
     case .string(let s): text += Self.basicString(s)
     case .bool(let b): text += b ? "true" : "false"
     case .integer(let i): text += String(i)
+    case .float(let f): text += f
+    case .inlineTable(let fields):
+      text += "{"
+      for (i, field) in fields.enumerated() {
+        text += i > 0 ? ", " : " "
+        text += "\(Self.key(field.key)) = "
+        write(field.value)
+      }
+      text += fields.isEmpty ? "}" : " }"
     case .array(let values):
       text += "["
       for (i, element) in values.enumerated() {

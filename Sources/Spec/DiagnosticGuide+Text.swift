@@ -560,6 +560,51 @@ extension DiagnosticGuide {
 
         """#),
     Entry(
+      id: "invalid-no-proxy",
+      text: #"""
+        invalid-no-proxy
+
+        *error*: a `proxy.no_proxy` entry is not a host name, domain (`.example.com`), address or
+        CIDR; it goes into systemd drop-ins and the output's environment.
+
+            proxy:
+              http: http://proxy.corp.example:3128
+              no_proxy: ["localhost; rm -rf /"]
+
+        Fix: one host, domain, address or CIDR per entry, e.g. `[localhost, .svc, 10.0.0.0/8]`.
+
+        """#),
+    Entry(
+      id: "unsafe-data-folder",
+      text: #"""
+        unsafe-data-folder
+
+        *error*: `components.containerd.root` or `.state` is under a folder others can write to
+        (`/tmp`, `/var/tmp`, `/dev`, `/run/user`, `/home`, `/proc`, `/sys`), or is `/`. containerd
+        runs as root and keeps images, snapshots and its sockets there.
+
+            components:
+              containerd: {version: 2.1.1, root: /tmp/containerd}
+
+        Fix: a folder only root writes to, e.g. `/srv/containerd`.
+
+        """#),
+    Entry(
+      id: "invalid-namespace",
+      text: #"""
+        invalid-namespace
+
+        *error*: `components.nerdctl.namespace` is not a containerd namespace name (containerd's
+        `identifiers.Validate`: 1 to 76 characters, letters and digits joined by single `.`, `_` or
+        `-`).
+
+            components:
+              nerdctl: {version: 2.0.2, namespace: "k8s io"}
+
+        Fix: e.g. `namespace: k8s.io`.
+
+        """#),
+    Entry(
       id: "conflicting-components",
       text: #"""
         conflicting-components
@@ -919,6 +964,138 @@ extension DiagnosticGuide {
               - {url: https://mirror.example.com, header: {X-Token: {env: TOKEN}}}
 
         Fix: a mirror BuildKit uses must work without the header.
+
+        """#),
+    Entry(
+      id: "managed-setting",
+      text: #"""
+        managed-setting
+
+        *error*: a key under `components.containerd.settings` would change a key nodespec writes
+        into config.toml; the message names the spec key that decides it (`kubernetes.cgroup_driver`
+        for `SystemdCgroup`, `registries` for the registry `config_path`, `components.containerd.root`
+        for `root`, …). `imports` is nodespec's own (its conf.d folder).
+
+            components:
+              containerd:
+                version: 2.1.1
+                settings:
+                  plugins:
+                    io.containerd.cri.v1.images:
+                      pinned_images: {sandbox: registry.example/pause:3.10}
+            kubernetes: {}
+
+        Fix: set the spec key the message names (here `kubernetes.sandbox_image`), or for what the
+        spec cannot say, a file in `/etc/containerd/conf.d/`, which containerd reads after
+        config.toml and nodespec never touches.
+
+        """#),
+    Entry(
+      id: "unknown-setting",
+      text: #"""
+        unknown-setting
+
+        *warning*: a key under `components.containerd.settings` that the pinned containerd does not
+        read: containerd ignores it (1.x silently, 2.x with a log line). The key sets are those of
+        containerd's own config structs at a recorded tag of the version's line
+        (`catalog/containerd-config-keys.json`): the daemon's top-level keys and the CRI plugin
+        tables. Keys under other plugins' tables are not judged.
+
+            components:
+              containerd:
+                version: 2.1.1
+                settings:
+                  plugins:
+                    io.containerd.grpc.v1.cri: {max_container_log_line_size: 32768}
+
+        Fix: the key as that version names it (the hint suggests one); containerd 2.x's CRI tables
+        are `io.containerd.cri.v1.images` and `io.containerd.cri.v1.runtime`. Accept it with
+        `accept: unknown-setting` on the component when you know better.
+
+        """#),
+    Entry(
+      id: "data-folder-not-moved",
+      text: #"""
+        data-folder-not-moved
+
+        *warning*: `components.containerd.root` or `.state` is set: config.toml points containerd at
+        the new folder and containerd restarts, but nothing is moved there. Images and snapshots in
+        the old root are no longer seen (they stay on disk).
+
+            components:
+              containerd: {version: 2.1.1, root: /srv/containerd}
+
+        Fix: on a node that already has images, stop containerd and move the folder before applying,
+        or pull again. A new `state` leaves the shims of running containers (and their sockets) in
+        the old one, where the restarted containerd does not look: stop the containers first. Accept
+        it with `accept: data-folder-not-moved` once read.
+
+        """#),
+    Entry(
+      id: "rootless-data-folder",
+      text: #"""
+        rootless-data-folder
+
+        *error*: `root` or `state` in rootless mode. `containerd-rootless.sh` mounts the user's
+        `~/.local/share/containerd` over `/var/lib/containerd` (and `$XDG_RUNTIME_DIR/containerd`
+        over `/run/containerd`) inside its namespace; the data folders follow the user's XDG folders.
+
+            mode: rootless
+            user: builder
+            components:
+              nerdctl-full: 2.0.3
+              containerd: {version: 2.0.0, root: /srv/containerd}
+
+        Fix: remove `root`/`state`; move the user's `XDG_DATA_HOME` instead.
+
+        """#),
+    Entry(
+      id: "no-proxy-kubernetes",
+      text: #"""
+        no-proxy-kubernetes
+
+        *warning*: a Kubernetes node with `proxy:` whose `no_proxy` lacks one of `localhost`,
+        `127.0.0.1`, `.svc`, `.cluster.local`: containerd would send the node's own and the
+        cluster's service traffic to the proxy.
+
+            proxy:
+              http: http://proxy.corp.example:3128
+              no_proxy: [10.0.0.0/8]
+            kubernetes: {}
+
+        Fix: add the missing names, and the cluster's pod and service CIDRs.
+
+        """#),
+    Entry(
+      id: "crictl-without-containerd",
+      text: #"""
+        crictl-without-containerd
+
+        *warning*: `crictl` without `containerd` or `nerdctl-full`: crictl is a client of
+        containerd's CRI socket, and nothing would listen there.
+
+            components:
+              crictl: 1.32.0
+
+        Fix: add `containerd:` (and `runc:`), or remove `crictl`.
+
+        """#),
+    Entry(
+      id: "rootless-crictl",
+      text: #"""
+        rootless-crictl
+
+        *error*: `crictl` in rootless mode. crictl is the client of the CRI plugin the kubelet uses;
+        rootless mode sets up no Kubernetes (`rootless-kubernetes`), and `/etc/crictl.yaml` would
+        point at the system's socket, not the user's.
+
+            mode: rootless
+            user: builder
+            components:
+              nerdctl-full: 2.0.3
+              crictl: 1.32.0
+
+        Fix: remove `crictl`; nerdctl manages the user's containers.
 
         """#),
     Entry(

@@ -17,6 +17,8 @@ public struct NodeSpec: Sendable, Equatable {
   /// In spec order.
   public var registries: [Registry]
   public var kubernetes: Kubernetes?
+  /// `proxy:`: the HTTP proxy containerd, BuildKit and the output's downloads go through.
+  public var proxy: Proxy?
   /// The range of the whole document.
   public var range: SourceRange
   /// What the spec writes but the decoder had to leave out, each with an error reported: the
@@ -83,6 +85,7 @@ public struct NodeSpec: Sendable, Equatable {
     case "user": return user != nil
     case "home": return home != nil
     case "kubernetes": return kubernetes != nil
+    case "proxy": return proxy != nil
     default:
       guard parts.count == 2, parts[0] == "components" else { return false }
       return components.present.contains { $0.key == parts[1] }
@@ -153,14 +156,18 @@ public struct Components: Sendable, Equatable {
   /// Rootless without nerdctl-full: RootlessKit and slirp4netns from their own releases.
   public var rootlesskit: Component?
   public var slirp4netns: Component?
+  /// cri-tools' crictl, pointed at containerd's CRI socket (`/etc/crictl.yaml`).
+  public var crictl: Component?
   /// The range of the `components:` mapping, if present.
   public var range: SourceRange?
 
   public init(
     containerd: Component? = nil, runc: Component? = nil, cni: Component? = nil,
     nerdctl: Component? = nil, buildkit: Component? = nil, nerdctlFull: Component? = nil,
-    range: SourceRange? = nil, rootlesskit: Component? = nil, slirp4netns: Component? = nil
+    range: SourceRange? = nil, rootlesskit: Component? = nil, slirp4netns: Component? = nil,
+    crictl: Component? = nil
   ) {
+    self.crictl = crictl
     self.containerd = containerd
     self.runc = runc
     self.cni = cni
@@ -174,7 +181,7 @@ public struct Components: Sendable, Equatable {
 
   /// The components present, in a fixed order.
   public var present: [Component] {
-    [containerd, runc, cni, nerdctl, buildkit, nerdctlFull, rootlesskit, slirp4netns]
+    [containerd, runc, cni, nerdctl, buildkit, nerdctlFull, rootlesskit, slirp4netns, crictl]
       .compactMap { $0 }
   }
 }
@@ -208,6 +215,14 @@ public struct Component: Sendable, Equatable {
   public var accept: [Located<String>]
   /// The range of the whole entry.
   public var range: SourceRange
+  /// containerd: config.toml `root` (persistent data) and `state` (transient data), as
+  /// written; absolute paths.
+  public var root: Located<String>?
+  public var state: Located<String>?
+  /// containerd: `settings:`, merged into config.toml; in spec order.
+  public var settings: [Setting]?
+  /// nerdctl: the containerd namespace nerdctl.toml names.
+  public var namespace: Located<String>?
 
   public init(
     key: String, version: Located<String>, sha256: [Located<ArchValue>] = [],
@@ -223,6 +238,47 @@ public struct Component: Sendable, Equatable {
     self.worker = worker
     self.staticBuild = staticBuild
     self.accept = accept
+    self.range = range
+  }
+}
+
+/// One `key: value` of `components.containerd.settings`, typed as TOML needs it.
+public struct Setting: Sendable, Equatable {
+  public indirect enum Value: Sendable, Equatable {
+    case string(String)
+    case integer(Int)
+    /// A TOML float, kept as written (`0.5`, `1e3`).
+    case float(String)
+    case bool(Bool)
+    case array([Located<Value>])
+    case table([Setting])
+  }
+
+  public var key: Located<String>
+  public var value: Located<Value>
+
+  public init(key: Located<String>, value: Located<Value>) {
+    self.key = key
+    self.value = value
+  }
+}
+
+/// `proxy:`: an HTTP proxy for containerd and BuildKit (a systemd drop-in each) and for the
+/// output's own downloads.
+public struct Proxy: Sendable, Equatable {
+  public var http: Located<String>?
+  public var https: Located<String>?
+  /// Hosts, domains (`.example.com`), addresses and CIDRs reached directly; in spec order.
+  public var noProxy: [Located<String>]
+  public var range: SourceRange
+
+  public init(
+    http: Located<String>?, https: Located<String>?, noProxy: [Located<String>],
+    range: SourceRange
+  ) {
+    self.http = http
+    self.https = https
+    self.noProxy = noProxy
     self.range = range
   }
 }

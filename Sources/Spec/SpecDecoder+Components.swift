@@ -12,6 +12,7 @@ extension SpecDecoder {
   static let exampleVersions: [String: String] = [
     "containerd": "2.0.0", "runc": "1.2.4", "cni": "1.6.1", "nerdctl": "2.0.2",
     "buildkit": "0.18.1", "nerdctl-full": "2.0.3", "rootlesskit": "2.3.1", "slirp4netns": "1.3.1",
+    "crictl": "1.32.0",
   ]
 
   mutating func components(_ entry: Entry?) -> Components {
@@ -30,13 +31,15 @@ extension SpecDecoder {
       containerd: decoded["containerd"], runc: decoded["runc"], cni: decoded["cni"],
       nerdctl: decoded["nerdctl"], buildkit: decoded["buildkit"],
       nerdctlFull: decoded["nerdctl-full"], range: entry.node.range,
-      rootlesskit: decoded["rootlesskit"], slirp4netns: decoded["slirp4netns"])
+      rootlesskit: decoded["rootlesskit"], slirp4netns: decoded["slirp4netns"],
+      crictl: decoded["crictl"])
   }
 
   /// `nerdctl-full` bundles the other five; asking for both would install two of each.
   private mutating func reportConflicts(_ fields: Fields) {
     guard let full = fields["nerdctl-full"], let fullKey = full.key else { return }
-    let others = fields.entries.filter { $0.name != "nerdctl-full" }
+    // crictl is no part of the bundle.
+    let others = fields.entries.filter { $0.name != "nerdctl-full" && $0.name != "crictl" }
     guard !others.isEmpty else { return }
     diagnostics.error(
       "conflicting-components",
@@ -73,10 +76,19 @@ extension SpecDecoder {
     let worker = fields["worker"].flatMap { choice($0, Component.Worker.self) }
     let staticBuild = fields["static"].flatMap { bool($0) }
     let accept = fields["accept"].map { oneOrMany($0) { $0.diagnosticID($1) } } ?? []
+    let root = fields["root"].flatMap { dataFolder($0) }
+    let state = fields["state"].flatMap { dataFolder($0) }
+    let settings = fields["settings"].flatMap { self.settings($0) }
+    let namespace = fields["namespace"].flatMap { self.namespace($0) }
     guard let version else { return nil }
-    return Component(
+    var component = Component(
       key: name, version: version, sha256: sha256, url: url, completion: completion,
       worker: worker, staticBuild: staticBuild, accept: accept, range: entry.node.range)
+    component.root = root
+    component.state = state
+    component.settings = settings
+    component.namespace = namespace
+    return component
   }
 
   /// A value for every arch (a scalar) or per arch (a mapping keyed by arch), sorted by arch

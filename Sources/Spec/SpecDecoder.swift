@@ -74,11 +74,14 @@ public struct SpecDecoder {
     let components = self.components(top["components"])
     let registries = top["registries"].map { self.registries($0) } ?? []
     let kubernetes = decoded(top["kubernetes"]) { $0.kubernetes($1) }
-    return NodeSpec(
+    let proxy = decoded(top["proxy"]) { $0.proxy($1) }
+    var spec = NodeSpec(
       formatVersion: format, name: name, arch: archChoice,
       mode: mode ?? Located(.root, at: root.range), user: user, prefix: prefix,
       downloads: downloads, components: components, registries: registries,
       kubernetes: kubernetes, range: root.range, home: home, undecoded: undecoded)
+    spec.proxy = proxy
+    return spec
   }
 
   /// What `decode` makes of `entry`; when the spec writes `entry` but it does not decode, its
@@ -273,6 +276,7 @@ extension SpecDecoder {
     ),
     ("under `downloads`", "downloads", downloadsKeys),
     ("under `kubernetes`", "kubernetes", kubernetesKeys),
+    ("under `proxy`", "proxy", proxyKeys),
     ("in a registry's mapping (under `registries`)", nil, registryKeys),
     ("in a mirror's mapping (an item of `mirrors`)", nil, mirrorKeys),
   ]

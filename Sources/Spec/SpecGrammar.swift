@@ -259,3 +259,38 @@ extension Character {
     isASCIIDigit || ("a"..."f").contains(self) || ("A"..."F").contains(self)
   }
 }
+
+extension SpecGrammar {
+  /// A containerd namespace, as containerd's `identifiers.Validate` accepts it
+  /// (`pkg/identifiers/validate.go`, v1.6 to v2.3): 1 to 76 characters, alphanumeric runs
+  /// joined by single `.`, `_` or `-` (`^[A-Za-z0-9]+(?:[._-](?:[A-Za-z0-9]+))*$`).
+  static func isContainerdNamespace(_ text: String) -> Bool {
+    let bytes = Array(text.utf8)
+    guard (1...76).contains(bytes.count) else { return false }
+    var previousWasSeparator = true  // the first byte must be alphanumeric
+    for byte in bytes {
+      if isAlphanumeric(byte) {
+        previousWasSeparator = false
+      } else if byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_")
+        || byte == UInt8(ascii: "-")
+      {
+        if previousWasSeparator { return false }
+        previousWasSeparator = true
+      } else {
+        return false
+      }
+    }
+    return !previousWasSeparator
+  }
+
+  /// A `no_proxy` entry as Go's `httpproxy` (containerd, BuildKit) and curl read it: a host
+  /// name with an optional leading `.` (a domain and its subdomains), `*`, an IPv4 or IPv6
+  /// address, or a CIDR, each with an optional `:port` for names; letters, digits and
+  /// `.-:/[]*` only, at most 253 characters.
+  static func isNoProxyEntry(_ text: String) -> Bool {
+    let bytes = Array(text.utf8)
+    guard (1...253).contains(bytes.count) else { return false }
+    let allowed: Set<UInt8> = Set(".-:/[]*_".utf8)
+    return bytes.allSatisfy { isAlphanumeric($0) || allowed.contains($0) }
+  }
+}

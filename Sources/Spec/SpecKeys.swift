@@ -39,7 +39,7 @@ public enum SpecKeys {
   /// (`componentCommonKeys`), in the order of `components:`.
   static let componentNames = [
     "containerd", "runc", "cni", "nerdctl", "buildkit", "nerdctl-full", "rootlesskit",
-    "slirp4netns",
+    "slirp4netns", "crictl",
   ]
   static let componentCommonKeys = ["version", "sha256", "url", "accept"]
 
@@ -106,6 +106,9 @@ public enum SpecKeys {
       Key(
         "", "kubernetes", .place("kubernetes"),
         "Present (even empty) to configure containerd as kubelet's CRI runtime."),
+      Key(
+        "", "proxy", .place("proxy"),
+        "An HTTP(S) proxy for containerd, BuildKit and the output's own downloads."),
 
       Key(
         "downloads", "mirror", url,
@@ -118,20 +121,39 @@ public enum SpecKeys {
     + componentNames.map { Key("components", $0, component($0), "The \($0) release to install.") }
     + componentKeys(
       "containerd",
-      [Key("", "static", .bool, "Install containerd's statically linked build (2.x).")])
+      [
+        Key("", "static", .bool, "Install containerd's statically linked build (2.x)."),
+        Key("", "root", path, "containerd's persistent data folder (config.toml `root`)."),
+        Key("", "state", path, "containerd's runtime state folder (config.toml `state`)."),
+        Key(
+          "", "settings", .table,
+          "A mapping merged into config.toml under the pinned version's layout; keys "
+            + "nodespec manages are refused."),
+      ])
     + componentKeys("runc") + componentKeys("cni")
     + componentKeys(
       "nerdctl",
       [
         Key(
           "", "completion", .oneOrMany(.choice(Component.Shell.allCases.map(\.rawValue))),
-          "Shell completions to install.")
+          "Shell completions to install."),
+        Key(
+          "", "namespace", .text("name", "a containerd namespace name"),
+          "The containerd namespace nerdctl uses; k8s.io on Kubernetes nodes, else default."),
       ])
     + componentKeys(
       "buildkit",
       [Key("", "worker", .choice(Component.Worker.allCases.map(\.rawValue)), "BuildKit's worker.")])
     + componentKeys("nerdctl-full") + componentKeys("rootlesskit") + componentKeys("slirp4netns")
+    + componentKeys("crictl")
     + [
+      Key("proxy", "http", url, "The proxy for http:// URLs, e.g. http://proxy.example:3128."),
+      Key("proxy", "https", url, "The proxy for https:// URLs."),
+      Key(
+        "proxy", "no_proxy",
+        .oneOrMany(.text("entry", "a host, .domain, address or CIDR")),
+        "Hosts reached without the proxy."),
+
       Key(
         "kubernetes", "cgroup_driver", .choice(Kubernetes.CgroupDriver.allCases.map(\.rawValue)),
         "The cgroup driver runc uses; it must match kubelet's. Default systemd."),
@@ -222,4 +244,6 @@ public indirect enum SpecValue: Sendable {
   /// `[a, b]`.
   case pair(SpecValue)
   case oneOf([SpecValue])
+  /// A mapping of free keys and values, checked by the compiler (`settings:`).
+  case table
 }

@@ -123,6 +123,8 @@ public enum SpecSchema {
       ])
     case .oneOf(let values):
       return .object([("anyOf", .array(values.map(self.value)))])
+    case .table:
+      return .object([("type", .string("object"))])
     }
   }
 }

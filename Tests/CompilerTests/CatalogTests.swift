@@ -280,7 +280,7 @@ import Testing
     #expect(
       all.map { [$0.key, $0.option].compactMap { $0 }.joined(separator: " ") } == [
         "containerd", "containerd static: true", "runc", "cni", "nerdctl", "buildkit",
-        "nerdctl-full", "rootlesskit", "slirp4netns",
+        "nerdctl-full", "rootlesskit", "slirp4netns", "crictl",
       ])
     #expect(all.first { $0.option != nil }?.component == .containerdStatic)
     // Listed, with no releases: the spec must bring the checksum.

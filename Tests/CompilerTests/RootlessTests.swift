@@ -46,7 +46,8 @@ private let sha = String(repeating: "a", count: 64)
         "rootless.apparmor.load", "rootless.linger", "rootless.manager",
         "rootless.folder.config", "rootless.folder.containerd", "rootless.folder.certs",
         "rootless.folder.certs.docker.io", "rootless.folder.nerdctl", "rootless.folder.buildkit",
-        "nerdctl-full.archive", "nerdctl.config", "buildkit.config", "registry.docker.io.hosts",
+        "nerdctl-full.archive", "containerd.config", "nerdctl.config", "buildkit.config",
+        "registry.docker.io.hosts",
         "rootless.setup.containerd", "rootless.setup.buildkit", "containerd.service",
         "default-buildkit.service",
       ])
@@ -57,6 +58,7 @@ private let sha = String(repeating: "a", count: 64)
     let owner = Ownership(user: "builder", group: "builder")
     let files = [
       ("registry.docker.io.hosts", "/home/builder/.config/containerd/certs.d/docker.io/hosts.toml"),
+      ("containerd.config", "/home/builder/.config/containerd/config.toml"),
       ("nerdctl.config", "/home/builder/.config/nerdctl/nerdctl.toml"),
       ("buildkit.config", "/home/builder/.config/buildkit/buildkitd.toml"),
     ]

@@ -14,6 +14,7 @@ import Testing
     "downloads": "downloads: {ZZ: 1}",
     "components": "components: {ZZ: 1}",
     "kubernetes": "kubernetes: {ZZ: 1}",
+    "proxy": "proxy: {https: http://p.example:3128, ZZ: 1}",
     "registry": "registries: {docker.io: {ZZ: 1}}",
     "mirror": "registries: {docker.io: {mirrors: [{url: https://m.example, ZZ: 1}]}}",
     "certificate": "registries: {docker.io: {mirrors: [{url: https://m.example, ca: {ZZ: 1}}]}}",

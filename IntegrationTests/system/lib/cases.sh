@@ -12,6 +12,8 @@
 #   large <target>      21 registries: the cloud-config passes 16 KB and is compressed; for
 #                       cloud-init also gzip'd whole (--gzip)
 #   tls <target>        a TLS registry trusted only through the CA the spec delivers
+#   operations <target> proxy drop-in, data folders, a setting and a conf.d drop-in, read back
+#                       by the sandbox's containerd (1.6); a proxy change restarts it
 #   packages <target>   kubernetes.packages from a local apt repository: what is missing is
 #                       installed, and a second run installs no package
 #   fleet <target>      examples/fleet/nodes/eu-web-01.yaml (node -> site -> base), with
@@ -571,4 +573,110 @@ case_fleet() {
   check "$t/fleet: pull through the registry mirror" "pull failed" pull_through_mirror
   check "$t/fleet: again downloads nothing" "$(($(mirror_downloads) - dl)) downloads" \
     test "$(mirror_downloads)" = "$dl"
+# ---------------------------------------------------------------------------------------------
+
+# The spec of the operations case: a proxy (which nothing can reach: everything the test
+# touches is on 127.0.0.1, in no_proxy), containerd's data folders and a setting.
+write_operations_spec() { # write_operations_spec <out> <https proxy> [<no_proxy>]
+  cat >"$1" <<EOF2
+nodespec: 1
+name: system-test
+arch: amd64
+downloads:
+  mirror: $MIRROR_URL
+proxy:
+  http: http://proxy.invalid:3128
+  https: $2
+  no_proxy: [${3:-localhost, 127.0.0.1}]
+components:
+  containerd:
+    version: $CONTAINERD_VERSION
+    sha256: $(mirror_sha256 "$(containerd_asset "$CONTAINERD_VERSION")")
+    root: /srv/containerd
+    state: /run/containerd-main
+    accept: data-folder-not-moved
+    settings:
+      oom_score: 500  # raising it needs no privilege the sandbox may lack
+  runc:
+    version: $RUNC_VERSION
+    sha256: $(mirror_sha256 "$(runc_asset "$RUNC_VERSION")")
+registries:
+  docker.io:
+    mirrors: [$REGISTRY_URL]
+EOF2
+}
+
+service_environ_has() { # service_environ_has <pid> <NAME=value>
+  tr '\0' '\n' <"/proc/$1/environ" | grep -Fxq -- "$2" ||
+    { echo "  environment of $1: $(tr '\0' ' ' <"/proc/$1/environ" | cut -c1-300)" >&2; return 1; }
+}
+
+# What Debian's containerd 1.6 makes of the config.toml nodespec wrote plus the admin's
+# conf.d drop-in: `containerd config dump` inside the sandbox.
+dump_has() { # dump_has <fixed line>
+  sb_chroot containerd --config /etc/containerd/config.toml config dump \
+    >"$CASE_DIR/dump.$APPLY_COUNT" 2>&1 && grep -Fxq -- "$1" "$CASE_DIR/dump.$APPLY_COUNT" ||
+    { echo "  no line '$1' in $CASE_DIR/dump.$APPLY_COUNT" >&2; return 1; }
+}
+
+case_operations() {
+  local t=$1 pid pid2 calls admin=$SB_ROOT/etc/containerd/conf.d/50-admin.toml
+  local drop_in=$SB_ROOT/etc/systemd/system/containerd.service.d/nodespec-proxy.conf
+  # An administrator's drop-in, there before nodespec runs (a plugin table nodespec does
+  # not write: containerd 1.6 replaces whole plugin tables from imports).
+  mkdir -p "${admin%/*}"
+  printf 'version = 2\n\n[plugins."io.containerd.internal.v1.opt"]\n  path = "/opt/admin-drop-in"\n' \
+    >"$admin"
+  cp "$admin" "$CASE_DIR/admin.toml"
+  # The downloads go through the proxy: without the mirror's address in no_proxy they reach
+  # for proxy.invalid, which does not resolve, and the run stops before installing anything.
+  write_operations_spec "$CASE_DIR/spec0.yaml" http://proxy.invalid:3128 localhost
+  step 0 "$t" "$CASE_DIR/spec0.yaml"
+  check "$t/operations: downloads use the proxy (unreachable: the run fails)" \
+    "engine succeeded, see $CASE_DIR/apply0.log" test $? != 0
+  check "$t/operations: nothing installed through the failed run" "containerd is there" \
+    test ! -e "$SB_ROOT/usr/local/bin/containerd"
+  write_operations_spec "$CASE_DIR/spec1.yaml" http://proxy.invalid:3128
+  step 1 "$t" "$CASE_DIR/spec1.yaml"
+  check "$t/operations: output applies (downloads bypass the proxy by no_proxy)" \
+    "engine failed, see $CASE_DIR/apply1.log" test $? = 0
+  check "$t/operations: proxy drop-in written" "missing" \
+    grep -Fxq 'Environment="https_proxy=http://proxy.invalid:3128"' "$drop_in"
+  pid=$(service_pid containerd.service)
+  check "$t/operations: containerd started" "not running" test -n "$pid"
+  check "$t/operations: containerd runs with HTTPS_PROXY" "see above" \
+    service_environ_has "$pid" HTTPS_PROXY=http://proxy.invalid:3128
+  check "$t/operations: containerd runs with no_proxy" "see above" \
+    service_environ_has "$pid" no_proxy=localhost,127.0.0.1
+  check "$t/operations: oom_score setting applied" "oom_score_adj $(cat "/proc/$pid/oom_score_adj")" \
+    test "$(cat "/proc/$pid/oom_score_adj")" = 500
+  check "$t/operations: data in the root folder" "no content store under /srv/containerd" \
+    test -d "$SB_ROOT/srv/containerd/io.containerd.content.v1.content"
+  check "$t/operations: state folder used" "no /run/containerd-main" test -d "$SB_ROOT/run/containerd-main"
+  check "$t/operations: containerd 1.6 reads root" "see above" dump_has 'root = "/srv/containerd"'
+  check "$t/operations: containerd 1.6 reads state" "see above" dump_has 'state = "/run/containerd-main"'
+  check "$t/operations: containerd 1.6 reads the setting" "see above" dump_has 'oom_score = 500'
+  check "$t/operations: containerd 1.6 reads the conf.d drop-in" "see above" \
+    dump_has '    path = "/opt/admin-drop-in"'
+  check "$t/operations: pull through the registry mirror" "pull failed" pull_through_mirror
+
+  calls=$(count_lines "$SB_ROOT/run/standin/calls.log")
+  step 2 "$t" "$CASE_DIR/spec1.yaml"
+  check "$t/operations-again: output applies" "engine failed, see $CASE_DIR/apply2.log" test $? = 0
+  check "$t/operations-again: the conf.d drop-in is untouched" "changed" same_bytes "$admin" "$CASE_DIR/admin.toml"
+  pid2=$(service_pid containerd.service)
+  check "$t/operations-again: containerd not restarted" "was $pid, now ${pid2:-none}" test "$pid" = "$pid2"
+
+  # --- another https proxy: the drop-in changes, systemd reloads, containerd restarts once
+  calls=$(count_lines "$SB_ROOT/run/standin/calls.log")
+  write_operations_spec "$CASE_DIR/spec3.yaml" http://other-proxy.invalid:8080
+  step 3 "$t" "$CASE_DIR/spec3.yaml"
+  check "$t/proxy-changed: output applies" "engine failed, see $CASE_DIR/apply3.log" test $? = 0
+  pid2=$(service_pid containerd.service)
+  check "$t/proxy-changed: containerd restarted" "PID still $pid" test -n "$pid2" -a "$pid" != "$pid2"
+  check "$t/proxy-changed: daemon-reload before the restart" "calls: $(calls_since "$calls" | tr '\n' ';')" \
+    reload_before restart "$calls"
+  check "$t/proxy-changed: containerd runs with the new proxy" "see above" \
+    service_environ_has "$pid2" HTTPS_PROXY=http://other-proxy.invalid:8080
+  check "$t/proxy-changed: the conf.d drop-in is untouched" "changed" same_bytes "$admin" "$CASE_DIR/admin.toml"
 }
