@@ -6,7 +6,7 @@
 #   IntegrationTests/system/run.sh --target shell       one target (repeatable)
 #   IntegrationTests/system/run.sh --case faults        one kind of case (repeatable): apply, faults,
 #                                            nosystemd, published, quoting, large, packages,
-#                                            tls
+#                                            tls, auth
 #
 # Environment: NODESPEC (compiler binary; default .build/debug/nodespec, built if missing),
 # NODESPEC_VENV (ansible venv, default .venv in the repository), CASE_TIMEOUT (seconds per case, default 300), JOBS (cases run side by
@@ -23,7 +23,7 @@ export SYSTEM_TESTS WORK
 NODESPEC_VENV=$(readlink -f "${NODESPEC_VENV:-$REPO/.venv}")
 export NODESPEC_VENV
 ALL_TARGETS=(shell cloud-init ansible)
-ALL_CASES=(apply faults nosystemd published quoting large packages tls)
+ALL_CASES=(apply faults nosystemd published quoting large packages tls auth)
 TARGETS=()
 CASES=()
 while (($#)); do

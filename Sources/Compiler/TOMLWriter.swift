@@ -7,6 +7,9 @@ enum TOMLValue: Equatable {
   /// A basic string whose body is the content of this node file, read at install time (a
   /// secret) and escaped for a TOML basic string there (`File.Content.Escaping`).
   case secretFile(path: String)
+  /// A basic string `Basic <base64 of username:content>`, the content read from this node
+  /// file at install time (a secret; `File.Content.Escaping.basicAuth`).
+  case basicAuthFile(username: String, path: String)
 }
 
 /// Writes TOML the way its readers (containerd, nerdctl, BuildKit) parse it: one place that
@@ -76,6 +79,12 @@ struct TOMLWriter {
       text += "\""
       parts.append(.text(text))
       parts.append(.escapedSecretFile(path: path, escaping: .tomlBasicString))
+      text = "\""
+      isSecret = true
+    case .basicAuthFile(let username, let path):
+      text += "\"Basic "
+      parts.append(.text(text))
+      parts.append(.escapedSecretFile(path: path, escaping: .basicAuth(username: username)))
       text = "\""
       isSecret = true
     }

@@ -526,9 +526,11 @@ extension DiagnosticGuide {
         literal-secret
 
         *warning*: an `Authorization` or `Proxy-Authorization` header written into the spec itself,
-        which is usually checked into a repository.
+        which is usually checked into a repository. *error*: a registry `auth` password written into
+        the spec (the excerpt never shows it).
 
             header: {Authorization: "Bearer abc123"}
+            auth: {username: ci, password: hunter2}
 
         Fix: take it from the environment, `{env: MIRROR_TOKEN}`, or from a file on the node,
         `{file: /etc/nodespec/mirror-token}`.
@@ -831,6 +833,23 @@ extension DiagnosticGuide {
 
         """#),
     Entry(
+      id: "buildkit-ignores-auth",
+      text: #"""
+        buildkit-ignores-auth
+
+        *warning*: a registry with `auth` on a node with BuildKit. buildkitd.toml has no setting
+        for credentials (its registry table holds `mirrors`, `http`, `insecure`, `ca`, `keypair` and
+        `tlsconfigdir` only, BuildKit v0.18.1 to v0.29.0): buildkitd asks the client for them, and
+        buildctl and `nerdctl build` send those of their user's `~/.docker/config.json`.
+
+            registries:
+              registry.corp.example:
+                auth: {username: ci, password: {file: /etc/nodespec/registry.pass}}
+
+        Fix: run `nerdctl login registry.corp.example` (or `docker login`) as the user who builds.
+
+        """#),
+    Entry(
       id: "duplicate-registry",
       text: #"""
         duplicate-registry
@@ -859,6 +878,25 @@ extension DiagnosticGuide {
                 mirrors: [https://mirror.example.com]
 
         Fix: remove one of `server` and `fallback: false`.
+
+        """#),
+    Entry(
+      id: "auth-without-upstream",
+      text: #"""
+        auth-without-upstream
+
+        *error*: `auth` on a registry that has no single upstream to send it to. Credentials go to
+        the registry itself only, never to a mirror (a public mirror must not learn them): `_default`
+        stands for every registry, and `fallback: false` never reaches the registry.
+
+            registries:
+              docker.io:
+                fallback: false
+                mirrors: [https://mirror.corp.example]
+                auth: {username: ci, password: {env: REGISTRY_PASSWORD}}
+
+        Fix: give `auth` to the registry it belongs to; to authenticate to a mirror, give that
+        mirror an `Authorization` header from `{env: VAR}` or `{file: /path}`.
 
         """#),
     Entry(
@@ -891,8 +929,8 @@ extension DiagnosticGuide {
       text: #"""
         missing-environment
 
-        *error*: a header value or a client key `{env: VAR}` whose variable is not set where
-        nodespec runs.
+        *error*: a header value, a client key or a registry `auth` password `{env: VAR}` whose
+        variable is not set where nodespec runs.
 
             header: {Authorization: {env: MIRROR_TOKEN}}    # MIRROR_TOKEN unset
 
@@ -1135,9 +1173,9 @@ extension DiagnosticGuide {
       text: #"""
         invalid-environment-value
 
-        *error*: a header value taken from the compiling machine's environment (`{env: VAR}`) is not
-        UTF-8 text on one line without control characters. The message names the variable, never the
-        value.
+        *error*: a header value or a registry `auth` password taken from the compiling machine's
+        environment (`{env: VAR}`) is not UTF-8 text on one line without control characters but tab.
+        The message names the variable, never the value.
 
             header: {Authorization: {env: REGISTRY_AUTH}}     # REGISTRY_AUTH holds a line break
 

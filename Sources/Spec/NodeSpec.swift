@@ -55,6 +55,9 @@ public struct NodeSpec: Sendable, Equatable {
   public var environmentVariables: [String] {
     var names: [String] = []
     for registry in registries {
+      if case .environment(let name) = registry.auth?.password.value, !names.contains(name) {
+        names.append(name)
+      }
       for mirror in registry.mirrors {
         for header in mirror.headers {
           for value in header.values {
@@ -247,6 +250,8 @@ public struct Registry: Sendable, Equatable {
   /// `false` = never fall back to upstream (the last mirror becomes `server`).
   public var fallback: Located<Bool>?
   public var mirrors: [Mirror]
+  /// Credentials for the registry itself (its upstream), sent as `Authorization: Basic`.
+  public var auth: RegistryAuth?
   public var range: SourceRange
 
   public init(
@@ -330,6 +335,24 @@ public struct ClientPair: Sendable, Hashable {
   public init(certificate: String, key: String) {
     self.certificate = certificate
     self.key = key
+  }
+}
+
+/// `auth: {username, password}`: HTTP basic credentials for a registry's upstream. The
+/// password is never in the spec: it comes from the compiling machine's environment or from a
+/// file on the node.
+public struct RegistryAuth: Sendable, Equatable {
+  /// No `:` (basic auth joins the two with one) and no control characters.
+  public var username: Located<String>
+  /// `.environment` or `.file`, never `.literal`.
+  public var password: Located<Header.Value>
+  /// The `auth` key, where diagnostics about the whole entry point.
+  public var range: SourceRange
+
+  public init(username: Located<String>, password: Located<Header.Value>, range: SourceRange) {
+    self.username = username
+    self.password = password
+    self.range = range
   }
 }
 

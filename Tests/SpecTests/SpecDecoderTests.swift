@@ -373,6 +373,14 @@ import Testing
     "nodespec: 1\nmode: root\nuser: ⟪user-ignored⟫builder\n",
     "nodespec: 1\ndownloads: {verify: ⟪verify-none⟫none}\n",
     "nodespec: 1\nregistries: {a.io: {mirrors: [{url: b.io, header: {Authorization: ⟪literal-secret⟫Bearer x}}]}}\n",
+    // Registry auth: the password never in the spec, a user name basic auth can carry.
+    "nodespec: 1\nregistries: {a.io: {auth: {username: ci, password: {file: /etc/p}}}}\n",
+    "nodespec: 1\nregistries: {a.io: {auth: {username: ci, password: {env: P}}}}\n",
+    "nodespec: 1\nregistries: {a.io: {auth: {username: ci, password: ⟪literal-secret⟫hunter2}}}\n",
+    "nodespec: 1\nregistries: {a.io: {auth: {username: ⟪invalid-value⟫\"c:i\", password: {env: P}}}}\n",
+    "nodespec: 1\nregistries: {a.io: {auth: {username: ⟪control-character⟫\"c\\ti\", password: {env: P}}}}\n",
+    "nodespec: 1\nregistries: {a.io: {⟪missing-key⟫auth: {username: ci}}}\n",
+    "nodespec: 1\nregistries: {a.io: {auth: {username: ci, password: {env: ⟪invalid-env-name⟫1A}}}}\n",
   ])
   func diagnosticsPointAtTheMark(_ source: String) {
     let marked = Marked(source)

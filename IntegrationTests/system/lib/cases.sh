@@ -11,6 +11,8 @@
 #   quoting <target>    a mirror header full of shell/YAML/TOML/Jinja syntax arrives verbatim
 #   large <target>      21 registries: the cloud-config passes 16 KB and is compressed
 #   tls <target>        a TLS registry trusted only through the CA the spec delivers
+#   auth <target>       a registry that wants basic auth, reached with `auth:` and a password
+#                       file on the node
 #   packages <target>   kubernetes.packages from a local apt repository: what is missing is
 #                       installed, and a second run installs no package
 
@@ -517,4 +519,54 @@ case_tls() {
     grep -q 'certificate signed by unknown authority' "$CASE_DIR/untrusted-pull.log"
   check "$t/tls: the pull is served by the TLS registry through hosts.toml" "pull failed" \
     pull_from "$REGISTRY_TLS_LOG"
+}
+
+case_auth() {
+  local t=$1 registry=127.0.0.1:$REGISTRY_AUTH_PORT
+  local certs=/etc/containerd/certs.d/127.0.0.1_${REGISTRY_AUTH_PORT}_ pass before
+  reference
+  if ! registry_auth_start "$CASE_DIR" >>"$CASE_DIR/setup.log" 2>&1; then
+    fail "$t/auth: setup" "$(tail -2 "$CASE_DIR/setup.log" | tr '\n' ' ')"
+    return
+  fi
+  pass=$(head -n 1 "$CASE_DIR/registry.pass")
+  # The password file is on the node before the output runs, as an operator would put it.
+  install -D -m 0600 "$CASE_DIR/registry.pass" "$SB_ROOT/etc/nodespec/registry.pass"
+  write_spec "$CASE_DIR/spec1.yaml" "$CONTAINERD_VERSION" "$REGISTRY_URL"
+  printf '  "%s":\n    server: http://%s\n    auth:\n      username: %s\n%s\n' \
+    "$registry" "$registry" "$REGISTRY_AUTH_USER" \
+    '      password: {file: /etc/nodespec/registry.pass}' >>"$CASE_DIR/spec1.yaml"
+  step 1 "$t" "$CASE_DIR/spec1.yaml"
+  check "$t/auth: output applies" "engine failed, see $CASE_DIR/apply1.log" test $? = 0
+  check "$t/auth: the output does not hold the password" "found in $CASE_DIR/out1.*" \
+    sh -c '! grep -qF -- "$1" "$2"/out1.*' _ "$pass" "$CASE_DIR"
+  check "$t/auth: hosts.toml is owner-only" \
+    "mode $(stat -c %a "$SB_ROOT$certs/hosts.toml" 2>&1)" \
+    test "$(stat -c %a "$SB_ROOT$certs/hosts.toml" 2>/dev/null)" = 600
+  check "$t/auth: the header decodes to user:password" "see $SB_ROOT$certs/hosts.toml" \
+    python3 -c 'import base64, sys, tomllib
+h = tomllib.load(open(sys.argv[1], "rb"))["header"]["Authorization"]
+kind, _, token = h.partition(" ")
+want = sys.argv[2] + ":" + open(sys.argv[3]).read().removesuffix("\n")
+sys.exit(not (kind == "Basic" and base64.b64decode(token).decode() == want))' \
+    "$SB_ROOT$certs/hosts.toml" "$REGISTRY_AUTH_USER" "$CASE_DIR/registry.pass"
+  # The same hosts.toml without its header: the registry must refuse the pull.
+  mkdir -p "$SB_ROOT/tmp/noauth/127.0.0.1_${REGISTRY_AUTH_PORT}_"
+  grep -v 'Authorization' "$SB_ROOT$certs/hosts.toml" \
+    >"$SB_ROOT/tmp/noauth/127.0.0.1_${REGISTRY_AUTH_PORT}_/hosts.toml"
+  sb_chroot ctr images pull --hosts-dir /tmp/noauth "$registry/$TEST_IMAGE" \
+    >"$CASE_DIR/noauth-pull.log" 2>&1
+  check "$t/auth: without the header the registry refuses the pull" \
+    "$(tail -1 "$CASE_DIR/noauth-pull.log")" \
+    grep -q '401 Unauthorized' "$CASE_DIR/noauth-pull.log"
+  local rc=0
+  sb_chroot ctr images pull --hosts-dir /etc/containerd/certs.d "$registry/$TEST_IMAGE" \
+    >"$CASE_DIR/auth-pull.log" 2>&1 || rc=$?
+  check "$t/auth: the pull authenticates through hosts.toml" \
+    "$(tail -1 "$CASE_DIR/auth-pull.log")" test "$rc" = 0
+  before=$(stat -c %i.%Y "$SB_ROOT$certs/hosts.toml")
+  step 2 "$t" "$CASE_DIR/spec1.yaml"
+  check "$t/auth: again applies" "engine failed, see $CASE_DIR/apply2.log" test $? = 0
+  check "$t/auth: again leaves hosts.toml alone" "inode.mtime $before changed" \
+    test "$(stat -c %i.%Y "$SB_ROOT$certs/hosts.toml")" = "$before"
 }
