@@ -28,7 +28,10 @@ import Spec
 /// | `buildkit.socket.unit`, `buildkit.unit` | files under `<units>` | the units |
 /// | `buildkit.config` | file `/etc/buildkit/buildkitd.toml` | buildkit.service |
 /// | `rootless.setup.containerd`, `rootless.setup.buildkit` | commands as the user | |
-/// | `containerd.service`, `buildkit.socket`, `buildkit.service` | service, last | |
+/// | `images.folder` | directory `/var/lib/nodespec/images` (`url` images) | |
+/// | `images.<sha256>.download` | artifact, `/var/lib/nodespec/images/<sha256>.tar` (`url` images) | |
+/// | `containerd.service`, `buildkit.socket`, `buildkit.service` | service, after the above | |
+/// | `images.<sha256>.import` | command after the services: `ctr -n k8s.io images import`, guarded by `/var/lib/nodespec/images/<sha256>.imported` | |
 ///
 /// In rootless mode the configuration files move under `~<user>/.config` (owned by the user),
 /// and the services are the user's (`containerd.service`, `buildkit.service` or, for the
@@ -53,6 +56,7 @@ public enum Compiler {
     NerdctlModule.self,
     BuildKitModule.self,
     RootlessSetupModule.self,
+    ImagesModule.self,
   ]
 
   /// - Parameter environment: the compiling machine's environment, for header values the spec

@@ -1055,6 +1055,50 @@ extension DiagnosticGuide {
 
         """#),
     Entry(
+      id: "rootless-images",
+      text: #"""
+        rootless-images
+
+        *error*: `images` in rootless mode. They are imported into the system containerd's `k8s.io`
+        namespace, for the kubelet; the user's containerd runs inside RootlessKit's namespaces and
+        no kubelet uses it.
+
+            mode: rootless
+            images: [{file: /srv/images/app.tar, sha256: 0123…cdef}]
+
+        Fix: load images as the user with `nerdctl load -i FILE`, or use `mode: root`.
+
+        """#),
+    Entry(
+      id: "images-need-containerd",
+      text: #"""
+        images-need-containerd
+
+        *error*: `images` without `containerd` or `nerdctl-full` in `components`: there is nothing
+        to import them into.
+
+            components: {runc: 1.2.4}
+            images: [{file: /srv/images/app.tar, sha256: 0123…cdef}]
+
+        Fix: add `containerd:` (or `nerdctl-full:`) to `components`.
+
+        """#),
+    Entry(
+      id: "duplicate-image",
+      text: #"""
+        duplicate-image
+
+        *error*: two `images` entries with the same `sha256`: the same tarball twice. A note points
+        at the first.
+
+            images:
+              - {file: /srv/images/app.tar, sha256: 0123…cdef}
+              - {url: https://m.example/app.tar, sha256: 0123…cdef}
+
+        Fix: remove one.
+
+        """#),
+    Entry(
       id: "rootless-kubernetes",
       text: #"""
         rootless-kubernetes

@@ -17,6 +17,10 @@ public struct NodeSpec: Sendable, Equatable {
   /// In spec order.
   public var registries: [Registry]
   public var kubernetes: Kubernetes?
+  /// Image tarballs imported into containerd's `k8s.io` namespace, in spec order.
+  public var images: [ImagePreload] = []
+  /// The `images` key, where diagnostics about the whole list point.
+  public var imagesRange: SourceRange?
   /// The range of the whole document.
   public var range: SourceRange
   /// What the spec writes but the decoder had to leave out, each with an error reported: the
@@ -372,6 +376,28 @@ public struct Header: Sendable, Equatable {
   public init(name: Located<String>, values: [Located<Value>]) {
     self.name = name
     self.values = values
+  }
+}
+
+/// An image tarball (`docker save`, `ctr export`, an OCI layout archive) imported into
+/// containerd once, after its sha256 matched.
+public struct ImagePreload: Sendable, Equatable {
+  public enum Source: Sendable, Hashable {
+    /// A file already on the node.
+    case file(String)
+    /// Downloaded like a release artifact.
+    case url(String)
+  }
+
+  public var source: Located<Source>
+  /// Lowercase hex sha256 of the tarball.
+  public var sha256: Located<String>
+  public var range: SourceRange
+
+  public init(source: Located<Source>, sha256: Located<String>, range: SourceRange) {
+    self.source = source
+    self.sha256 = sha256
+    self.range = range
   }
 }
 

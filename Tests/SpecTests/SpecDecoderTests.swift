@@ -381,6 +381,14 @@ import Testing
     "nodespec: 1\nregistries: {a.io: {auth: {username: ⟪control-character⟫\"c\\ti\", password: {env: P}}}}\n",
     "nodespec: 1\nregistries: {a.io: {⟪missing-key⟫auth: {username: ci}}}\n",
     "nodespec: 1\nregistries: {a.io: {auth: {username: ci, password: {env: ⟪invalid-env-name⟫1A}}}}\n",
+    // Images to preload.
+    "nodespec: 1\nimages: [{file: /srv/a.tar, sha256: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa}, {url: https://m.example/b.tar, sha256: BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB}]\n",
+    "nodespec: 1\nimages: [{file: /srv/a.tar, sha256: ⟪invalid-sha256⟫abc}]\n",
+    "nodespec: 1\nimages: [⟪missing-key⟫{file: /srv/a.tar}]\n",
+    "nodespec: 1\nimages: [⟪invalid-value⟫{file: /srv/a.tar, url: https://m.example/a.tar, sha256: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa}]\n",
+    "nodespec: 1\nimages: [{file: ⟪invalid-path⟫a.tar, sha256: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa}]\n",
+    "nodespec: 1\nimages: [{url: ⟪invalid-url⟫\"https://u:p@m.example/a.tar\", sha256: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa}]\n",
+    "nodespec: 1\nimages: ⟪type-mismatch⟫/srv/a.tar\n",
   ])
   func diagnosticsPointAtTheMark(_ source: String) {
     let marked = Marked(source)

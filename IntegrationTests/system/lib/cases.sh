@@ -13,6 +13,7 @@
 #   tls <target>        a TLS registry trusted only through the CA the spec delivers
 #   auth <target>       a registry that wants basic auth, reached with `auth:` and a password
 #                       file on the node
+#   images <target>     image tarballs (a node file and a download) imported into k8s.io once
 #   packages <target>   kubernetes.packages from a local apt repository: what is missing is
 #                       installed, and a second run installs no package
 
@@ -569,4 +570,63 @@ sys.exit(not (kind == "Basic" and base64.b64decode(token).decode() == want))' \
   check "$t/auth: again applies" "engine failed, see $CASE_DIR/apply2.log" test $? = 0
   check "$t/auth: again leaves hosts.toml alone" "inode.mtime $before changed" \
     test "$(stat -c %i.%Y "$SB_ROOT$certs/hosts.toml")" = "$before"
+}
+
+imports_listed() { # imports_listed <tag...>: the k8s.io namespace holds these images
+  local listed tag
+  listed=$(sb_chroot ctr --namespace k8s.io images ls -q 2>&1)
+  for tag in "$@"; do
+    grep -qx "docker.io/library/preload:$tag" <<<"$listed" ||
+      { echo "  k8s.io images: $(tr '\n' ' ' <<<"$listed")" >&2; return 1; }
+  done
+}
+
+not_listed() { ! imports_listed "$@" 2>/dev/null; }
+
+case_images() {
+  local t=$1 file=$WORK/preload/preload-file.tar url=$WORK/mirror/nodespec-images/preload-url.tar
+  local dir=/var/lib/nodespec/images fsha usha dl marks
+  reference
+  fsha=$(sha256sum <"$file") fsha=${fsha%% *}
+  usha=$(sha256sum <"$url") usha=${usha%% *}
+  install -D -m 0644 "$file" "$SB_ROOT/srv/images/preload.tar"
+  write_spec "$CASE_DIR/spec1.yaml" "$CONTAINERD_VERSION" "$REGISTRY_URL"
+  printf 'images:\n  - file: /srv/images/preload.tar\n    sha256: %s\n' "$fsha" \
+    >>"$CASE_DIR/spec1.yaml"
+  printf '  - url: %s/nodespec-images/preload-url.tar\n    sha256: %s\n' "$MIRROR_URL" "$usha" \
+    >>"$CASE_DIR/spec1.yaml"
+  step 1 "$t" "$CASE_DIR/spec1.yaml"
+  check "$t/images: output applies" "engine failed, see $CASE_DIR/apply1.log" test $? = 0
+  check "$t/images: both are in the k8s.io namespace" "not listed" imports_listed file url
+  check "$t/images: each digest is recorded" "missing markers under $dir" \
+    test -f "$SB_ROOT$dir/$fsha.imported" -a -f "$SB_ROOT$dir/$usha.imported"
+  check "$t/images: the downloaded tarball is removed" "$SB_ROOT$dir/$usha.tar is left" \
+    test ! -e "$SB_ROOT$dir/$usha.tar"
+  check "$t/images: the node's own file is kept" "missing" test -f "$SB_ROOT/srv/images/preload.tar"
+
+  # --- again: nothing imported, nothing downloaded
+  sb_chroot ctr --namespace k8s.io images rm docker.io/library/preload:file >/dev/null 2>&1
+  marks=$(stat -c %Y.%i "$SB_ROOT$dir/$fsha.imported" "$SB_ROOT$dir/$usha.imported" | tr '\n' ' ')
+  dl=$(mirror_downloads)
+  step 2 "$t" "$CASE_DIR/spec1.yaml"
+  check "$t/images: again applies" "engine failed, see $CASE_DIR/apply2.log" test $? = 0
+  check "$t/images: again downloads nothing" "$(($(mirror_downloads) - dl)) downloads" \
+    test "$(mirror_downloads)" = "$dl"
+  # The image removed by hand stays removed: a recorded digest is not imported again.
+  check "$t/images: again imports nothing" "preload:file was imported again" \
+    not_listed file
+  check "$t/images: again leaves the records alone" "changed" \
+    test "$(stat -c %Y.%i "$SB_ROOT$dir/$fsha.imported" "$SB_ROOT$dir/$usha.imported" | tr '\n' ' ')" = "$marks"
+  if [[ $t == ansible ]]; then
+    check "$t/images: again changed=0" "recap: $(cat "$CASE_DIR/recap")" test "$(recap_changed)" = 0
+  fi
+
+  # --- a tarball that does not match its sha256 is not imported
+  printf 'not the image\n' >>"$SB_ROOT/srv/images/preload.tar"
+  rm -f "$SB_ROOT$dir/$fsha.imported"
+  step 3 "$t" "$CASE_DIR/spec1.yaml"
+  check "$t/images: a changed file fails the run" "engine succeeded" test $? != 0
+  check "$t/images: and says so" "see $CASE_DIR/apply3.log" \
+    output_says "$CASE_DIR/apply3.log" "checksum mismatch for /srv/images/preload.tar"
+  check "$t/images: and records nothing" "marker written" test ! -e "$SB_ROOT$dir/$fsha.imported"
 }

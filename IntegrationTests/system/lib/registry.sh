@@ -161,3 +161,19 @@ registry_auth_stop() {
   wait "$REGISTRY_AUTH_PID" 2>/dev/null || true
   REGISTRY_AUTH_PID=""
 }
+
+# Image tarballs for the images case, made once per run from the registry's image layout
+# (skopeo, docker-archive format, which `ctr images import` reads): preload-file.tar
+# (docker.io/library/preload:file), copied onto the node, and preload-url.tar
+# (docker.io/library/preload:url), served by the release mirror under /nodespec-images/.
+preload_build() {
+  local out=$WORK/preload
+  mkdir -p "$out" "$WORK/mirror/nodespec-images"
+  rm -f "$out/preload-file.tar" "$WORK/mirror/nodespec-images/preload-url.tar"
+  skopeo copy --quiet "oci:$WORK/image/layout:latest" \
+    "docker-archive:$out/preload-file.tar:docker.io/library/preload:file" &&
+    skopeo copy --quiet "oci:$WORK/image/layout:latest" \
+      "docker-archive:$WORK/mirror/nodespec-images/preload-url.tar:docker.io/library/preload:url" ||
+    { echo "preload: skopeo could not write the image tarballs" >&2; return 1; }
+  echo "preload: image tarballs in $out and $WORK/mirror/nodespec-images"
+}
