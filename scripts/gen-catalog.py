@@ -40,6 +40,7 @@ SWIFT_CASES = {
     "cni": "cni",
     "containerd": "containerd",
     "containerd-static": "containerdStatic",
+    "crun": "crun",
     "nerdctl": "nerdctl",
     "nerdctl-full": "nerdctlFull",
     "runc": "runc",

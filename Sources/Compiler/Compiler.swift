@@ -14,6 +14,7 @@ import Spec
 /// | `kubernetes.sysctl` | file `/etc/sysctl.d/99-nodespec-kubernetes.conf` | |
 /// | `kubernetes.sysctl.<key>` (3) | sysctl | |
 /// | `runc.binary` | artifact, binary `<prefix>/sbin/runc` | |
+/// | `runtimes.crun.binary` | artifact, binary `<prefix>/bin/crun` | |
 /// | `cni.archive` | artifact into `/opt/cni/bin` | |
 /// | `containerd.archive` | artifact into `<prefix>` | containerd.service |
 /// | `containerd.unit` | file `<units>/containerd.service` (`Paths.systemdUnits`) | containerd.service |
@@ -49,6 +50,7 @@ public enum Compiler {
     RootlessModule.self,
     KubernetesModule.self,
     RuncModule.self,
+    RuntimesModule.self,
     CNIModule.self,
     ContainerdModule.self,
     NerdctlFullModule.self,

@@ -14,6 +14,14 @@ struct ContainerdConfig: Equatable {
     case v4 = 4
   }
 
+  /// An OCI runtime besides runc, run through containerd's runc shim with its own binary.
+  struct Runtime: Equatable {
+    /// The table's name, which is also the Kubernetes RuntimeClass `handler`.
+    var name: String
+    /// `options.BinaryName`: the runtime binary the shim runs instead of `runc`.
+    var binaryName: String
+  }
+
   var layout: Layout
   /// `bin_dirs = [...]` (2.1+, where `bin_dir` is deprecated) instead of `bin_dir`.
   var cniBinDirs: Bool
@@ -80,8 +88,25 @@ struct ContainerdConfig: Equatable {
     toml.set("enable_unprivileged_icmp", .bool(true))
   }
 
-  /// The file's text.
-  func render(kubernetes: Kubernetes, cniBin: String, paths: Paths) -> String {
+  /// `runtimes.<name>` tables after runc's, in this order (`runtimes:` in the spec).
+  static func writeRuntimes(
+    _ runtimes: [Runtime], under table: [String], systemdCgroup: Bool, into toml: inout TOMLWriter
+  ) {
+    for runtime in runtimes {
+      toml.table(table + ["runtimes", runtime.name])
+      toml.set("runtime_type", .string("io.containerd.runc.v2"))
+      toml.table(table + ["runtimes", runtime.name, "options"])
+      toml.set("BinaryName", .string(runtime.binaryName))
+      toml.set("SystemdCgroup", .bool(systemdCgroup))
+    }
+  }
+
+  /// The file's text. `runtimes` and `defaultRuntime` come from `runtimes:` and
+  /// `default_runtime:`; `enableCDI` from `runtimes.nvidia` (containerd 1.7 and later).
+  func render(
+    kubernetes: Kubernetes, cniBin: String, paths: Paths, runtimes: [Runtime] = [],
+    defaultRuntime: String = "runc", enableCDI: Bool = false
+  ) -> String {
     var toml = TOMLWriter()
     toml.set("version", .integer(layout.rawValue))
     let systemdCgroup = kubernetes.cgroupDriver.value == .systemd
@@ -93,13 +118,16 @@ struct ContainerdConfig: Equatable {
       toml.table(cri)
       if let sandbox { toml.set("sandbox_image", .string(sandbox)) }
       Self.setUnprivileged(into: &toml)
+      if enableCDI { toml.set("enable_cdi", .bool(true)) }
       toml.table(cri + ["containerd"])
       toml.set("snapshotter", .string("overlayfs"))
-      toml.set("default_runtime_name", .string("runc"))
+      toml.set("default_runtime_name", .string(defaultRuntime))
       toml.table(cri + ["containerd", "runtimes", "runc"])
       toml.set("runtime_type", runc)
       toml.table(cri + ["containerd", "runtimes", "runc", "options"])
       toml.set("SystemdCgroup", .bool(systemdCgroup))
+      Self.writeRuntimes(
+        runtimes, under: cri + ["containerd"], systemdCgroup: systemdCgroup, into: &toml)
       toml.table(cri + ["cni"])
       toml.set("bin_dir", .string(cniBin))
       toml.set("conf_dir", .string(paths.cniConf))
@@ -119,12 +147,15 @@ struct ContainerdConfig: Equatable {
       toml.set("config_path", .string(paths.certsDirectory))
       toml.table(runtime)
       Self.setUnprivileged(into: &toml)
+      if enableCDI { toml.set("enable_cdi", .bool(true)) }
       toml.table(runtime + ["containerd"])
-      toml.set("default_runtime_name", .string("runc"))
+      toml.set("default_runtime_name", .string(defaultRuntime))
       toml.table(runtime + ["containerd", "runtimes", "runc"])
       toml.set("runtime_type", runc)
       toml.table(runtime + ["containerd", "runtimes", "runc", "options"])
       toml.set("SystemdCgroup", .bool(systemdCgroup))
+      Self.writeRuntimes(
+        runtimes, under: runtime + ["containerd"], systemdCgroup: systemdCgroup, into: &toml)
       toml.table(runtime + ["cni"])
       if cniBinDirs {
         toml.set("bin_dirs", .array([.string(cniBin)]))

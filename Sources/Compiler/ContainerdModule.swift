@@ -71,7 +71,11 @@ enum ContainerdModule: CompilerModule {
     into plan: inout PlanBuilder
   ) {
     guard let kubernetes = context.spec.kubernetes else { return }
-    let text = config.render(kubernetes: kubernetes, cniBin: cniBin, paths: context.paths)
+    let text = config.render(
+      kubernetes: kubernetes, cniBin: cniBin, paths: context.paths,
+      runtimes: RuntimesModule.entries(context),
+      defaultRuntime: context.spec.runtimes.defaultRuntime?.value ?? "runc",
+      enableCDI: context.spec.runtimes.nvidia != nil)
     plan.add(
       "containerd.config", origin: kubernetes.range,
       .file(File(path: context.paths.containerdConfig, content: .init(text))),

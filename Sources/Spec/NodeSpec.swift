@@ -21,6 +21,8 @@ public struct NodeSpec: Sendable, Equatable {
   public var images: [ImagePreload] = []
   /// The `images` key, where diagnostics about the whole list point.
   public var imagesRange: SourceRange?
+  /// OCI runtimes besides runc, and the one containerd's CRI plugin uses by default.
+  public var runtimes = Runtimes()
   /// The range of the whole document.
   public var range: SourceRange
   /// What the spec writes but the decoder had to leave out, each with an error reported: the
@@ -376,6 +378,31 @@ public struct Header: Sendable, Equatable {
   public init(name: Located<String>, values: [Located<Value>]) {
     self.name = name
     self.values = values
+  }
+}
+
+/// `runtimes:` and `default_runtime:`. Each runtime is a `Component` (a version, or a mapping
+/// with `version`, `sha256`, `url`), except `nvidia`, which the node's packages provide.
+public struct Runtimes: Sendable, Equatable {
+  public var crun: Component?
+  public var youki: Component?
+  public var runsc: Component?
+  public var kata: Component?
+  /// `nvidia: {}`: the range of the entry.
+  public var nvidia: SourceRange?
+  /// `default_runtime:` as written (`runc` or a key of `runtimes`).
+  public var defaultRuntime: Located<String>?
+  /// The `runtimes` key, if present.
+  public var range: SourceRange?
+
+  public init() {}
+
+  /// The runtimes given, by spec key, in a fixed order.
+  public var downloaded: [Component] { [crun, youki, runsc, kata].compactMap { $0 } }
+
+  /// Every runtime name configured, `runc` (always there) first.
+  public var names: [String] {
+    ["runc"] + downloaded.map(\.key) + (nvidia == nil ? [] : ["nvidia"])
   }
 }
 

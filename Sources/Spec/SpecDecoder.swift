@@ -23,8 +23,9 @@ public struct SpecDecoder {
 
   static let topKeys = [
     "nodespec", "name", "arch", "mode", "user", "home", "prefix", "downloads", "components",
-    "registries", "kubernetes", "images",
+    "registries", "kubernetes", "images", "runtimes", "default_runtime",
   ]
+  static let runtimeKeys = ["crun", "youki", "runsc", "kata", "nvidia"]
   static let downloadsKeys = ["mirror", "verify"]
   static let kubernetesKeys = [
     "cgroup_driver", "sandbox_image", "prerequisites", "packages",
@@ -77,8 +78,38 @@ public struct SpecDecoder {
       downloads: downloads, components: components, registries: registries,
       kubernetes: kubernetes, range: root.range, home: home, undecoded: undecoded)
     spec.images = images
+    spec.runtimes = runtimes(top["runtimes"])
+    spec.runtimes.defaultRuntime = decoded(top["default_runtime"]) { $0.string($1) }
     spec.imagesRange = top["images"].map { $0.key?.range ?? $0.node.range }
     return spec
+  }
+
+  /// `runtimes:` maps a runtime to its version (or a component mapping); `nvidia: {}` takes
+  /// no options (the node's packages provide it).
+  private mutating func runtimes(_ entry: Entry?) -> Runtimes {
+    var runtimes = Runtimes()
+    guard let entry else { return runtimes }
+    runtimes.range = entry.key?.range ?? entry.node.range
+    guard let fields = fields(entry, allowed: Self.runtimeKeys) else {
+      undecoded.insert(entry.path)
+      return runtimes
+    }
+    for (name, item) in fields.entries {
+      if name == "nvidia" {
+        if self.fields(item, allowed: [], expected: "{} (nvidia takes no options)") != nil {
+          runtimes.nvidia = item.key?.range ?? item.node.range
+        }
+        continue
+      }
+      let runtime = decoded(item) { $0.component($1, name: name, options: []) }
+      switch name {
+      case "crun": runtimes.crun = runtime
+      case "youki": runtimes.youki = runtime
+      case "runsc": runtimes.runsc = runtime
+      default: runtimes.kata = runtime
+      }
+    }
+    return runtimes
   }
 
   /// `images:` is a list of `{file: PATH, sha256: HEX}` or `{url: URL, sha256: HEX}`.
