@@ -29,7 +29,7 @@ import Spec
 /// | `buildkit.socket.unit`, `buildkit.unit` | files under `<units>` | the units |
 /// | `buildkit.config` | file `/etc/buildkit/buildkitd.toml` | buildkit.service |
 /// | `rootless.setup.containerd`, `rootless.setup.buildkit` | commands as the user | |
-/// | `images.folder` | directory `/var/lib/nodespec/images` (`url` images) | |
+/// | `images.folder`, `images.script` | directory `/var/lib/nodespec/images` (0700), file `…/import.sh` | |
 /// | `images.<sha256>.download` | artifact, `/var/lib/nodespec/images/<sha256>.tar` (`url` images) | |
 /// | `containerd.service`, `buildkit.socket`, `buildkit.service` | service, after the above | |
 /// | `images.<sha256>.import` | command after the services: `ctr -n k8s.io images import`, guarded by `/var/lib/nodespec/images/<sha256>.imported` | |

@@ -17,9 +17,13 @@ enum ImagesModule: CompilerModule {
   static let folder = "/var/lib/nodespec/images"
   static let namespace = "k8s.io"
 
-  /// The import, with its arguments as `$1`…: a fixed script, so that no spec value is ever
-  /// part of shell text. Its output goes to stderr (the contract's command rule).
+  /// The import script, a file the plan writes and runs with `/bin/sh`: fixed text whose
+  /// arguments (`$1`…) are the spec values, so that none is ever part of shell text. Its
+  /// output goes to stderr (the contract's command rule).
+  static let script = "\(folder)/import.sh"
   static let importScript = """
+    # \(Paths.generatedHeader)
+    # Imports one image tarball into containerd after checking its sha256, then records it.
     set -eu
     file=$1 want=$2 marker=$3 ctr=$4 downloaded=$5
     if [ ! -f "$file" ]; then echo "nodespec: image file $file is missing" >&2; exit 1; fi
@@ -34,6 +38,7 @@ enum ImagesModule: CompilerModule {
     printf '%s\\n' "$want" >"$marker.tmp"
     mv -f "$marker.tmp" "$marker"
     if [ "$downloaded" = yes ]; then rm -f "$file"; fi
+
     """
 
   static func compile(
@@ -58,9 +63,8 @@ enum ImagesModule: CompilerModule {
       return
     }
     // Downloads land in the folder (a binary install needs its folder to exist).
-    if let first = spec.images.first(where: { if case .url = $0.source.value { true } else { false } }) {
-      plan.add("images.folder", origin: first.range, .directory(Directory(path: folder, mode: 0o700)))
-    }
+    plan.add("images.folder", origin: range, .directory(Directory(path: folder, mode: 0o700)))
+    plan.add("images.script", origin: range, .file(File(path: script, content: .init(importScript))))
     var seen: [String: SourceRange] = [:]
     for (index, image) in spec.images.enumerated() {
       let sha = image.sha256.value
@@ -104,7 +108,7 @@ enum ImagesModule: CompilerModule {
           Command(
             title: "import image \(title)",
             argv: [
-              "/bin/sh", "-c", importScript, "nodespec-image-import", file, sha, marker,
+              "/bin/sh", script, file, sha, marker,
               "\(context.paths.bin)/ctr", downloaded,
             ],
             guard: .creates(marker))),

@@ -1055,6 +1055,61 @@ extension DiagnosticGuide {
 
         """#),
     Entry(
+      id: "unsupported-runtime",
+      text: #"""
+        unsupported-runtime
+
+        *error*: a runtime nodespec cannot set up: `youki`, `runsc` and `kata` (not yet), or
+        `nvidia` with a containerd older than 1.7, which has no CDI (`enable_cdi`).
+
+            components: {containerd: 1.6.36}
+            runtimes: {nvidia: {}}
+
+        Fix: pin containerd 1.7 or later for `nvidia`; install the others yourself.
+
+        """#),
+    Entry(
+      id: "unknown-runtime",
+      text: #"""
+        unknown-runtime
+
+        *error*: `default_runtime` names a runtime that is neither `runc` nor a key of `runtimes`.
+
+            runtimes: {crun: "1.17"}
+            default_runtime: kata
+
+        Fix: name one of the configured runtimes, or add it under `runtimes`.
+
+        """#),
+    Entry(
+      id: "default-runtime-unused",
+      text: #"""
+        default-runtime-unused
+
+        *warning*: `default_runtime` other than runc without `kubernetes`: only the kubelet's CRI
+        plugin reads `default_runtime_name`; nerdctl and ctr use runc unless told otherwise.
+
+            runtimes: {crun: "1.17"}
+            default_runtime: crun
+
+        Fix: add `kubernetes:`, or pick the runtime per container (`nerdctl run --runtime crun`).
+
+        """#),
+    Entry(
+      id: "nvidia-unused",
+      text: #"""
+        nvidia-unused
+
+        *warning*: `runtimes.nvidia` on a node with neither `kubernetes` nor nerdctl: nothing
+        would run containers with it.
+
+            components: {containerd: 2.0.0, runc: 1.2.4}
+            runtimes: {nvidia: {}}
+
+        Fix: add `kubernetes:` (the runtime gets a CRI entry) or nerdctl.
+
+        """#),
+    Entry(
       id: "rootless-images",
       text: #"""
         rootless-images

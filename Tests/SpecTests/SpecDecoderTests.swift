@@ -389,6 +389,12 @@ import Testing
     "nodespec: 1\nimages: [{file: ⟪invalid-path⟫a.tar, sha256: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa}]\n",
     "nodespec: 1\nimages: [{url: ⟪invalid-url⟫\"https://u:p@m.example/a.tar\", sha256: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa}]\n",
     "nodespec: 1\nimages: ⟪type-mismatch⟫/srv/a.tar\n",
+    // Runtimes.
+    "nodespec: 1\nruntimes: {crun: \"1.17\", nvidia: {}}\ndefault_runtime: crun\n",
+    "nodespec: 1\nruntimes: {crun: {version: \"1.17\"}, nvidia: ~}\n",
+    "nodespec: 1\nruntimes: {⟪unknown-key⟫crunn: \"1.17\"}\n",
+    "nodespec: 1\nruntimes: {crun: ⟪invalid-version⟫latest}\n",
+    "nodespec: 1\nruntimes: {nvidia: {⟪unknown-key⟫path: /usr/bin/x}}\n",
   ])
   func diagnosticsPointAtTheMark(_ source: String) {
     let marked = Marked(source)
