@@ -41,7 +41,11 @@ def cloud_init_files(path):
         content = entry["content"]
         if entry.get("encoding") == "gz+b64":
             content = gzip.decompress(base64.b64decode(content)).decode()
-        if entry["path"].startswith(STAGED + "/"):
+        # Files under /var/lib/nodespec (the image import script) are bookkeeping, left out
+        # on both sides.
+        if entry["path"].startswith(STAGED + "/") and not entry["path"].startswith(
+            STAGED + "/var/lib/nodespec/"
+        ):
             files[entry["path"][len(STAGED):]] = content
     return files
 

@@ -41,6 +41,7 @@ SWIFT_CASES = {
     "containerd": "containerd",
     "containerd-static": "containerdStatic",
     "crictl": "crictl",
+    "crun": "crun",
     "nerdctl": "nerdctl",
     "nerdctl-full": "nerdctlFull",
     "runc": "runc",

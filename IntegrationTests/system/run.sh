@@ -6,7 +6,7 @@
 #   IntegrationTests/system/run.sh --target shell       one target (repeatable)
 #   IntegrationTests/system/run.sh --case faults        one kind of case (repeatable): apply, faults,
 #                                            nosystemd, published, quoting, large, packages,
-#                                            tls, fleet
+#                                            tls, operations, fleet, auth, images
 #
 # Environment: NODESPEC (compiler binary; default .build/debug/nodespec, built if missing),
 # NODESPEC_VENV (ansible venv, default .venv in the repository), CASE_TIMEOUT (seconds per case, default 300), JOBS (cases run side by
@@ -23,7 +23,7 @@ export SYSTEM_TESTS WORK
 NODESPEC_VENV=$(readlink -f "${NODESPEC_VENV:-$REPO/.venv}")
 export NODESPEC_VENV
 ALL_TARGETS=(shell cloud-init ansible)
-ALL_CASES=(apply faults nosystemd published quoting large packages tls operations fleet)
+ALL_CASES=(apply faults nosystemd published quoting large packages tls operations fleet auth images)
 TARGETS=()
 CASES=()
 while (($#)); do
@@ -112,6 +112,7 @@ registry_build || { echo "0 passed, 1 failed"; exit 1; }
 source "$SYSTEM_TESTS/lib/packages.sh"
 # Only the packages case needs it; without it that case fails at its setup, naming why.
 if [[ " ${CASES[*]} " == *" packages "* ]]; then debs_build; fi
+if [[ " ${CASES[*]} " == *" images "* ]]; then preload_build || { echo "0 passed, 1 failed"; exit 1; }; fi
 
 RESULTS_DIR=$WORK/last-run
 rm -rf "$RESULTS_DIR"

@@ -112,14 +112,15 @@ extension AnsibleBackend.Playbook {
         // Jinja string holds a real line break (YAML escapes it): Ansible's Jinja does not
         // turn a backslash-n in a string literal into one.
         let content = "(\(variable).content | b64decode).removesuffix('\n')"
-        guard case .escapedSecretFile(_, .tomlBasicString) = part else {
+        guard case .escapedSecretFile(_, let escaping) = part else {
           template += "{{ \(content) }}"
           continue
         }
         // As the shell target: refuse what a TOML basic string cannot hold unescaped (a line
         // break before the last byte, other controls but tab, and the surrogates b64decode
         // uses for bytes that are not UTF-8), then escape the rest. JSON escapes `\`, `"`
-        // and tab exactly as TOML does; the quotes it adds go.
+        // and tab exactly as TOML does; the quotes it adds go. A basic-auth credential is
+        // refused alike and then base64-encoded after its user name and `:`.
         let refused = #"[\x00-\x08\x0b-\x1f\x7f\udc80-\udcff]|\n(?!\Z)"#
         steps.append(
           Task(
@@ -134,8 +135,17 @@ extension AnsibleBackend.Playbook {
             ]
           ).when("\(variable).content | b64decode is search('\(refused)')"))
         let body = "\(variable)_toml"
-        textVariables.append(
-          (body, Scalar.template("{{ (\(content) | to_json(ensure_ascii=False))[1:-1] }}")))
+        switch escaping {
+        case .tomlBasicString:
+          textVariables.append(
+            (body, Scalar.template("{{ (\(content) | to_json(ensure_ascii=False))[1:-1] }}")))
+        case .basicAuth(let username):
+          // The user name reaches Jinja only as an `!unsafe` variable.
+          let user = "\(variable)_user"
+          textVariables.append((user, Scalar.literal(username + ":")))
+          textVariables.append(
+            (body, Scalar.template("{{ (\(user) ~ \(content)) | b64encode }}")))
+        }
         template += "{{ \(body) }}"
       }
     }

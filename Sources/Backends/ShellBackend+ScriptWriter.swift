@@ -226,6 +226,9 @@ extension ShellBackend {
           case .escapedSecretFile(let secret, .tomlBasicString):
             lines.append("ns_append_secret \(q(secret)) toml")
             helpers.append(.secret)
+          case .escapedSecretFile(let secret, .basicAuth(let username)):
+            lines.append("ns_append_secret \(q(secret)) basic \(q(username))")
+            helpers.append(.secret)
           }
         }
       }

@@ -124,6 +124,17 @@ enum BuildKitModule: CompilerModule {
           at: registry.origin, path: "registries._default")
         continue
       }
+      if let auth = registry.authOrigin {
+        // buildkitd.toml has no credentials (util/resolver/config RegistryConfig, v0.18.1 to
+        // v0.29.0): buildkitd asks the client for them through its session.
+        diagnostics.warning(
+          "buildkit-ignores-auth",
+          "buildkitd cannot take credentials from its configuration; builds pulling from "
+            + "`\(registry.name)` authenticate with the credentials of the client "
+            + "(buildctl, nerdctl build) from its user's ~/.docker/config.json",
+          at: auth, path: "registries.\(registry.name).auth",
+          hint: "run `nerdctl login \(registry.name)` as the user who builds")
+      }
       if registry.serverHost != nil {
         diagnostics.warning(
           "buildkit-always-falls-back",

@@ -758,6 +758,33 @@ extension Catalog {
       .crictl, "1.35.0", .arm64,
       "519071de89b64c43e2a1661bb5489c6c3fd5e9e5fcef75e50e542b0c891f1118"),
     .init(
+      .crun, "1.16", .amd64,
+      "7f53bffd6b0e216f8f6d6472bb73dc4c6c4ea2c2e7342c52d4bee2972798ce68"),
+    .init(
+      .crun, "1.16", .arm64,
+      "4595ff16487b16d2158fa8c3452bc0e1ecdc177ab2ace40fc02cd6e49838ff67"),
+    .init(
+      .crun, "1.16", .ppc64le,
+      "fc7199a2faac1ca0e3e58dee4dd369b9065aa0d95f3257d8803e521213f1bd9b"),
+    .init(
+      .crun, "1.16.1", .amd64,
+      "7b6f1791fb9b2c49ec959b9384b3c4e2ec8c69945fd5292a179d23eb62422eb3"),
+    .init(
+      .crun, "1.16.1", .arm64,
+      "973817340e6da12c90c751b011c797396940cca965cefa74557bd1c0939f4042"),
+    .init(
+      .crun, "1.16.1", .ppc64le,
+      "9590ce79697c5509731f8e58d1733b7051c36f92104925221ca8bda800afee41"),
+    .init(
+      .crun, "1.17", .amd64,
+      "e9512a3e034e781b2396d068fd24eafcd5788e410403da886df9dc8871d504a5"),
+    .init(
+      .crun, "1.17", .arm64,
+      "3049017b99208f5ecd15c1366f47a77dace87f42dccf317ad40a07f1a867518c"),
+    .init(
+      .crun, "1.17", .ppc64le,
+      "ca8ee0fabcac57b61b80f6c234ae20b3b9821433fdf1a6306be5defeac11930e"),
+    .init(
       .nerdctl, "1.7.0", .amd64,
       "844c47b175a3d6bc8eaad0c51f23624a5ef10c09e55607803ec2bc846fb04df9"),
     .init(

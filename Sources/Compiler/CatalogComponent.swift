@@ -18,6 +18,8 @@ public enum CatalogComponent: String, Sendable, Hashable, CaseIterable, Comparab
   /// hash for them: the spec gives `sha256:`, or `verify: published` for RootlessKit.
   case rootlesskit
   case slirp4netns
+  /// crun (`runtimes.crun`): a static binary per arch, tags without a leading `v`.
+  case crun
 
   /// `owner/repo` on GitHub.
   public var repository: String {
@@ -30,6 +32,7 @@ public enum CatalogComponent: String, Sendable, Hashable, CaseIterable, Comparab
     case .crictl: "kubernetes-sigs/cri-tools"
     case .rootlesskit: "rootless-containers/rootlesskit"
     case .slirp4netns: "rootless-containers/slirp4netns"
+    case .crun: "containers/crun"
     }
   }
 
@@ -41,6 +44,9 @@ public enum CatalogComponent: String, Sendable, Hashable, CaseIterable, Comparab
     case (.rootlesskit, .amd64), (.slirp4netns, .amd64): "x86_64"
     case (.rootlesskit, .arm64), (.slirp4netns, .arm64): "aarch64"
     case (.rootlesskit, _), (.slirp4netns, _): nil
+    // kubespray pins crun for these three (`crun-VER-linux-ARCH`).
+    case (.crun, .amd64), (.crun, .arm64), (.crun, .ppc64le): arch.rawValue
+    case (.crun, _): nil
     case (.containerd, .arm), (.containerdStatic, .arm): nil
     case (.nerdctlFull, .amd64), (.nerdctlFull, .arm64): arch.rawValue
     case (.nerdctlFull, _): nil
@@ -70,12 +76,15 @@ public enum CatalogComponent: String, Sendable, Hashable, CaseIterable, Comparab
     case .crictl: "crictl-v\(version)-linux-\(a).tar.gz"
     case .rootlesskit: "rootlesskit-\(a).tar.gz"
     case .slirp4netns: "slirp4netns-\(a)"
+    case .crun: "crun-\(version)-linux-\(a)"
     }
   }
 
   /// The release's download folder, `https://github.com/OWNER/REPO/releases/download/vVER`.
   public func releaseBase(version: String) -> String {
-    "\(Self.github)/\(repository)/releases/download/v\(version)"
+    // crun tags its releases without a `v` (kubespray's crun_download_url).
+    let tag = self == .crun ? version : "v\(version)"
+    return "\(Self.github)/\(repository)/releases/download/\(tag)"
   }
 
   /// The asset's GitHub URL; nil when the project publishes nothing for the arch.
@@ -98,6 +107,8 @@ public enum CatalogComponent: String, Sendable, Hashable, CaseIterable, Comparab
     // crictl publishes `<asset>.sha256` files whose format is not verified research either:
     // its pins come from kubespray's checksums.yml.
     case .buildkit, .slirp4netns, .crictl: nil
+    // crun publishes no checksum file beside its binaries that nodespec has verified.
+    case .crun: nil
     }
   }
 

@@ -14,6 +14,7 @@ import Spec
 /// | `kubernetes.sysctl` | file `/etc/sysctl.d/99-nodespec-kubernetes.conf` | |
 /// | `kubernetes.sysctl.<key>` (3) | sysctl | |
 /// | `runc.binary` | artifact, binary `<prefix>/sbin/runc` | |
+/// | `runtimes.crun.binary` | artifact, binary `<prefix>/bin/crun` | |
 /// | `cni.archive` | artifact into `/opt/cni/bin` | |
 /// | `containerd.archive` | artifact into `<prefix>` | containerd.service |
 /// | `containerd.unit` | file `<units>/containerd.service` (`Paths.systemdUnits`) | containerd.service |
@@ -30,7 +31,10 @@ import Spec
 /// | `buildkit.config` | file `/etc/buildkit/buildkitd.toml` | buildkit.service |
 /// | `proxy.<unit>` (with `proxy`) | file `/etc/systemd/system/<unit>.d/nodespec-proxy.conf` | `<unit>` |
 /// | `rootless.setup.containerd`, `rootless.setup.buildkit` | commands as the user | |
-/// | `containerd.service`, `buildkit.socket`, `buildkit.service` | service, last | |
+/// | `images.folder`, `images.script` | directory `/var/lib/nodespec/images` (0700), file `…/import.sh` | |
+/// | `images.<sha256>.download` | artifact, `/var/lib/nodespec/images/<sha256>.tar` (`url` images) | |
+/// | `containerd.service`, `buildkit.socket`, `buildkit.service` | service, after the above | |
+/// | `images.<sha256>.import` | command after the services: `ctr -n k8s.io images import`, guarded by `/var/lib/nodespec/images/<sha256>.imported` | |
 ///
 /// In rootless mode the configuration files move under `~<user>/.config` (owned by the user),
 /// and the services are the user's (`containerd.service`, `buildkit.service` or, for the
@@ -48,6 +52,7 @@ public enum Compiler {
     RootlessModule.self,
     KubernetesModule.self,
     RuncModule.self,
+    RuntimesModule.self,
     CNIModule.self,
     ContainerdModule.self,
     NerdctlFullModule.self,
@@ -58,6 +63,7 @@ public enum Compiler {
     // Before the rootless setup tool, which starts the user's units: they start with it.
     ProxyModule.self,
     RootlessSetupModule.self,
+    ImagesModule.self,
   ]
 
   /// - Parameter environment: the compiling machine's environment, for header values the spec

@@ -29,13 +29,15 @@ struct CompileContext {
   }
 }
 
-/// Collects resources in module order and services apart, so that services come last and
-/// every `notifies` edge points forward.
+/// Collects resources in module order and services apart, so that services come after every
+/// resource that notifies them and every `notifies` edge points forward. Steps that need a
+/// service running (an image import talks to containerd) come after the services.
 struct PlanBuilder {
   private(set) var resources: [Resource] = []
   private(set) var services: [Resource] = []
   /// `Plan.downloadEnvironment`.
   var downloadEnvironment: [EnvironmentVariable] = []
+  private(set) var afterServices: [Resource] = []
 
   mutating func add(
     _ id: String, origin: SourceRange?, _ kind: Resource.Kind, notifies: [String] = [],
@@ -53,5 +55,14 @@ struct PlanBuilder {
       Resource(id: service.unit, origin: origin, kind: .service(service), condition: condition))
   }
 
-  var all: [Resource] { resources + services }
+  /// A step applied after every service, which it may rely on running. It notifies nothing
+  /// (no service comes after it).
+  mutating func addAfterServices(
+    _ id: String, origin: SourceRange?, _ kind: Resource.Kind,
+    condition: Resource.Condition? = nil
+  ) {
+    afterServices.append(Resource(id: id, origin: origin, kind: kind, condition: condition))
+  }
+
+  var all: [Resource] { resources + services + afterServices }
 }

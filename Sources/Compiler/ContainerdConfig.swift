@@ -15,6 +15,14 @@ struct ContainerdConfig: Equatable {
     case v4 = 4
   }
 
+  /// An OCI runtime besides runc, run through containerd's runc shim with its own binary.
+  struct Runtime: Equatable {
+    /// The table's name, which is also the Kubernetes RuntimeClass `handler`.
+    var name: String
+    /// `options.BinaryName`: the runtime binary the shim runs instead of `runc`.
+    var binaryName: String
+  }
+
   var layout: Layout
   /// `bin_dirs = [...]` (2.1+, where `bin_dir` is deprecated) instead of `bin_dir`.
   var cniBinDirs: Bool
@@ -85,10 +93,28 @@ struct ContainerdConfig: Equatable {
   /// writes there, so `nvidia-ctk` and an administrator's files survive every run.
   static func dropInFolder(_ paths: Paths) -> String { "\(paths.configRoot)/containerd/conf.d" }
 
+  /// `runtimes.<name>` tables after runc's, in this order (`runtimes:` in the spec).
+  private static func setRuntimes(
+    _ runtimes: [Runtime], under table: [String], systemdCgroup: TOMLValue,
+    into config: inout ConfigTable
+  ) {
+    for runtime in runtimes {
+      let entry = table + ["runtimes", runtime.name]
+      let key = "runtimes.\(runtime.name)"
+      config.set(entry + ["runtime_type"], .string("io.containerd.runc.v2"), managedBy: key)
+      config.set(entry + ["options", "BinaryName"], .string(runtime.binaryName), managedBy: key)
+      config.set(
+        entry + ["options", "SystemdCgroup"], systemdCgroup, managedBy: "kubernetes.cgroup_driver")
+    }
+  }
+
   /// What nodespec writes, before `settings:` are merged: the layout's `version`, the data
-  /// folders the spec sets, the conf.d `imports`, and with `kubernetes` the CRI tables.
+  /// folders the spec sets, the conf.d `imports`, and with `kubernetes` the CRI tables, with
+  /// the `runtimes` besides runc, the `defaultRuntime` and `enableCDI` (`runtimes.nvidia`,
+  /// containerd 1.7 and later).
   func table(
-    kubernetes: Kubernetes?, cniBin: String, paths: Paths, root: String?, state: String?
+    kubernetes: Kubernetes?, cniBin: String, paths: Paths, root: String?, state: String?,
+    runtimes: [Runtime] = [], defaultRuntime: String = "runc", enableCDI: Bool = false
   ) -> ConfigTable {
     var config = ConfigTable()
     config.set(
@@ -107,16 +133,21 @@ struct ContainerdConfig: Equatable {
     let (k8s, driver, image) = (
       "kubernetes", "kubernetes.cgroup_driver", "kubernetes.sandbox_image"
     )
+    let defaultName = TOMLValue.string(defaultRuntime)
+    let (defaultKey, cdiKey) = ("default_runtime", "runtimes.nvidia")
     switch layout {
     case .v2:
       let cri = ["plugins", "io.containerd.grpc.v1.cri"]
       if let sandbox { config.set(cri + ["sandbox_image"], .string(sandbox), managedBy: image) }
       Self.setUnprivileged(cri, into: &config)
+      if enableCDI { config.set(cri + ["enable_cdi"], .bool(true), managedBy: cdiKey) }
       config.set(cri + ["containerd", "snapshotter"], .string("overlayfs"), managedBy: k8s)
-      config.set(cri + ["containerd", "default_runtime_name"], .string("runc"), managedBy: k8s)
+      config.set(cri + ["containerd", "default_runtime_name"], defaultName, managedBy: defaultKey)
       let runtime = cri + ["containerd", "runtimes", "runc"]
       config.set(runtime + ["runtime_type"], runc, managedBy: k8s)
       config.set(runtime + ["options", "SystemdCgroup"], systemdCgroup, managedBy: driver)
+      Self.setRuntimes(
+        runtimes, under: cri + ["containerd"], systemdCgroup: systemdCgroup, into: &config)
       config.set(cri + ["cni", "bin_dir"], .string(cniBin), managedBy: k8s)
       config.set(cri + ["cni", "conf_dir"], .string(paths.cniConf), managedBy: k8s)
       config.set(
@@ -133,10 +164,14 @@ struct ContainerdConfig: Equatable {
         images + ["registry", "config_path"], .string(paths.certsDirectory),
         managedBy: "registries")
       Self.setUnprivileged(runtime, into: &config)
-      config.set(runtime + ["containerd", "default_runtime_name"], .string("runc"), managedBy: k8s)
+      if enableCDI { config.set(runtime + ["enable_cdi"], .bool(true), managedBy: cdiKey) }
+      config.set(
+        runtime + ["containerd", "default_runtime_name"], defaultName, managedBy: defaultKey)
       let runcTable = runtime + ["containerd", "runtimes", "runc"]
       config.set(runcTable + ["runtime_type"], runc, managedBy: k8s)
       config.set(runcTable + ["options", "SystemdCgroup"], systemdCgroup, managedBy: driver)
+      Self.setRuntimes(
+        runtimes, under: runtime + ["containerd"], systemdCgroup: systemdCgroup, into: &config)
       if cniBinDirs {
         config.set(runtime + ["cni", "bin_dirs"], .array([.string(cniBin)]), managedBy: k8s)
       } else {

@@ -111,7 +111,9 @@ enum ContainerdModule: CompilerModule {
     let paths = context.paths
     var table = config.table(
       kubernetes: spec.kubernetes, cniBin: cniBin, paths: paths, root: root?.value,
-      state: state?.value)
+      state: state?.value, runtimes: RuntimesModule.entries(context),
+      defaultRuntime: spec.runtimes.defaultRuntime?.value ?? "runc",
+      enableCDI: spec.runtimes.nvidia != nil)
     if let settings = containerd?.settings {
       ContainerdSettings.merge(
         settings, into: &table, keys: version.flatMap(ContainerdConfigKeys.forVersion),

@@ -155,6 +155,12 @@ public struct File: Sendable, Equatable {
       /// or bytes that are not UTF-8 are refused: TOML would need them escaped, and no HTTP
       /// header value holds them.
       case tomlBasicString
+      /// An HTTP basic-auth credential (RFC 7617): the base64 of `username`, `:` and the
+      /// content, which is the password. Content with a control character but tab (a line
+      /// break inside it included) or bytes that are not UTF-8 is refused, as for a TOML
+      /// string.
+      /// The result is base64 text, safe in any string.
+      case basicAuth(username: String)
     }
 
     public var parts: [Part]

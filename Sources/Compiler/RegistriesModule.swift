@@ -43,6 +43,18 @@ enum RegistriesModule: CompilerModule {
     } else if let server = registry.server {
       toml.set("server", .string(server))
     }
+    if let authorization = registry.authorization {
+      // The root table's headers go to the server (the registry itself without `server`).
+      toml.table(["header"])
+      toml.markSecret()
+      toml.set("Authorization", value(authorization))
+    }
+    if registry.hosts.isEmpty {
+      // containerd 1.6 and 1.7 refuse a hosts.toml without a `host` table (`invalid `host`
+      // tree`, getSortedHosts in remotes/docker/config/hosts.go), and so every pull of the
+      // registry; an empty one means no mirrors to every version.
+      toml.table(["host"])
+    }
     for host in registry.hosts {
       toml.table(["host", host.url])
       write(host, headerTable: ["host", host.url, "header"], into: &toml)
@@ -66,15 +78,18 @@ enum RegistriesModule: CompilerModule {
     guard !host.headers.isEmpty else { return }
     toml.table(headerTable)
     for header in host.headers {
-      let values: [TOMLValue] = header.values.map {
-        switch $0 {
-        case .literal(let text): .string(text)
-        case .secret(let text): .string(text)
-        case .file(let path): .secretFile(path: path)
-        }
-      }
+      let values = header.values.map(value)
       if header.values.contains(where: \.isSecret) { toml.markSecret() }
       toml.set(header.name, values.count == 1 ? values[0] : .array(values))
+    }
+  }
+
+  private static func value(_ value: ResolvedHeader.Value) -> TOMLValue {
+    switch value {
+    case .literal(let text): .string(text)
+    case .secret(let text): .string(text)
+    case .file(let path): .secretFile(path: path)
+    case .basicAuthFile(let username, let path): .basicAuthFile(username: username, path: path)
     }
   }
 }

@@ -1,5 +1,11 @@
 import Spec
 
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
+
 /// A `registries:` entry made ready to write: URLs with their scheme, defaults applied,
 /// header values taken from the environment. Both hosts.toml and buildkitd.toml are written
 /// from it, so the two can never disagree.
@@ -15,6 +21,12 @@ struct ResolvedRegistry: Equatable {
   var serverHost: ResolvedHost?
   /// `[host."…"]` tables, in spec order.
   var hosts: [ResolvedHost]
+  /// The `Authorization` header value for the upstream (`auth:`), written in the top-level
+  /// `[header]` table, which containerd applies to the server (the registry itself when no
+  /// `server` is set: `hosts.go`, the root config is the last host).
+  var authorization: ResolvedHeader.Value?
+  /// The spec's `auth` entry, when there is one.
+  var authOrigin: SourceRange?
   var origin: SourceRange
   /// Certificates and keys the spec delivers, written beside hosts.toml
   /// (`DeliveredCertificates`).
@@ -57,6 +69,9 @@ struct ResolvedHeader: Equatable {
     case secret(String)
     /// Read from this node file at install time.
     case file(String)
+    /// `Basic ` and the base64 of `username:` and this node file's content, made at install
+    /// time (registry `auth:` with a password file).
+    case basicAuthFile(username: String, path: String)
 
     var isSecret: Bool { if case .literal = self { false } else { true } }
   }
@@ -139,13 +154,77 @@ extension ResolvedRegistry {
           serverHost = hosts.popLast()
         }
       }
+      var authorization: ResolvedHeader.Value?
+      if let auth = registry.auth {
+        authorization = resolve(
+          auth, of: registry, path: path, environment: environment, diagnostics: &diagnostics)
+        if authorization == nil { ok = false }
+      }
       guard ok else { continue }
       resolved.append(
         ResolvedRegistry(
           name: name, folder: folder, server: server, serverHost: serverHost, hosts: hosts,
-          origin: registry.range))
+          authorization: authorization, authOrigin: registry.auth?.range, origin: registry.range))
     }
     return resolved
+  }
+
+  /// The `Authorization: Basic` value for a registry's `auth:`. The credentials go to the
+  /// registry's upstream only, never to a mirror (a public mirror must not learn them), so a
+  /// registry without one upstream (`_default`, `fallback: false`) cannot take them.
+  private static func resolve(
+    _ auth: RegistryAuth, of registry: Registry, path: String, environment: [String: String],
+    diagnostics: inout Diagnostics
+  ) -> ResolvedHeader.Value? {
+    let path = "\(path).auth"
+    if registry.name.value == "_default" {
+      diagnostics.error(
+        "auth-without-upstream",
+        "`_default` stands for every registry; its credentials would go to all of them",
+        at: auth.range, path: path,
+        hint: "give `auth` to the registry it belongs to, e.g. `registry.corp.example:`")
+      return nil
+    }
+    if let fallback = registry.fallback, !fallback.value {
+      diagnostics.error(
+        "auth-without-upstream",
+        "`auth` is sent to `\(registry.name.value)` itself, which `fallback: false` never "
+          + "reaches",
+        at: auth.range, path: path, notes: [.init("fallback disabled here", at: fallback.range)],
+        hint: "to authenticate to a mirror, give it an `Authorization` header from "
+          + "`{env: VAR}` or `{file: /path}`")
+      return nil
+    }
+    let username = auth.username.value
+    switch auth.password.value {
+    case .file(let file):
+      return .basicAuthFile(username: username, path: file)
+    case .environment(let variable):
+      guard let password = environment[variable] else {
+        diagnostics.error(
+          "missing-environment", "the environment variable `\(variable)` is not set",
+          at: auth.password.range, path: "\(path).password")
+        return nil
+      }
+      // As a password file on the node: no control character but tab. U+FFFD is what
+      // reading the environment made of bytes that are not UTF-8. Reported by name only.
+      if password.unicodeScalars.contains(where: {
+        $0 != "\t" && $0.properties.generalCategory == .control || $0.value == 0xFFFD
+          || $0.properties.isNoncharacterCodePoint
+      }) {
+        diagnostics.error(
+          "invalid-environment-value",
+          "the environment variable `\(variable)` holds a line break, a control character or "
+            + "bytes that are not UTF-8; a basic-auth password cannot carry them",
+          at: auth.password.range, path: "\(path).password",
+          hint: "set it to the password alone, on one line (the value is not shown)")
+        return nil
+      }
+      return .secret("Basic " + Data("\(username):\(password)".utf8).base64EncodedString())
+    case .literal:
+      // The decoder refuses a literal password (`literal-secret`).
+      return nil
+    }
   }
 
   /// containerd's folder for a registry host (`hostDirectory()`): `host:port` becomes

@@ -11,6 +11,9 @@ indirect enum TOMLValue: Equatable {
   /// A basic string whose body is the content of this node file, read at install time (a
   /// secret) and escaped for a TOML basic string there (`File.Content.Escaping`).
   case secretFile(path: String)
+  /// A basic string `Basic <base64 of username:content>`, the content read from this node
+  /// file at install time (a secret; `File.Content.Escaping.basicAuth`).
+  case basicAuthFile(username: String, path: String)
 }
 
 /// One `key = value` of an inline table.
@@ -95,6 +98,12 @@ struct TOMLWriter {
       text += "\""
       parts.append(.text(text))
       parts.append(.escapedSecretFile(path: path, escaping: .tomlBasicString))
+      text = "\""
+      isSecret = true
+    case .basicAuthFile(let username, let path):
+      text += "\"Basic "
+      parts.append(.text(text))
+      parts.append(.escapedSecretFile(path: path, escaping: .basicAuth(username: username)))
       text = "\""
       isSecret = true
     }

@@ -662,9 +662,11 @@ extension DiagnosticGuide {
         literal-secret
 
         *warning*: an `Authorization` or `Proxy-Authorization` header written into the spec itself,
-        which is usually checked into a repository.
+        which is usually checked into a repository. *error*: a registry `auth` password written into
+        the spec (the excerpt never shows it).
 
             header: {Authorization: "Bearer abc123"}
+            auth: {username: ci, password: hunter2}
 
         Fix: take it from the environment, `{env: MIRROR_TOKEN}`, or from a file on the node,
         `{file: /etc/nodespec/mirror-token}`.
@@ -1099,6 +1101,23 @@ extension DiagnosticGuide {
 
         """#),
     Entry(
+      id: "buildkit-ignores-auth",
+      text: #"""
+        buildkit-ignores-auth
+
+        *warning*: a registry with `auth` on a node with BuildKit. buildkitd.toml has no setting
+        for credentials (its registry table holds `mirrors`, `http`, `insecure`, `ca`, `keypair` and
+        `tlsconfigdir` only, BuildKit v0.18.1 to v0.29.0): buildkitd asks the client for them, and
+        buildctl and `nerdctl build` send those of their user's `~/.docker/config.json`.
+
+            registries:
+              registry.corp.example:
+                auth: {username: ci, password: {file: /etc/nodespec/registry.pass}}
+
+        Fix: run `nerdctl login registry.corp.example` (or `docker login`) as the user who builds.
+
+        """#),
+    Entry(
       id: "duplicate-registry",
       text: #"""
         duplicate-registry
@@ -1127,6 +1146,25 @@ extension DiagnosticGuide {
                 mirrors: [https://mirror.example.com]
 
         Fix: remove one of `server` and `fallback: false`.
+
+        """#),
+    Entry(
+      id: "auth-without-upstream",
+      text: #"""
+        auth-without-upstream
+
+        *error*: `auth` on a registry that has no single upstream to send it to. Credentials go to
+        the registry itself only, never to a mirror (a public mirror must not learn them): `_default`
+        stands for every registry, and `fallback: false` never reaches the registry.
+
+            registries:
+              docker.io:
+                fallback: false
+                mirrors: [https://mirror.corp.example]
+                auth: {username: ci, password: {env: REGISTRY_PASSWORD}}
+
+        Fix: give `auth` to the registry it belongs to; to authenticate to a mirror, give that
+        mirror an `Authorization` header from `{env: VAR}` or `{file: /path}`.
 
         """#),
     Entry(
@@ -1159,8 +1197,8 @@ extension DiagnosticGuide {
       text: #"""
         missing-environment
 
-        *error*: a header value or a client key `{env: VAR}` whose variable is not set where
-        nodespec runs.
+        *error*: a header value, a client key or a registry `auth` password `{env: VAR}` whose
+        variable is not set where nodespec runs.
 
             header: {Authorization: {env: MIRROR_TOKEN}}    # MIRROR_TOKEN unset
 
@@ -1285,6 +1323,105 @@ extension DiagnosticGuide {
 
         """#),
     Entry(
+      id: "unsupported-runtime",
+      text: #"""
+        unsupported-runtime
+
+        *error*: a runtime nodespec cannot set up: `youki`, `runsc` and `kata` (not yet), or
+        `nvidia` with a containerd older than 1.7, which has no CDI (`enable_cdi`).
+
+            components: {containerd: 1.6.36}
+            runtimes: {nvidia: {}}
+
+        Fix: pin containerd 1.7 or later for `nvidia`; install the others yourself.
+
+        """#),
+    Entry(
+      id: "unknown-runtime",
+      text: #"""
+        unknown-runtime
+
+        *error*: `default_runtime` names a runtime that is neither `runc` nor a key of `runtimes`.
+
+            runtimes: {crun: "1.17"}
+            default_runtime: kata
+
+        Fix: name one of the configured runtimes, or add it under `runtimes`.
+
+        """#),
+    Entry(
+      id: "default-runtime-unused",
+      text: #"""
+        default-runtime-unused
+
+        *warning*: `default_runtime` other than runc without `kubernetes`: only the kubelet's CRI
+        plugin reads `default_runtime_name`; nerdctl and ctr use runc unless told otherwise.
+
+            runtimes: {crun: "1.17"}
+            default_runtime: crun
+
+        Fix: add `kubernetes:`, or pick the runtime per container (`nerdctl run --runtime crun`).
+
+        """#),
+    Entry(
+      id: "nvidia-unused",
+      text: #"""
+        nvidia-unused
+
+        *warning*: `runtimes.nvidia` on a node with neither `kubernetes` nor nerdctl: nothing
+        would run containers with it.
+
+            components: {containerd: 2.0.0, runc: 1.2.4}
+            runtimes: {nvidia: {}}
+
+        Fix: add `kubernetes:` (the runtime gets a CRI entry) or nerdctl.
+
+        """#),
+    Entry(
+      id: "rootless-images",
+      text: #"""
+        rootless-images
+
+        *error*: `images` in rootless mode. They are imported into the system containerd's `k8s.io`
+        namespace, for the kubelet; the user's containerd runs inside RootlessKit's namespaces and
+        no kubelet uses it.
+
+            mode: rootless
+            images: [{file: /srv/images/app.tar, sha256: 0123…cdef}]
+
+        Fix: load images as the user with `nerdctl load -i FILE`, or use `mode: root`.
+
+        """#),
+    Entry(
+      id: "images-need-containerd",
+      text: #"""
+        images-need-containerd
+
+        *error*: `images` without `containerd` or `nerdctl-full` in `components`: there is nothing
+        to import them into.
+
+            components: {runc: 1.2.4}
+            images: [{file: /srv/images/app.tar, sha256: 0123…cdef}]
+
+        Fix: add `containerd:` (or `nerdctl-full:`) to `components`.
+
+        """#),
+    Entry(
+      id: "duplicate-image",
+      text: #"""
+        duplicate-image
+
+        *error*: two `images` entries with the same `sha256`: the same tarball twice. A note points
+        at the first.
+
+            images:
+              - {file: /srv/images/app.tar, sha256: 0123…cdef}
+              - {url: https://m.example/app.tar, sha256: 0123…cdef}
+
+        Fix: remove one.
+
+        """#),
+    Entry(
       id: "rootless-kubernetes",
       text: #"""
         rootless-kubernetes
@@ -1403,9 +1540,9 @@ extension DiagnosticGuide {
       text: #"""
         invalid-environment-value
 
-        *error*: a header value taken from the compiling machine's environment (`{env: VAR}`) is not
-        UTF-8 text on one line without control characters. The message names the variable, never the
-        value.
+        *error*: a header value or a registry `auth` password taken from the compiling machine's
+        environment (`{env: VAR}`) is not UTF-8 text on one line without control characters but tab.
+        The message names the variable, never the value.
 
             header: {Authorization: {env: REGISTRY_AUTH}}     # REGISTRY_AUTH holds a line break
 

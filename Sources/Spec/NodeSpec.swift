@@ -19,6 +19,12 @@ public struct NodeSpec: Sendable, Equatable {
   public var kubernetes: Kubernetes?
   /// `proxy:`: the HTTP proxy containerd, BuildKit and the output's downloads go through.
   public var proxy: Proxy?
+  /// Image tarballs imported into containerd's `k8s.io` namespace, in spec order.
+  public var images: [ImagePreload] = []
+  /// The `images` key, where diagnostics about the whole list point.
+  public var imagesRange: SourceRange?
+  /// OCI runtimes besides runc, and the one containerd's CRI plugin uses by default.
+  public var runtimes = Runtimes()
   /// The range of the whole document.
   public var range: SourceRange
   /// What the spec writes but the decoder had to leave out, each with an error reported: the
@@ -57,6 +63,9 @@ public struct NodeSpec: Sendable, Equatable {
   public var environmentVariables: [String] {
     var names: [String] = []
     for registry in registries {
+      if case .environment(let name) = registry.auth?.password.value, !names.contains(name) {
+        names.append(name)
+      }
       for mirror in registry.mirrors {
         for header in mirror.headers {
           for value in header.values {
@@ -303,6 +312,8 @@ public struct Registry: Sendable, Equatable {
   /// `false` = never fall back to upstream (the last mirror becomes `server`).
   public var fallback: Located<Bool>?
   public var mirrors: [Mirror]
+  /// Credentials for the registry itself (its upstream), sent as `Authorization: Basic`.
+  public var auth: RegistryAuth?
   public var range: SourceRange
 
   public init(
@@ -389,6 +400,24 @@ public struct ClientPair: Sendable, Hashable {
   }
 }
 
+/// `auth: {username, password}`: HTTP basic credentials for a registry's upstream. The
+/// password is never in the spec: it comes from the compiling machine's environment or from a
+/// file on the node.
+public struct RegistryAuth: Sendable, Equatable {
+  /// No `:` (basic auth joins the two with one) and no control characters.
+  public var username: Located<String>
+  /// `.environment` or `.file`, never `.literal`.
+  public var password: Located<Header.Value>
+  /// The `auth` key, where diagnostics about the whole entry point.
+  public var range: SourceRange
+
+  public init(username: Located<String>, password: Located<Header.Value>, range: SourceRange) {
+    self.username = username
+    self.password = password
+    self.range = range
+  }
+}
+
 /// An HTTP header sent to a mirror. Its value may be a secret that the spec must not hold.
 public struct Header: Sendable, Equatable {
   public enum Value: Sendable, Hashable {
@@ -405,6 +434,53 @@ public struct Header: Sendable, Equatable {
   public init(name: Located<String>, values: [Located<Value>]) {
     self.name = name
     self.values = values
+  }
+}
+
+/// `runtimes:` and `default_runtime:`. Each runtime is a `Component` (a version, or a mapping
+/// with `version`, `sha256`, `url`), except `nvidia`, which the node's packages provide.
+public struct Runtimes: Sendable, Equatable {
+  public var crun: Component?
+  public var youki: Component?
+  public var runsc: Component?
+  public var kata: Component?
+  /// `nvidia: {}`: the range of the entry.
+  public var nvidia: SourceRange?
+  /// `default_runtime:` as written (`runc` or a key of `runtimes`).
+  public var defaultRuntime: Located<String>?
+  /// The `runtimes` key, if present.
+  public var range: SourceRange?
+
+  public init() {}
+
+  /// The runtimes given, by spec key, in a fixed order.
+  public var downloaded: [Component] { [crun, youki, runsc, kata].compactMap { $0 } }
+
+  /// Every runtime name configured, `runc` (always there) first.
+  public var names: [String] {
+    ["runc"] + downloaded.map(\.key) + (nvidia == nil ? [] : ["nvidia"])
+  }
+}
+
+/// An image tarball (`docker save`, `ctr export`, an OCI layout archive) imported into
+/// containerd once, after its sha256 matched.
+public struct ImagePreload: Sendable, Equatable {
+  public enum Source: Sendable, Hashable {
+    /// A file already on the node.
+    case file(String)
+    /// Downloaded like a release artifact.
+    case url(String)
+  }
+
+  public var source: Located<Source>
+  /// Lowercase hex sha256 of the tarball.
+  public var sha256: Located<String>
+  public var range: SourceRange
+
+  public init(source: Located<Source>, sha256: Located<String>, range: SourceRange) {
+    self.source = source
+    self.sha256 = sha256
+    self.range = range
   }
 }
 

@@ -13,6 +13,7 @@ extension SpecDecoder {
     "containerd": "2.0.0", "runc": "1.2.4", "cni": "1.6.1", "nerdctl": "2.0.2",
     "buildkit": "0.18.1", "nerdctl-full": "2.0.3", "rootlesskit": "2.3.1", "slirp4netns": "1.3.1",
     "crictl": "1.32.0",
+    "crun": "1.17",
   ]
 
   mutating func components(_ entry: Entry?) -> Components {
@@ -52,7 +53,7 @@ extension SpecDecoder {
   }
 
   /// `name: 2.0.0`, or `name: { version: 2.0.0, ...options }`.
-  private mutating func component(_ entry: Entry, name: String, options: [String]) -> Component? {
+  mutating func component(_ entry: Entry, name: String, options: [String]) -> Component? {
     if entry.node.scalar != nil, !entry.node.isNull {
       return version(entry, of: name).map {
         Component(key: name, version: $0, range: entry.node.range)

@@ -18,10 +18,47 @@ extension SpecDecoder {
     let server = fields?["server"].flatMap { self.url($0, schemeOptional: true) }
     let fallback = fields?["fallback"].flatMap { bool($0) }
     let mirrors = fields?["mirrors"].map { self.mirrors($0) } ?? []
+    let auth = decoded(fields?["auth"]) { $0.auth($1) }
     guard let validName, fields != nil else { return nil }
-    return Registry(
+    var registry = Registry(
       name: validName, server: server, fallback: fallback, mirrors: mirrors,
       range: entry.node.range)
+    registry.auth = auth
+    return registry
+  }
+
+  /// `auth: {username: NAME, password: {file: /path} | {env: VAR}}`. A password written in
+  /// the spec itself is refused: a spec is checked into repositories.
+  private mutating func auth(_ entry: Entry) -> RegistryAuth? {
+    guard let fields = fields(entry, allowed: SpecKeys.names(in: "auth")) else { return nil }
+    let username = fields["username"].flatMap {
+      string(
+        $0, matching: SpecGrammar.isBasicAuthUser, else: "invalid-value",
+        "is not a user name basic authentication can carry",
+        hint: "a non-empty name without `:` (basic authentication joins name and password "
+          + "with one)")
+    }
+    if fields["username"] == nil { missingKey("username", in: entry) }
+    var password: Located<Header.Value>?
+    if let value = fields["password"] {
+      if case .mapping = value.node.kind {
+        password = headerValue(value)
+      } else {
+        var error = Diagnostic(
+          .error, id: "literal-secret", "a registry password is never written in the spec",
+          at: value.node.range, path: value.path,
+          hint: "take it from the environment with `{env: VAR}` or from a file on the node "
+            + "with `{file: /path}`")
+        // The password is shown nowhere, not even in the excerpt that points at it.
+        error.redacted = [value.node.range]
+        diagnostics.append(error)
+      }
+    } else {
+      missingKey("password", in: entry, hint: "{file: /etc/nodespec/registry.pass} or {env: VAR}")
+    }
+    guard let username, let password else { return nil }
+    return RegistryAuth(
+      username: username, password: password, range: entry.key?.range ?? entry.node.range)
   }
 
   private mutating func mirrors(_ entry: Entry) -> [Mirror] {

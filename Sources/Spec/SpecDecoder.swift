@@ -26,6 +26,7 @@ public struct SpecDecoder {
   static let topKeys = SpecKeys.names(in: "")
   static let downloadsKeys = SpecKeys.names(in: "downloads")
   static let kubernetesKeys = SpecKeys.names(in: "kubernetes")
+  static let runtimeKeys = SpecKeys.names(in: "runtimes")
 
   private mutating func spec(_ root: YAMLNode) -> NodeSpec? {
     var tagged: Set<SourceRange> = []
@@ -75,13 +76,91 @@ public struct SpecDecoder {
     let registries = top["registries"].map { self.registries($0) } ?? []
     let kubernetes = decoded(top["kubernetes"]) { $0.kubernetes($1) }
     let proxy = decoded(top["proxy"]) { $0.proxy($1) }
+    let images = top["images"].map { self.images($0) } ?? []
     var spec = NodeSpec(
       formatVersion: format, name: name, arch: archChoice,
       mode: mode ?? Located(.root, at: root.range), user: user, prefix: prefix,
       downloads: downloads, components: components, registries: registries,
       kubernetes: kubernetes, range: root.range, home: home, undecoded: undecoded)
     spec.proxy = proxy
+    spec.images = images
+    spec.runtimes = runtimes(top["runtimes"])
+    spec.runtimes.defaultRuntime = decoded(top["default_runtime"]) { $0.string($1) }
+    spec.imagesRange = top["images"].map { $0.key?.range ?? $0.node.range }
     return spec
+  }
+
+  /// `runtimes:` maps a runtime to its version (or a component mapping); `nvidia: {}` takes
+  /// no options (the node's packages provide it).
+  private mutating func runtimes(_ entry: Entry?) -> Runtimes {
+    var runtimes = Runtimes()
+    guard let entry else { return runtimes }
+    runtimes.range = entry.key?.range ?? entry.node.range
+    guard let fields = fields(entry, allowed: Self.runtimeKeys) else {
+      undecoded.insert(entry.path)
+      return runtimes
+    }
+    for (name, item) in fields.entries {
+      if name == "nvidia" {
+        if self.fields(item, allowed: [], expected: "{} (nvidia takes no options)") != nil {
+          runtimes.nvidia = item.key?.range ?? item.node.range
+        }
+        continue
+      }
+      let runtime = decoded(item) { $0.component($1, name: name, options: []) }
+      switch name {
+      case "crun": runtimes.crun = runtime
+      case "youki": runtimes.youki = runtime
+      case "runsc": runtimes.runsc = runtime
+      default: runtimes.kata = runtime
+      }
+    }
+    return runtimes
+  }
+
+  /// `images:` is a list of `{file: PATH, sha256: HEX}` or `{url: URL, sha256: HEX}`.
+  private mutating func images(_ entry: Entry) -> [ImagePreload] {
+    if entry.node.isNull { return [] }
+    guard case .sequence(let items) = entry.node.kind else {
+      mismatch(entry, expected: "a sequence of {file, sha256} or {url, sha256}")
+      undecoded.insert(entry.path)
+      return []
+    }
+    return items.enumerated().compactMap { index, node in
+      let item = entry.item(node, index)
+      let image = self.image(item)
+      if image == nil { undecoded.insert("images") }
+      return image
+    }
+  }
+
+  private mutating func image(_ entry: Entry) -> ImagePreload? {
+    guard let fields = fields(entry, allowed: SpecKeys.names(in: "image")) else { return nil }
+    var source: Located<ImagePreload.Source>?
+    switch (fields["file"], fields["url"]) {
+    case (let file?, nil):
+      source = path(file).map { Located(.file($0.value), at: $0.range) }
+    case (nil, let url?):
+      source = self.url(url, schemeOptional: false).map { Located(.url($0.value), at: $0.range) }
+    case (_?, _?):
+      diagnostics.error(
+        "invalid-value", "an image comes from `file` or from `url`, not both",
+        at: entry.node.range, path: entry.path)
+    case (nil, nil):
+      missingKey(
+        "file", in: entry, hint: "`file: /srv/images/x.tar` on the node, or `url: https://…`")
+    }
+    var sha256: Located<String>?
+    if let given = fields["sha256"] {
+      sha256 = string(
+        given, matching: { SpecGrammar.isSHA256($0) }, else: "invalid-sha256",
+        "is not a sha256", hint: "64 hex digits, e.g. the output of `sha256sum image.tar`"
+      ).map { Located($0.value.lowercased(), at: $0.range) }
+    } else {
+      missingKey("sha256", in: entry, hint: "every image is checked before it is imported")
+    }
+    guard let source, let sha256 else { return nil }
+    return ImagePreload(source: source, sha256: sha256, range: entry.node.range)
   }
 
   /// What `decode` makes of `entry`; when the spec writes `entry` but it does not decode, its

@@ -33,6 +33,12 @@ enum SpecGrammar {
   }
 
   /// An environment variable name: `^[A-Za-z_][A-Za-z0-9_]*$`.
+  /// A basic-auth user name: not empty, no `:` (RFC 7617 joins name and password with the
+  /// first one). Control characters are refused for every spec string already.
+  static func isBasicAuthUser(_ text: String) -> Bool {
+    !text.isEmpty && !text.utf8.contains(UInt8(ascii: ":"))
+  }
+
   static func isEnvironmentName(_ text: String) -> Bool {
     guard let first = text.first, first == "_" || first.isASCIILetter else { return false }
     return text.allSatisfy { $0 == "_" || $0.isASCIIAlphanumeric }

@@ -109,6 +109,15 @@ public enum SpecKeys {
       Key(
         "", "proxy", .place("proxy"),
         "An HTTP(S) proxy for containerd, BuildKit and the output's own downloads."),
+      Key(
+        "", "images", .listOf(.place("image")),
+        "Image tarballs verified and imported into containerd's k8s.io namespace, once each."),
+      Key(
+        "", "runtimes", .place("runtimes"),
+        "OCI runtimes besides runc, as containerd's CRI plugin loads them."),
+      Key(
+        "", "default_runtime", .text("name", "runc or a runtime under `runtimes`"),
+        "The runtime containerd's CRI plugin uses by default (default_runtime_name)."),
 
       Key(
         "downloads", "mirror", url,
@@ -146,7 +155,27 @@ public enum SpecKeys {
       [Key("", "worker", .choice(Component.Worker.allCases.map(\.rawValue)), "BuildKit's worker.")])
     + componentKeys("nerdctl-full") + componentKeys("rootlesskit") + componentKeys("slirp4netns")
     + componentKeys("crictl")
+    + ["crun", "youki", "runsc", "kata"].map {
+      Key("runtimes", $0, .oneOf([version, .place("runtime.\($0)")]), "The \($0) release to install.")
+    }
+    + ["crun", "youki", "runsc", "kata"].flatMap { name in
+      componentKeys(name).map { Key("runtime.\(name)", $0.name, $0.value, $0.description) }
+    }
     + [
+      Key(
+        "runtimes", "nvidia", .emptyMapping,
+        "{}: a runtime entry for the nvidia-container-runtime the node's packages provide, "
+          + "with CDI enabled."),
+
+      Key("image", "file", path, "The image tarball on the node."),
+      Key("image", "url", url, "Where to download the image tarball."),
+      Key("image", "sha256", sha256, "The tarball's sha256. Required."),
+
+      Key("auth", "username", .text("text", "a name without `:`"), "The registry user. Required."),
+      Key(
+        "auth", "password", .place("secret"),
+        "{file: /path} on the node or {env: VAR} of the compiling machine; never inline."),
+
       Key("proxy", "http", url, "The proxy for http:// URLs, e.g. http://proxy.example:3128."),
       Key("proxy", "https", url, "The proxy for https:// URLs."),
       Key(
@@ -169,6 +198,9 @@ public enum SpecKeys {
         "registry", "server", mirrorURL,
         "The upstream registry; omitted, the registry itself after the mirrors."),
       Key("registry", "fallback", .bool, "false: never reach upstream, only the mirrors."),
+      Key(
+        "registry", "auth", .place("auth"),
+        "Basic authentication sent to the registry itself (never to a mirror)."),
       Key(
         "registry", "mirrors", .listOf(.oneOf([mirrorURL, .place("mirror")])),
         "The mirrors, in order."),
@@ -246,4 +278,6 @@ public indirect enum SpecValue: Sendable {
   case oneOf([SpecValue])
   /// A mapping of free keys and values, checked by the compiler (`settings:`).
   case table
+  /// `{}`: a mapping that takes no keys.
+  case emptyMapping
 }

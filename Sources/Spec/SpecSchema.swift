@@ -125,6 +125,13 @@ public enum SpecSchema {
       return .object([("anyOf", .array(values.map(self.value)))])
     case .table:
       return .object([("type", .string("object"))])
+    case .emptyMapping:
+      return .object([
+        ("anyOf", .array([
+          .object([("type", .string("object")), ("maxProperties", .number(0))]),
+          .object([("type", .string("null"))]),
+        ]))
+      ])
     }
   }
 }

@@ -301,4 +301,42 @@ import Testing
     #expect(binary.status != 0)
     #expect(binary.output.contains("nodespec: secret file \(secret) holds a line break"))
   }
+
+  /// As the shell target: the basic-auth credential made on the node has the same bytes.
+  @Test func makesABasicAuthHeaderFromANodeFile() throws {
+    let scratch = try AnsibleTestSupport.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: scratch) }
+    let root = scratch.appendingPathComponent("node").path
+    try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+    let secret = "\(root)/registry.pass"
+    let plan = Plan(
+      name: "basic-auth", arches: [.amd64],
+      resources: [
+        Resource(
+          id: "hosts", origin: nil,
+          kind: .file(
+            File(
+              path: "\(root)/hosts.toml",
+              content: .init([
+                .text("Authorization = \"Basic "),
+                .escapedSecretFile(path: secret, escaping: .basicAuth(username: "c{{ i }}")),
+                .text("\"\n"),
+              ]),
+              mode: 0o600)))
+      ])
+    let password = "s3cr3t w:\"\\ü\t{{ x }}"
+    try Data((password + "\n").utf8).write(to: URL(fileURLWithPath: secret))
+    guard let run = try Self.apply(plan, in: scratch, extra: ["-v"]) else { return }
+    #expect(run.status == 0, "\(run.output)")
+    let expected = Data("c{{ i }}:\(password)".utf8).base64EncodedString()
+    #expect(Self.bytes("\(root)/hosts.toml") == "Authorization = \"Basic \(expected)\"\n")
+    #expect(!run.output.contains("s3cr3t"), "the secret was printed")
+
+    try? FileManager.default.removeItem(atPath: "\(root)/hosts.toml")
+    try Data("s3cr3t\nX\n".utf8).write(to: URL(fileURLWithPath: secret))
+    let bad = try #require(try Self.apply(plan, in: scratch, extra: ["-v"]))
+    #expect(bad.status != 0)
+    #expect(bad.output.contains("nodespec: secret file \(secret) holds a line break"))
+    #expect(!bad.output.contains("s3cr3t"), "the secret was printed")
+  }
 }

@@ -216,6 +216,46 @@ struct ShellBehaviourTests {
     #expect(!FileManager.default.fileExists(atPath: "\(base)/hosts.toml"))
   }
 
+  /// A basic-auth credential is made on the node from a password file: `Basic`, then the
+  /// base64 of the user name, `:` and the file less its final newline; a password with a
+  /// control character is refused naming the file, never showing it.
+  @Test func makesABasicAuthHeaderFromANodeFileOrRefusesIt() throws {
+    defer { try? FileManager.default.removeItem(at: root) }
+    let secret = "\(base)/registry.pass"
+    let plan = Plan(
+      name: nil, arches: [.amd64],
+      resources: [
+        Resource(
+          id: "hosts", origin: nil,
+          kind: .file(
+            File(
+              path: "\(base)/hosts.toml",
+              content: .init([
+                .text("Authorization = \"Basic "),
+                .escapedSecretFile(path: secret, escaping: .basicAuth(username: "c'i $(x)")),
+                .text("\"\n"),
+              ]),
+              mode: 0o600)))
+      ])
+    let password = "s3cr3t w:\"\\ü\t$(id)"
+    try Data((password + "\n").utf8).write(to: URL(fileURLWithPath: secret))
+    let run = try apply(plan)
+    #expect(run.status == 0, "\(run.stderr)")
+    let expected = Data("c'i $(x):\(password)".utf8).base64EncodedString()
+    #expect(read("\(base)/hosts.toml") == "Authorization = \"Basic \(expected)\"\n")
+    #expect(!run.stdout.contains("s3cr3t") && !run.stderr.contains("s3cr3t"))
+
+    for refused in ["s3cr3t\nX\n", "s3cr3t\u{1B}", "s3cr3t\r\n"] {
+      try? FileManager.default.removeItem(atPath: "\(base)/hosts.toml")
+      try Data(refused.utf8).write(to: URL(fileURLWithPath: secret))
+      let bad = try apply(plan)
+      #expect(bad.status != 0, "\(refused.debugDescription) was accepted")
+      #expect(bad.stderr.contains("nodespec: secret file \(secret) holds a line break"))
+      #expect(!bad.stdout.contains("s3cr3t") && !bad.stderr.contains("s3cr3t"))
+      #expect(!FileManager.default.fileExists(atPath: "\(base)/hosts.toml"))
+    }
+  }
+
   /// Commands run once behind their guards, as root or as another user with the plan's
   /// environment; without systemd a service is enabled by its `.wants` link only.
   @Test(

@@ -95,13 +95,17 @@ func checkInvariants(_ plan: Plan) {
     case .directory, .packages, .kernelModule, .sysctl, .command: break
     }
   }
-  // Services come after everything else.
+  // Services come after everything else but the commands that need them running (an image
+  // import), which notify nothing.
   if let firstService = plan.resources.firstIndex(where: {
     if case .service = $0.kind { true } else { false }
   }) {
+    let rest = plan.resources[firstService...].drop {
+      if case .service = $0.kind { true } else { false }
+    }
     #expect(
-      plan.resources[firstService...].allSatisfy {
-        if case .service = $0.kind { true } else { false }
+      rest.allSatisfy {
+        if case .command = $0.kind { $0.notifies.isEmpty } else { false }
       })
   }
 }

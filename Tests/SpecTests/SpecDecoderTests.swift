@@ -373,6 +373,28 @@ import Testing
     "nodespec: 1\nmode: root\nuser: ⟪user-ignored⟫builder\n",
     "nodespec: 1\ndownloads: {verify: ⟪verify-none⟫none}\n",
     "nodespec: 1\nregistries: {a.io: {mirrors: [{url: b.io, header: {Authorization: ⟪literal-secret⟫Bearer x}}]}}\n",
+    // Registry auth: the password never in the spec, a user name basic auth can carry.
+    "nodespec: 1\nregistries: {a.io: {auth: {username: ci, password: {file: /etc/p}}}}\n",
+    "nodespec: 1\nregistries: {a.io: {auth: {username: ci, password: {env: P}}}}\n",
+    "nodespec: 1\nregistries: {a.io: {auth: {username: ci, password: ⟪literal-secret⟫hunter2}}}\n",
+    "nodespec: 1\nregistries: {a.io: {auth: {username: ⟪invalid-value⟫\"c:i\", password: {env: P}}}}\n",
+    "nodespec: 1\nregistries: {a.io: {auth: {username: ⟪control-character⟫\"c\\ti\", password: {env: P}}}}\n",
+    "nodespec: 1\nregistries: {a.io: {⟪missing-key⟫auth: {username: ci}}}\n",
+    "nodespec: 1\nregistries: {a.io: {auth: {username: ci, password: {env: ⟪invalid-env-name⟫1A}}}}\n",
+    // Images to preload.
+    "nodespec: 1\nimages: [{file: /srv/a.tar, sha256: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa}, {url: https://m.example/b.tar, sha256: BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB}]\n",
+    "nodespec: 1\nimages: [{file: /srv/a.tar, sha256: ⟪invalid-sha256⟫abc}]\n",
+    "nodespec: 1\nimages: [⟪missing-key⟫{file: /srv/a.tar}]\n",
+    "nodespec: 1\nimages: [⟪invalid-value⟫{file: /srv/a.tar, url: https://m.example/a.tar, sha256: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa}]\n",
+    "nodespec: 1\nimages: [{file: ⟪invalid-path⟫a.tar, sha256: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa}]\n",
+    "nodespec: 1\nimages: [{url: ⟪invalid-url⟫\"https://u:p@m.example/a.tar\", sha256: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa}]\n",
+    "nodespec: 1\nimages: ⟪type-mismatch⟫/srv/a.tar\n",
+    // Runtimes.
+    "nodespec: 1\nruntimes: {crun: \"1.17\", nvidia: {}}\ndefault_runtime: crun\n",
+    "nodespec: 1\nruntimes: {crun: {version: \"1.17\"}, nvidia: ~}\n",
+    "nodespec: 1\nruntimes: {⟪unknown-key⟫crunn: \"1.17\"}\n",
+    "nodespec: 1\nruntimes: {crun: ⟪invalid-version⟫latest}\n",
+    "nodespec: 1\nruntimes: {nvidia: {⟪unknown-key⟫path: /usr/bin/x}}\n",
   ])
   func diagnosticsPointAtTheMark(_ source: String) {
     let marked = Marked(source)

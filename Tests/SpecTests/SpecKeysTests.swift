@@ -15,6 +15,9 @@ import Testing
     "components": "components: {ZZ: 1}",
     "kubernetes": "kubernetes: {ZZ: 1}",
     "proxy": "proxy: {https: http://p.example:3128, ZZ: 1}",
+    "runtimes": "runtimes: {ZZ: 1}",
+    "image": "images: [{file: /srv/a.tar, ZZ: 1}]",
+    "auth": "registries: {docker.io: {auth: {ZZ: 1}}}",
     "registry": "registries: {docker.io: {ZZ: 1}}",
     "mirror": "registries: {docker.io: {mirrors: [{url: https://m.example, ZZ: 1}]}}",
     "certificate": "registries: {docker.io: {mirrors: [{url: https://m.example, ca: {ZZ: 1}}]}}",
@@ -42,6 +45,9 @@ import Testing
 
   static func probe(_ place: String) -> String? {
     if let probe = probes[place] { return probe }
+    if place.hasPrefix("runtime.") {
+      return "runtimes: {\(place.dropFirst("runtime.".count)): {version: 1.0.0, ZZ: 1}}"
+    }
     guard place.hasPrefix("component.") else { return nil }
     return "components: {\(place.dropFirst("component.".count)): {version: 1.0.0, ZZ: 1}}"
   }

@@ -95,14 +95,15 @@ ns_put_file() {
 }
 
 # Appends the node file $1, less one trailing newline, to "$ns_new"; with $2 = toml,
-# escaped as the body of a TOML basic string (\ " and tab escaped; any other control
-# character, a line break inside, or bytes that are not UTF-8 stop the run). The secret
-# goes from file to file, never through a variable or an argument, so that neither a
-# trace nor an error message can show it.
+# escaped as the body of a TOML basic string (\ " and tab escaped), with $2 = basic,
+# as the base64 of "$3:" and the content (a basic-auth credential). Either way any
+# other control character, a line break inside, or bytes that are not UTF-8 stop the
+# run. The secret goes from file to file, never through a variable or an argument, so
+# that neither a trace nor an error message can show it.
 ns_append_secret() {
   local before after size
   if [ ! -f "$1" ]; then ns_die "secret file $1 is missing"; fi
-  if [ "${2:-}" = toml ]; then
+  if [ -n "${2:-}" ]; then
     size=$(stat -c %s -- "$1")
     if ((size > 0)) && [ -z "$(tail -c 1 -- "$1")" ]; then size=$((size - 1)); fi
     if [ "$(head -c "$size" -- "$1" | LC_ALL=C tr -dc '\000-\010\012-\037\177' \
@@ -112,6 +113,10 @@ ns_append_secret() {
     fi
     if ! head -c "$size" -- "$1" | iconv -f UTF-8 -t UTF-8 >/dev/null 2>&1; then
       ns_die "secret file $1 is not UTF-8 text"
+    fi
+    if [ "$2" = basic ]; then
+      { printf '%s:' "$3" && head -c "$size" -- "$1"; } | base64 -w 0 >>"$ns_new"
+      return
     fi
     head -c "$size" -- "$1" \
       | LC_ALL=C sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/\t/\\t/g' >>"$ns_new"
@@ -445,6 +450,8 @@ printf '%s' '  Authorization = "' >>"$ns_new"
 ns_append_secret '/etc/nodespec/registry-auth' toml
 cat >>"$ns_new" <<'NODESPEC_EOF'
 "
+
+[host]
 NODESPEC_EOF
 ns_put_file '/etc/containerd/certs.d/docker.io/hosts.toml' 600 'root' 'root'
 
@@ -462,6 +469,8 @@ printf '%s' '  Authorization = "' >>"$ns_new"
 ns_append_secret '/etc/nodespec/registry-auth' toml
 cat >>"$ns_new" <<'NODESPEC_EOF'
 "
+
+[host]
 NODESPEC_EOF
 ns_put_file '/etc/containerd/certs.d/registry.k8s.io/hosts.toml' 600 'root' 'root'
 

@@ -22,6 +22,7 @@ teardown() {
   registry_stop
   registry2_stop
   registry_tls_stop
+  registry_auth_stop
   sandbox_down
 }
 trap teardown EXIT

@@ -14,6 +14,9 @@
 #   tls <target>        a TLS registry trusted only through the CA the spec delivers
 #   operations <target> proxy drop-in, data folders, a setting and a conf.d drop-in, read back
 #                       by the sandbox's containerd (1.6); a proxy change restarts it
+#   auth <target>       a registry that wants basic auth, reached with `auth:` and a password
+#                       file on the node
+#   images <target>     image tarballs (a node file and a download) imported into k8s.io once
 #   packages <target>   kubernetes.packages from a local apt repository: what is missing is
 #                       installed, and a second run installs no package
 #   fleet <target>      examples/fleet/nodes/eu-web-01.yaml (node -> site -> base), with
@@ -679,4 +682,111 @@ case_operations() {
   check "$t/proxy-changed: containerd runs with the new proxy" "see above" \
     service_environ_has "$pid2" HTTPS_PROXY=http://other-proxy.invalid:8080
   check "$t/proxy-changed: the conf.d drop-in is untouched" "changed" same_bytes "$admin" "$CASE_DIR/admin.toml"
+case_auth() {
+  local t=$1 registry=127.0.0.1:$REGISTRY_AUTH_PORT
+  local certs=/etc/containerd/certs.d/127.0.0.1_${REGISTRY_AUTH_PORT}_ pass before
+  reference
+  if ! registry_auth_start "$CASE_DIR" >>"$CASE_DIR/setup.log" 2>&1; then
+    fail "$t/auth: setup" "$(tail -2 "$CASE_DIR/setup.log" | tr '\n' ' ')"
+    return
+  fi
+  pass=$(head -n 1 "$CASE_DIR/registry.pass")
+  # The password file is on the node before the output runs, as an operator would put it.
+  install -D -m 0600 "$CASE_DIR/registry.pass" "$SB_ROOT/etc/nodespec/registry.pass"
+  write_spec "$CASE_DIR/spec1.yaml" "$CONTAINERD_VERSION" "$REGISTRY_URL"
+  printf '  "%s":\n    server: http://%s\n    auth:\n      username: %s\n%s\n' \
+    "$registry" "$registry" "$REGISTRY_AUTH_USER" \
+    '      password: {file: /etc/nodespec/registry.pass}' >>"$CASE_DIR/spec1.yaml"
+  step 1 "$t" "$CASE_DIR/spec1.yaml"
+  check "$t/auth: output applies" "engine failed, see $CASE_DIR/apply1.log" test $? = 0
+  check "$t/auth: the output does not hold the password" "found in $CASE_DIR/out1.*" \
+    sh -c '! grep -qF -- "$1" "$2"/out1.*' _ "$pass" "$CASE_DIR"
+  check "$t/auth: hosts.toml is owner-only" \
+    "mode $(stat -c %a "$SB_ROOT$certs/hosts.toml" 2>&1)" \
+    test "$(stat -c %a "$SB_ROOT$certs/hosts.toml" 2>/dev/null)" = 600
+  check "$t/auth: the header decodes to user:password" "see $SB_ROOT$certs/hosts.toml" \
+    python3 -c 'import base64, sys, tomllib
+h = tomllib.load(open(sys.argv[1], "rb"))["header"]["Authorization"]
+kind, _, token = h.partition(" ")
+want = sys.argv[2] + ":" + open(sys.argv[3]).read().removesuffix("\n")
+sys.exit(not (kind == "Basic" and base64.b64decode(token).decode() == want))' \
+    "$SB_ROOT$certs/hosts.toml" "$REGISTRY_AUTH_USER" "$CASE_DIR/registry.pass"
+  # The same hosts.toml without its header: the registry must refuse the pull.
+  mkdir -p "$SB_ROOT/tmp/noauth/127.0.0.1_${REGISTRY_AUTH_PORT}_"
+  grep -v 'Authorization' "$SB_ROOT$certs/hosts.toml" \
+    >"$SB_ROOT/tmp/noauth/127.0.0.1_${REGISTRY_AUTH_PORT}_/hosts.toml"
+  sb_chroot ctr images pull --hosts-dir /tmp/noauth "$registry/$TEST_IMAGE" \
+    >"$CASE_DIR/noauth-pull.log" 2>&1
+  check "$t/auth: without the header the registry refuses the pull" \
+    "$(tail -1 "$CASE_DIR/noauth-pull.log")" \
+    grep -q '401 Unauthorized' "$CASE_DIR/noauth-pull.log"
+  local rc=0
+  sb_chroot ctr images pull --hosts-dir /etc/containerd/certs.d "$registry/$TEST_IMAGE" \
+    >"$CASE_DIR/auth-pull.log" 2>&1 || rc=$?
+  check "$t/auth: the pull authenticates through hosts.toml" \
+    "$(tail -1 "$CASE_DIR/auth-pull.log")" test "$rc" = 0
+  before=$(stat -c %i.%Y "$SB_ROOT$certs/hosts.toml")
+  step 2 "$t" "$CASE_DIR/spec1.yaml"
+  check "$t/auth: again applies" "engine failed, see $CASE_DIR/apply2.log" test $? = 0
+  check "$t/auth: again leaves hosts.toml alone" "inode.mtime $before changed" \
+    test "$(stat -c %i.%Y "$SB_ROOT$certs/hosts.toml")" = "$before"
+}
+
+imports_listed() { # imports_listed <tag...>: the k8s.io namespace holds these images
+  local listed tag
+  listed=$(sb_chroot ctr --namespace k8s.io images ls -q 2>&1)
+  for tag in "$@"; do
+    grep -qx "docker.io/library/preload:$tag" <<<"$listed" ||
+      { echo "  k8s.io images: $(tr '\n' ' ' <<<"$listed")" >&2; return 1; }
+  done
+}
+
+not_listed() { ! imports_listed "$@" 2>/dev/null; }
+
+case_images() {
+  local t=$1 file=$WORK/preload/preload-file.tar url=$WORK/mirror/nodespec-images/preload-url.tar
+  local dir=/var/lib/nodespec/images fsha usha dl marks
+  reference
+  fsha=$(sha256sum <"$file") fsha=${fsha%% *}
+  usha=$(sha256sum <"$url") usha=${usha%% *}
+  install -D -m 0644 "$file" "$SB_ROOT/srv/images/preload.tar"
+  write_spec "$CASE_DIR/spec1.yaml" "$CONTAINERD_VERSION" "$REGISTRY_URL"
+  printf 'images:\n  - file: /srv/images/preload.tar\n    sha256: %s\n' "$fsha" \
+    >>"$CASE_DIR/spec1.yaml"
+  printf '  - url: %s/nodespec-images/preload-url.tar\n    sha256: %s\n' "$MIRROR_URL" "$usha" \
+    >>"$CASE_DIR/spec1.yaml"
+  step 1 "$t" "$CASE_DIR/spec1.yaml"
+  check "$t/images: output applies" "engine failed, see $CASE_DIR/apply1.log" test $? = 0
+  check "$t/images: both are in the k8s.io namespace" "not listed" imports_listed file url
+  check "$t/images: each digest is recorded" "missing markers under $dir" \
+    test -f "$SB_ROOT$dir/$fsha.imported" -a -f "$SB_ROOT$dir/$usha.imported"
+  check "$t/images: the downloaded tarball is removed" "$SB_ROOT$dir/$usha.tar is left" \
+    test ! -e "$SB_ROOT$dir/$usha.tar"
+  check "$t/images: the node's own file is kept" "missing" test -f "$SB_ROOT/srv/images/preload.tar"
+
+  # --- again: nothing imported, nothing downloaded
+  sb_chroot ctr --namespace k8s.io images rm docker.io/library/preload:file >/dev/null 2>&1
+  marks=$(stat -c %Y.%i "$SB_ROOT$dir/$fsha.imported" "$SB_ROOT$dir/$usha.imported" | tr '\n' ' ')
+  dl=$(mirror_downloads)
+  step 2 "$t" "$CASE_DIR/spec1.yaml"
+  check "$t/images: again applies" "engine failed, see $CASE_DIR/apply2.log" test $? = 0
+  check "$t/images: again downloads nothing" "$(($(mirror_downloads) - dl)) downloads" \
+    test "$(mirror_downloads)" = "$dl"
+  # The image removed by hand stays removed: a recorded digest is not imported again.
+  check "$t/images: again imports nothing" "preload:file was imported again" \
+    not_listed file
+  check "$t/images: again leaves the records alone" "changed" \
+    test "$(stat -c %Y.%i "$SB_ROOT$dir/$fsha.imported" "$SB_ROOT$dir/$usha.imported" | tr '\n' ' ')" = "$marks"
+  if [[ $t == ansible ]]; then
+    check "$t/images: again changed=0" "recap: $(cat "$CASE_DIR/recap")" test "$(recap_changed)" = 0
+  fi
+
+  # --- a tarball that does not match its sha256 is not imported
+  printf 'not the image\n' >>"$SB_ROOT/srv/images/preload.tar"
+  rm -f "$SB_ROOT$dir/$fsha.imported"
+  step 3 "$t" "$CASE_DIR/spec1.yaml"
+  check "$t/images: a changed file fails the run" "engine succeeded" test $? != 0
+  check "$t/images: and says so" "see $CASE_DIR/apply3.log" \
+    output_says "$CASE_DIR/apply3.log" "checksum mismatch for /srv/images/preload.tar"
+  check "$t/images: and records nothing" "marker written" test ! -e "$SB_ROOT$dir/$fsha.imported"
 }

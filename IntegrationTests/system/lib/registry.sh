@@ -131,3 +131,49 @@ registry_tls_stop() {
   wait "$REGISTRY_TLS_PID" 2>/dev/null || true
   REGISTRY_TLS_PID=""
 }
+
+# A registry on 127.0.0.1:$REGISTRY_AUTH_PORT that wants HTTP basic authentication
+# (htpasswd, bcrypt made with Python's crypt) for $REGISTRY_AUTH_USER and the password in
+# <dir>/registry.pass, serving the same storage.
+REGISTRY_AUTH_PORT=${REGISTRY_AUTH_PORT:-5002}
+REGISTRY_AUTH_USER=ci
+registry_auth_start() { # registry_auth_start <dir>
+  local d=$1
+  REGISTRY_AUTH_LOG=$d/registry-auth.log
+  # Characters a shell, TOML or Jinja would trip on, and the final newline an editor adds.
+  printf '%s\n' 'p@ss w:rd"$(x)\{{y}}' >"$d/registry.pass"
+  python3 -W ignore -c 'import crypt, sys
+password = open(sys.argv[2]).read().removesuffix("\n")
+print(sys.argv[1] + ":" + crypt.crypt(password, crypt.mksalt(crypt.METHOD_BLOWFISH)))' \
+    "$REGISTRY_AUTH_USER" "$d/registry.pass" >"$d/htpasswd" ||
+    { echo "could not make the htpasswd file" >&2; return 1; }
+  registry_config "$WORK/registry-storage" "$d/registry-auth.yml" "$REGISTRY_AUTH_PORT"
+  printf 'auth:\n  htpasswd:\n    realm: nodespec-test\n    path: %s\n' "$d/htpasswd" \
+    >>"$d/registry-auth.yml"
+  /usr/bin/docker-registry serve "$d/registry-auth.yml" >"$REGISTRY_AUTH_LOG" 2>&1 &
+  REGISTRY_AUTH_PID=$!
+  wait_for_port "$REGISTRY_AUTH_PORT" "$REGISTRY_AUTH_PID" ||
+    { echo "auth registry did not start" >&2; return 1; }
+}
+registry_auth_stop() {
+  [[ -n ${REGISTRY_AUTH_PID:-} ]] || return 0
+  kill "$REGISTRY_AUTH_PID" 2>/dev/null
+  wait "$REGISTRY_AUTH_PID" 2>/dev/null || true
+  REGISTRY_AUTH_PID=""
+}
+
+# Image tarballs for the images case, made once per run from the registry's image layout
+# (skopeo, docker-archive format, which `ctr images import` reads): preload-file.tar
+# (docker.io/library/preload:file), copied onto the node, and preload-url.tar
+# (docker.io/library/preload:url), served by the release mirror under /nodespec-images/.
+preload_build() {
+  local out=$WORK/preload
+  mkdir -p "$out" "$WORK/mirror/nodespec-images"
+  rm -f "$out/preload-file.tar" "$WORK/mirror/nodespec-images/preload-url.tar"
+  skopeo copy --quiet "oci:$WORK/image/layout:latest" \
+    "docker-archive:$out/preload-file.tar:docker.io/library/preload:file" &&
+    skopeo copy --quiet "oci:$WORK/image/layout:latest" \
+      "docker-archive:$WORK/mirror/nodespec-images/preload-url.tar:docker.io/library/preload:url" ||
+    { echo "preload: skopeo could not write the image tarballs" >&2; return 1; }
+  echo "preload: image tarballs in $out and $WORK/mirror/nodespec-images"
+}
