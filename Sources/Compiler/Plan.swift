@@ -15,11 +15,26 @@ public struct Plan: Sendable, Equatable {
   /// node decides by `uname -m` (or Ansible facts) and fails clearly on any other.
   public var arches: [Arch]
   public var resources: [Resource]
+  /// Where the node keeps the manifest of what nodespec manages there (absolute):
+  /// `docs/plan-contract.md`, "The manifest". Every target reads and writes this one file.
+  public var manifest: String
+  /// The runtimes' data folders (absolute; images, snapshots, build cache) that an uninstall
+  /// keeps and an uninstall with purge removes. No manifest names them: nodespec did not
+  /// write what is in them.
+  public var purge: [String]
 
-  public init(name: String?, arches: [Arch], resources: [Resource]) {
+  /// The manifest's place on a node.
+  public static let defaultManifest = "/var/lib/nodespec/manifest"
+
+  public init(
+    name: String?, arches: [Arch], resources: [Resource], manifest: String = defaultManifest,
+    purge: [String] = []
+  ) {
     self.name = name
     self.arches = arches
     self.resources = resources
+    self.manifest = manifest
+    self.purge = purge
   }
 
   /// Whether the arch is decided on the node.
