@@ -442,13 +442,21 @@ ns_notify() {
 
 # Sets mode $2 (octal, as `stat -c %a` prints it) and owner $3 (user:group) on $1 where
 # they differ; ns_attrs_set says what it set, empty when nothing.
+# A managed file's mode and owner come from the stat pass over the manifest (ns_stat),
+# taken before this run touched anything: no process per unchanged file.
 ns_attributes() {
+  local -a now
   ns_attrs_set=''
-  if [ "$(stat -L -c %a -- "$1")" != "$2" ]; then
+  if [ -n "${ns_stat[$1]:-}" ] && [ ! -L "$1" ]; then
+    read -r -a now <<<"${ns_stat[$1]}"
+  else
+    read -r -a now <<<"$(stat -L -c '%a %U %G' -- "$1")"
+  fi
+  if [ "${now[0]}" != "$2" ]; then
     if ((ns_check == 0)); then chmod -- "$2" "$1"; fi
     ns_attrs_set="mode $2"
   fi
-  if [ "$(stat -L -c %U:%G -- "$1")" != "$3" ]; then
+  if [ "${now[1]}:${now[2]}" != "$3" ]; then
     if ((ns_check == 0)); then chown -- "$3" "$1"; fi
     ns_attrs_set="${ns_attrs_set:+$ns_attrs_set, }owner $3"
   fi

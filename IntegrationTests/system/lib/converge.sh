@@ -273,7 +273,8 @@ upper_snapshot() {
 ansible_check() { # ansible_check <log>
   sb_chroot ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0 ANSIBLE_RETRY_FILES_ENABLED=0 \
     ANSIBLE_PYTHON_INTERPRETER=/usr/bin/python3 ANSIBLE_LOCALHOST_WARNING=0 \
-    ANSIBLE_HOME=/tmp/ansible-home "$NODESPEC_VENV/bin/ansible-playbook" -i localhost, -c local \
+    ANSIBLE_HOME=/tmp/ansible-home ANSIBLE_REMOTE_TEMP=/tmp/ansible-remote \
+    "$NODESPEC_VENV/bin/ansible-playbook" -i localhost, -c local \
     --check --diff /root/nodespec-test/out.yml >"$1" 2>&1
 }
 
