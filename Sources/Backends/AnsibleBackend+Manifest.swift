@@ -60,7 +60,9 @@ extension AnsibleBackend.Playbook {
       }
     }
     for pair in knownFiles { add(pair[0], ancestorsOf: pair[1]) }
-    for archive in archives { add(archive.resource.id, ancestorsOf: archive.directory, including: true) }
+    for archive in archives {
+      add(archive.resource.id, ancestorsOf: archive.directory, including: true)
+    }
     add("nodespec", ancestorsOf: plan.manifest)
     return pairs
   }
@@ -117,7 +119,11 @@ extension AnsibleBackend.Playbook {
         ),
       ]
     }
-    variables.append(("nodespec_managed", .scalar("{{ " + all.joined(separator: "\n  + ") + " }}", style: .literal)))
+    variables.append(
+      (
+        "nodespec_managed",
+        .scalar("{{ " + all.joined(separator: "\n  + ") + " }}", style: .literal)
+      ))
     let services = plan.resources.compactMap { resource -> [String]? in
       guard case .service(let service) = resource.kind else { return nil }
       var user = "-"
@@ -252,7 +258,7 @@ extension AnsibleBackend.Playbook {
       ).with("loop", goneFolders)
         .with("loop_control", label("item"))
         .register("nodespec_rmdir").with("failed_when", Scalar.bool(false))
-        .changedWhen("nodespec_rmdir.rc == 0"),
+        .changedWhen("nodespec_rmdir.rc == 0")
     ]
   }
 
