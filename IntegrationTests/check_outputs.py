@@ -15,6 +15,7 @@ import base64
 import gzip
 import os
 import re
+import shlex
 import sys
 import tomllib
 
@@ -36,6 +37,8 @@ Loader.add_constructor("!unsafe", lambda loader, node: Unsafe(loader.construct_s
 
 
 def cloud_init_files(path):
+    """Staged copies, and the files the apply script writes from heredocs (those under 4 KB
+    are not staged); secret files, assembled on the node, are left out."""
     files = {}
     for entry in yaml.load(open(path), Loader=Loader)["write_files"]:
         content = entry["content"]
@@ -47,6 +50,40 @@ def cloud_init_files(path):
             STAGED + "/var/lib/nodespec/"
         ):
             files[entry["path"][len(STAGED):]] = content
+        elif entry["path"] == APPLY_SCRIPT:
+            files.update({path: text for path, text in script_files(content).items()
+                          if not path.startswith("/var/lib/nodespec/")})
+    return files
+
+
+APPLY_SCRIPT = "/var/lib/nodespec/cloud-init/apply.sh"
+
+
+def script_files(script):
+    """path -> bytes of every file step whose content is all heredocs and printf tails."""
+    files = {}
+    lines = iter(script.split("\n"))
+    for line in lines:
+        # a user's file names its path only where it is put
+        if not (line.startswith("ns_begin_file ") or line == "ns_begin_user_file"):
+            continue
+        content, literal = "", True
+        for line in lines:
+            if line.startswith(("ns_put_file ", "ns_put_user_file ")):
+                path = shlex.split(line)[1]
+                break
+            heredoc = re.match(r"""cat >>"\$ns_new" <<'([^']+)'$""", line)
+            if heredoc:
+                for body in lines:
+                    if body == heredoc.group(1):
+                        break
+                    content += body + "\n"
+            elif line.startswith("printf '%s' "):
+                content += shlex.split(line)[2]
+            else:
+                literal = False  # a staged copy or a secret
+        if literal:
+            files[path] = content
     return files
 
 
@@ -64,7 +101,9 @@ def ansible_files(path):
     files = {}
     for task in tasks(play["tasks"]):
         copy = task.get("ansible.builtin.copy")
-        if not copy or "content" not in copy or "/var/lib/nodespec/" in copy["dest"]:
+        # nodespec's own bookkeeping: stamps, and the manifest (written at the end of the play)
+        if (not copy or "content" not in copy or "/var/lib/nodespec/" in copy["dest"]
+                or copy["dest"] == "{{ nodespec_manifest }}"):
             continue
         content = copy["content"]
         if task.get("no_log"):

@@ -269,8 +269,8 @@ check "... which cloud-init schema accepts" sh -c \
 check "the example that fits is still text without --gzip" sh -c \
   "'$nodespec' compile examples/writeup-all-mirrors.yaml --target cloud-init | head -n 1 | grep -qx '#cloud-config'"
 # Over 16 KB even with its files compressed: the whole user-data is gzip'd, and fits.
-python3 bench/registries.py 40 >"$work/registries-40.yaml"
-"$nodespec" compile "$work/registries-40.yaml" --target cloud-init -o "$work/auto.gz"
+python3 bench/registries.py 80 >"$work/registries-80.yaml"
+"$nodespec" compile "$work/registries-80.yaml" --target cloud-init -o "$work/auto.gz"
 size=$(wc -c <"$work/auto.gz")
 check "a cloud-config over 16 KB becomes gzip'd user-data within 16,384 bytes ($size)" \
   test "$(head -c 2 "$work/auto.gz" | od -An -tx1 | tr -d ' ')" = 1f8b -a "$size" -le 16384

@@ -6,7 +6,8 @@
 #   IntegrationTests/system/run.sh --target shell       one target (repeatable)
 #   IntegrationTests/system/run.sh --case faults        one kind of case (repeatable): apply, faults,
 #                                            nosystemd, published, quoting, large, packages,
-#                                            tls, operations, fleet, auth, images
+#                                            tls, operations, fleet, auth, images, converge,
+#                                            check
 #
 # Environment: NODESPEC (compiler binary; default .build/debug/nodespec, built if missing),
 # NODESPEC_VENV (ansible venv, default .venv in the repository), CASE_TIMEOUT (seconds per case, default 300), JOBS (cases run side by
@@ -23,7 +24,8 @@ export SYSTEM_TESTS WORK
 NODESPEC_VENV=$(readlink -f "${NODESPEC_VENV:-$REPO/.venv}")
 export NODESPEC_VENV
 ALL_TARGETS=(shell cloud-init ansible)
-ALL_CASES=(apply faults nosystemd published quoting large packages tls operations fleet auth images)
+ALL_CASES=(apply faults nosystemd published quoting large packages tls operations fleet auth images
+  converge check)
 TARGETS=()
 CASES=()
 while (($#)); do
@@ -140,7 +142,10 @@ run_case() { # run_case <case> <target> <dir>
     echo 0 >"$3/seconds"
     return
   fi
-  COMPILER=${COMPILER_FOR[$2]} timeout --kill-after=10 "${CASE_TIMEOUT:-300}" \
+  # converge applies the output eight times: with Ansible that takes longer than the others.
+  local limit=${CASE_TIMEOUT:-300}
+  [[ -z ${CASE_TIMEOUT:-} && $1 == converge ]] && limit=900
+  COMPILER=${COMPILER_FOR[$2]} timeout --kill-after=10 "$limit" \
     unshare --mount --net --pid --fork --kill-child --mount-proc \
     "$SYSTEM_TESTS/lib/case.sh" "$1" "$2" "$3" >"$3/case.log" 2>&1 || rc=$?
   echo "$rc" >"$3/exit"

@@ -35,18 +35,80 @@ extension AnsibleBackend.Playbook {
         ).with("loop", Scalar.list(artifact.provides)).register("nodespec_provides"))
       needed.append("nodespec_provides.results | rejectattr('stat.exists') | list | length > 0")
     }
+    // Drift: a file the manifest records for this artifact that is gone or holds other bytes
+    // than it recorded reinstalls it.
+    reads.append(
+      Task(
+        "Check the files the manifest records for \(title)", "ansible.builtin.stat",
+        [("path", Scalar.template("{{ item[10] }}")), ("checksum_algorithm", .scalar("sha256"))]
+      ).with(
+        "loop",
+        Scalar.template(
+          "{{ nodespec_old | selectattr('0', 'eq', 'file') | selectattr('1', 'eq', nodespec_id)"
+            + " | list }}")
+      ).with("loop_control", .mapping([("label", Scalar.template("{{ item[10] }}"))]))
+        .register("nodespec_installed"))
+    let present = "nodespec_installed.results | selectattr('stat.exists')"
+    let drift = [
+      "nodespec_installed.results | rejectattr('stat.exists') | list | length > 0",
+      "\(present) | map(attribute='stat.checksum') | list\n    != \(present)"
+        + " | map(attribute='item.5') | list",
+    ]
+    needed.append("nodespec_drifted | bool")
     let cleanup = Task(
       "Remove the download folder of \(title)", "ansible.builtin.file",
       [("path", Scalar.template("{{ nodespec_download.path }}")), ("state", .scalar("absent"))]
     ).when("nodespec_download.path is defined")
     let install = Task(
       block: "Download and install \(title)",
-      installTasks(artifact, checked: checked, notify: topics),
+      installTasks(artifact, resource: resource, checked: checked, notify: topics),
       rescue: Self.failureReports(title), always: [cleanup]
-    ).when(anyOf: needed)
+    ).when(allOf: ["nodespec_reinstall | bool", "not ansible_check_mode"])
+    // `--check` downloads nothing (get_url and tempfile would fail or skip there): that it
+    // would install is the answer, worded as the shell target's `--check` words it.
+    let wouldInstall = Task(
+      "Report that \(title) would be installed", "ansible.builtin.debug",
+      [
+        (
+          "msg",
+          Self.expression(
+            "'nodespec: would reinstall ' + nodespec_title + ': its installed files had changed'",
+            "if nodespec_drifted | bool else 'nodespec: would install ' + nodespec_title")
+        )
+      ]
+    ).changedWhen("true").notify(topics)
+      .when(allOf: ["nodespec_reinstall | bool", "ansible_check_mode"])
+    // Installed already: the mode and owner the manifest recorded are put back.
+    let repair = Task(
+      "Put back the mode and owner of the files \(title) installed", "ansible.builtin.file",
+      [
+        ("path", Scalar.template("{{ item.item[10] }}")),
+        ("mode", Scalar.template("0{{ item.item[2] }}")),
+        ("owner", Scalar.template("{{ item.item[3] }}")),
+        ("group", Scalar.template("{{ item.item[4] }}")),
+      ]
+    ).with("loop", Scalar.template("{{ \(present) | rejectattr('stat.islnk') | list }}"))
+      .with("loop_control", .mapping([("label", Scalar.template("{{ item.item[10] }}"))]))
+      .when("not (nodespec_reinstall | bool)")
     return [
-      Task(block: "Install \(title)", reads + [install])
-        .vars([("nodespec_title", Scalar.literal(title))] + variables)
+      Task(block: "Install \(title)", reads + [install, wouldInstall, repair])
+        .vars(
+          [
+            ("nodespec_title", Scalar.literal(title)),
+            ("nodespec_id", Scalar.literal(resource.id)),
+            (
+              "nodespec_drifted",
+              .scalar(
+                "{{ " + drift.map { "(\($0))" }.joined(separator: "\n  or ") + " }}",
+                style: .literal)
+            ),
+            (
+              "nodespec_reinstall",
+              .scalar(
+                "{{ " + needed.map { "(\($0))" }.joined(separator: "\n  or ") + " }}",
+                style: .literal)
+            ),
+          ] + variables)
     ]
   }
 
@@ -81,9 +143,9 @@ extension AnsibleBackend.Playbook {
   }
 
   /// Download into a fresh folder, verify, install, stamp: run only when needed.
-  private func installTasks(_ artifact: Artifact, checked: Bool, notify topics: [String])
-    -> [Task]
-  {
+  private func installTasks(
+    _ artifact: Artifact, resource: Resource, checked: Bool, notify topics: [String]
+  ) -> [Task] {
     let title = artifact.title
     let download = "{{ nodespec_download.path }}/{{ nodespec_artifact.file_name }}"
     var fetch: [(String, YAMLValue)] = [
@@ -128,8 +190,11 @@ extension AnsibleBackend.Playbook {
             ("src", Scalar.template(download)),
             ("remote_src", Scalar.bool(true)),
             ("dest", Scalar.literal(directory)),
+            // The members it installs go into the manifest.
+            ("list_files", Scalar.bool(true)),
           ] + Self.ownership(nil)
-        ).notify(topics))
+        ).notify(topics).register(
+          Self.unpackedVariable(archives.firstIndex { $0.resource.id == resource.id } ?? 0)))
     }
     // The stamp's folder is nodespec's own bookkeeping: its mode is simply enforced.
     let stampFolder = artifact.stamp.split(separator: "/", omittingEmptySubsequences: false)

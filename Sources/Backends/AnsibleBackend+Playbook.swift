@@ -42,24 +42,21 @@ extension AnsibleBackend {
         ("gather_facts", Scalar.bool(true)),
         ("gather_subset", .sequence([.scalar("min")])),
       ]
+      var variables = manifestVariables
       if plan.detectsArch {
         var machines: [(String, YAMLValue)] = []
         for arch in plan.arches {
           for machine in arch.unameMachine { machines.append((machine, .scalar(arch.rawValue))) }
         }
-        pairs.append(
+        variables += [
+          ("nodespec_machines", .mapping(machines)),
           (
-            "vars",
-            .mapping([
-              ("nodespec_machines", .mapping(machines)),
-              (
-                Self.archVariable,
-                Scalar.template(
-                  "{{ nodespec_machines[ansible_facts['architecture']] }}")
-              ),
-            ])
-          ))
+            Self.archVariable,
+            Scalar.template("{{ nodespec_machines[ansible_facts['architecture']] }}")
+          ),
+        ]
       }
+      pairs.append(("vars", .mapping(variables)))
       if !plan.downloadEnvironment.isEmpty {
         // The spec's proxy, for get_url, uri and the package modules (they read these).
         pairs.append(
@@ -137,6 +134,7 @@ extension AnsibleBackend {
           previousWasService = false
         }
       }
+      tasks += manifestWriteTasks()
     }
 
     /// `own` (one resource's tasks) in a block applied only where `condition` holds.
@@ -215,9 +213,8 @@ extension AnsibleBackend {
             .when("item.stat.isdir | default(false)"),
         ]
       }
-      if needsSystemd
-        || plan.resources.contains(where: { if case .service = $0.kind { true } else { false } })
-      {
+      // Always: pruning a service the spec no longer names needs to know too.
+      do {
         checks.append(
           Task(
             "Check whether systemd is running", "ansible.builtin.stat",
@@ -245,7 +242,7 @@ extension AnsibleBackend {
             "Look up the accounts commands and user services run as", "ansible.builtin.getent",
             [("database", .scalar("passwd"))]))
       }
-      return checks
+      return checks + manifestReadTasks()
     }
 
     /// Accounts that run commands or own user services, in Plan order.

@@ -20,11 +20,26 @@ extension AnsibleBackend.Playbook {
       ("state", .scalar("started")),
     ]
     if case .user = service.scope { args.append(("scope", .scalar("user"))) }
+    // Under `--check` on a node without the unit file yet, the systemd module would fail to
+    // find the unit: what the run would do is said instead.
+    let unitFile = Task(
+      "Check whether the unit file of \(service.unit) is there", "ansible.builtin.stat",
+      [("path", Scalar.literal(service.unitPath)), ("get_checksum", Scalar.bool(false))]
+    ).register("nodespec_unit_file").when(allOf: [Self.systemdRunning, "ansible_check_mode"])
     let running = Self.runAs(
       service.scope.user, environment: [],
       Task("Enable and start \(service.unit)", "ansible.builtin.systemd_service", args)
     )
-    .when(Self.systemdRunning)
+    .when(allOf: [
+      Self.systemdRunning, "not ansible_check_mode or nodespec_unit_file.stat.exists",
+    ])
+    let wouldStart = Task(
+      "Report that \(service.unit) would be enabled and started", "ansible.builtin.debug",
+      [("msg", Scalar.literal("nodespec: would enable, start \(service.unit)"))]
+    ).changedWhen("true")
+      .when(allOf: [
+        Self.systemdRunning, "ansible_check_mode", "not nodespec_unit_file.stat.exists",
+      ])
 
     let wants: YAMLValue
     let link: YAMLValue
@@ -69,7 +84,9 @@ extension AnsibleBackend.Playbook {
       ]
     ).when("not (\(Self.systemdRunning))")
     return [
+      unitFile,
       running,
+      wouldStart,
       Self.runAs(service.scope.user, environment: [], offline)
         .vars(linkVariables),
     ]

@@ -6,6 +6,8 @@ extension ShellBackend {
   enum Helper: CaseIterable {
     case say
     case temporaryFiles
+    case runAs
+    case manifest
     case change
     case notify
     case attributes
@@ -18,24 +20,24 @@ extension ShellBackend {
     case packages
     case kernelModule
     case sysctl
-    case runAs
     case service
 
     /// Helpers this one calls.
     var requires: [Helper] {
       switch self {
       case .say, .temporaryFiles, .runAs: []
+      case .manifest: [.say, .temporaryFiles, .runAs]
       case .change: [.say]
       case .notify: [.change]
-      case .attributes: []
+      case .attributes: [.manifest]
       case .directory: [.change, .attributes]
-      case .file: [.change, .attributes, .temporaryFiles]
+      case .file: [.change, .attributes, .temporaryFiles, .manifest]
       case .secret: [.file]
-      case .userFiles: [.change, .temporaryFiles]
+      case .userFiles: [.change, .temporaryFiles, .manifest]
       case .download: [.say]
-      case .artifact: [.change, .download, .temporaryFiles]
+      case .artifact: [.change, .download, .temporaryFiles, .manifest]
       case .packages, .kernelModule, .sysctl: [.change]
-      case .service: [.change, .runAs]
+      case .service: [.change, .runAs, .manifest]
       }
     }
 
@@ -45,6 +47,7 @@ extension ShellBackend {
       switch self {
       case .say: Self.sayText
       case .temporaryFiles: Self.temporaryFilesText
+      case .manifest: Self.manifestText
       case .change: tracksNotifies ? Self.changeTrackingText : Self.changeText
       case .notify: Self.notifyText
       case .attributes: Self.attributesText
@@ -88,6 +91,28 @@ extension ShellBackend {
     private static let sayText = #"""
       # Change log lines go to stdout; errors go to stderr and stop the run.
       ns_say() { printf 'nodespec: %s\n' "$*"; }
+      # A change that was made, or with --check (ns_check=1) would be: "installed X" is said
+      # as "would install X", and ns_drifted makes the check exit 2.
+      ns_drifted=0
+      ns_note() {
+        local verb=${1%% *} rest=''
+        ns_drifted=1
+        if ((ns_check == 0)); then
+          ns_say "$@"
+          return 0
+        fi
+        if [ "$verb" != "$1" ]; then rest=" ${1#* }"; fi
+        case $verb in
+          created) verb=create ;;
+          updated) verb=update ;;
+          installed) verb=install ;;
+          reinstalled) verb=reinstall ;;
+          loaded) verb=load ;;
+          ran) verb=run ;;
+          removed) verb=remove ;;
+        esac
+        ns_say "would $verb$rest"
+      }
       ns_die() {
         printf 'nodespec: %s\n' "$*" >&2
         exit 1
@@ -106,11 +131,17 @@ extension ShellBackend {
       trap 'exit 143' TERM
 
       # Sets ns_new to a new empty temporary file beside $1, on the same file system, so that
-      # renaming it over $1 is atomic. Parent folders are created (0755) when missing.
+      # renaming it over $1 is atomic. Parent folders are created (0755) when missing, and
+      # recorded in the manifest.
       ns_temp_beside() {
-        local dir
-        dir=$(dirname -- "$1")
-        mkdir -p -- "$dir"
+        local dir=${1%/*}
+        if ((ns_check)); then
+          # --check writes nothing beside the target: the content goes to a temporary folder.
+          ns_new=$(mktemp)
+          ns_tmp+=("$ns_new")
+          return 0
+        fi
+        ns_mkdir "${dir:-/}"
         ns_new=$(mktemp -- "$dir/.nodespec.XXXXXX")
         ns_tmp+=("$ns_new")
       }
@@ -122,7 +153,7 @@ extension ShellBackend {
       ns_changes=0
       ns_change() {
         ns_changes=$((ns_changes + 1))
-        ns_say "$@"
+        ns_note "$*"
       }
       """#
 
@@ -135,7 +166,7 @@ extension ShellBackend {
       ns_change() {
         ns_changes=$((ns_changes + 1))
         ns_changed=1
-        ns_say "$@"
+        ns_note "$*"
       }
       """#
 
@@ -152,16 +183,25 @@ extension ShellBackend {
     private static let attributesText = #"""
       # Sets mode $2 (octal, as `stat -c %a` prints it) and owner $3 (user:group) on $1 where
       # they differ; ns_attrs_set says what it set, empty when nothing.
+      # A managed file's mode and owner come from the stat pass over the manifest (ns_stat),
+      # taken before this run touched anything: no process per unchanged file.
       ns_attributes() {
+        local -a now
         ns_attrs_set=''
-        if [ "$(stat -L -c %a -- "$1")" != "$2" ]; then
-          chmod -- "$2" "$1"
+        if [ -n "${ns_stat[$1]:-}" ] && [ ! -L "$1" ]; then
+          read -r -a now <<<"${ns_stat[$1]}"
+        else
+          read -r -a now <<<"$(stat -L -c '%a %U %G' -- "$1")"
+        fi
+        if [ "${now[0]}" != "$2" ]; then
+          if ((ns_check == 0)); then chmod -- "$2" "$1"; fi
           ns_attrs_set="mode $2"
         fi
-        if [ "$(stat -L -c %U:%G -- "$1")" != "$3" ]; then
-          chown -- "$3" "$1"
+        if [ "${now[1]}:${now[2]}" != "$3" ]; then
+          if ((ns_check == 0)); then chown -- "$3" "$1"; fi
           ns_attrs_set="${ns_attrs_set:+$ns_attrs_set, }owner $3"
         fi
+        if [ -n "$ns_attrs_set" ]; then ns_touched[$1]=1; fi
       }
       """#
 
@@ -171,8 +211,10 @@ extension ShellBackend {
         if [ -d "$1" ]; then
           ns_attributes "$1" "$2" "$3:$4"
           if [ -n "$ns_attrs_set" ]; then ns_change "set $ns_attrs_set on $1"; fi
+        elif ((ns_check)); then
+          ns_change "created directory $1"
         else
-          mkdir -p -- "$1"
+          ns_mkdir "$1"
           ns_attributes "$1" "$2" "$3:$4"
           ns_change "created directory $1"
         fi
@@ -189,6 +231,7 @@ extension ShellBackend {
       ns_put_file() {
         local verb=created
         if [ -d "$1" ] && [ ! -L "$1" ]; then ns_die "$1 is a directory, not a file"; fi
+        ns_record file "$1"
         if [ -e "$1" ]; then
           if cmp -s -- "$ns_new" "$1"; then
             rm -f -- "$ns_new"
@@ -198,9 +241,14 @@ extension ShellBackend {
           fi
           verb=updated
         fi
+        if ((ns_check)); then
+          ns_change "$verb $1"
+          return 0
+        fi
         chmod -- "$2" "$ns_new"
         chown -- "$3:$4" "$ns_new"
         mv -f -- "$ns_new" "$1"
+        ns_touched[$1]=1
         ns_change "$verb $1"
       }
       """#
@@ -254,26 +302,28 @@ extension ShellBackend {
         shift
         if command -v setpriv >/dev/null 2>&1; then
           setpriv --reuid="$(id -u -- "$user")" --regid="$(id -g -- "$user")" --init-groups \
-            -- env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin /bin/sh -c "$ns_owner_side" sh "$@"
+            -- env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin check="$ns_check" \
+            /bin/sh -c "$ns_owner_side" sh "$@"
         else
-          runuser -u "$user" -- env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+          runuser -u "$user" -- env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin check="$ns_check" \
             /bin/sh -c "$ns_owner_side" sh "$@"
         fi
       }
       # shellcheck disable=SC2016 # expanded by the user's shell, not here
       ns_owner_side='set -eu
       # Mode $2 and group $3 on $1, which must be the user'\''s; sets "set" to what changed.
+      # With check=1 (--check) nothing is changed: what would change is said all the same.
       attributes() {
         if [ ! -O "$1" ]; then
           echo "nodespec: $1 belongs to another account than $(id -un)" >&2
           exit 1
         fi
         if [ "$(stat -L -c %a -- "$1")" != "$2" ]; then
-          chmod -- "$2" "$1"
+          if [ "$check" = 0 ]; then chmod -- "$2" "$1"; fi
           set="mode $2"
         fi
         if [ "$(stat -L -c %G -- "$1")" != "$3" ]; then
-          chgrp -- "$3" "$1"
+          if [ "$check" = 0 ]; then chgrp -- "$3" "$1"; fi
           set="${set:+$set, }group $3"
         fi
       }
@@ -283,6 +333,8 @@ extension ShellBackend {
           if [ -d "$2" ]; then
             attributes "$2" "$3" "$4"
             if [ -n "$set" ]; then echo "set $set on $2"; fi
+          elif [ "$check" = 1 ]; then
+            echo "created directory $2"
           else
             mkdir -p -- "$2"
             attributes "$2" "$3" "$4"
@@ -293,6 +345,17 @@ extension ShellBackend {
           if [ -d "$2" ] && [ ! -L "$2" ]; then
             echo "nodespec: $2 is a directory, not a file" >&2
             exit 1
+          fi
+          if [ "$check" = 1 ]; then
+            if [ -e "$2" ] && cmp -s -- - "$2"; then
+              attributes "$2" "$3" "$4"
+              if [ -n "$set" ]; then echo "set $set on $2"; fi
+            elif [ -e "$2" ] || [ -L "$2" ]; then
+              echo "updated $2"
+            else
+              echo "created $2"
+            fi
+            exit 0
           fi
           dir=${2%/*}
           mkdir -p -- "$dir"
@@ -334,10 +397,14 @@ extension ShellBackend {
       # Gives $1 the content in "$ns_new" and mode $2, as user $3 with group $4.
       ns_put_user_file() {
         local said
+        ns_record file "$1"
         said=$(ns_as_owner "$3" file "$1" "$2" "$4" <"$ns_new") ||
           ns_die "cannot write $1 as user $3"
         rm -f -- "$ns_new"
-        if [ -n "$said" ]; then ns_change "$said"; fi
+        if [ -n "$said" ]; then
+          ns_touched[$1]=1
+          ns_change "$said"
+        fi
       }
       """#
 
@@ -400,13 +467,42 @@ extension ShellBackend {
           *) record="$url unverified" ;;
         esac
 
-        if [ -f "$stamp" ] && printf '%s\n' "$record" | cmp -s -- - "$stamp"; then
-          for path in "${provides[@]}"; do
-            if [ ! -e "$path" ]; then missing=1; fi
-          done
-          if ((missing == 0)); then return 0; fi
+        # Installed already: the stamp names this source, nothing it provides is missing and
+        # no file it installed lost its recorded bytes (ns_drift). Mode and owner are put back.
+        if [ -f "$stamp" ] && [ -z "${ns_drift[$ns_id]:-}" ]; then
+          IFS= read -r -d '' got <"$stamp" || true
+          if [ "$got" = "$record"$'\n' ]; then
+            for path in "${provides[@]}"; do
+              if [ ! -e "$path" ]; then missing=1; fi
+            done
+            if ((missing == 0)); then
+              if ns_kept_any; then
+                ns_keep
+                ns_repair_attributes
+              else
+                # Installed by a nodespec that kept no manifest: what it provides is known.
+                for path in "${provides[@]}" "$stamp"; do ns_record file "$path"; done
+              fi
+              return 0
+            fi
+          fi
         fi
 
+        # --check downloads nothing: that it would install is the answer. What the install
+        # would leave is recorded as far as it is known without the download (an archive's
+        # members are not), so that the check names no removal the run would not make.
+        if ((ns_check)); then
+          ns_keep
+          for path in "$binary" "${provides[@]}" "$stamp"; do
+            if [ -n "$path" ]; then ns_record file "$path"; fi
+          done
+          if [ -n "${ns_drift[$ns_id]:-}" ]; then
+            ns_change "reinstalled $title: its installed files had changed"
+          else
+            ns_change "installed $title"
+          fi
+          return 0
+        fi
         work=$(mktemp -d)
         ns_tmp+=("$work")
         ns_download "$url" "$work/download"
@@ -436,16 +532,52 @@ extension ShellBackend {
           mv -f -- "$work/download" "$ns_new"
           chmod -- "$mode" "$ns_new"
           mv -f -- "$ns_new" "$binary"
+          ns_record file "$binary"
+          ns_touched[$binary]=1
         else
-          mkdir -p -- "$archive"
-          tar -xzf "$work/download" -C "$archive" --no-same-owner
+          ns_unpack "$work/download" "$archive"
         fi
         # The stamp goes last: an interrupted install is retried on the next run.
         ns_temp_beside "$stamp"
         printf '%s\n' "$record" >"$ns_new"
         chmod 644 -- "$ns_new"
         mv -f -- "$ns_new" "$stamp"
-        ns_change "installed $title"
+        ns_record file "$stamp"
+        ns_touched[$stamp]=1
+        if [ -n "${ns_drift[$ns_id]:-}" ]; then
+          ns_change "reinstalled $title: its installed files had changed"
+        else
+          ns_change "installed $title"
+        fi
+      }
+
+      # Extracts the verified .tar.gz $1 into folder $2 and records in the manifest every
+      # file it installs and every folder it creates (a member with a `..` component, which
+      # tar refuses to extract, is not recorded).
+      ns_unpack() {
+        local member path dir root=${2%/} files=() folders=()
+        local -A created=()
+        ns_mkdir "$2"
+        while IFS= read -r member; do
+          member=${member#./}
+          case /$member/ in */../* | //*) continue ;; esac
+          path="$root/${member%/}"
+          if [ -z "${member%/}" ]; then continue; fi
+          if [[ $member == */ ]]; then dir=$path; else files+=("$path") dir=${path%/*}; fi
+          while [ -n "$dir" ] && [ "$dir" != "$root" ] && [ ! -d "$dir" ]; do
+            created[$dir]=1
+            dir=${dir%/*}
+          done
+        done < <(tar -tzf "$1")
+        tar -xzf "$1" -C "$2" --no-same-owner
+        if ((${#created[@]} > 0)); then
+          mapfile -t folders < <(printf '%s\n' "${!created[@]}" | LC_ALL=C sort)
+        fi
+        for dir in "${folders[@]}"; do ns_record dir "$dir"; done
+        for path in "${files[@]}"; do
+          ns_record file "$path"
+          ns_touched[$path]=1
+        done
       }
       """#
 
@@ -479,6 +611,10 @@ extension ShellBackend {
           fi
         done
         if ((${#missing[@]} == 0)); then return 0; fi
+        if ((ns_check)); then
+          ns_change "installed packages: ${missing[*]}"
+          return 0
+        fi
         case $ns_pm in
           apt-get)
             DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
@@ -497,7 +633,7 @@ extension ShellBackend {
       # spells names with underscores where modprobe also accepts dashes.
       ns_kernel_module() {
         if [ ! -d "/sys/module/${1//-/_}" ]; then
-          modprobe -- "$1"
+          if ((ns_check == 0)); then modprobe -- "$1"; fi
           ns_change "loaded kernel module $1"
         fi
       }
@@ -511,7 +647,7 @@ extension ShellBackend {
         now=$(sysctl -n -- "$1" | tr -s '[:blank:]' ' ')
         want=$(printf '%s' "$2" | tr -s '[:blank:]' ' ')
         if [ "$now" != "$want" ]; then
-          sysctl -q -w -- "$1=$2" >/dev/null
+          if ((ns_check == 0)); then sysctl -q -w -- "$1=$2" >/dev/null; fi
           ns_change "set $1 = $2"
         fi
       }
@@ -531,9 +667,7 @@ extension ShellBackend {
         "$run" -l -s /bin/sh -c 'export XDG_RUNTIME_DIR="$0"; exec "$@"' \
           -- "$user" "/run/user/$uid" "$@"
       }
-      """#
 
-    private static let serviceText = #"""
       # Runs systemctl on the system manager ($1 empty) or on user $1's manager.
       ns_systemctl() {
         local user=$1
@@ -544,7 +678,9 @@ extension ShellBackend {
           ns_as "$user" systemctl --user "$@"
         fi
       }
+      """#
 
+    private static let serviceText = #"""
       # Service step $1: unit $2 (file $3, wanted by $4) of the system ($5 empty) or of user
       # $5 is enabled and running, and restarted when a step it depends on changed. Without
       # a running systemd the unit is only enabled, by the symlink `systemctl enable` makes.
@@ -554,6 +690,24 @@ extension ShellBackend {
       ns_service() {
         local id=$1 unit=$2 file=$3 wanted=$4 user=$5 manager=system reloaded done='' wants
         if [ -n "$user" ]; then manager="user:$user"; fi
+        ns_record service "$user" "$unit" "$wanted" "$file"
+        if ((ns_check)); then
+          # What the run would do, from the unit's state now and the steps that would change.
+          if ((ns_systemd)); then
+            if ! ns_systemctl "$user" is-enabled --quiet -- "$unit" 2>/dev/null; then
+              done=enable
+            fi
+            if ! ns_systemctl "$user" is-active --quiet -- "$unit"; then
+              done="${done:+$done, }start"
+            elif [ "${ns_restart[$id]:-0}" = 1 ]; then
+              done="${done:+$done, }restart"
+            fi
+          elif [ -z "$user" ] && [ ! -L "/etc/systemd/system/$wanted.wants/$unit" ]; then
+            done=enable
+          fi
+          if [ -n "$done" ]; then ns_note "$done $unit"; fi
+          return 0
+        fi
         if ((ns_systemd)); then
           # Re-read units once per manager if any step changed something since the last time.
           reloaded=${ns_reloaded[$manager]:-0}

@@ -10,6 +10,11 @@ extension ShellBackend {
         plan.resources.compactMap { resource -> String? in
           if case .service = resource.kind { resource.id } else { nil }
         })
+      if !plan.manifest.hasPrefix("/") || plan.manifest.contains(where: \.isNewline) {
+        diagnostics.error(
+          "plan-manifest-path", "the manifest path `\(plan.manifest)` is not an absolute path",
+          at: nil)
+      }
       for resource in plan.resources {
         let origin = resource.origin
         if strings(of: resource).contains(where: ShellQuoting.containsNUL) {

@@ -15,6 +15,13 @@ extension ShellBackend {
       }
       var sections = [header(), helpers(steps.flatMap(\.helpers)), preflight()]
       sections += steps.map(\.text)
+      sections.append(
+        """
+        # The end of a successful run: prune what the previous manifest named and this run
+        # did not, then record what this run manages. A check exits 2 when the node differs.
+        ns_manifest_finish
+        if ((ns_check && ns_drifted)); then exit 2; fi
+        """)
       return sections.filter { !$0.isEmpty }.joined(separator: "\n\n") + "\n"
     }
 
@@ -27,14 +34,6 @@ extension ShellBackend {
     private var hasSecrets: Bool {
       plan.resources.contains {
         if case .file(let file) = $0.kind { file.content.isSecret } else { false }
-      }
-    }
-
-    /// Whether a step reads `ns_systemd`: a service, or a step that needs systemd running.
-    private var hasServices: Bool {
-      plan.resources.contains {
-        if case .service = $0.kind { return true }
-        return $0.condition == .systemdRunning
       }
     }
 
@@ -85,6 +84,7 @@ extension ShellBackend {
     private func helpers(_ used: [Helper]) -> String {
       var needed = Set(used)
       needed.insert(.say)
+      needed.insert(.manifest)
       let tracksNotifies = plan.resources.contains { !$0.notifies.isEmpty }
       if tracksNotifies { needed.insert(.notify) }
       // The staged apply script counts against EC2's 16 KB of user-data, and the commented
@@ -99,7 +99,29 @@ extension ShellBackend {
     }
 
     private func preflight() -> String {
-      var blocks = ["if ((EUID != 0)); then ns_die 'must run as root'; fi"]
+      var blocks = [
+        """
+        # Options: --check changes nothing and downloads nothing, says what it would change and
+        # exits 2 when the node differs; --verify-all re-hashes every managed file instead of
+        # those whose stat data moved; --uninstall removes everything the manifest names, and
+        # with --purge the runtimes' data folders too.
+        ns_check=0 ns_verify_all=0 ns_uninstall=0 ns_purge=0
+        for ns_option in "$@"; do
+          case $ns_option in
+            --check) ns_check=1 ;;
+            --verify-all) ns_verify_all=1 ;;
+            --uninstall) ns_uninstall=1 ;;
+            --purge) ns_purge=1 ;;
+            *)
+              ns_die "unknown option $ns_option" \
+                "(options: --check, --verify-all, --uninstall, --purge)"
+              ;;
+          esac
+        done
+        if ((ns_purge && !ns_uninstall)); then ns_die '--purge goes with --uninstall'; fi
+        """,
+        "if ((EUID != 0)); then ns_die 'must run as root'; fi",
+      ]
       if plan.detectsArch {
         let supported = plan.arches.map(\.rawValue).joined(separator: ", ")
         var lines = [
@@ -118,15 +140,28 @@ extension ShellBackend {
         ]
         blocks.append(lines.joined(separator: "\n"))
       }
-      if hasServices {
-        blocks.append(
-          """
-          # Units are started only under a running systemd (sd_booted()'s test). In a chroot,
-          # a container or an image build they are enabled and left for the first boot.
-          if [ -d /run/systemd/system ]; then ns_systemd=1; else ns_systemd=0; fi
-          """)
-      }
+      blocks.append(
+        """
+        # Units are started only under a running systemd (sd_booted()'s test). In a chroot,
+        # a container or an image build they are enabled and left for the first boot.
+        if [ -d /run/systemd/system ]; then ns_systemd=1; else ns_systemd=0; fi
+        """)
+      blocks.append(
+        """
+        ns_manifest=\(q(plan.manifest))
+        ns_manifest_load
+        if ((ns_uninstall)); then
+          ns_manifest_finish\(purgeLine)
+          exit $((ns_check && ns_drifted ? 2 : 0))
+        fi
+        """)
       return blocks.joined(separator: "\n\n")
+    }
+
+    /// The uninstall's purge of the plan's data folders, as a line of its own; none without.
+    private var purgeLine: String {
+      guard !plan.purge.isEmpty else { return "" }
+      return "\n  if ((ns_purge)); then ns_purge \(ShellQuoting.quote(plan.purge)); fi"
     }
 
     // MARK: Steps
@@ -179,6 +214,11 @@ extension ShellBackend {
         comment += "; on change restarts \(resource.notifies.joined(separator: ", "))"
       }
       var lines = [ShellQuoting.commentText(comment)]
+      // Only steps that record into the manifest (or keep its entries) need their id.
+      switch resource.kind {
+      case .directory, .file, .artifact, .service: lines.append("ns_id=\(q(resource.id))")
+      default: if resource.condition != nil { lines.append("ns_id=\(q(resource.id))") }
+      }
       var inner: [String] = []
       if resource.notifies.isEmpty {
         inner.append(body.text)
@@ -196,12 +236,14 @@ extension ShellBackend {
       case nil:
         return lines
       case .pathExists(let path):
-        return ["if [ -e \(q(path)) ]; then"] + lines + ["fi"]
+        // Skipped: what the manifest recorded for it stays recorded (and is not pruned).
+        return ["if [ -e \(q(path)) ]; then"] + lines + ["else", "  ns_keep", "fi"]
       case .systemdRunning:
         // Skipping is not a change: the note goes to stderr, stdout stays the change log.
         return ["if ((ns_systemd)); then"] + lines + [
           "else",
           "  printf 'nodespec: systemd is not running: skipped %s\\n' \(q(resource.id)) >&2",
+          "  ns_keep",
           "fi",
         ]
       }
@@ -341,7 +383,7 @@ extension ShellBackend {
       let lines = [
         "if \(condition); then",
         // Stdout carries the change log; the command's own output goes to stderr.
-        "  \(prefix)\(ShellQuoting.quote(command.argv)) >&2",
+        "  if ((ns_check == 0)); then \(prefix)\(ShellQuoting.quote(command.argv)) >&2; fi",
         "  ns_change ran \(q(command.title))",
         "fi",
       ]

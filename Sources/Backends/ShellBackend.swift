@@ -15,8 +15,8 @@ public struct ShellBackend: Backend {
     /// From the script itself: quoted heredocs and single-quoted strings.
     case inline
     /// From copies staged on the node beforehand (by cloud-init's `write_files`), at
-    /// `stagedPath(of:under: root)`. Only files without `.secretFile` parts are staged (see
-    /// `stages(_:)`); the others are assembled on the node as in `.inline`. Compare, rename
+    /// `stagedPath(of:under: root)`. Only files without `.secretFile` parts, of 4 KB or more,
+    /// are staged (see `stages(_:)`); the others are assembled on the node as in `.inline`. Compare, rename
     /// and restart behave exactly as with `.inline`: the staged copy only replaces the
     /// heredoc.
     case staged(root: String)
@@ -29,8 +29,16 @@ public struct ShellBackend: Backend {
   }
 
   /// Whether a file's content is staged under `.staged`: when it is fully known at compile
-  /// time (no part is read on the node).
-  public static func stages(_ file: File) -> Bool { file.content.literalText != nil }
+  /// time (no part is read on the node) and at least `stagingThreshold` bytes. A smaller file
+  /// costs more as a `write_files` entry (path, owner, permissions: about 150 bytes of YAML)
+  /// than as a heredoc in the apply script, where it is compressed with everything else.
+  public static func stages(_ file: File) -> Bool {
+    (file.content.literalText?.utf8.count ?? 0) >= stagingThreshold
+  }
+
+  /// The size from which a file is staged (measured on the examples: below it, a file costs
+  /// fewer bytes of user-data inside the compressed apply script than as an entry).
+  public static let stagingThreshold = 4096
 
   /// Where the staged copy of the file at absolute `path` lives: `root` followed by `path`,
   /// e.g. `/var/lib/nodespec/cloud-init/staged/etc/containerd/config.toml`.

@@ -127,8 +127,25 @@ public enum Compiler {
     }
     return Plan(
       name: spec.name?.value, arches: context.arches, resources: builder.all,
-      downloadEnvironment: builder.downloadEnvironment)
+      downloadEnvironment: builder.downloadEnvironment, purge: dataFolders(context))
   }
+
+  /// The data folders of the runtimes the spec installs, in root mode: containerd's (also
+  /// the nerdctl-full bundle's), nerdctl's and BuildKit's default roots. A rootless node's
+  /// live in the user's home, where root removes nothing: they are left to the user.
+  private static func dataFolders(_ context: CompileContext) -> [String] {
+    guard context.paths.rootless == nil else { return [] }
+    let spec = context.spec
+    let full = spec.writes("components.nerdctl-full")
+    var folders: [String] = []
+    // A `components.containerd.root` is not purged: it may be a folder that holds more than
+    // containerd's data (`/srv`), and a purge must never remove what nodespec cannot vouch for.
+    if context.installsContainerd { folders.append("/var/lib/containerd") }
+    if full || spec.writes("components.nerdctl") { folders.append("/var/lib/nerdctl") }
+    if full || spec.writes("components.buildkit") { folders.append("/var/lib/buildkit") }
+    return folders
+  }
+
   /// Copies `found` into `diagnostics`, leaving out the warnings a component's `accept:` names,
   /// and warns about any `accept:` entry that matched nothing (it has gone stale).
   private static func report(

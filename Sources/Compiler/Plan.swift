@@ -19,15 +19,27 @@ public struct Plan: Sendable, Equatable {
   /// order: the spec's proxy (`http_proxy`, `https_proxy`, `no_proxy` and their upper-case
   /// names). Empty without one.
   public var downloadEnvironment: [EnvironmentVariable]
+  /// Where the node keeps the manifest of what nodespec manages there (absolute):
+  /// `docs/plan-contract.md`, "The manifest". Every target reads and writes this one file.
+  public var manifest: String
+  /// The runtimes' data folders (absolute; images, snapshots, build cache) that an uninstall
+  /// keeps and an uninstall with purge removes. No manifest names them: nodespec did not
+  /// write what is in them.
+  public var purge: [String]
+
+  /// The manifest's place on a node.
+  public static let defaultManifest = "/var/lib/nodespec/manifest"
 
   public init(
     name: String?, arches: [Arch], resources: [Resource],
-    downloadEnvironment: [EnvironmentVariable] = []
+    downloadEnvironment: [EnvironmentVariable] = [], manifest: String = defaultManifest, purge: [String] = []
   ) {
     self.name = name
     self.arches = arches
     self.resources = resources
     self.downloadEnvironment = downloadEnvironment
+    self.manifest = manifest
+    self.purge = purge
   }
 
   /// Whether the arch is decided on the node.

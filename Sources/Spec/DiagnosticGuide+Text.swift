@@ -1653,6 +1653,18 @@ extension DiagnosticGuide {
 
         """#),
     Entry(
+      id: "plan-manifest-path",
+      text: #"""
+        plan-manifest-path
+
+        *error*, internal: the plan's manifest path (`/var/lib/nodespec/manifest`) is not absolute.
+
+            <stdin>: error: the manifest path `manifest` is not an absolute path [plan-manifest-path]
+
+        Fix: report it with the spec.
+
+        """#),
+    Entry(
       id: "plan-unknown-service",
       text: #"""
         plan-unknown-service

@@ -23,6 +23,9 @@ import Testing
       print("skipping: the playbook must run as root")
       return nil
     }
+    // The manifest goes into the scratch folder, never the machine's /var/lib/nodespec.
+    var plan = plan
+    plan.manifest = scratch.appendingPathComponent("state/manifest").path
     let playbook = try AnsibleTestSupport.write(AnsibleTestSupport.render(plan), in: scratch)
     // Already root: no sudo needed (and this machine has none). Modules run with the venv's
     // Python, which certainly works, rather than whatever interpreter discovery finds.

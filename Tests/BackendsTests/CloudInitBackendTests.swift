@@ -58,7 +58,9 @@ import Testing
 
     var expected: [Parsed.WriteFile] = []
     for resource in plan.resources {
-      guard case .file(let file) = resource.kind, let text = file.content.literalText else {
+      guard case .file(let file) = resource.kind, ShellBackend.stages(file),
+        let text = file.content.literalText
+      else {
         continue
       }
       let path = ShellBackend.stagedPath(of: file.path, under: CloudInitBackend.stagedRoot)
@@ -101,32 +103,44 @@ import Testing
     let parsed = try Self.parse(document)
     // Only the apply script: the secret file is assembled on the node from the node's file.
     #expect(parsed.write_files.map(\.path) == ["/var/lib/nodespec/cloud-init/apply.sh"])
-    #expect(document.contains("ns_append_secret '/etc/nodespec/secrets/mirror-token'"))
+    let script = try #require(parsed.write_files.last?.content)
+    #expect(script.contains("ns_append_secret '/etc/nodespec/secrets/mirror-token'"))
   }
 
+  /// A file of `stagingThreshold` bytes or more is staged; a smaller one is a heredoc in the
+  /// apply script, compressed with it.
   @Test func applyScriptTakesContentsFromStagedCopies() throws {
-    let document = try ShellTestSupport.render(ShellTestPlans.everyKind, with: CloudInitBackend())
-    let script = try #require(try Self.parse(document).write_files.last?.content)
-    #expect(
-      script.contains(
-        "cat -- '/var/lib/nodespec/cloud-init/staged/etc/containerd/config.toml' >>\"$ns_new\""))
-    #expect(!script.contains("<<'NODESPEC_EOF'"))
+    let large = String(repeating: "# padding\n", count: 420)
+    let plan = Plan(
+      name: nil, arches: [.amd64],
+      resources: [
+        Resource(id: "large", origin: nil, kind: .file(File(path: "/etc/l", content: .init(large)))),
+        Resource(id: "small", origin: nil, kind: .file(File(path: "/etc/s", content: .init("s\n")))),
+      ])
+    let document = try ShellTestSupport.render(plan, with: CloudInitBackend())
+    let files = try Self.parse(document).write_files
+    #expect(files.map(\.path) == ["/var/lib/nodespec/cloud-init/staged/etc/l", CloudInitBackend.applyScript])
+    let script = try #require(files.last?.content)
+    #expect(script.contains("cat -- '/var/lib/nodespec/cloud-init/staged/etc/l' >>\"$ns_new\""))
+    #expect(script.contains("<<'NODESPEC_EOF'\ns\nNODESPEC_EOF"))
   }
 
   @Test func compressesOnlyTheBigFilesAboveTheLimit() throws {
     let big = (0..<900).map { "line \($0) of a big file\n" }.joined()
+    let medium = String(repeating: "a medium file\n", count: 300)
     let plan = Plan(
       name: nil, arches: [.amd64],
       resources: [
         Resource(id: "big", origin: nil, kind: .file(File(path: "/big", content: .init(big)))),
         Resource(
-          id: "small", origin: nil, kind: .file(File(path: "/small", content: .init("x\n")))),
+          id: "medium", origin: nil, kind: .file(File(path: "/medium", content: .init(medium)))),
       ])
     var diagnostics = Diagnostics()
     let document = try #require(CloudInitBackend().render(plan, diagnostics: &diagnostics))
     #expect(diagnostics.all.isEmpty)
     let parsed = try Self.parse(document)
-    #expect(parsed.write_files.map(\.encoding) == ["gz+b64", nil, nil])
+    // The biggest first, as few as it takes: the medium file stays readable.
+    #expect(parsed.write_files.map(\.encoding).prefix(2) == ["gz+b64", nil])
     #expect(parsed.write_files.first?.content == big)
     #expect(document.utf8.count <= CloudInitBackend.userDataLimit)
   }
@@ -151,18 +165,22 @@ import Testing
     #expect(diagnostics.errors.first?.message.contains("bytes over the 16384 bytes") == true)
   }
 
-  /// Many files under 1 KB each: none is compressed alone, the text stays over 16 KB, and the
-  /// whole user-data is gzip-compressed instead; cloud-init reads it back to the same text.
+  /// Eight files of the same 5 KB of hexadecimal noise: compressed one by one they stay over
+  /// 16 KB together, but the whole user-data's gzip finds each repeat of the first, so it is
+  /// written gzip-compressed instead; cloud-init reads it back to the same text.
   @Test func gzipsTheWholeUserDataWhenItsFilesCannotShrinkIt() throws {
+    var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+    let noise = String(
+      (0..<5000).map { _ in
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        return Array("0123456789abcdef")[Int(state >> 60)]
+      })
     let plan = Plan(
       name: nil, arches: [.amd64],
-      resources: (0..<40).map { index in
+      resources: (0..<8).map { index in
         Resource(
           id: "f\(index)", origin: nil,
-          kind: .file(
-            File(
-              path: "/etc/f\(index)",
-              content: .init(String(repeating: "line \(index)\n", count: 60)))))
+          kind: .file(File(path: "/etc/f\(index)", content: .init(noise + "\n"))))
       })
     var diagnostics = Diagnostics()
     let text = try #require(CloudInitBackend().render(plan, diagnostics: &diagnostics))
@@ -207,7 +225,9 @@ import Testing
     let plan = Plan(
       name: nil, arches: [.amd64],
       resources: ["a", "b"].map {
-        Resource(id: $0, origin: nil, kind: .file(File(path: "/etc/x", content: .init($0))))
+        let content = String(repeating: $0, count: ShellBackend.stagingThreshold)
+        return Resource(
+          id: $0, origin: nil, kind: .file(File(path: "/etc/x", content: .init(content))))
       })
     var diagnostics = Diagnostics()
     #expect(CloudInitBackend().render(plan, diagnostics: &diagnostics) == nil)

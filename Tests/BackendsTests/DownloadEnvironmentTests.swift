@@ -53,7 +53,9 @@ import Testing
     var plan = Self.plan
     plan.downloadEnvironment = []
     let script = try ShellTestSupport.render(plan, with: ShellBackend())
-    #expect(!script.contains("export "))
+    for name in ["http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY"] {
+      #expect(!script.contains("export \(name)"), "\(name)")
+    }
     #expect(!AnsibleTestSupport.render(plan).contains("environment:"))
   }
 }

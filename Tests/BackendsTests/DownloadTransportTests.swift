@@ -29,7 +29,9 @@ struct DownloadTransportTests {
               sources: [.init(arch: .amd64, url: url, fileName: "tool", check: check)],
               install: .binary(path: "\(base)/bin/tool", mode: 0o755),
               provides: ["\(base)/bin/tool"], stamp: "\(base)/state/tool.stamp")))
-      ])
+      ],
+      // The manifest goes into the test's folder, never the machine's /var/lib/nodespec.
+      manifest: "\(base)/state/manifest")
   }
 
   /// A folder for PATH holding every tool of /usr/bin and /bin but the download tools, and a

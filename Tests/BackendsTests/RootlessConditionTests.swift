@@ -30,7 +30,9 @@ import Testing
               title: "touch a marker", argv: ["touch", "\(base)/systemd-ran"],
               guard: .creates("\(base)/systemd-ran"))),
           condition: .systemdRunning),
-      ])
+      ],
+      // In the test's folder, never the machine's /var/lib/nodespec.
+      manifest: "\(base)/state/manifest")
   }
 
   /// Whether this machine runs systemd: the tests expect it does not.

@@ -23,7 +23,9 @@ struct SecretTraceTests {
               path: "\(root.path)/hosts.toml",
               content: .init("Authorization = \"Bearer s3cret-from-env\"\n", isSecret: true),
               mode: 0o600)))
-      ])
+      ],
+      // The manifest goes into the test's folder, never the machine's /var/lib/nodespec.
+      manifest: "\(root.path)/manifest")
     let script = try ShellTestSupport.render(plan, with: ShellBackend())
     let path = root.appendingPathComponent("apply.sh").path
     try Data(script.utf8).write(to: URL(fileURLWithPath: path))

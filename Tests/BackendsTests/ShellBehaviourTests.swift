@@ -16,8 +16,15 @@ struct ShellBehaviourTests {
     root = try ShellTestSupport.makeTemporaryDirectory()
   }
 
+  /// The plan with its manifest in this test's folder, never the machine's /var/lib/nodespec.
+  private func local(_ plan: Plan) -> Plan {
+    var plan = plan
+    plan.manifest = "\(base)/state/manifest"
+    return plan
+  }
+
   private func apply(_ plan: Plan) throws -> ShellTestSupport.Run {
-    let script = try ShellTestSupport.render(plan, with: ShellBackend())
+    let script = try ShellTestSupport.render(local(plan), with: ShellBackend())
     let path = root.appendingPathComponent("apply.sh").path
     try Data(script.utf8).write(to: URL(fileURLWithPath: path))
     return try ShellTestSupport.run("bash", [path])
@@ -123,7 +130,7 @@ struct ShellBehaviourTests {
       try Data(text.utf8).write(to: staged)
     }
     let backend = ShellBackend(fileSource: .staged(root: stagedRoot))
-    let script = try ShellTestSupport.render(plan, with: backend)
+    let script = try ShellTestSupport.render(local(plan), with: backend)
     let path = root.appendingPathComponent("apply-staged.sh").path
     try Data(script.utf8).write(to: URL(fileURLWithPath: path))
 
@@ -371,7 +378,7 @@ struct ShellBehaviourTests {
     }
     func run(_ plan: Plan) throws -> (ShellTestSupport.Run, [String]) {
       let probe = "if [ -d /run/systemd/system ]; then ns_systemd=1; else ns_systemd=0; fi"
-      let script = try ShellTestSupport.render(plan, with: ShellBackend())
+      let script = try ShellTestSupport.render(local(plan), with: ShellBackend())
       try #require(script.contains(probe))
       let path = "\(base)/apply.sh"
       try Data(script.replacingOccurrences(of: probe, with: "ns_systemd=1").utf8)
@@ -454,7 +461,7 @@ struct ShellBehaviourTests {
       ])
     var environment = ProcessInfo.processInfo.environment
     environment["PATH"] = "\(bin):" + (environment["PATH"] ?? "/usr/bin:/bin")
-    let script = try ShellTestSupport.render(plan, with: ShellBackend())
+    let script = try ShellTestSupport.render(local(plan), with: ShellBackend())
     let path = "\(base)/apply.sh"
     try Data(script.utf8).write(to: URL(fileURLWithPath: path))
 
@@ -583,7 +590,7 @@ struct ShellBehaviourTests {
     // Deleting something the artifact provides reinstalls it.
     try FileManager.default.removeItem(atPath: "\(base)/opt/bin/tool")
     let third = try apply(plan)
-    #expect(third.stdout == "nodespec: installed tool 1.0\n")
+    #expect(third.stdout == "nodespec: reinstalled tool 1.0: its installed files had changed\n")
     #expect(read("\(base)/opt/bin/tool") == "binary")
 
     // A checksum file without our name stops the run.

@@ -10,6 +10,28 @@ umask 022
 
 # Change log lines go to stdout; errors go to stderr and stop the run.
 ns_say() { printf 'nodespec: %s\n' "$*"; }
+# A change that was made, or with --check (ns_check=1) would be: "installed X" is said
+# as "would install X", and ns_drifted makes the check exit 2.
+ns_drifted=0
+ns_note() {
+  local verb=${1%% *} rest=''
+  ns_drifted=1
+  if ((ns_check == 0)); then
+    ns_say "$@"
+    return 0
+  fi
+  if [ "$verb" != "$1" ]; then rest=" ${1#* }"; fi
+  case $verb in
+    created) verb=create ;;
+    updated) verb=update ;;
+    installed) verb=install ;;
+    reinstalled) verb=reinstall ;;
+    loaded) verb=load ;;
+    ran) verb=run ;;
+    removed) verb=remove ;;
+  esac
+  ns_say "would $verb$rest"
+}
 ns_die() {
   printf 'nodespec: %s\n' "$*" >&2
   exit 1
@@ -26,13 +48,377 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # Sets ns_new to a new empty temporary file beside $1, on the same file system, so that
-# renaming it over $1 is atomic. Parent folders are created (0755) when missing.
+# renaming it over $1 is atomic. Parent folders are created (0755) when missing, and
+# recorded in the manifest.
 ns_temp_beside() {
-  local dir
-  dir=$(dirname -- "$1")
-  mkdir -p -- "$dir"
+  local dir=${1%/*}
+  if ((ns_check)); then
+    # --check writes nothing beside the target: the content goes to a temporary folder.
+    ns_new=$(mktemp)
+    ns_tmp+=("$ns_new")
+    return 0
+  fi
+  ns_mkdir "${dir:-/}"
   ns_new=$(mktemp -- "$dir/.nodespec.XXXXXX")
   ns_tmp+=("$ns_new")
+}
+
+# Runs "$@" as user $1 through a login shell (the user's HOME, PATH and profile) with
+# XDG_RUNTIME_DIR set as a login session sets it, so that `systemctl --user` reaches the
+# user's manager. The quoted script is the only shell code: the command and its arguments
+# pass through "$@" and are never parsed again. `--` keeps runuser from reading them.
+ns_as() {
+  local user=$1 uid run=runuser
+  shift
+  uid=$(id -u -- "$user")
+  if ! command -v runuser >/dev/null 2>&1; then run=su; fi
+  # shellcheck disable=SC2016 # $0 and $@ belong to the inner shell.
+  "$run" -l -s /bin/sh -c 'export XDG_RUNTIME_DIR="$0"; exec "$@"' \
+    -- "$user" "/run/user/$uid" "$@"
+}
+
+# Runs systemctl on the system manager ($1 empty) or on user $1's manager.
+ns_systemctl() {
+  local user=$1
+  shift
+  if [ -z "$user" ]; then
+    systemctl "$@"
+  else
+    ns_as "$user" systemctl --user "$@"
+  fi
+}
+
+# The manifest names all nodespec manages here (docs/plan-contract.md). Every helper that
+# writes or keeps a managed file calls ns_record; the run's end prunes and rewrites it.
+ns_id=''
+# The previous manifest: kind, id, key (path or service:<user>:<unit>), line; key -> index
+ns_old_kind=() ns_old_id=() ns_old_key=() ns_old_line=()
+declare -A ns_old_at=()
+ns_old_text=''
+# path -> "mode user group sha256 size mtime ctime inode", recorded
+declare -A ns_old_rec=()
+# path -> "mode user group size mtime ctime inode" now; path -> sha256 now
+declare -A ns_stat=() ns_sum=()
+# id -> 1: a file of it lost its recorded bytes; path -> 1: this run changed it
+declare -A ns_drift=()
+declare -A ns_touched=()
+# This run's entries, their keys; key -> index; ids that recorded something
+ns_entries=() ns_entry_key=()
+declare -A ns_entry_at=() ns_ids=()
+
+# ns_record file PATH | dir PATH | service USER UNIT WANTEDBY UNITPATH: $ns_id manages it
+ns_record() {
+  local key entry t=$'\t'
+  if [ "$1" = service ]; then
+    key="service:${2:--}:$3"
+    entry="service$t$ns_id$t${2:--}$t$3$t$4$t$5"
+  else
+    key=$2
+    entry="$1$t$ns_id$t$2"
+  fi
+  ns_ids[$ns_id]=1
+  if [ -z "${ns_entry_at[$key]:-}" ]; then
+    ns_entry_at[$key]=${#ns_entries[@]}
+    ns_entries+=("$entry")
+    ns_entry_key+=("$key")
+  fi
+}
+
+# mkdir -p $1, recording the folders it creates.
+ns_mkdir() {
+  local dir=$1 absent=()
+  while [ -n "$dir" ] && [ ! -d "$dir" ]; do
+    absent=("$dir" "${absent[@]}")
+    dir=${dir%/*}
+  done
+  if ((${#absent[@]} == 0)); then return 0; fi
+  mkdir -p -- "$1"
+  for dir in "${absent[@]}"; do ns_record dir "$dir"; done
+}
+
+# Keeps what the manifest recorded for $ns_id (installed already, or condition unmet).
+ns_keep() {
+  local i f
+  ns_ids[$ns_id]=1
+  for i in "${!ns_old_id[@]}"; do
+    if [ "${ns_old_id[$i]}" != "$ns_id" ]; then continue; fi
+    case ${ns_old_kind[$i]} in
+      file) ns_record file "${ns_old_key[$i]}" ;;
+      dir) if [ -d "${ns_old_key[$i]}" ]; then ns_record dir "${ns_old_key[$i]}"; fi ;;
+      service)
+        IFS=$'\t' read -r -a f <<<"${ns_old_line[$i]}"
+        ns_record service "${f[2]#-}" "${f[3]}" "${f[4]}" "${f[5]}"
+        ;;
+    esac
+  done
+}
+
+ns_kept_any() {
+  local i
+  for i in "${!ns_old_id[@]}"; do
+    if [ "${ns_old_id[$i]}" = "$ns_id" ] && [ "${ns_old_kind[$i]}" = file ]; then return 0; fi
+  done
+  return 1
+}
+
+# Puts back the recorded mode and owner of $ns_id's files.
+ns_repair_attributes() {
+  local i path rec now
+  for i in "${!ns_old_id[@]}"; do
+    if [ "${ns_old_id[$i]}" != "$ns_id" ] || [ "${ns_old_kind[$i]}" != file ]; then continue; fi
+    path=${ns_old_key[$i]}
+    now=${ns_stat[$path]:-}
+    if [ -z "$now" ] || [ -L "$path" ]; then continue; fi
+    read -r -a rec <<<"${ns_old_rec[$path]}"
+    read -r -a now <<<"$now"
+    if [ "${now[0]}" != "${rec[0]}" ]; then
+      if ((ns_check == 0)); then chmod -- "${rec[0]}" "$path"; fi
+      ns_touched[$path]=1
+      ns_note "set mode ${rec[0]} on $path"
+    fi
+    if [ "${now[1]}:${now[2]}" != "${rec[1]}:${rec[2]}" ]; then
+      if ((ns_check == 0)); then chown -- "${rec[1]}:${rec[2]}" "$path"; fi
+      ns_touched[$path]=1
+      ns_note "set owner ${rec[1]}:${rec[2]} on $path"
+    fi
+  done
+}
+
+# One stat process for "$@"; one sha256sum process for "$@".
+ns_stat_paths() {
+  local mode user group size mtime ctime inode path
+  if (($# == 0)); then return 0; fi
+  while IFS=$'\t' read -r mode user group size mtime ctime inode path; do
+    ns_stat[$path]="$mode $user $group $size $mtime $ctime $inode"
+  done < <(stat --printf '%a\t%U\t%G\t%s\t%.9Y\t%.9Z\t%i\t%n\n' -- "$@" 2>/dev/null || true)
+}
+
+ns_hash_paths() {
+  local sum path
+  if (($# == 0)); then return 0; fi
+  while read -r sum path; do ns_sum[$path]=$sum; done < <(sha256sum -- "$@")
+}
+
+# Whether $1's size, mtime, ctime (which chmod and touch move too) and inode are recorded.
+ns_unmoved() {
+  local -a rec now
+  if [ -z "${ns_stat[$1]:-}" ] || [ -z "${ns_old_rec[$1]:-}" ]; then return 1; fi
+  read -r -a rec <<<"${ns_old_rec[$1]}"
+  read -r -a now <<<"${ns_stat[$1]}"
+  [ "${rec[*]:4}" = "${now[*]:3}" ]
+}
+
+# Reads the manifest; hashes the files whose stat data moved (all: --verify-all): drift.
+ns_manifest_load() {
+  local header line f key i path files=() moved=() rec
+  if [ ! -f "$ns_manifest" ]; then return 0; fi
+  IFS= read -r -d '' ns_old_text <"$ns_manifest" || true
+  {
+    IFS= read -r header || true
+    if [ "$header" != '# nodespec manifest 1' ]; then
+      ns_die "$ns_manifest is not a manifest this script reads (it says: $header)"
+    fi
+    while IFS= read -r line || [ -n "$line" ]; do
+      IFS=$'\t' read -r -a f <<<"$line"
+      case ${f[0]:-} in
+        file)
+          key=${f[10]}
+          ns_old_rec[$key]="${f[*]:2:8}"
+          files+=("$key")
+          ;;
+        dir) key=${f[2]} ;;
+        service) key="service:${f[2]}:${f[3]}" ;;
+        *) continue ;;
+      esac
+      ns_old_at[$key]=${#ns_old_kind[@]}
+      ns_old_kind+=("${f[0]}") ns_old_id+=("${f[1]}") ns_old_key+=("$key")
+      ns_old_line+=("$line")
+    done
+  } <"$ns_manifest"
+  ns_stat_paths "${files[@]}"
+  for path in "${files[@]}"; do
+    if [ -n "${ns_stat[$path]:-}" ] && { ((ns_verify_all)) || ! ns_unmoved "$path"; }; then
+      moved+=("$path")
+    fi
+  done
+  ns_hash_paths "${moved[@]}"
+  # shellcheck disable=SC2034 # read by the artifact helper, in plans that have one
+  for i in "${!ns_old_kind[@]}"; do
+    if [ "${ns_old_kind[$i]}" != file ]; then continue; fi
+    path=${ns_old_key[$i]}
+    read -r -a rec <<<"${ns_old_rec[$path]}"
+    if [ -z "${ns_stat[$path]:-}" ] || [ "${ns_sum[$path]:-${rec[3]}}" != "${rec[3]}" ]; then
+      ns_drift[${ns_old_id[$i]}]=1
+    fi
+  done
+}
+
+# Removes the managed file $1. A file a user owns lies in a folder that user controls, so
+# the user's own process removes it: root following a planted symlink would remove
+# whatever it points at.
+ns_remove_file() {
+  local -a rec
+  read -r -a rec <<<"${ns_old_rec[$1]}"
+  if [ "${rec[1]}" = root ]; then
+    rm -f -- "$1"
+  else
+    runuser -u "${rec[1]}" -- rm -f -- "$1"
+  fi
+}
+
+# --uninstall --purge: removes the data folders "$@" (containerd's images and snapshots).
+# What another file system holds below one (a container's mounts) stays, and a folder
+# that is a mount point itself is emptied and kept.
+ns_purge() {
+  local dir
+  for dir in "$@"; do
+    if [ ! -d "$dir" ] || [ -L "$dir" ]; then continue; fi
+    if ((ns_check == 0)); then
+      if mountpoint -q -- "$dir"; then
+        find "$dir" -mindepth 1 -maxdepth 1 -exec rm -rf --one-file-system -- {} +
+      else
+        rm -rf --one-file-system -- "$dir"
+      fi
+    fi
+    ns_note "removed $dir"
+  done
+}
+
+# Stops and disables unit $2 of user $1 ('-': the system), wanted by $3.
+ns_unservice() {
+  local user=${1#-} unit=$2 wants done=''
+  if ((ns_check)); then
+    ns_note "stop and disable $unit"
+    return 0
+  fi
+  if ((ns_systemd)); then
+    if ns_systemctl "$user" is-active --quiet -- "$unit"; then
+      ns_systemctl "$user" stop -- "$unit"
+      done=stopped
+    fi
+    if ns_systemctl "$user" is-enabled --quiet -- "$unit" 2>/dev/null; then
+      ns_systemctl "$user" disable --quiet -- "$unit"
+      done="${done:+$done, }disabled"
+    fi
+  else
+    if [ -z "$user" ]; then
+      wants="/etc/systemd/system/$3.wants/$unit"
+      if [ -L "$wants" ]; then
+        rm -f -- "$wants"
+        done=disabled
+      fi
+    else
+      wants="$(getent passwd -- "$user" | cut -d: -f6)/.config/systemd/user/$3.wants/$unit"
+      if [ -L "$wants" ]; then
+        ns_as "$user" rm -f -- "$wants"
+        done=disabled
+      fi
+    fi
+  fi
+  if [ -n "$done" ]; then ns_note "$unit: $done"; fi
+}
+
+# Removes what the manifest named and this run did not (services, files, then created
+# folders when empty), then writes the manifest. --uninstall recorded nothing.
+ns_manifest_finish() {
+  local i f key path t=$'\t' units=0 entry text rec old need=() hash=() sha gone=() order=()
+  for i in "${!ns_old_kind[@]}"; do
+    if [ "${ns_old_kind[$i]}" != service ] || [ -n "${ns_entry_at[${ns_old_key[$i]}]:-}" ]
+    then
+      continue
+    fi
+    IFS=$'\t' read -r -a f <<<"${ns_old_line[$i]}"
+    ns_unservice "${f[2]}" "${f[3]}" "${f[4]}"
+    units=1
+  done
+  for i in "${!ns_old_kind[@]}"; do
+    path=${ns_old_key[$i]}
+    if [ "${ns_old_kind[$i]}" != file ] || [ -n "${ns_entry_at[$path]:-}" ]; then continue; fi
+    if [ -e "$path" ] || [ -L "$path" ]; then
+      if ((ns_check == 0)); then ns_remove_file "$path"; fi
+      ns_note "removed $path"
+    fi
+  done
+  if ((ns_check)); then return 0; fi
+  if ((units && ns_systemd)); then systemctl daemon-reload; fi
+  if ((ns_uninstall)) && [ -f "$ns_manifest" ]; then
+    rm -f -- "$ns_manifest"
+    ns_note "removed $ns_manifest"
+  fi
+  # Folders of resources gone, deepest first; one that is not empty stays recorded.
+  for i in "${!ns_old_kind[@]}"; do
+    path=${ns_old_key[$i]}
+    if [ "${ns_old_kind[$i]}" != dir ] || [ -n "${ns_entry_at[$path]:-}" ]; then continue; fi
+    if [ ! -d "$path" ]; then continue; fi
+    if [ -z "${ns_ids[${ns_old_id[$i]}]:-}" ]; then
+      gone+=("$path")
+    else
+      ns_id=${ns_old_id[$i]}
+      ns_record dir "$path"
+    fi
+  done
+  if ((${#gone[@]} > 0)); then
+    mapfile -t gone < <(printf '%s\n' "${gone[@]}" | LC_ALL=C sort -r)
+  fi
+  for path in "${gone[@]}"; do
+    if rmdir -- "$path" 2>/dev/null; then ns_note "removed $path"; fi
+  done
+  if ((ns_uninstall)); then return 0; fi
+
+  ns_id=nodespec
+  ns_mkdir "${ns_manifest%/*}"
+  for entry in "${ns_entries[@]}"; do
+    IFS=$'\t' read -r -a f <<<"$entry"
+    if [ "${f[0]}" != file ]; then continue; fi
+    path=${f[2]}
+    if [ -n "${ns_touched[$path]:-}" ] || [ -z "${ns_stat[$path]:-}" ]; then
+      unset "ns_sum[$path]"
+      need+=("$path")
+    fi
+  done
+  ns_stat_paths "${need[@]}"
+  for entry in "${ns_entries[@]}"; do
+    IFS=$'\t' read -r -a f <<<"$entry"
+    path=${f[2]}
+    if [ "${f[0]}" = file ] && [ -z "${ns_sum[$path]:-}" ] && [ -n "${ns_stat[$path]:-}" ] \
+      && ! ns_unmoved "$path"; then
+      hash+=("$path")
+    fi
+  done
+  ns_hash_paths "${hash[@]}"
+  # Old entries keep their place: an unchanged node gives the same bytes.
+  for key in "${ns_old_key[@]}"; do
+    i=${ns_entry_at[$key]:-}
+    if [ -n "$i" ]; then order+=("$i"); fi
+  done
+  for i in "${!ns_entries[@]}"; do
+    if [ -z "${ns_old_at[${ns_entry_key[$i]}]:-}" ]; then order+=("$i"); fi
+  done
+  text=$'# nodespec manifest 1\n'
+  for i in "${order[@]}"; do
+    entry=${ns_entries[$i]}
+    IFS=$'\t' read -r -a f <<<"$entry"
+    if [ "${f[0]}" != file ]; then
+      text+="$entry"$'\n'
+      continue
+    fi
+    path=${f[2]}
+    if [ -z "${ns_stat[$path]:-}" ]; then continue; fi
+    read -r -a rec <<<"${ns_stat[$path]}"
+    if [ -n "${ns_sum[$path]:-}" ]; then
+      sha=${ns_sum[$path]}
+    else
+      read -r -a old <<<"${ns_old_rec[$path]}"
+      sha=${old[3]}
+    fi
+    text+="file$t${f[1]}$t${rec[0]}$t${rec[1]}$t${rec[2]}$t$sha$t${rec[3]}$t${rec[4]}"
+    text+="$t${rec[5]}$t${rec[6]}$t$path"$'\n'
+  done
+  if [ "$text" = "$ns_old_text" ]; then return 0; fi
+  ns_temp_beside "$ns_manifest"
+  printf '%s' "$text" >"$ns_new"
+  chmod 600 -- "$ns_new"
+  mv -f -- "$ns_new" "$ns_manifest"
 }
 
 # Every step that changed something prints one line through ns_change. ns_changes counts
@@ -43,7 +429,7 @@ ns_changed=0
 ns_change() {
   ns_changes=$((ns_changes + 1))
   ns_changed=1
-  ns_say "$@"
+  ns_note "$*"
 }
 
 # Marks the service steps "$@" for restart when the step just run changed something.
@@ -56,16 +442,25 @@ ns_notify() {
 
 # Sets mode $2 (octal, as `stat -c %a` prints it) and owner $3 (user:group) on $1 where
 # they differ; ns_attrs_set says what it set, empty when nothing.
+# A managed file's mode and owner come from the stat pass over the manifest (ns_stat),
+# taken before this run touched anything: no process per unchanged file.
 ns_attributes() {
+  local -a now
   ns_attrs_set=''
-  if [ "$(stat -L -c %a -- "$1")" != "$2" ]; then
-    chmod -- "$2" "$1"
+  if [ -n "${ns_stat[$1]:-}" ] && [ ! -L "$1" ]; then
+    read -r -a now <<<"${ns_stat[$1]}"
+  else
+    read -r -a now <<<"$(stat -L -c '%a %U %G' -- "$1")"
+  fi
+  if [ "${now[0]}" != "$2" ]; then
+    if ((ns_check == 0)); then chmod -- "$2" "$1"; fi
     ns_attrs_set="mode $2"
   fi
-  if [ "$(stat -L -c %U:%G -- "$1")" != "$3" ]; then
-    chown -- "$3" "$1"
+  if [ "${now[1]}:${now[2]}" != "$3" ]; then
+    if ((ns_check == 0)); then chown -- "$3" "$1"; fi
     ns_attrs_set="${ns_attrs_set:+$ns_attrs_set, }owner $3"
   fi
+  if [ -n "$ns_attrs_set" ]; then ns_touched[$1]=1; fi
 }
 
 # A file step opens a temporary file beside the target (ns_begin_file), writes the
@@ -77,6 +472,7 @@ ns_begin_file() { ns_temp_beside "$1"; }
 ns_put_file() {
   local verb=created
   if [ -d "$1" ] && [ ! -L "$1" ]; then ns_die "$1 is a directory, not a file"; fi
+  ns_record file "$1"
   if [ -e "$1" ]; then
     if cmp -s -- "$ns_new" "$1"; then
       rm -f -- "$ns_new"
@@ -86,9 +482,14 @@ ns_put_file() {
     fi
     verb=updated
   fi
+  if ((ns_check)); then
+    ns_change "$verb $1"
+    return 0
+  fi
   chmod -- "$2" "$ns_new"
   chown -- "$3:$4" "$ns_new"
   mv -f -- "$ns_new" "$1"
+  ns_touched[$1]=1
   ns_change "$verb $1"
 }
 
@@ -148,13 +549,42 @@ ns_artifact() {
     *) record="$url unverified" ;;
   esac
 
-  if [ -f "$stamp" ] && printf '%s\n' "$record" | cmp -s -- - "$stamp"; then
-    for path in "${provides[@]}"; do
-      if [ ! -e "$path" ]; then missing=1; fi
-    done
-    if ((missing == 0)); then return 0; fi
+  # Installed already: the stamp names this source, nothing it provides is missing and
+  # no file it installed lost its recorded bytes (ns_drift). Mode and owner are put back.
+  if [ -f "$stamp" ] && [ -z "${ns_drift[$ns_id]:-}" ]; then
+    IFS= read -r -d '' got <"$stamp" || true
+    if [ "$got" = "$record"$'\n' ]; then
+      for path in "${provides[@]}"; do
+        if [ ! -e "$path" ]; then missing=1; fi
+      done
+      if ((missing == 0)); then
+        if ns_kept_any; then
+          ns_keep
+          ns_repair_attributes
+        else
+          # Installed by a nodespec that kept no manifest: what it provides is known.
+          for path in "${provides[@]}" "$stamp"; do ns_record file "$path"; done
+        fi
+        return 0
+      fi
+    fi
   fi
 
+  # --check downloads nothing: that it would install is the answer. What the install
+  # would leave is recorded as far as it is known without the download (an archive's
+  # members are not), so that the check names no removal the run would not make.
+  if ((ns_check)); then
+    ns_keep
+    for path in "$binary" "${provides[@]}" "$stamp"; do
+      if [ -n "$path" ]; then ns_record file "$path"; fi
+    done
+    if [ -n "${ns_drift[$ns_id]:-}" ]; then
+      ns_change "reinstalled $title: its installed files had changed"
+    else
+      ns_change "installed $title"
+    fi
+    return 0
+  fi
   work=$(mktemp -d)
   ns_tmp+=("$work")
   ns_download "$url" "$work/download"
@@ -184,16 +614,52 @@ ns_artifact() {
     mv -f -- "$work/download" "$ns_new"
     chmod -- "$mode" "$ns_new"
     mv -f -- "$ns_new" "$binary"
+    ns_record file "$binary"
+    ns_touched[$binary]=1
   else
-    mkdir -p -- "$archive"
-    tar -xzf "$work/download" -C "$archive" --no-same-owner
+    ns_unpack "$work/download" "$archive"
   fi
   # The stamp goes last: an interrupted install is retried on the next run.
   ns_temp_beside "$stamp"
   printf '%s\n' "$record" >"$ns_new"
   chmod 644 -- "$ns_new"
   mv -f -- "$ns_new" "$stamp"
-  ns_change "installed $title"
+  ns_record file "$stamp"
+  ns_touched[$stamp]=1
+  if [ -n "${ns_drift[$ns_id]:-}" ]; then
+    ns_change "reinstalled $title: its installed files had changed"
+  else
+    ns_change "installed $title"
+  fi
+}
+
+# Extracts the verified .tar.gz $1 into folder $2 and records in the manifest every
+# file it installs and every folder it creates (a member with a `..` component, which
+# tar refuses to extract, is not recorded).
+ns_unpack() {
+  local member path dir root=${2%/} files=() folders=()
+  local -A created=()
+  ns_mkdir "$2"
+  while IFS= read -r member; do
+    member=${member#./}
+    case /$member/ in */../* | //*) continue ;; esac
+    path="$root/${member%/}"
+    if [ -z "${member%/}" ]; then continue; fi
+    if [[ $member == */ ]]; then dir=$path; else files+=("$path") dir=${path%/*}; fi
+    while [ -n "$dir" ] && [ "$dir" != "$root" ] && [ ! -d "$dir" ]; do
+      created[$dir]=1
+      dir=${dir%/*}
+    done
+  done < <(tar -tzf "$1")
+  tar -xzf "$1" -C "$2" --no-same-owner
+  if ((${#created[@]} > 0)); then
+    mapfile -t folders < <(printf '%s\n' "${!created[@]}" | LC_ALL=C sort)
+  fi
+  for dir in "${folders[@]}"; do ns_record dir "$dir"; done
+  for path in "${files[@]}"; do
+    ns_record file "$path"
+    ns_touched[$path]=1
+  done
 }
 
 # Sets ns_pm to the node's package manager: the first of apt-get, dnf and zypper found.
@@ -225,6 +691,10 @@ ns_packages() {
     fi
   done
   if ((${#missing[@]} == 0)); then return 0; fi
+  if ((ns_check)); then
+    ns_change "installed packages: ${missing[*]}"
+    return 0
+  fi
   case $ns_pm in
     apt-get)
       DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
@@ -241,7 +711,7 @@ ns_packages() {
 # spells names with underscores where modprobe also accepts dashes.
 ns_kernel_module() {
   if [ ! -d "/sys/module/${1//-/_}" ]; then
-    modprobe -- "$1"
+    if ((ns_check == 0)); then modprobe -- "$1"; fi
     ns_change "loaded kernel module $1"
   fi
 }
@@ -253,33 +723,8 @@ ns_sysctl() {
   now=$(sysctl -n -- "$1" | tr -s '[:blank:]' ' ')
   want=$(printf '%s' "$2" | tr -s '[:blank:]' ' ')
   if [ "$now" != "$want" ]; then
-    sysctl -q -w -- "$1=$2" >/dev/null
+    if ((ns_check == 0)); then sysctl -q -w -- "$1=$2" >/dev/null; fi
     ns_change "set $1 = $2"
-  fi
-}
-
-# Runs "$@" as user $1 through a login shell (the user's HOME, PATH and profile) with
-# XDG_RUNTIME_DIR set as a login session sets it, so that `systemctl --user` reaches the
-# user's manager. The quoted script is the only shell code: the command and its arguments
-# pass through "$@" and are never parsed again. `--` keeps runuser from reading them.
-ns_as() {
-  local user=$1 uid run=runuser
-  shift
-  uid=$(id -u -- "$user")
-  if ! command -v runuser >/dev/null 2>&1; then run=su; fi
-  # shellcheck disable=SC2016 # $0 and $@ belong to the inner shell.
-  "$run" -l -s /bin/sh -c 'export XDG_RUNTIME_DIR="$0"; exec "$@"' \
-    -- "$user" "/run/user/$uid" "$@"
-}
-
-# Runs systemctl on the system manager ($1 empty) or on user $1's manager.
-ns_systemctl() {
-  local user=$1
-  shift
-  if [ -z "$user" ]; then
-    systemctl "$@"
-  else
-    ns_as "$user" systemctl --user "$@"
   fi
 }
 
@@ -292,6 +737,24 @@ declare -A ns_restart=() ns_reloaded=()
 ns_service() {
   local id=$1 unit=$2 file=$3 wanted=$4 user=$5 manager=system reloaded done='' wants
   if [ -n "$user" ]; then manager="user:$user"; fi
+  ns_record service "$user" "$unit" "$wanted" "$file"
+  if ((ns_check)); then
+    # What the run would do, from the unit's state now and the steps that would change.
+    if ((ns_systemd)); then
+      if ! ns_systemctl "$user" is-enabled --quiet -- "$unit" 2>/dev/null; then
+        done=enable
+      fi
+      if ! ns_systemctl "$user" is-active --quiet -- "$unit"; then
+        done="${done:+$done, }start"
+      elif [ "${ns_restart[$id]:-0}" = 1 ]; then
+        done="${done:+$done, }restart"
+      fi
+    elif [ -z "$user" ] && [ ! -L "/etc/systemd/system/$wanted.wants/$unit" ]; then
+      done=enable
+    fi
+    if [ -n "$done" ]; then ns_note "$done $unit"; fi
+    return 0
+  fi
   if ((ns_systemd)); then
     # Re-read units once per manager if any step changed something since the last time.
     reloaded=${ns_reloaded[$manager]:-0}
@@ -330,11 +793,37 @@ ns_service() {
   fi
 }
 
+# Options: --check changes nothing and downloads nothing, says what it would change and
+# exits 2 when the node differs; --verify-all re-hashes every managed file instead of
+# those whose stat data moved; --uninstall removes everything the manifest names, and
+# with --purge the runtimes' data folders too.
+ns_check=0 ns_verify_all=0 ns_uninstall=0 ns_purge=0
+for ns_option in "$@"; do
+  case $ns_option in
+    --check) ns_check=1 ;;
+    --verify-all) ns_verify_all=1 ;;
+    --uninstall) ns_uninstall=1 ;;
+    --purge) ns_purge=1 ;;
+    *)
+      ns_die "unknown option $ns_option"         "(options: --check, --verify-all, --uninstall, --purge)"
+      ;;
+  esac
+done
+if ((ns_purge && !ns_uninstall)); then ns_die '--purge goes with --uninstall'; fi
+
 if ((EUID != 0)); then ns_die 'must run as root'; fi
 
 # Units are started only under a running systemd (sd_booted()'s test). In a chroot,
 # a container or an image build they are enabled and left for the first boot.
 if [ -d /run/systemd/system ]; then ns_systemd=1; else ns_systemd=0; fi
+
+ns_manifest='/var/lib/nodespec/manifest'
+ns_manifest_load
+if ((ns_uninstall)); then
+  ns_manifest_finish
+  if ((ns_purge)); then ns_purge '/var/lib/containerd' '/var/lib/nerdctl' '/var/lib/buildkit'; fi
+  exit $((ns_check && ns_drifted ? 2 : 0))
+fi
 
 # [1/34] kubernetes.packages: packages
 ns_package_manager
@@ -345,6 +834,7 @@ case $ns_pm in
 esac
 
 # [2/34] kubernetes.modules: file /etc/modules-load.d/nodespec-kubernetes.conf
+ns_id='kubernetes.modules'
 ns_begin_file '/etc/modules-load.d/nodespec-kubernetes.conf'
 cat >>"$ns_new" <<'NODESPEC_EOF'
 # generated by nodespec, do not edit
@@ -360,6 +850,7 @@ ns_kernel_module 'overlay'
 ns_kernel_module 'br_netfilter'
 
 # [5/34] kubernetes.sysctl: file /etc/sysctl.d/99-nodespec-kubernetes.conf
+ns_id='kubernetes.sysctl'
 ns_begin_file '/etc/sysctl.d/99-nodespec-kubernetes.conf'
 cat >>"$ns_new" <<'NODESPEC_EOF'
 # generated by nodespec, do not edit
@@ -379,6 +870,7 @@ ns_sysctl 'net.bridge.bridge-nf-call-ip6tables' '1'
 ns_sysctl 'net.ipv4.ip_forward' '1'
 
 # [9/34] runc.binary: artifact runc 1.2.2
+ns_id='runc.binary'
 ns_artifact 'runc 1.2.2' \
   --url 'https://github.com/opencontainers/runc/releases/download/v1.2.2/runc.amd64' \
   --file 'runc.amd64' \
@@ -388,6 +880,7 @@ ns_artifact 'runc 1.2.2' \
   --provides '/usr/local/sbin/runc'
 
 # [10/34] cni.archive: artifact cni 1.6.1
+ns_id='cni.archive'
 ns_artifact 'cni 1.6.1' \
   --url 'https://github.com/containernetworking/plugins/releases/download/v1.6.1/cni-plugins-linux-amd64-v1.6.1.tgz' \
   --file 'cni-plugins-linux-amd64-v1.6.1.tgz' \
@@ -399,6 +892,7 @@ ns_artifact 'cni 1.6.1' \
   --provides '/opt/cni/bin/loopback'
 
 # [11/34] containerd.archive: artifact containerd 2.0.0; on change restarts containerd.service
+ns_id='containerd.archive'
 ns_changed=0
 ns_artifact 'containerd 2.0.0' \
   --url 'https://github.com/containerd/containerd/releases/download/v2.0.0/containerd-2.0.0-linux-amd64.tar.gz' \
@@ -412,6 +906,7 @@ ns_artifact 'containerd 2.0.0' \
 ns_notify 'containerd.service'
 
 # [12/34] containerd.unit: file /usr/local/lib/systemd/system/containerd.service; on change restarts containerd.service
+ns_id='containerd.unit'
 ns_changed=0
 ns_begin_file '/usr/local/lib/systemd/system/containerd.service'
 cat >>"$ns_new" <<'NODESPEC_EOF'
@@ -444,6 +939,7 @@ ns_put_file '/usr/local/lib/systemd/system/containerd.service' 644 'root' 'root'
 ns_notify 'containerd.service'
 
 # [13/34] containerd.config: file /etc/containerd/config.toml; on change restarts containerd.service
+ns_id='containerd.config'
 ns_changed=0
 ns_begin_file '/etc/containerd/config.toml'
 cat >>"$ns_new" <<'NODESPEC_EOF'
@@ -481,6 +977,7 @@ ns_put_file '/etc/containerd/config.toml' 644 'root' 'root'
 ns_notify 'containerd.service'
 
 # [14/34] registry.docker.io.hosts: file /etc/containerd/certs.d/docker.io/hosts.toml
+ns_id='registry.docker.io.hosts'
 ns_begin_file '/etc/containerd/certs.d/docker.io/hosts.toml'
 cat >>"$ns_new" <<'NODESPEC_EOF'
 # generated by nodespec, do not edit
@@ -491,6 +988,7 @@ NODESPEC_EOF
 ns_put_file '/etc/containerd/certs.d/docker.io/hosts.toml' 644 'root' 'root'
 
 # [15/34] registry.registry.k8s.io.hosts: file /etc/containerd/certs.d/registry.k8s.io/hosts.toml
+ns_id='registry.registry.k8s.io.hosts'
 ns_begin_file '/etc/containerd/certs.d/registry.k8s.io/hosts.toml'
 cat >>"$ns_new" <<'NODESPEC_EOF'
 # generated by nodespec, do not edit
@@ -501,6 +999,7 @@ NODESPEC_EOF
 ns_put_file '/etc/containerd/certs.d/registry.k8s.io/hosts.toml' 644 'root' 'root'
 
 # [16/34] registry.docker.elastic.co.hosts: file /etc/containerd/certs.d/docker.elastic.co/hosts.toml
+ns_id='registry.docker.elastic.co.hosts'
 ns_begin_file '/etc/containerd/certs.d/docker.elastic.co/hosts.toml'
 cat >>"$ns_new" <<'NODESPEC_EOF'
 # generated by nodespec, do not edit
@@ -511,6 +1010,7 @@ NODESPEC_EOF
 ns_put_file '/etc/containerd/certs.d/docker.elastic.co/hosts.toml' 644 'root' 'root'
 
 # [17/34] registry.gcr.io.hosts: file /etc/containerd/certs.d/gcr.io/hosts.toml
+ns_id='registry.gcr.io.hosts'
 ns_begin_file '/etc/containerd/certs.d/gcr.io/hosts.toml'
 cat >>"$ns_new" <<'NODESPEC_EOF'
 # generated by nodespec, do not edit
@@ -521,6 +1021,7 @@ NODESPEC_EOF
 ns_put_file '/etc/containerd/certs.d/gcr.io/hosts.toml' 644 'root' 'root'
 
 # [18/34] registry.ghcr.io.hosts: file /etc/containerd/certs.d/ghcr.io/hosts.toml
+ns_id='registry.ghcr.io.hosts'
 ns_begin_file '/etc/containerd/certs.d/ghcr.io/hosts.toml'
 cat >>"$ns_new" <<'NODESPEC_EOF'
 # generated by nodespec, do not edit
@@ -531,6 +1032,7 @@ NODESPEC_EOF
 ns_put_file '/etc/containerd/certs.d/ghcr.io/hosts.toml' 644 'root' 'root'
 
 # [19/34] registry.k8s.gcr.io.hosts: file /etc/containerd/certs.d/k8s.gcr.io/hosts.toml
+ns_id='registry.k8s.gcr.io.hosts'
 ns_begin_file '/etc/containerd/certs.d/k8s.gcr.io/hosts.toml'
 cat >>"$ns_new" <<'NODESPEC_EOF'
 # generated by nodespec, do not edit
@@ -541,6 +1043,7 @@ NODESPEC_EOF
 ns_put_file '/etc/containerd/certs.d/k8s.gcr.io/hosts.toml' 644 'root' 'root'
 
 # [20/34] registry.mcr.microsoft.com.hosts: file /etc/containerd/certs.d/mcr.microsoft.com/hosts.toml
+ns_id='registry.mcr.microsoft.com.hosts'
 ns_begin_file '/etc/containerd/certs.d/mcr.microsoft.com/hosts.toml'
 cat >>"$ns_new" <<'NODESPEC_EOF'
 # generated by nodespec, do not edit
@@ -551,6 +1054,7 @@ NODESPEC_EOF
 ns_put_file '/etc/containerd/certs.d/mcr.microsoft.com/hosts.toml' 644 'root' 'root'
 
 # [21/34] registry.nvcr.io.hosts: file /etc/containerd/certs.d/nvcr.io/hosts.toml
+ns_id='registry.nvcr.io.hosts'
 ns_begin_file '/etc/containerd/certs.d/nvcr.io/hosts.toml'
 cat >>"$ns_new" <<'NODESPEC_EOF'
 # generated by nodespec, do not edit
@@ -561,6 +1065,7 @@ NODESPEC_EOF
 ns_put_file '/etc/containerd/certs.d/nvcr.io/hosts.toml' 644 'root' 'root'
 
 # [22/34] registry.quay.io.hosts: file /etc/containerd/certs.d/quay.io/hosts.toml
+ns_id='registry.quay.io.hosts'
 ns_begin_file '/etc/containerd/certs.d/quay.io/hosts.toml'
 cat >>"$ns_new" <<'NODESPEC_EOF'
 # generated by nodespec, do not edit
@@ -571,6 +1076,7 @@ NODESPEC_EOF
 ns_put_file '/etc/containerd/certs.d/quay.io/hosts.toml' 644 'root' 'root'
 
 # [23/34] registry.registry.jujucharms.com.hosts: file /etc/containerd/certs.d/registry.jujucharms.com/hosts.toml
+ns_id='registry.registry.jujucharms.com.hosts'
 ns_begin_file '/etc/containerd/certs.d/registry.jujucharms.com/hosts.toml'
 cat >>"$ns_new" <<'NODESPEC_EOF'
 # generated by nodespec, do not edit
@@ -581,6 +1087,7 @@ NODESPEC_EOF
 ns_put_file '/etc/containerd/certs.d/registry.jujucharms.com/hosts.toml' 644 'root' 'root'
 
 # [24/34] registry.rocks.canonical.com.hosts: file /etc/containerd/certs.d/rocks.canonical.com/hosts.toml
+ns_id='registry.rocks.canonical.com.hosts'
 ns_begin_file '/etc/containerd/certs.d/rocks.canonical.com/hosts.toml'
 cat >>"$ns_new" <<'NODESPEC_EOF'
 # generated by nodespec, do not edit
@@ -591,6 +1098,7 @@ NODESPEC_EOF
 ns_put_file '/etc/containerd/certs.d/rocks.canonical.com/hosts.toml' 644 'root' 'root'
 
 # [25/34] nerdctl.archive: artifact nerdctl 2.0.2
+ns_id='nerdctl.archive'
 ns_artifact 'nerdctl 2.0.2' \
   --url 'https://github.com/containerd/nerdctl/releases/download/v2.0.2/nerdctl-2.0.2-linux-amd64.tar.gz' \
   --file 'nerdctl-2.0.2-linux-amd64.tar.gz' \
@@ -602,6 +1110,7 @@ ns_artifact 'nerdctl 2.0.2' \
   --provides '/usr/local/bin/containerd-rootless.sh'
 
 # [26/34] nerdctl.config: file /etc/nerdctl/nerdctl.toml
+ns_id='nerdctl.config'
 ns_begin_file '/etc/nerdctl/nerdctl.toml'
 cat >>"$ns_new" <<'NODESPEC_EOF'
 # generated by nodespec, do not edit
@@ -612,11 +1121,12 @@ ns_put_file '/etc/nerdctl/nerdctl.toml' 644 'root' 'root'
 
 # [27/34] nerdctl.completion.bash: command install nerdctl bash completion
 if ! '/bin/sh' '-c' '"'\$'1" completion bash 2>/dev/null | cmp -s - "'\$'2"' 'sh' '/usr/local/bin/nerdctl' '/usr/share/bash-completion/completions/nerdctl' >/dev/null 2>&1; then
-  '/bin/sh' '-c' 'mkdir -p "'\$'{2%/*}" && "'\$'1" completion bash > "'\$'2.tmp" && mv "'\$'2.tmp" "'\$'2"' 'sh' '/usr/local/bin/nerdctl' '/usr/share/bash-completion/completions/nerdctl' >&2
+  if ((ns_check == 0)); then '/bin/sh' '-c' 'mkdir -p "'\$'{2%/*}" && "'\$'1" completion bash > "'\$'2.tmp" && mv "'\$'2.tmp" "'\$'2"' 'sh' '/usr/local/bin/nerdctl' '/usr/share/bash-completion/completions/nerdctl' >&2; fi
   ns_change ran 'install nerdctl bash completion'
 fi
 
 # [28/34] buildkit.archive: artifact buildkit 0.18.1; on change restarts buildkit.service
+ns_id='buildkit.archive'
 ns_changed=0
 ns_artifact 'buildkit 0.18.1' \
   --url 'https://github.com/moby/buildkit/releases/download/v0.18.1/buildkit-v0.18.1.linux-amd64.tar.gz' \
@@ -629,6 +1139,7 @@ ns_artifact 'buildkit 0.18.1' \
 ns_notify 'buildkit.service'
 
 # [29/34] buildkit.socket.unit: file /usr/local/lib/systemd/system/buildkit.socket; on change restarts buildkit.socket, buildkit.service
+ns_id='buildkit.socket.unit'
 ns_changed=0
 ns_begin_file '/usr/local/lib/systemd/system/buildkit.socket'
 cat >>"$ns_new" <<'NODESPEC_EOF'
@@ -648,6 +1159,7 @@ ns_put_file '/usr/local/lib/systemd/system/buildkit.socket' 644 'root' 'root'
 ns_notify 'buildkit.socket' 'buildkit.service'
 
 # [30/34] buildkit.unit: file /usr/local/lib/systemd/system/buildkit.service; on change restarts buildkit.service
+ns_id='buildkit.unit'
 ns_changed=0
 ns_begin_file '/usr/local/lib/systemd/system/buildkit.service'
 cat >>"$ns_new" <<'NODESPEC_EOF'
@@ -669,6 +1181,7 @@ ns_put_file '/usr/local/lib/systemd/system/buildkit.service' 644 'root' 'root'
 ns_notify 'buildkit.service'
 
 # [31/34] buildkit.config: file /etc/buildkit/buildkitd.toml; on change restarts buildkit.service
+ns_id='buildkit.config'
 ns_changed=0
 ns_begin_file '/etc/buildkit/buildkitd.toml'
 cat >>"$ns_new" <<'NODESPEC_EOF'
@@ -718,10 +1231,18 @@ ns_put_file '/etc/buildkit/buildkitd.toml' 644 'root' 'root'
 ns_notify 'buildkit.service'
 
 # [32/34] containerd.service: service containerd.service
+ns_id='containerd.service'
 ns_service 'containerd.service' 'containerd.service' '/usr/local/lib/systemd/system/containerd.service' 'multi-user.target' ''
 
 # [33/34] buildkit.socket: service buildkit.socket
+ns_id='buildkit.socket'
 ns_service 'buildkit.socket' 'buildkit.socket' '/usr/local/lib/systemd/system/buildkit.socket' 'sockets.target' ''
 
 # [34/34] buildkit.service: service buildkit.service
+ns_id='buildkit.service'
 ns_service 'buildkit.service' 'buildkit.service' '/usr/local/lib/systemd/system/buildkit.service' 'multi-user.target' ''
+
+# The end of a successful run: prune what the previous manifest named and this run
+# did not, then record what this run manages. A check exits 2 when the node differs.
+ns_manifest_finish
+if ((ns_check && ns_drifted)); then exit 2; fi

@@ -7,7 +7,7 @@ set -u
 SYSTEM_TESTS=${SYSTEM_TESTS:?} WORK=${WORK:?} RESULTS_DIR=${RESULTS_DIR:?} COMPILER=${COMPILER:?}
 export SYSTEM_TESTS WORK
 CASE=$1 TARGET=$2 CASE_DIR=$3
-for lib in sandbox mirror registry packages engines checks cases; do
+for lib in sandbox mirror registry packages engines checks cases converge; do
   # shellcheck source=/dev/null
   source "$SYSTEM_TESTS/lib/$lib.sh"
 done

@@ -1,0 +1,327 @@
+import Compiler
+import Spec
+
+/// The manifest in the playbook: read at the start (drift, prune, uninstall), written at the
+/// end, in the format the shell target reads and writes (`docs/plan-contract.md`, "The
+/// manifest"), so that any target can converge a node another target installed.
+extension AnsibleBackend.Playbook {
+  /// Jinja reads the manifest's tab from this play variable: a tab in a template would make
+  /// the emitter quote the whole template onto one line.
+  static let tab = "nodespec_tab"
+
+  /// A Jinja expression over several lines (a `|-` block; Jinja reads the line breaks as
+  /// spaces), so that no playbook line grows past what yamllint allows.
+  static func expression(_ lines: String...) -> YAMLValue {
+    .scalar("{{ " + lines.joined(separator: "\n  ") + " }}", style: .literal)
+  }
+  /// True when the play runs with `-e nodespec_state=absent`.
+  static let uninstalling = "nodespec_state | default('present') == 'absent'"
+
+  /// The files this plan manages that the compiler knows by path: `[id, path]` pairs.
+  var knownFiles: [[String]] {
+    var pairs: [[String]] = []
+    for resource in plan.resources {
+      switch resource.kind {
+      case .file(let file): pairs.append([resource.id, file.path])
+      case .artifact(let artifact):
+        if case .binary(let path, _) = artifact.install { pairs.append([resource.id, path]) }
+        pairs.append([resource.id, artifact.stamp])
+      default: break
+      }
+    }
+    return pairs
+  }
+
+  /// The archives of the plan, in order: their install results are `nodespec_unpacked_<n>`.
+  var archives: [(resource: Resource, artifact: Artifact, directory: String)] {
+    plan.resources.compactMap { resource in
+      guard case .artifact(let artifact) = resource.kind,
+        case .archive(let directory) = artifact.install
+      else { return nil }
+      return (resource, artifact, directory)
+    }
+  }
+
+  static func unpackedVariable(_ index: Int) -> String { "nodespec_unpacked_\(index)" }
+
+  /// Folders this run may create: every ancestor of a path it writes (`/` aside), with the
+  /// first resource that needs it. Those missing at the start and there at the end are
+  /// recorded as created, and removed again (when empty) with the resource.
+  var candidateFolders: [[String]] {
+    var seen = Set<String>()
+    var pairs: [[String]] = []
+    func add(_ id: String, ancestorsOf path: String, including: Bool = false) {
+      var parts = path.split(separator: "/").map(String.init)
+      if !including { parts = Array(parts.dropLast()) }
+      var folder = ""
+      for part in parts {
+        folder += "/" + part
+        if seen.insert(folder).inserted { pairs.append([id, folder]) }
+      }
+    }
+    for pair in knownFiles { add(pair[0], ancestorsOf: pair[1]) }
+    for archive in archives {
+      add(archive.resource.id, ancestorsOf: archive.directory, including: true)
+    }
+    add("nodespec", ancestorsOf: plan.manifest)
+    return pairs
+  }
+
+  /// Play variables: the previous manifest parsed into field lists, what this plan manages.
+  var manifestVariables: [(String, YAMLValue)] {
+    var all = [
+      "nodespec_known_files"
+    ]
+    var variables: [(String, YAMLValue)] = [
+      ("nodespec_manifest", Scalar.literal(plan.manifest)),
+      ("nodespec_tab", .scalar("\t", style: .doubleQuoted)),
+      (
+        "nodespec_old",
+        Self.expression(
+          "(nodespec_manifest_read.content | default('') | b64decode).splitlines()",
+          "| reject('match', '#') | map('split', nodespec_tab) | list")
+      ),
+      ("nodespec_ids", Scalar.list(plan.resources.map(\.id) + ["nodespec"])),
+      ("nodespec_known_files", .sequence(knownFiles.map(Scalar.list))),
+    ]
+    for (index, archive) in archives.enumerated() {
+      let name = "nodespec_archive_files_\(index)"
+      all.append(name)
+      var directory = archive.directory
+      while directory.hasSuffix("/") { directory.removeLast() }
+      // Unpacked this run: the members it listed (folders aside). Otherwise what the
+      // manifest recorded for it, or, installed by a nodespec without a manifest, what it
+      // provides.
+      let unpacked = Self.unpackedVariable(index)
+      variables += [
+        (
+          "nodespec_archive_\(index)",
+          .mapping([
+            ("id", Scalar.literal(archive.resource.id)),
+            ("folder", Scalar.literal(directory + "/")),
+            ("provides", Scalar.list(archive.artifact.provides)),
+            ("stamp", Scalar.literal(archive.artifact.stamp)),
+          ])
+        ),
+        (
+          name,
+          Self.expression(
+            "((\(unpacked).files",
+            "  | map('regex_replace', '^(\\./)?', nodespec_archive_\(index).folder)",
+            "  | reject('search', '/$') | list)",
+            " if \(unpacked).files is defined",
+            " else ((nodespec_old | selectattr('0', 'eq', 'file')",
+            "  | selectattr('1', 'eq', nodespec_archive_\(index).id) | map(attribute='10')",
+            "  | reject('eq', nodespec_archive_\(index).stamp) | list)",
+            "  or nodespec_archive_\(index).provides))",
+            "| map('regex_replace', '^', nodespec_archive_\(index).id + nodespec_tab)",
+            "| map('split', nodespec_tab) | list")
+        ),
+      ]
+    }
+    variables.append(
+      (
+        "nodespec_managed",
+        .scalar("{{ " + all.joined(separator: "\n  + ") + " }}", style: .literal)
+      ))
+    let services = plan.resources.compactMap { resource -> [String]? in
+      guard case .service(let service) = resource.kind else { return nil }
+      var user = "-"
+      if case .user(let name) = service.scope { user = name }
+      return [resource.id, user, service.unit, service.wantedBy, service.unitPath]
+    }
+    variables += [
+      ("nodespec_services", .sequence(services.map(Scalar.list))),
+      ("nodespec_folders", .sequence(candidateFolders.map(Scalar.list))),
+    ]
+    return variables
+  }
+
+  /// The first tasks: read the manifest and which candidate folders exist; with
+  /// `nodespec_state=absent`, remove everything the manifest names and end the play.
+  func manifestReadTasks() -> [Task] {
+    [
+      // A missing manifest is not an error: nothing was installed yet.
+      Task(
+        "Read the manifest of what nodespec manages here", "ansible.builtin.slurp",
+        [("src", Scalar.template("{{ nodespec_manifest }}"))]
+      ).register("nodespec_manifest_read").with("failed_when", Scalar.bool(false)).secret(),
+      Task(
+        "Check which folders nodespec may create already exist", "ansible.builtin.stat",
+        [("path", Scalar.template("{{ item[1] }}")), ("get_checksum", Scalar.bool(false))]
+      ).with("loop", Scalar.template("{{ nodespec_folders }}"))
+        .with("loop_control", .mapping([("label", Scalar.template("{{ item[1] }}"))]))
+        .register("nodespec_folders_before"),
+      Task(
+        block: "Uninstall: remove everything the manifest names",
+        pruneTasks(
+          keeping: nil,
+          then: [
+            Task(
+              "Remove the manifest", "ansible.builtin.file",
+              [("path", Scalar.template("{{ nodespec_manifest }}")), ("state", .scalar("absent"))]
+            )
+          ] + purgeTasks())
+      ).when(Self.uninstalling),
+      Task("Stop after the uninstall", "ansible.builtin.meta", freeForm: "end_host")
+        .when(Self.uninstalling),
+    ]
+  }
+
+  /// With `-e nodespec_purge=true`, the uninstall also removes the runtimes' data folders
+  /// (`Plan.purge`), as the shell's `--uninstall --purge` does: what is on their own file
+  /// system goes (`find -xdev`), mounts below them stay, and a folder that is a mount point
+  /// itself is emptied and kept.
+  func purgeTasks() -> [Task] {
+    guard !plan.purge.isEmpty else { return [] }
+    let purging = "nodespec_purge | default(false) | bool"
+    let label = YAMLValue.mapping([("label", Scalar.template("nodespec: removed {{ item }}"))])
+    return [
+      Task(
+        "Empty the data folders of the runtimes", "ansible.builtin.command",
+        [
+          (
+            "argv",
+            .sequence(
+              ["find", "{{ item }}", "-xdev", "-mindepth", "1", "-delete"].map {
+                $0.hasPrefix("{{") ? Scalar.template($0) : .scalar($0)
+              })
+          ),
+          ("removes", Scalar.template("{{ item }}")),
+        ]
+      ).with("loop", Scalar.list(plan.purge)).with("loop_control", label).when(purging),
+      Task(
+        "Remove the data folders of the runtimes unless they are mount points",
+        "ansible.builtin.command",
+        [("argv", .sequence([.scalar("rmdir"), .scalar("--"), Scalar.template("{{ item }}")]))]
+      ).with("loop", Scalar.list(plan.purge))
+        .register("nodespec_purged").with("failed_when", Scalar.bool(false))
+        .changedWhen("nodespec_purged.rc == 0").when(purging),
+    ]
+  }
+
+  /// Removes what the previous manifest names and `keeping` (Jinja expressions for the kept
+  /// file paths, units and resource ids) does not; nil keeps nothing (uninstall). Services
+  /// are stopped and disabled before their unit goes; folders go only when empty.
+  func pruneTasks(keeping: (files: String, units: String, ids: String)?, then: [Task] = [])
+    -> [Task]
+  {
+    let keep = keeping ?? (files: "[]", units: "[]", ids: "[]")
+    let goneServices = Self.expression(
+      "nodespec_old | selectattr('0', 'eq', 'service') | selectattr('2', 'eq', '-')",
+      "| rejectattr('3', 'in', \(keep.units)) | list")
+    let goneFiles = Self.expression(
+      "nodespec_old | selectattr('0', 'eq', 'file') | map(attribute='10')",
+      "| reject('in', \(keep.files)) | list")
+    let goneFolders = Self.expression(
+      "nodespec_old | selectattr('0', 'eq', 'dir') | rejectattr('1', 'in', \(keep.ids))",
+      "| map(attribute='2') | sort(reverse=true) | list")
+    let label: (String) -> YAMLValue = {
+      .mapping([("label", Scalar.template("nodespec: removed {{ \($0) }}"))])
+    }
+    return [
+      Task(
+        "Stop and disable the services the spec no longer names",
+        "ansible.builtin.systemd_service",
+        [
+          ("name", Scalar.template("{{ item[3] }}")), ("state", .scalar("stopped")),
+          ("enabled", Scalar.bool(false)),
+        ]
+      ).with("loop", goneServices)
+        .with("loop_control", .mapping([("label", Scalar.template("{{ item[3] }}"))]))
+        .register("nodespec_gone_services").when(Self.systemdRunning),
+      Task(
+        "Disable the services the spec no longer names", "ansible.builtin.file",
+        [
+          (
+            "path",
+            Scalar.template("/etc/systemd/system/{{ item[4] }}.wants/{{ item[3] }}")
+          ),
+          ("state", .scalar("absent")),
+        ]
+      ).with("loop", goneServices)
+        .with("loop_control", .mapping([("label", Scalar.template("{{ item[3] }}"))]))
+        .when("not (\(Self.systemdRunning))"),
+      Task(
+        "Remove the files the spec no longer names", "ansible.builtin.file",
+        [("path", Scalar.template("{{ item }}")), ("state", .scalar("absent"))]
+      ).with("loop", goneFiles).with("loop_control", label("item")),
+      Task(
+        "Reload systemd after removing units", "ansible.builtin.systemd_service",
+        [("daemon_reload", Scalar.bool(true))]
+      ).when(allOf: [Self.systemdRunning, "nodespec_gone_services is changed"]),
+    ] + then + [
+      Task(
+        "Remove the folders nodespec created for what the spec no longer names, when empty",
+        "ansible.builtin.command",
+        [("argv", .sequence([.scalar("rmdir"), .scalar("--"), Scalar.template("{{ item }}")]))]
+      ).with("loop", goneFolders)
+        .with("loop_control", label("item"))
+        .register("nodespec_rmdir").with("failed_when", Scalar.bool(false))
+        .changedWhen("nodespec_rmdir.rc == 0")
+    ]
+  }
+
+  /// The last tasks: prune, then record what this run manages.
+  func manifestWriteTasks() -> [Task] {
+    let kept = (
+      files: "(nodespec_managed | map(attribute='1') | list)",
+      units: "(nodespec_services | map(attribute='2') | list)",
+      ids: "nodespec_ids"
+    )
+    let removed =
+      "nodespec_rmdir.results | default([]) | selectattr('rc', 'defined')"
+      + " | selectattr('rc', 'eq', 0) | map(attribute='item') | list"
+    // One `{{ [...] | join(nodespec_tab) }}` a manifest line; `-%}` eats the line break after
+    // each block tag, so that only the lines' own breaks reach the file.
+    let content = [
+      "# nodespec manifest 1",
+      "{% for r in nodespec_facts.results if r.stat.exists -%}",
+      "{{ ['file', r.item[0], '%o' % (r.stat.mode | int(base=8)),",
+      "    r.stat.pw_name | default(r.stat.uid), r.stat.gr_name | default(r.stat.gid),",
+      "    r.stat.checksum | default('-'), r.stat.size,",
+      "    '%.9f' % r.stat.mtime, '%.9f' % r.stat.ctime, r.stat.inode, r.item[1]]",
+      "   | join(nodespec_tab) }}",
+      "{% endfor -%}",
+      "{% set removed = \(removed) -%}",
+      "{% for d in nodespec_old if d[0] == 'dir' and d[2] not in removed -%}",
+      "{{ d[:3] | join(nodespec_tab) }}",
+      "{% endfor -%}",
+      "{% set known = nodespec_old | selectattr('0', 'eq', 'dir') | map(attribute='2') | list -%}",
+      "{% for r in nodespec_folders_after.results -%}",
+      "{% if r.stat.isdir | default(false) and r.item[1] not in known",
+      "   and not nodespec_folders_before.results[loop.index0].stat.exists -%}",
+      "{{ ['dir', r.item[0], r.item[1]] | join(nodespec_tab) }}",
+      "{% endif -%}",
+      "{% endfor -%}",
+      "{% for s in nodespec_services -%}",
+      "{{ (['service'] + s) | join(nodespec_tab) }}",
+      "{% endfor -%}",
+    ].joined(separator: "\n")
+    let folder = plan.manifest.split(separator: "/").dropLast().map { "/" + $0 }.joined()
+    return pruneTasks(keeping: kept) + Self.folderTasks(folder) + [
+      Task(
+        "Read the facts of the files nodespec manages", "ansible.builtin.stat",
+        [
+          ("path", Scalar.template("{{ item[1] }}")),
+          ("checksum_algorithm", .scalar("sha256")),
+        ]
+      ).with("loop", Scalar.template("{{ nodespec_managed }}"))
+        .with("loop_control", .mapping([("label", Scalar.template("{{ item[1] }}"))]))
+        .register("nodespec_facts"),
+      Task(
+        "Check which folders nodespec may have created", "ansible.builtin.stat",
+        [("path", Scalar.template("{{ item[1] }}")), ("get_checksum", Scalar.bool(false))]
+      ).with("loop", Scalar.template("{{ nodespec_folders }}"))
+        .with("loop_control", .mapping([("label", Scalar.template("{{ item[1] }}"))]))
+        .register("nodespec_folders_after"),
+      Task(
+        "Record what nodespec manages here", "ansible.builtin.copy",
+        [
+          ("content", .scalar(content + "\n", style: .literal)),
+          ("dest", Scalar.template("{{ nodespec_manifest }}")),
+          ("mode", Scalar.mode(0o600)),
+        ] + Self.ownership(nil)),
+    ]
+  }
+}
