@@ -576,6 +576,8 @@ case_fleet() {
   check "$t/fleet: pull through the registry mirror" "pull failed" pull_through_mirror
   check "$t/fleet: again downloads nothing" "$(($(mirror_downloads) - dl)) downloads" \
     test "$(mirror_downloads)" = "$dl"
+}
+
 # ---------------------------------------------------------------------------------------------
 
 # The spec of the operations case: a proxy (which nothing can reach: everything the test
@@ -682,6 +684,8 @@ case_operations() {
   check "$t/proxy-changed: containerd runs with the new proxy" "see above" \
     service_environ_has "$pid2" HTTPS_PROXY=http://other-proxy.invalid:8080
   check "$t/proxy-changed: the conf.d drop-in is untouched" "changed" same_bytes "$admin" "$CASE_DIR/admin.toml"
+}
+
 case_auth() {
   local t=$1 registry=127.0.0.1:$REGISTRY_AUTH_PORT
   local certs=/etc/containerd/certs.d/127.0.0.1_${REGISTRY_AUTH_PORT}_ pass before
