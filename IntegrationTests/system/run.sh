@@ -142,9 +142,11 @@ run_case() { # run_case <case> <target> <dir>
     echo 0 >"$3/seconds"
     return
   fi
-  # converge applies the output eight times: with Ansible that takes longer than the others.
+  # converge applies the output eight times, Ansible's apply case five times with a
+  # manifest pass each: with Ansible those take longer than the others.
   local limit=${CASE_TIMEOUT:-300}
   [[ -z ${CASE_TIMEOUT:-} && $1 == converge ]] && limit=900
+  [[ -z ${CASE_TIMEOUT:-} && $1 == apply && $2 == ansible ]] && limit=600
   COMPILER=${COMPILER_FOR[$2]} timeout --kill-after=10 "$limit" \
     unshare --mount --net --pid --fork --kill-child --mount-proc \
     "$SYSTEM_TESTS/lib/case.sh" "$1" "$2" "$3" >"$3/case.log" 2>&1 || rc=$?
