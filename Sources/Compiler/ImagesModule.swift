@@ -77,17 +77,14 @@ enum ImagesModule: CompilerModule {
       }
       seen[sha] = image.sha256.range
       let marker = "\(folder)/\(sha).imported"
-      let file: String
-      var title: String
+      let (file, title, downloaded): (String, String, String)
       switch image.source.value {
       case .file(let path):
-        file = path
-        title = path
+        (file, title, downloaded) = (path, path, "no")
       case .url(let url):
-        file = "\(folder)/\(sha).tar"
         let resolved = Downloads.rewrite(url, mirror: spec.downloads.mirror?.value)
         let name = resolved.split(separator: "/").last.map(String.init) ?? "\(sha).tar"
-        title = name
+        (file, title, downloaded) = ("\(folder)/\(sha).tar", name, "yes")
         let id = "images.\(sha).download"
         plan.add(
           id, origin: image.range,
@@ -100,8 +97,6 @@ enum ImagesModule: CompilerModule {
               install: .binary(path: file, mode: 0o600), provides: [marker],
               stamp: context.paths.stamp(id))))
       }
-      var downloaded = "no"
-      if case .url = image.source.value { downloaded = "yes" }
       plan.addAfterServices(
         "images.\(sha).import", origin: image.range,
         .command(

@@ -13,11 +13,11 @@ public enum SpecSchema {
 
   /// The schema, as JSON text ending with a newline; the same bytes on every run.
   public static func json() -> String {
-    var defs: [(String, JSON)] = []
+    var defs: [(String, JSONValue)] = []
     for place in SpecKeys.places where !place.isEmpty {
-      defs.append((definitionName(place), object(place)))
+      defs.append((definitionName(place), placeSchema(place)))
     }
-    var root: [(String, JSON)] = [
+    var root: [(String, JSONValue)] = [
       ("$schema", .string("https://json-schema.org/draft/2020-12/schema")),
       ("$id", .string(id)),
       ("title", .string("nodespec spec, format 1")),
@@ -29,14 +29,19 @@ public enum SpecSchema {
         )
       ),
     ]
-    root += members(object(""))
+    root += members(placeSchema(""))
     root.append(("required", .array([.string("nodespec")])))
-    root.append(("$defs", .object(defs)))
-    return JSON.object(root).text(indent: 0) + "\n"
+    root.append(("$defs", object(defs)))
+    return object(root).text
   }
 
-  private static func members(_ json: JSON) -> [(String, JSON)] {
-    if case .object(let members) = json { members } else { [] }
+  private static func members(_ json: JSONValue) -> [(String, JSONValue)] {
+    if case .object(let members) = json { members.map { ($0.key, $0.value) } } else { [] }
+  }
+
+  /// A JSON object from its members (each name once); `JSONValue` writes them sorted.
+  private static func object(_ members: [(String, JSONValue)]) -> JSONValue {
+    .object(Dictionary(members, uniquingKeysWith: { _, last in last }))
   }
 
   private static func definitionName(_ place: String) -> String {
@@ -44,145 +49,95 @@ public enum SpecSchema {
   }
 
   /// The schema of one place: its keys, nothing else.
-  private static func object(_ place: String) -> JSON {
+  private static func placeSchema(_ place: String) -> JSONValue {
     let keys = SpecKeys.all.filter { $0.place == place }
-    var schema: [(String, JSON)] = [
+    var schema: [(String, JSONValue)] = [
       ("type", .string("object")),
       (
         "properties",
-        .object(
+        object(
           keys.map { key in
             var description = key.description
             if case .text(_, let grammar) = key.value { description += " Format: \(grammar)." }
             let schema = members(value(key.value)).filter { $0.0 != "description" }
-            return (key.name, .object([("description", .string(description))] + schema))
+            return (key.name, object([("description", .string(description))] + schema))
           })
       ),
       ("additionalProperties", .bool(false)),
     ]
     if SpecKeys.oneKeyPlaces.contains(place) {
-      schema += [("minProperties", .number(1)), ("maxProperties", .number(1))]
+      schema += [("minProperties", .int(1)), ("maxProperties", .int(1))]
     }
-    return .object(schema)
+    return object(schema)
   }
 
   /// The schema of a value.
-  private static func value(_ value: SpecValue) -> JSON {
+  private static func value(_ value: SpecValue) -> JSONValue {
     switch value {
     case .text(let kind, let description):
       let numeric = ["version", "name", "text", "id"].contains(kind)
-      return .object([
+      return object([
         ("type", numeric ? .array([.string("string"), .string("number")]) : .string("string")),
         ("description", .string(description)),
       ])
     case .bool:
-      return .object([("type", .string("boolean"))])
+      return object([("type", .string("boolean"))])
     case .choice(let words):
-      return .object([("type", .string("string")), ("enum", .array(words.map(JSON.string)))])
+      return object([("type", .string("string")), ("enum", .array(words.map(JSONValue.string)))])
     case .formatVersion:
-      return .object([("enum", .array([.number(1), .string("1")]))])
+      return object([("enum", .array([.int(1), .string("1")]))])
     case .place(let place):
-      let reference = JSON.object([("$ref", .string("#/$defs/\(definitionName(place))"))])
+      let reference = object([("$ref", .string("#/$defs/\(definitionName(place))"))])
       guard SpecKeys.nullablePlaces.contains(place) else { return reference }
-      return .object([("anyOf", .array([reference, .object([("type", .string("null"))])]))])
+      return object([("anyOf", .array([reference, object([("type", .string("null"))])]))])
     case .mapOf(let item):
-      return .object([
+      return object([
         (
           "anyOf",
           .array([
-            .object([("type", .string("object")), ("additionalProperties", self.value(item))]),
-            .object([("type", .string("null"))]),
+            object([("type", .string("object")), ("additionalProperties", self.value(item))]),
+            object([("type", .string("null"))]),
           ])
         )
       ])
     case .listOf(let item):
-      return .object([("type", .string("array")), ("items", self.value(item))])
+      return object([("type", .string("array")), ("items", self.value(item))])
     case .nonEmptyListOf(let item):
-      return .object([
-        ("type", .string("array")), ("items", self.value(item)), ("minItems", .number(1)),
+      return object([
+        ("type", .string("array")), ("items", self.value(item)), ("minItems", .int(1)),
       ])
     case .oneOrMany(let item):
-      return .object([
+      return object([
         (
           "anyOf",
           .array([
-            self.value(item), .object([("type", .string("array")), ("items", self.value(item))]),
+            self.value(item), object([("type", .string("array")), ("items", self.value(item))]),
           ])
         )
       ])
     case .perArch(let item):
-      return .object([
+      return object([
         ("type", .string("object")),
-        ("properties", .object(Arch.allCases.map { ($0.rawValue, self.value(item)) })),
+        ("properties", object(Arch.allCases.map { ($0.rawValue, self.value(item)) })),
         ("additionalProperties", .bool(false)),
       ])
     case .pair(let item):
-      return .object([
-        ("type", .string("array")), ("items", self.value(item)), ("minItems", .number(2)),
-        ("maxItems", .number(2)),
+      return object([
+        ("type", .string("array")), ("items", self.value(item)), ("minItems", .int(2)),
+        ("maxItems", .int(2)),
       ])
     case .oneOf(let values):
-      return .object([("anyOf", .array(values.map(self.value)))])
+      return object([("anyOf", .array(values.map(self.value)))])
     case .table:
-      return .object([("type", .string("object"))])
+      return object([("type", .string("object"))])
     case .emptyMapping:
-      return .object([
+      return object([
         ("anyOf", .array([
-          .object([("type", .string("object")), ("maxProperties", .number(0))]),
-          .object([("type", .string("null"))]),
+          object([("type", .string("object")), ("maxProperties", .int(0))]),
+          object([("type", .string("null"))]),
         ]))
       ])
     }
-  }
-}
-
-/// Just enough JSON to write a schema: members in the order given, strings escaped per
-/// RFC 8259.
-enum JSON {
-  case string(String)
-  case number(Int)
-  case bool(Bool)
-  case array([JSON])
-  case object([(String, JSON)])
-
-  func text(indent: Int) -> String {
-    let inner = String(repeating: "  ", count: indent + 1)
-    let outer = String(repeating: "  ", count: indent)
-    switch self {
-    case .string(let s): return JSON.quoted(s)
-    case .number(let n): return String(n)
-    case .bool(let b): return b ? "true" : "false"
-    case .array(let items):
-      if items.isEmpty { return "[]" }
-      return "[\n" + items.map { inner + $0.text(indent: indent + 1) }.joined(separator: ",\n")
-        + "\n" + outer + "]"
-    case .object(let members):
-      if members.isEmpty { return "{}" }
-      return "{\n"
-        + members.map { inner + JSON.quoted($0.0) + ": " + $0.1.text(indent: indent + 1) }
-        .joined(separator: ",\n") + "\n" + outer + "}"
-    }
-  }
-
-  static func quoted(_ s: String) -> String {
-    var out = "\""
-    for scalar in s.unicodeScalars {
-      switch scalar {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\t": out += "\\t"
-      case "\r": out += "\\r"
-      default:
-        if scalar.value < 0x20 {
-          let digits = String(scalar.value, radix: 16)
-          out += "\\u" + String(repeating: "0", count: 4 - digits.count) + digits
-        } else {
-          out.unicodeScalars.append(scalar)
-        }
-      }
-    }
-    return out + "\""
   }
 }
 

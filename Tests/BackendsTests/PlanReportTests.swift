@@ -1,4 +1,5 @@
 import Compiler
+import Spec
 import Testing
 
 @testable import Backends
