@@ -324,6 +324,12 @@ check "--set takes a YAML scalar: quoting works" sh -c "'$nodespec' compile '$wo
 err=$("$nodespec" validate "$work/fleet/nodes/n1.yaml" --set arch=amd64 --set components.containerd=9.9.9 2>&1)
 check "a bad --set is reported in the --set, at its value" \
   grep -q '^--set components.containerd:1:23: error: .*\[unknown-version\]' <<<"$err"
+check "plan follows extends and --set" sh -c "'$nodespec' plan '$work/fleet/nodes/n1.yaml' \
+  --set arch=amd64 --format json | grep -q 'mirror.eu.example'"
+check "the batch follows extends and --set, as a single compile does" sh -c "
+  '$nodespec' compile '$work/fleet/nodes/n1.yaml' -t shell --set arch=amd64 --out-dir '$work/batch' &&
+  '$nodespec' compile '$work/fleet/nodes/n1.yaml' -t shell --set arch=amd64 | cmp -s - '$work/batch/n1.sh' &&
+  grep -q 'containerd-2.0.0-linux-amd64' '$work/batch/n1.sh'"
 s=$(status "$nodespec" validate "$good" --set name)
 check "a --set without = is a usage error (64, got $s)" test "$s" = 64
 s=$(status "$nodespec" compile - -t shell <"$work/fleet/nodes/n1.yaml")
