@@ -406,13 +406,14 @@ PY
   check "$t/quoting: output applies" "engine failed, see $CASE_DIR/apply1.log" test $? = 0
   pwned=$(ls -d "$SB_ROOT"/pwned-* "$SB_ROOT"/root/nodespec-test/pwned-* "$SB_ROOT"/tmp/pwned-* 2>/dev/null | tr '\n' ' ')
   check "$t/quoting: nothing in the value was executed" "found: $pwned" test -z "$pwned"
+  # The mirror's table is named by the registry's configured URL (REGISTRY_PORT may move it).
   check "$t/quoting: hosts.toml holds the exact value" "see below" python3 - "$CASE_DIR/spec1.yaml" \
-    "$SB_ROOT/etc/containerd/certs.d/docker.io/hosts.toml" <<'PY'
+    "$SB_ROOT/etc/containerd/certs.d/docker.io/hosts.toml" "$REGISTRY_URL" <<'PY'
 import sys, tomllib, yaml
 spec = yaml.safe_load(open(sys.argv[1]))
 want = spec["registries"]["docker.io"]["mirrors"][0]["header"]["X-Nodespec-Test"]
 hosts = tomllib.load(open(sys.argv[2], "rb"))
-got = hosts["host"]["http://127.0.0.1:5000"]["header"]["X-Nodespec-Test"]
+got = hosts["host"][sys.argv[3]]["header"]["X-Nodespec-Test"]
 if isinstance(got, list) and len(got) == 1:
     got = got[0]
 if got != want:
