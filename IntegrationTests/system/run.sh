@@ -5,9 +5,9 @@
 #   IntegrationTests/system/run.sh                      every case for every target
 #   IntegrationTests/system/run.sh --target shell       one target (repeatable)
 #   IntegrationTests/system/run.sh --case faults        one kind of case (repeatable): apply, faults,
-#                                            nosystemd, published, quoting, large, packages,
-#                                            tls, operations, fleet, auth, images, converge,
-#                                            check
+#                                            nosystemd, published, redirect, quoting, large,
+#                                            packages, tls, operations, fleet, auth, images,
+#                                            converge, check
 #
 # Environment: NODESPEC (compiler binary; default .build/debug/nodespec, built if missing),
 # NODESPEC_VENV (ansible venv, default .venv in the repository), CASE_TIMEOUT (seconds per case, default 300), JOBS (cases run side by
@@ -24,8 +24,8 @@ export SYSTEM_TESTS WORK
 NODESPEC_VENV=$(readlink -f "${NODESPEC_VENV:-$REPO/.venv}")
 export NODESPEC_VENV
 ALL_TARGETS=(shell cloud-init ansible)
-ALL_CASES=(apply faults nosystemd published quoting large packages tls operations fleet auth images
-  converge check)
+ALL_CASES=(apply faults nosystemd published redirect quoting large packages tls operations fleet
+  auth images converge check)
 TARGETS=()
 CASES=()
 while (($#)); do

@@ -5,15 +5,18 @@ extension AnsibleBackend.Playbook {
   /// A release download, installed only when the stamp says something else is installed or a
   /// `provides` path is missing.
   ///
-  /// The download lands in a fresh temporary folder; `get_url` checks the sha256 before it
-  /// keeps the file, so a mismatch fails the play naming the file and nothing is installed.
+  /// The download lands in a fresh temporary folder (an `https` one through redirects to
+  /// `https` only, `RedirectWalk`); `get_url` checks its sha256 before anything is installed,
+  /// so a mismatch fails the play naming the file and nothing is installed.
   /// The folder is removed whatever happens. With arch detection the URL, file name, checksum
   /// and stamp are chosen from a map keyed by `nodespec_arch`.
   func artifactTasks(
     _ artifact: Artifact, resource: Resource, notify topics: [String],
     diagnostics: inout Diagnostics
   ) -> [Task] {
-    guard let (variables, checked) = variables(for: artifact, resource, &diagnostics) else {
+    let walk = RedirectWalk(artifact)
+    guard let (variables, checked) = variables(for: artifact, resource, walk, &diagnostics)
+    else {
       return []
     }
     let title = artifact.title
@@ -61,8 +64,8 @@ extension AnsibleBackend.Playbook {
     ).when("nodespec_download.path is defined")
     let install = Task(
       block: "Download and install \(title)",
-      installTasks(artifact, resource: resource, checked: checked, notify: topics),
-      rescue: Self.failureReports(title), always: [cleanup]
+      installTasks(artifact, resource: resource, walk, checked: checked, notify: topics),
+      rescue: Self.failureReports(title, walk), always: [cleanup]
     ).when(allOf: ["nodespec_reinstall | bool", "not ansible_check_mode"])
     // `--check` downloads nothing (get_url and tempfile would fail or skip there): that it
     // would install is the answer, worded as the shell target's `--check` words it.
@@ -115,7 +118,8 @@ extension AnsibleBackend.Playbook {
   /// The block variables: `nodespec_artifact` (url, file_name, checksum, stamp), straight or
   /// chosen by `nodespec_arch`; and whether any source is checked. Nil when a source is missing.
   private func variables(
-    for artifact: Artifact, _ resource: Resource, _ diagnostics: inout Diagnostics
+    for artifact: Artifact, _ resource: Resource, _ walk: RedirectWalk?,
+    _ diagnostics: inout Diagnostics
   ) -> ([(String, YAMLValue)], checked: Bool)? {
     var sources: [Artifact.Source] = []
     for arch in plan.detectsArch ? plan.arches : Array(plan.arches.prefix(1)) {
@@ -131,9 +135,9 @@ extension AnsibleBackend.Playbook {
     }
     let checked = sources.contains { $0.check != .none }
     guard plan.detectsArch else {
-      return ([("nodespec_artifact", sourceValues(first, resource, &diagnostics))], checked)
+      return ([("nodespec_artifact", sourceValues(first, walk, &diagnostics))], checked)
     }
-    let byArch = sources.map { ($0.arch.rawValue, sourceValues($0, resource, &diagnostics)) }
+    let byArch = sources.map { ($0.arch.rawValue, sourceValues($0, walk, &diagnostics)) }
     return (
       [
         ("nodespec_artifact", Scalar.template("{{ nodespec_artifacts[\(Self.archVariable)] }}")),
@@ -144,31 +148,74 @@ extension AnsibleBackend.Playbook {
 
   /// Download into a fresh folder, verify, install, stamp: run only when needed.
   private func installTasks(
-    _ artifact: Artifact, resource: Resource, checked: Bool, notify topics: [String]
+    _ artifact: Artifact, resource: Resource, _ walk: RedirectWalk?, checked: Bool,
+    notify topics: [String]
   ) -> [Task] {
     let title = artifact.title
     let download = "{{ nodespec_download.path }}/{{ nodespec_artifact.file_name }}"
-    var fetch: [(String, YAMLValue)] = [
-      ("url", Scalar.template("{{ nodespec_artifact.url }}")),
-      ("dest", Scalar.template(download)),
-      ("mode", Scalar.mode(0o600)),
-    ]
-    if checked { fetch.append(("checksum", Scalar.template("{{ nodespec_artifact.checksum }}"))) }
     var steps = [
       Task(
         "Create a download folder for \(title)", "ansible.builtin.tempfile",
         [("state", .scalar("directory")), ("prefix", .scalar("nodespec."))]
-      ).register("nodespec_download"),
-      // Retried like `curl --retry 3`, except a checksum mismatch: that will not heal.
-      Task("Download and verify \(title)", "ansible.builtin.get_url", fetch)
-        .register("nodespec_fetch")
-        .with(
-          "until",
-          Scalar.template(
-            "nodespec_fetch is succeeded or 'did not match' in nodespec_fetch.msg | default('')")
-        )
-        .with("retries", Scalar.int(3)).with("delay", Scalar.int(2)),
+      ).register("nodespec_download")
     ]
+    guard let walk else {
+      // Retried like `curl --retry 3`, except a checksum mismatch: that will not heal.
+      var fetch: [(String, YAMLValue)] = [
+        ("url", Scalar.template("{{ nodespec_artifact.url }}")),
+        ("dest", Scalar.template(download)),
+        ("mode", Scalar.mode(0o600)),
+      ]
+      if checked {
+        fetch.append(("checksum", Scalar.template("{{ nodespec_artifact.checksum }}")))
+      }
+      steps.append(
+        Task("Download and verify \(title)", "ansible.builtin.get_url", fetch)
+          .register("nodespec_fetch")
+          .with(
+            "until",
+            Scalar.template(
+              "nodespec_fetch is succeeded or 'did not match' in nodespec_fetch.msg | default('')")
+          )
+          .with("retries", Scalar.int(3)).with("delay", Scalar.int(2)))
+      return steps + finishTasks(artifact, resource: resource, download: download, notify: topics)
+    }
+    steps += walk.tasks(title, url: "nodespec_artifact.url", dest: download)
+    if checked {
+      let sums = "{{ nodespec_download.path }}/nodespec.checksums"
+      if walk.publishes {
+        steps += walk.tasks(
+          "the checksum file of \(title)", url: "nodespec_artifact.checksum_url", dest: sums,
+          onlyIf: "nodespec_artifact.checksum_url is defined")
+      }
+      // get_url on the downloaded file itself: it keeps a file whose hash matches, and fails
+      // with "did not match" (or "Unable to find a checksum") otherwise. It looks the hash up
+      // in a checksum file by the URL's last segment, which is the artifact's file name.
+      let checksum =
+        walk.publishes
+        ? Self.expression(
+          "'sha256:file://' + nodespec_download.path + '/nodespec.checksums'",
+          "if nodespec_artifact.checksum_url is defined else nodespec_artifact.checksum")
+        : Scalar.template("{{ nodespec_artifact.checksum }}")
+      steps.append(
+        Task(
+          "Verify the download of \(title)", "ansible.builtin.get_url",
+          [
+            ("url", Scalar.template("file://\(download)")),
+            ("dest", Scalar.template(download)),
+            ("checksum", checksum),
+            ("mode", Scalar.mode(0o600)),
+          ]))
+    }
+    return steps + finishTasks(artifact, resource: resource, download: download, notify: topics)
+  }
+
+  /// Install the verified download, then write the stamp.
+  private func finishTasks(
+    _ artifact: Artifact, resource: Resource, download: String, notify topics: [String]
+  ) -> [Task] {
+    let title = artifact.title
+    var steps: [Task] = []
     switch artifact.install {
     case .binary(let path, let mode):
       steps.append(
@@ -220,11 +267,103 @@ extension AnsibleBackend.Playbook {
     return steps
   }
 
+  /// How an artifact with an `https` source is downloaded. get_url follows a redirect to any
+  /// scheme and has no setting against it, so one `uri` task walks the redirects itself: a loop
+  /// of requests that follow none, each made only when the answer before it redirects an
+  /// `https` download to `https` (what `curl --proto-redir '=https'` does for the other
+  /// targets). Each loop step sees the one before it in the registered variable (Ansible sets
+  /// it after every step). A `fail` then names a refused redirect, or one too many. `http://`
+  /// and `file://` downloads keep the single get_url: there is no https to keep.
+  struct RedirectWalk {
+    /// The most redirects one download follows (GitHub's release downloads take one).
+    static let maxRedirects = 5
+    static let redirectStatuses = [301, 302, 303, 307, 308]
+    /// Whether some source's hash comes from a published checksum file (walked too).
+    let publishes: Bool
+    /// Whether every source is `https`; otherwise the walk follows an `http` start anywhere.
+    let onlyHTTPS: Bool
+
+    /// Nil when no source is `https`.
+    init?(_ artifact: Artifact) {
+      let https = artifact.sources.map { $0.url.lowercased().hasPrefix("https://") }
+      guard https.contains(true) else { return nil }
+      onlyHTTPS = !https.contains(false)
+      publishes = artifact.sources.contains {
+        if case .published = $0.check { return true } else { return false }
+      }
+    }
+
+    /// Fetches the URL in the Jinja variable `url` into `dest`, registering the steps in
+    /// `nodespec_fetch`. Each request is retried like `curl --retry 3`; every step writes
+    /// `dest` (a redirect's small body, then the file), with `force` so that no step sends
+    /// If-Modified-Since for the file the step before it wrote.
+    func tasks(_ what: String, url: String, dest: String, onlyIf condition: String? = nil)
+      -> [Task]
+    {
+      let hop = "nodespec_hop"
+      let redirects = "[" + Self.redirectStatuses.map(String.init).joined(separator: ", ") + "]"
+      let toHTTPS = "nodespec_fetch.location | default('') is match('https://', ignorecase=true)"
+      let start = "\(url) is not match('https://', ignorecase=true)"
+      // One condition a line; with `onlyIf`, the walk's own conditions are nested one deeper.
+      let indent = condition == nil ? "\n" : "\n  "
+      let follow = [
+        "nodespec_fetch is not skipped", "nodespec_fetch.status in \(redirects)",
+        onlyHTTPS ? toHTTPS : "(\(toHTTPS) or \(start))",
+      ].joined(separator: indent + "  and ")
+      let walking = "\(hop) == 0\(indent)or (\(follow))"
+      let when = condition.map { "\($0)\nand (\(walking))" } ?? walking
+      let walk = Task(
+        "Download \(what)", "ansible.builtin.uri",
+        [
+          ("url", Scalar.template("{{ \(url) if \(hop) == 0 else nodespec_fetch.location }}")),
+          ("dest", Scalar.template(dest)),
+          ("mode", Scalar.mode(0o600)),
+          ("follow_redirects", .scalar("none")),
+          ("force", Scalar.bool(true)),
+          ("status_code", .sequence(([200] + Self.redirectStatuses).map(Scalar.int))),
+        ]
+      ).register("nodespec_fetch")
+        .with("until", Scalar.template("nodespec_fetch is succeeded"))
+        .with("retries", Scalar.int(3)).with("delay", Scalar.int(2))
+        .with("loop", Scalar.template("{{ range(\(Self.maxRedirects + 1)) | list }}"))
+        .with("loop_control", .mapping([("loop_var", .scalar(hop))]))
+        .with("when", .scalar(when, style: .literal))
+      // The answer of the last request made (the steps after it are skipped).
+      let last = "nodespec_fetch.results | reject('skipped') | last"
+      var refused = "nodespec_last.location | default('') is not match('https://', ignorecase=true)"
+      if !onlyHTTPS { refused += " and \(url) is match('https://', ignorecase=true)" }
+      let check = Task(
+        "Refuse the redirects of \(what)", "ansible.builtin.fail",
+        [
+          (
+            "msg",
+            AnsibleBackend.Playbook.expression(
+              "'refused the redirect of ' + \(url) + ' to ' + nodespec_last.location | default('')",
+              "+ ': an https download is redirected only to https'",
+              "if \(refused)",
+              "else 'more than \(Self.maxRedirects) redirects from ' + \(url)")
+          )
+        ]
+      ).vars([("nodespec_last", Scalar.template("{{ \(last) }}"))])
+        .when(
+          condition.map { "\($0) and nodespec_last.status != 200" }
+            ?? "nodespec_last.status != 200")
+      return [walk, check]
+    }
+  }
+
   /// The rescue steps. get_url's messages name its temporary file, not the download: restate
   /// the two the contract words (mismatch, no published checksum), and name the download in
-  /// any other failure. Each is a `fail`, so the play still stops.
-  private static func failureReports(_ title: String) -> [Task] {
+  /// any other failure (for the walk's loop, the message of the request that failed). Each is
+  /// a `fail`, so the play still stops.
+  private static func failureReports(_ title: String, _ walk: RedirectWalk?) -> [Task] {
     let failure = "ansible_failed_result.msg | default('')"
+    let checksumFile =
+      walk == nil
+      ? "nodespec_artifact.checksum | regex_replace('^sha256:', '')"
+      : "nodespec_artifact.checksum_url"
+    // A loop's own message is "One or more items failed": the walk names its failed request's.
+    let cause = walk == nil ? "ansible_failed_result.msg" : "nodespec_cause"
     let hashes = "regex_search('did not match (\\w+); it was (\\w+)', '\\1', '\\2')"
     return [
       Task(
@@ -246,7 +385,7 @@ extension AnsibleBackend.Playbook {
             "msg",
             Scalar.template(
               "nodespec: no checksum for {{ nodespec_artifact.file_name }} in"
-                + " {{ nodespec_artifact.checksum | regex_replace('^sha256:', '') }}")
+                + " {{ \(checksumFile) }}")
           )
         ]
       ).when("'Unable to find a checksum' in \(failure)"),
@@ -257,15 +396,27 @@ extension AnsibleBackend.Playbook {
             "msg",
             Scalar.template(
               "nodespec: cannot install {{ nodespec_title }} from"
-                + " {{ nodespec_artifact.file_name }}: {{ ansible_failed_result.msg }}")
+                + " {{ nodespec_artifact.file_name }}: {{ \(cause) }}")
           )
-        ]),
+        ]
+      ).vars(
+        walk == nil
+          ? []
+          : [
+            (
+              "nodespec_cause",
+              expression(
+                "ansible_failed_result.results | default([ansible_failed_result])",
+                "| selectattr('failed', 'defined') | selectattr('failed')",
+                "| map(attribute='msg') | first")
+            )
+          ]),
     ]
   }
 
   /// What the tasks read from `nodespec_artifact` for one source.
   private func sourceValues(
-    _ source: Artifact.Source, _ resource: Resource, _ diagnostics: inout Diagnostics
+    _ source: Artifact.Source, _ walk: RedirectWalk?, _ diagnostics: inout Diagnostics
   ) -> YAMLValue {
     var values: [(String, YAMLValue)] = [
       ("url", Scalar.literal(source.url)),
@@ -275,9 +426,14 @@ extension AnsibleBackend.Playbook {
     case .sha256(let hex):
       values.append(("checksum", Scalar.literal("sha256:\(hex)")))
     case .published(let checksumURL):
-      // get_url looks the hash up by the download URL's last path segment; the compiler
-      // refuses a `url:` whose name differs (`published-checksum-name`), for every target.
-      values.append(("checksum", Scalar.literal("sha256:\(checksumURL)")))
+      // get_url looks the hash up by the download URL's last path segment (the file name the
+      // walk saves it as); the compiler refuses a `url:` whose name differs
+      // (`published-checksum-name`), for every target. The walk fetches the file itself.
+      if walk == nil {
+        values.append(("checksum", Scalar.literal("sha256:\(checksumURL)")))
+      } else {
+        values.append(("checksum_url", Scalar.literal(checksumURL)))
+      }
     case .none:
       // get_url skips verification for an empty checksum.
       if plan.detectsArch { values.append(("checksum", .scalar("", style: .doubleQuoted))) }

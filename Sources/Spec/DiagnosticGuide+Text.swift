@@ -448,7 +448,10 @@ extension DiagnosticGuide {
         invalid-url
 
         *error*: not `http(s)://host[:port][/path]` (a mirror may leave the scheme out), or a URL
-        that holds credentials (`https://user:pass@host`), which would end up in files on the node.
+        that holds credentials (`https://user:pass@host`, `https://token@host`), which would end up in
+        files on the node. Credentials are reported before anything else wrong with the URL, and the
+        report never shows them: the message names the URL as `https://user:****@host`, its excerpt
+        is `*`s, and any other diagnostic's excerpt of that line masks the password.
 
             registries:
               docker.io:

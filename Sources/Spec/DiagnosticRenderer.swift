@@ -79,7 +79,7 @@ public struct DiagnosticRenderer: Sendable {
     }
     out +=
       bold("\(position): ") + paint(label + ":", for: diagnostic.severity) + " "
-      + bold(diagnostic.message) + " [\(diagnostic.id)]\n"
+      + bold(URLCredentials.masked(diagnostic.message)) + " [\(diagnostic.id)]\n"
     if let range = diagnostic.range {
       out += snippet(range, context)
     }
@@ -97,13 +97,15 @@ public struct DiagnosticRenderer: Sendable {
       if let range = note.range {
         out +=
           "\(context.path(range)):\(range.start.line):\(range.start.column): note: "
-          + "\(note.message)\n"
+          + "\(URLCredentials.masked(note.message))\n"
         out += snippet(range, context)
       } else {
-        out += "  note: \(note.message)\n"
+        out += "  note: \(URLCredentials.masked(note.message))\n"
       }
     }
-    if let hint = diagnostic.hint { out += "  " + paint("hint:", for: .note) + " \(hint)\n" }
+    if let hint = diagnostic.hint {
+      out += "  " + paint("hint:", for: .note) + " \(URLCredentials.masked(hint))\n"
+    }
     return out
   }
 
@@ -128,6 +130,9 @@ public struct DiagnosticRenderer: Sendable {
     let line = source.file.text(of: source.lines[number - 1])
     let redacted = context.redacted
     let first = max(range.start.column, 1) - 1
+    // A URL's password shows in no excerpt, whichever diagnostic points at its line.
+    let secrets = URLCredentials.secrets(
+      in: line.unicodeScalars, limit: first + Self.windowWidth)
     let last =
       range.end.line == range.start.line && range.end.column > range.start.column + 1
       ? range.end.column - 1 : first + 1
@@ -142,7 +147,9 @@ public struct DiagnosticRenderer: Sendable {
         break
       }
       let here = SourceLocation(line: number, column: index + 1)
-      let hidden = redacted.contains { $0.contains(here, file: range.file) }
+      let hidden =
+        redacted.contains { $0.contains(here, file: range.file) }
+        || secrets.contains { $0.contains(index) }
       let cell = hidden ? ("*", 1) : Self.cell(scalar, at: column)
       column += cell.1
       cells.append(cell)

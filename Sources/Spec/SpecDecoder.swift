@@ -474,14 +474,18 @@ extension SpecDecoder {
   mutating func url(_ entry: Entry, schemeOptional: Bool) -> Located<String>? {
     guard let text = string(entry, expected: "a URL") else { return nil }
     if let problem = SpecGrammar.urlProblem(text.value, schemeOptional: schemeOptional) {
-      diagnostics.error(
-        "invalid-url", "the URL `\(display(text.value))` \(problem)", at: text.range,
-        path: entry.path,
-        hint: problem == "holds credentials" || problem.hasPrefix("has a query")
-          || problem.hasPrefix("has a fragment")
+      let secret = problem == "holds credentials"
+      var error = Diagnostic(
+        .error, id: "invalid-url",
+        "the URL `\(display(URLCredentials.masked(text.value, bare: true)))` \(problem)",
+        at: text.range, path: entry.path,
+        hint: secret || problem.hasPrefix("has a query") || problem.hasPrefix("has a fragment")
           ? "a URL lands in world-readable files and the playbook: send credentials as a "
             + "mirror `header` whose value comes from `{env: VAR}` or `{file: /path}`"
           : "write https://host[:port][/path]")
+      // The password is shown nowhere, not even in the excerpt that points at it.
+      if secret { error.redacted = [text.range] }
+      diagnostics.append(error)
       return nil
     }
     return text

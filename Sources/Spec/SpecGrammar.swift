@@ -115,6 +115,8 @@ enum SpecGrammar {
   /// a bare `host[:port][/path]`), or nil when it is one. Works on UTF-8 bytes: every
   /// delimiter is ASCII, and a host is ASCII only.
   static func urlProblem(_ text: String, schemeOptional: Bool) -> String? {
+    // First, whatever else is wrong: the diagnostic then masks the URL (`URLCredentials`).
+    if URLCredentials.holdsSecret(text) { return "holds credentials" }
     if let bad = text.unicodeScalars.first(where: isForbiddenInURL) {
       return "contains `\(bad == "\\" ? "\\\\" : String(bad))`"
     }

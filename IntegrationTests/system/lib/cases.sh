@@ -17,6 +17,7 @@
 #   auth <target>       a registry that wants basic auth, reached with `auth:` and a password
 #                       file on the node
 #   images <target>     image tarballs (a node file and a download) imported into k8s.io once
+#   redirect <target>   an https download redirected to http is refused, to https followed
 #   packages <target>   kubernetes.packages from a local apt repository: what is missing is
 #                       installed, and a second run installs no package
 #   fleet <target>      examples/fleet/nodes/eu-web-01.yaml (node -> site -> base), with
@@ -405,13 +406,14 @@ PY
   check "$t/quoting: output applies" "engine failed, see $CASE_DIR/apply1.log" test $? = 0
   pwned=$(ls -d "$SB_ROOT"/pwned-* "$SB_ROOT"/root/nodespec-test/pwned-* "$SB_ROOT"/tmp/pwned-* 2>/dev/null | tr '\n' ' ')
   check "$t/quoting: nothing in the value was executed" "found: $pwned" test -z "$pwned"
+  # The mirror's table is named by the registry's configured URL (REGISTRY_PORT may move it).
   check "$t/quoting: hosts.toml holds the exact value" "see below" python3 - "$CASE_DIR/spec1.yaml" \
-    "$SB_ROOT/etc/containerd/certs.d/docker.io/hosts.toml" <<'PY'
+    "$SB_ROOT/etc/containerd/certs.d/docker.io/hosts.toml" "$REGISTRY_URL" <<'PY'
 import sys, tomllib, yaml
 spec = yaml.safe_load(open(sys.argv[1]))
 want = spec["registries"]["docker.io"]["mirrors"][0]["header"]["X-Nodespec-Test"]
 hosts = tomllib.load(open(sys.argv[2], "rb"))
-got = hosts["host"]["http://127.0.0.1:5000"]["header"]["X-Nodespec-Test"]
+got = hosts["host"][sys.argv[3]]["header"]["X-Nodespec-Test"]
 if isinstance(got, list) and len(got) == 1:
     got = got[0]
 if got != want:
@@ -793,4 +795,82 @@ case_images() {
   check "$t/images: and says so" "see $CASE_DIR/apply3.log" \
     output_says "$CASE_DIR/apply3.log" "checksum mismatch for /srv/images/preload.tar"
   check "$t/images: and records nothing" "marker written" test ! -e "$SB_ROOT$dir/$fsha.imported"
+}
+
+# An https download is redirected only to https: the mirror answers runc's download with a 302
+# to http://, and the run fails before anything is installed (for Ansible, naming the
+# redirect); a 302 to another https URL is followed and installs runc.
+case_redirect() {
+  local t=$1 asset
+  reference
+  if ! mirror_start_tls "$CASE_DIR"; then
+    fail "$t/redirect: setup" "no https mirror, see $CASE_DIR/mirror-server.err"
+    return
+  fi
+  asset=$(runc_asset "$RUNC_VERSION")
+  cat >"$CASE_DIR/spec1.yaml" <<SPEC
+nodespec: 1
+name: system-test-redirect
+arch: amd64
+downloads:
+  mirror: $MIRROR_URL
+components:
+  runc:
+    version: $RUNC_VERSION
+    sha256: $(mirror_sha256 "$asset")
+SPEC
+  # The http target really serves runc (logging to its own file): without the refusal the
+  # download would succeed there.
+  local downgrade=http://127.0.0.1:$MIRROR_PORT/moved/$asset plain_pid
+  /usr/bin/python3 "$SYSTEM_TESTS/lib/mirror-server.py" "$WORK/mirror" "$MIRROR_PORT" \
+    "$CASE_DIR/http-access.log" "$CASE_DIR/http-faults" 2>"$CASE_DIR/http-server.err" &
+  plain_pid=$!
+  wait_for_port "$MIRROR_PORT" "$plain_pid" || fail "$t/redirect: setup" "no http mirror"
+  mirror_fault redirect "$asset" "$downgrade"
+  step 1 "$t" "$CASE_DIR/spec1.yaml"
+  check "$t/redirect: a redirect to http fails the run" "engine said success, see $CASE_DIR/apply1.log" test $? != 0
+  check "$t/redirect: the mirror answered the redirect" "no 302 in $MIRROR_LOG" grep -q "^GET /$asset 302" "$MIRROR_LOG"
+  if [[ $t == ansible ]]; then
+    check "$t/redirect: message names the redirect" "see $CASE_DIR/apply1.log" output_says "$CASE_DIR/apply1.log" \
+      "refused the redirect of $MIRROR_URL/$asset to $downgrade: an https download is redirected only to https"
+  fi
+  check "$t/redirect: runc not installed" "a runc is there: $(runc_path)" test -z "$(runc_path)"
+  check "$t/redirect: nothing asked the http server" "see $CASE_DIR/http-access.log" \
+    test ! -s "$CASE_DIR/http-access.log"
+  kill "$plain_pid" 2>/dev/null
+  wait "$plain_pid" 2>/dev/null
+  mirror_fault clear
+
+  # A request of the walk that fails (after its retries) is named by its own message, not
+  # the loop's "One or more items failed".
+  if [[ $t == ansible ]]; then
+    mirror_fault fail "$asset"
+    step 4 "$t" "$CASE_DIR/spec1.yaml"
+    check "$t/redirect: a failed https request fails the run" "engine said success, see $CASE_DIR/apply4.log" test $? != 0
+    check "$t/redirect: message names the failed request" "see $CASE_DIR/apply4.log" output_says "$CASE_DIR/apply4.log" \
+      "cannot install runc $RUNC_VERSION from ${asset##*/}: Status code was 500"
+    mirror_fault clear
+  fi
+
+  mirror_fault redirect "$asset" "$MIRROR_URL/moved/$asset"
+  step 2 "$t" "$CASE_DIR/spec1.yaml"
+  check "$t/redirect: a redirect to https is followed" "engine failed, see $CASE_DIR/apply2.log" test $? = 0
+  check "$t/redirect: runc came from the redirect target" "no GET /moved/$asset 200 in $MIRROR_LOG" \
+    grep -q "^GET /moved/$asset 200" "$MIRROR_LOG"
+  check "$t/redirect: runc binary" "not the release's bytes" runc_installed
+  mirror_fault clear
+
+  # A published checksum file goes through the same refusal, on a node that lost its runc.
+  local sums=${asset%/*}/runc.sha256sum runc
+  sed -e '/sha256:/d' -e 's/^  mirror: .*/&\n  verify: published/' "$CASE_DIR/spec1.yaml" >"$CASE_DIR/spec3.yaml"
+  runc=$(runc_path) && rm -f "$SB_ROOT$runc"
+  mirror_fault redirect "$sums" "http://127.0.0.1:$MIRROR_PORT/moved/$sums"
+  step 3 "$t" "$CASE_DIR/spec3.yaml"
+  check "$t/redirect: a checksum file redirected to http fails the run" "engine said success, see $CASE_DIR/apply3.log" test $? != 0
+  if [[ $t == ansible ]]; then
+    check "$t/redirect: message names the checksum file's redirect" "see $CASE_DIR/apply3.log" output_says "$CASE_DIR/apply3.log" \
+      "refused the redirect of $MIRROR_URL/$sums to http://127.0.0.1:$MIRROR_PORT/moved/$sums"
+  fi
+  check "$t/redirect: runc not installed without its checksum" "a runc is there: $(runc_path)" test -z "$(runc_path)"
+  mirror_fault clear
 }

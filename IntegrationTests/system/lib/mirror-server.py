@@ -7,6 +7,9 @@ them on and off without restarting the server:
     cutoff <path>          send the full Content-Length, then only half the bytes, then close
     swap <path> <file>     serve <file>'s bytes instead (an artifact that does not verify)
     fail <path>            answer 500
+    redirect <path> <url>  answer 302 with Location: <url>
+
+A path under /moved/ serves the file of the path without that prefix: a redirect target.
 
 usage: mirror-server.py <root> <port> <access-log> <control-file> [<tls-pem>]
 
@@ -55,6 +58,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.record(500)
             self.send_error(500)
             return
+        if rule and rule[0] == "redirect":
+            self.record(302)
+            self.send_response(302)
+            self.send_header("Location", rule[2])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if path.startswith("/moved/"):
+            path = path[len("/moved"):]
         local = os.path.normpath(os.path.join(ROOT, path.lstrip("/")))
         if rule and rule[0] == "swap":
             local = rule[2]

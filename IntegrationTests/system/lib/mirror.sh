@@ -126,7 +126,7 @@ mirror_stop() {
   MIRROR_PID=""
 }
 
-mirror_fault() { # mirror_fault cutoff|swap|fail <asset> [file]; mirror_fault clear
+mirror_fault() { # mirror_fault cutoff|swap|fail|redirect <asset> [file|url]; mirror_fault clear
   if [[ $1 == clear ]]; then
     : >"$MIRROR_CONTROL"
   else
