@@ -54,12 +54,17 @@ extension AnsibleBackend {
 
     /// Whether Ansible would see a Jinja construct in the text: `{{`, `{%` or `{#`.
     static func holdsJinja(_ text: String) -> Bool {
-      var afterBrace = false
-      for byte in text.utf8 {
-        if afterBrace && jinjaSecondBytes[Int(byte)] { return true }
-        afterBrace = byte == UInt8(ascii: "{")
+      var text = text
+      return text.withUTF8 { bytes in
+        var index = 1
+        while index < bytes.count {
+          if jinjaSecondBytes[Int(bytes[index])] && bytes[index - 1] == UInt8(ascii: "{") {
+            return true
+          }
+          index += 1
+        }
+        return false
       }
-      return false
     }
 
     /// Indexed by the byte after a `{`: `{`, `%` and `#` open a Jinja construct.

@@ -123,14 +123,18 @@ extension YAMLEmitter {
 
     /// `key: value`, or `key:` and the collection on the next lines.
     func pair(_ key: String, _ value: YAMLValue, column: Int, _ out: inout ByteWriter) {
-      if !isSimpleKey(key) {
-        // libyaml's rule: a key longer than 128 bytes or spanning lines is an explicit one.
-        out.write(byte: UInt8(ascii: "?"))
-        out.write(byte: space)
-        scalar(key, .any, nil, .block, contentColumn: column + 2, endLine: true, &out)
-        out.indent(column)
-      } else {
-        scalar(key, .any, nil, .key, contentColumn: column + 2, endLine: false, &out)
+      var key = key
+      key.withUTF8 { bytes in
+        let analysis = Analysis(bytes)
+        if bytes.count > 128 || analysis.multiline {
+          // libyaml's rule: a key longer than 128 bytes or spanning lines is an explicit one.
+          out.write(byte: UInt8(ascii: "?"))
+          out.write(byte: space)
+          scalar(bytes, analysis, .any, nil, .block, contentColumn: column + 2, endLine: true, &out)
+          out.indent(column)
+        } else {
+          scalar(bytes, analysis, .any, nil, .key, contentColumn: column + 2, endLine: false, &out)
+        }
       }
       out.write(byte: UInt8(ascii: ":"))
       switch value {
@@ -188,26 +192,31 @@ extension YAMLEmitter {
     ) {
       var text = text
       text.withUTF8 { bytes in
-        let chosen = Analysis(bytes).style(for: style, tagged: tag != nil, in: context, bytes)
-        if let tag {
-          out.write(tag)
-          out.write(byte: space)
-        }
-        switch chosen {
-        case .plain, .any: out.write(bytes: bytes)
-        case .singleQuoted: YAMLEmitter.writeSingleQuoted(bytes, &out)
-        case .doubleQuoted: YAMLEmitter.writeDoubleQuoted(bytes, &out)
-        case .literal:
-          YAMLEmitter.writeLiteral(bytes, column: contentColumn, &out)
-          return
-        }
-        if endLine { out.write(byte: newline) }
+        scalar(
+          bytes, Analysis(bytes), style, tag, context, contentColumn: contentColumn,
+          endLine: endLine, &out)
       }
     }
 
-    private func isSimpleKey(_ key: String) -> Bool {
-      key.utf8.count <= 128 && !key.utf8.contains(where: { $0 == newline || $0 == carriageReturn })
-        && !YAMLEmitter.hasUnicodeBreak(key.utf8)
+    func scalar(
+      _ bytes: UnsafeBufferPointer<UInt8>, _ analysis: Analysis, _ style: YAMLValue.Style,
+      _ tag: String?, _ context: Context, contentColumn: Int, endLine: Bool,
+      _ out: inout ByteWriter
+    ) {
+      let chosen = analysis.style(for: style, tagged: tag != nil, in: context, bytes)
+      if let tag {
+        out.write(tag)
+        out.write(byte: space)
+      }
+      switch chosen {
+      case .plain, .any: out.write(bytes: bytes)
+      case .singleQuoted: YAMLEmitter.writeSingleQuoted(bytes, &out)
+      case .doubleQuoted: YAMLEmitter.writeDoubleQuoted(bytes, &out)
+      case .literal:
+        YAMLEmitter.writeLiteral(bytes, column: contentColumn, &out)
+        return
+      }
+      if endLine { out.write(byte: newline) }
     }
   }
 }
@@ -260,10 +269,18 @@ extension YAMLEmitter {
       var index = 0
       while index < count {
         let byte = bytes[index]
+        let kind = YAMLEmitter.byteKinds[Int(byte)]
+        // Most bytes are letters, digits and punctuation that matter nowhere but at the start.
+        if index > 0 && kind & ByteKind.ordinary != 0 {
+          previousSpace = false
+          previousBreak = false
+          precededByWhitespace = false
+          index += 1
+          continue
+        }
         let width = YAMLEmitter.width(of: byte)
         let next = index + width
         let followedByWhitespace = next >= count || YAMLEmitter.isBlankOrBreak(bytes, at: next)
-        let kind = YAMLEmitter.byteKinds[Int(byte)]
         if index == 0 {
           if kind & ByteKind.leadingIndicator != 0 {
             flowIndicators = true
@@ -370,12 +387,18 @@ extension YAMLEmitter {
     static let leadingIndicator: UInt8 = 1
     /// Not plain anywhere inside `[...]` or `{...}`: `, ? [ ] { }`.
     static let flowIndicator: UInt8 = 2
+    /// Printable ASCII that changes nothing past a scalar's first byte: not a space, `:`, `#`
+    /// or a flow indicator.
+    static let ordinary: UInt8 = 4
   }
 
   static let byteKinds: [UInt8] = {
     var table = [UInt8](repeating: 0, count: 256)
     for byte in "#,[]{}&*!|>'\"%@`".utf8 { table[Int(byte)] |= ByteKind.leadingIndicator }
     for byte in ",?[]{}".utf8 { table[Int(byte)] |= ByteKind.flowIndicator }
+    for byte in UInt8(0x21)...0x7E where !",?[]{}:#".utf8.contains(byte) {
+      table[Int(byte)] |= ByteKind.ordinary
+    }
     return table
   }()
 
@@ -430,15 +453,6 @@ extension YAMLEmitter {
     }
   }
 
-  static func hasUnicodeBreak(_ utf8: String.UTF8View) -> Bool {
-    var previous: (UInt8, UInt8) = (0, 0)
-    for byte in utf8 {
-      if previous.1 == 0xC2 && byte == 0x85 { return true }
-      if previous == (0xE2, 0x80) && byte & 0xFE == 0xA8 { return true }
-      previous = (previous.1, byte)
-    }
-    return false
-  }
 }
 
 // MARK: - Writing the styles
