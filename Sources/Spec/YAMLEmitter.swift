@@ -266,18 +266,23 @@ extension YAMLEmitter {
         blockIndicators = true
         flowIndicators = true
       }
+      let kinds = YAMLEmitter.byteKinds
       var index = 0
       while index < count {
-        let byte = bytes[index]
-        let kind = YAMLEmitter.byteKinds[Int(byte)]
         // Most bytes are letters, digits and punctuation that matter nowhere but at the start.
-        if index > 0 && kind & ByteKind.ordinary != 0 {
-          previousSpace = false
-          previousBreak = false
-          precededByWhitespace = false
-          index += 1
-          continue
+        if index > 0 {
+          var end = index
+          while end < count && kinds[Int(bytes[end])] & ByteKind.ordinary != 0 { end += 1 }
+          if end > index {
+            previousSpace = false
+            previousBreak = false
+            precededByWhitespace = false
+            index = end
+            continue
+          }
         }
+        let byte = bytes[index]
+        let kind = kinds[Int(byte)]
         let width = YAMLEmitter.width(of: byte)
         let next = index + width
         let followedByWhitespace = next >= count || YAMLEmitter.isBlankOrBreak(bytes, at: next)
