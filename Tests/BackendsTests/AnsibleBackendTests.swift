@@ -187,4 +187,16 @@ import Testing
       URL(fileURLWithPath: "/usr/bin/python3"), ["-c", compare, rawFile.path, indentedFile.path])
     #expect(result.status == 0, "\(result.output)")
   }
+
+  /// Jinja sees `{{`, `{%` and `{#` byte by byte: a combining mark after the second brace
+  /// (one Character with it, so `String.contains("{{")` missed it) still opens an expression.
+  @Test(arguments: [
+    ("{{ x }}", true), ("a{%b", true), ("{#", true), ("{{\u{301}", true), ("x{{", true),
+    ("{ {", false), ("{", false), ("}{", false), ("%{", false), ("{x{", false), ("", false),
+    ("é{", false),
+  ])
+  func detectsJinjaOnBytes(_ text: String, _ holds: Bool) {
+    #expect(AnsibleBackend.Scalar.holdsJinja(text) == holds)
+  }
+
 }
