@@ -18,6 +18,11 @@ public struct AnsibleBackend: Backend {
   public init(hosts: String = "all") { self.hosts = hosts }
 
   public func render(_ plan: Plan, diagnostics: inout Diagnostics) -> String? {
+    output(plan, diagnostics: &diagnostics).map { String(decoding: $0, as: UTF8.self) }
+  }
+
+  /// The playbook's bytes, as the writer made them (no round trip through a `String`).
+  public func output(_ plan: Plan, diagnostics: inout Diagnostics) -> [UInt8]? {
     var playbook = Playbook(plan: plan, hosts: hosts)
     playbook.build(diagnostics: &diagnostics)
     guard !diagnostics.hasErrors else { return nil }
@@ -25,7 +30,7 @@ public struct AnsibleBackend: Backend {
     header(plan, &out)
     YAMLEmitter.write(
       .sequence([playbook.play]), to: &out, explicitStart: true, indentSequences: true)
-    return out.text
+    return out.bytes
   }
 
   /// The leading comment lines: the only text not written by the YAML emitter.
