@@ -20,7 +20,7 @@ extension AnsibleBackend {
 
     /// A file's content: a literal block when it spans lines, so the playbook stays readable.
     static func content(_ text: String) -> YAMLValue {
-      let multiline = text.contains("\n")
+      let multiline = text.utf8.contains(UInt8(ascii: "\n"))
       return .scalar(
         text, style: multiline ? .literal : style(for: text),
         tag: holdsJinja(text) ? "!unsafe" : nil)
@@ -52,25 +52,34 @@ extension AnsibleBackend {
     /// would template cannot be protected (`YAMLEmitter` quotes keys YAML would retype).
     static func isSafeKey(_ text: String) -> Bool { !holdsJinja(text) }
 
-    /// Whether Ansible would see a Jinja construct in the text.
+    /// Whether Ansible would see a Jinja construct in the text: `{{`, `{%` or `{#`.
     static func holdsJinja(_ text: String) -> Bool {
-      text.contains("{{") || text.contains("{%") || text.contains("{#")
+      var text = text
+      return text.withUTF8 { bytes in
+        var index = 1
+        while index < bytes.count {
+          if jinjaSecondBytes[Int(bytes[index])] && bytes[index - 1] == UInt8(ascii: "{") {
+            return true
+          }
+          index += 1
+        }
+        return false
+      }
     }
 
-    /// Plain when YAML reads the plain form back as this very string, else double-quoted.
-    /// libyaml itself falls back to quoting when a plain scalar would not parse (`: `, `#`,
-    /// leading indicators); what it cannot know is that `yes` or `0755` would change type.
-    ///
-    /// Text with line breaks or other control characters is double-quoted (escaped, on one
-    /// line), and so is text ending like a block-scalar header: `Indentation` relies on both.
+    /// Indexed by the byte after a `{`: `{`, `%` and `#` open a Jinja construct.
+    private static let jinjaSecondBytes: [Bool] = {
+      var table = [Bool](repeating: false, count: 256)
+      for byte in "{%#".utf8 { table[Int(byte)] = true }
+      return table
+    }()
+
+    /// Double-quoted when YAML 1.1 would read the plain form as something else than this
+    /// string (`yes`, `0755`, the empty string); else the emitter's choice, which quotes what
+    /// would not parse plain (`: `, ` #`, leading indicators) and escapes control characters
+    /// and line breaks in double quotes.
     private static func style(for text: String) -> YAMLValue.Style {
-      guard !text.isEmpty else { return .doubleQuoted }
-      if text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
-        || Indentation.isBlockHeader(text)
-      {
-        return .doubleQuoted
-      }
-      return YAMLEmitter.wouldRetype(text) ? .doubleQuoted : .any
+      YAMLEmitter.wouldRetype(text) ? .doubleQuoted : .any
     }
   }
 }

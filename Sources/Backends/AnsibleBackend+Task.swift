@@ -51,10 +51,10 @@ extension AnsibleBackend {
     }
 
     /// The task with one more keyword.
-    func with(_ keyword: String, _ value: YAMLValue) -> Task {
-      var copy = self
-      copy.keywords.append((keyword, value))
-      return copy
+    /// Consuming: a chain of `.with(...)` on a new task appends in place, no array copied.
+    consuming func with(_ keyword: String, _ value: YAMLValue) -> Task {
+      keywords.append((keyword, value))
+      return self
     }
 
     /// The task with a `when:` condition (a Jinja expression written by this backend).

@@ -36,8 +36,17 @@ public struct ByteWriter: Sendable {
 
   /// Appends `count` spaces: an indentation.
   public mutating func indent(_ count: Int) {
-    bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: count))
+    if count <= Self.spaces.count {
+      Self.spaces.withUnsafeBufferPointer {
+        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: $0[..<count]))
+      }
+    } else {
+      bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: count))
+    }
   }
+
+  /// Enough spaces for any indentation a renderer writes, copied in one step.
+  private static let spaces = [UInt8](repeating: UInt8(ascii: " "), count: 64)
 
   /// The text written so far. Bytes that are not UTF-8 (none a renderer writes) would become
   /// U+FFFD.

@@ -1588,21 +1588,9 @@ extension DiagnosticGuide {
       text: #"""
         cloud-init-emit
 
-        *error*, internal: libyaml could not write the cloud-config.
+        *error*, internal: zlib could not compress the user-data.
 
-            node.yaml: error: cannot write the cloud-config: ... [cloud-init-emit]
-
-        Fix: report it with the spec.
-
-        """#),
-    Entry(
-      id: "ansible-emit",
-      text: #"""
-        ansible-emit
-
-        *error*, internal: libyaml could not write the playbook.
-
-            node.yaml: error: cannot write the playbook as YAML: ... [ansible-emit]
+            node.yaml: error: cannot gzip the user-data (zlib failed) [cloud-init-emit]
 
         Fix: report it with the spec.
 

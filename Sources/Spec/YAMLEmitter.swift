@@ -1,10 +1,9 @@
-import CLibYAML
-
 /// A YAML document to write, as a tree. Mappings keep their order: output never depends on
 /// dictionary iteration.
 public indirect enum YAMLValue: Sendable, Equatable {
   public enum Style: Sendable, Equatable {
-    /// Let libyaml choose (plain when safe, quoted otherwise).
+    /// Let the emitter choose: plain when every reader takes it back as this string, quoted
+    /// otherwise.
     case any
     case plain
     case singleQuoted
@@ -13,6 +12,7 @@ public indirect enum YAMLValue: Sendable, Equatable {
     case literal
   }
 
+  /// A scalar; `tag` is a local tag written before it, such as `!unsafe`.
   case scalar(String, style: Style = .any, tag: String? = nil)
   case sequence([YAMLValue], flow: Bool = false)
   case mapping([(String, YAMLValue)])
@@ -28,102 +28,534 @@ public indirect enum YAMLValue: Sendable, Equatable {
   }
 }
 
-/// Writes YAML through libyaml's emitter, so that every scalar is quoted as YAML requires.
+/// Writes a `YAMLValue` as YAML text, straight into a `ByteWriter`.
+///
+/// It chooses each scalar's style as libyaml's emitter does (the same analysis of the text,
+/// so the output is the same bytes for the strings the backends write), with three rules of
+/// its own where libyaml's choice is not safe for every reader:
+/// - a string YAML 1.1 would retype when plain (`yes`, `0644`, `~`: `wouldRetype`) is quoted;
+/// - a string with a line break is never a multi-line quoted scalar (a reader folds those):
+///   it is a literal block where the style asks for one, else double-quoted with `\n`;
+/// - `\r`, NEL, LS and PS are line breaks for a YAML 1.1 reader (PyYAML, libyaml) and content
+///   for a YAML 1.2 one, and a reader turns `\r` into `\n` in a block: text holding one is
+///   double-quoted, with the character escaped.
+///
+/// Layout: two spaces of indentation, no line folding, and block sequences that are mapping
+/// values indented under their key (`tasks:` then `  - name:`) when `indentSequences` is set,
+/// as ansible-lint's yamllint configuration wants; libyaml writes them at the key's column.
 public enum YAMLEmitter {
-  public enum Failure: Error, Equatable {
-    case emitter(String)
+  /// The document as text, with an explicit `---` start when `explicitStart` is set.
+  public static func emit(
+    _ value: YAMLValue, explicitStart: Bool = false, indentSequences: Bool = false
+  ) -> String {
+    var out = ByteWriter(capacity: 1024)
+    write(value, to: &out, explicitStart: explicitStart, indentSequences: indentSequences)
+    return out.text
   }
 
-  /// Emits one document, with an explicit `---` start when `explicitStart` is set.
-  /// - Parameter width: preferred line width; long scalars are not folded when it is -1.
-  public static func emit(_ value: YAMLValue, explicitStart: Bool = false) throws -> String {
-    var emitter = yaml_emitter_t()
-    guard yaml_emitter_initialize(&emitter) == 1 else { throw Failure.emitter("initialize") }
-    defer { yaml_emitter_delete(&emitter) }
-
-    final class Sink { var bytes: [UInt8] = [] }
-    let sink = Sink()
-    let context = Unmanaged.passUnretained(sink).toOpaque()
-    yaml_emitter_set_output(
-      &emitter,
-      { data, buffer, size in
-        guard let data, let buffer else { return 0 }
-        let sink = Unmanaged<Sink>.fromOpaque(data).takeUnretainedValue()
-        sink.bytes.append(contentsOf: UnsafeBufferPointer(start: buffer, count: size))
-        return 1
-      }, context)
-    yaml_emitter_set_unicode(&emitter, 1)
-    yaml_emitter_set_width(&emitter, -1)
-    yaml_emitter_set_indent(&emitter, 2)
-
-    func check(_ ok: Int32, _ what: String) throws {
-      guard ok == 1 else {
-        let problem = emitter.problem.map { String(cString: $0) } ?? what
-        throw Failure.emitter(problem)
-      }
+  /// Writes one document, ending with a line break.
+  public static func write(
+    _ value: YAMLValue, to out: inout ByteWriter, explicitStart: Bool = false,
+    indentSequences: Bool = false
+  ) {
+    let layout = Layout(indentSequences: indentSequences)
+    if case .scalar(let text, let style, let tag) = value {
+      if explicitStart { out.write("--- ") }
+      layout.scalar(text, style, tag, .block, contentColumn: 2, endLine: true, &out)
+      return
     }
+    if explicitStart { out.line("---") }
+    layout.block(value, column: 0, &out)
+  }
 
-    func emitEvent(_ build: (UnsafeMutablePointer<yaml_event_t>) -> Int32, _ what: String) throws {
-      var event = yaml_event_t()
-      guard build(&event) == 1 else { throw Failure.emitter("cannot build \(what) event") }
-      try check(yaml_emitter_emit(&emitter, &event), what)
-    }
+  /// Writes one entry of a block sequence, its `- ` at `column`: for a caller that renders
+  /// entries apart (to measure or replace one) and puts the sequence together itself.
+  public static func writeItem(
+    _ value: YAMLValue, column: Int, to out: inout ByteWriter, indentSequences: Bool = false
+  ) {
+    Layout(indentSequences: indentSequences).item(value, column: column, &out)
+  }
+}
 
-    func emitNode(_ node: YAMLValue) throws {
-      switch node {
-      case let .scalar(text, style, tag):
-        let yamlStyle: yaml_scalar_style_t =
-          switch style {
-          // libyaml quotes what would not parse as a plain scalar, but not what a YAML 1.1
-          // reader (PyYAML in cloud-init and Ansible) would retype: `yes`, `0644`, `~`.
-          case .any where tag == nil && YAMLEmitter.wouldRetype(text):
-            YAML_SINGLE_QUOTED_SCALAR_STYLE
-          case .any: YAML_ANY_SCALAR_STYLE
-          case .plain: YAML_PLAIN_SCALAR_STYLE
-          case .singleQuoted: YAML_SINGLE_QUOTED_SCALAR_STYLE
-          case .doubleQuoted: YAML_DOUBLE_QUOTED_SCALAR_STYLE
-          case .literal: YAML_LITERAL_SCALAR_STYLE
-          }
-        let bytes = Array(text.utf8)
-        try emitEvent(
-          { event in
-            bytes.withUnsafeBufferPointer { buffer in
-              withOptionalCString(tag) { tagPointer in
-                yaml_scalar_event_initialize(
-                  event, nil, tagPointer, buffer.baseAddress, Int32(buffer.count),
-                  tag == nil ? 1 : 0, tag == nil ? 1 : 0, yamlStyle)
-              }
-            }
-          }, "scalar")
-      case let .sequence(items, flow):
-        try emitEvent(
-          {
-            yaml_sequence_start_event_initialize(
-              $0, nil, nil, 1, flow ? YAML_FLOW_SEQUENCE_STYLE : YAML_BLOCK_SEQUENCE_STYLE)
-          }, "sequence start")
-        for item in items { try emitNode(item) }
-        try emitEvent({ yaml_sequence_end_event_initialize($0) }, "sequence end")
-      case let .mapping(pairs):
-        try emitEvent(
-          { yaml_mapping_start_event_initialize($0, nil, nil, 1, YAML_BLOCK_MAPPING_STYLE) },
-          "mapping start")
-        for (key, value) in pairs {
-          try emitNode(.scalar(key))
-          try emitNode(value)
+extension YAMLEmitter {
+  /// Where a scalar stands: the rules for plain scalars differ inside `[...]` and `{...}`,
+  /// and a key is never a block scalar.
+  enum Context { case block, flow, key }
+
+  struct Layout {
+    let indentSequences: Bool
+
+    /// Writes a block node whose first line continues the current line at `column` (the
+    /// indentation, or a `- `, is already written); ends with a line break.
+    func block(_ value: YAMLValue, column: Int, _ out: inout ByteWriter) {
+      switch value {
+      case .scalar(let text, let style, let tag):
+        scalar(text, style, tag, .block, contentColumn: column, endLine: true, &out)
+      case .sequence(let items, let flow):
+        guard !flow, !items.isEmpty else {
+          self.flow(value, &out)
+          out.write(byte: newline)
+          return
         }
-        try emitEvent({ yaml_mapping_end_event_initialize($0) }, "mapping end")
+        for (index, item) in items.enumerated() {
+          if index > 0 { out.indent(column) }
+          self.item(item, column: column, &out)
+        }
+      case .mapping(let pairs):
+        guard !pairs.isEmpty else {
+          self.flow(value, &out)
+          out.write(byte: newline)
+          return
+        }
+        for (index, (key, value)) in pairs.enumerated() {
+          if index > 0 { out.indent(column) }
+          pair(key, value, column: column, &out)
+        }
       }
     }
 
-    try emitEvent({ yaml_stream_start_event_initialize($0, YAML_UTF8_ENCODING) }, "stream start")
-    try emitEvent(
-      { yaml_document_start_event_initialize($0, nil, nil, nil, explicitStart ? 0 : 1) },
-      "document start")
-    try emitNode(value)
-    try emitEvent({ yaml_document_end_event_initialize($0, 1) }, "document end")
-    try emitEvent({ yaml_stream_end_event_initialize($0) }, "stream end")
-    try check(yaml_emitter_flush(&emitter), "flush")
-    return String(decoding: sink.bytes, as: UTF8.self)
+    /// `- ` and the entry, whose content starts two columns right of the dash.
+    func item(_ value: YAMLValue, column: Int, _ out: inout ByteWriter) {
+      out.write(byte: UInt8(ascii: "-"))
+      out.write(byte: space)
+      block(value, column: column + 2, &out)
+    }
+
+    /// `key: value`, or `key:` and the collection on the next lines.
+    func pair(_ key: String, _ value: YAMLValue, column: Int, _ out: inout ByteWriter) {
+      var key = key
+      key.withUTF8 { bytes in
+        let analysis = Analysis(bytes)
+        if bytes.count > 128 || analysis.multiline {
+          // libyaml's rule: a key longer than 128 bytes or spanning lines is an explicit one.
+          out.write(byte: UInt8(ascii: "?"))
+          out.write(byte: space)
+          scalar(bytes, analysis, .any, nil, .block, contentColumn: column + 2, endLine: true, &out)
+          out.indent(column)
+        } else {
+          scalar(bytes, analysis, .any, nil, .key, contentColumn: column + 2, endLine: false, &out)
+        }
+      }
+      out.write(byte: UInt8(ascii: ":"))
+      switch value {
+      case .scalar(let text, let style, let tag):
+        out.write(byte: space)
+        scalar(text, style, tag, .block, contentColumn: column + 2, endLine: true, &out)
+      case .sequence(let items, let flow) where flow || items.isEmpty:
+        out.write(byte: space)
+        block(value, column: column + 2, &out)
+      case .mapping(let pairs) where pairs.isEmpty:
+        out.write(byte: space)
+        block(value, column: column + 2, &out)
+      case .mapping:
+        out.write(byte: newline)
+        out.indent(column + 2)
+        block(value, column: column + 2, &out)
+      case .sequence:
+        let itemColumn = indentSequences ? column + 2 : column
+        out.write(byte: newline)
+        out.indent(itemColumn)
+        block(value, column: itemColumn, &out)
+      }
+    }
+
+    /// A flow collection on one line: `[a, b]`, `{k: v}`.
+    func flow(_ value: YAMLValue, _ out: inout ByteWriter) {
+      switch value {
+      case .scalar(let text, let style, let tag):
+        scalar(text, style, tag, .flow, contentColumn: 0, endLine: false, &out)
+      case .sequence(let items, _):
+        out.write(byte: UInt8(ascii: "["))
+        for (index, item) in items.enumerated() {
+          if index > 0 { out.write(", ") }
+          flow(item, &out)
+        }
+        out.write(byte: UInt8(ascii: "]"))
+      case .mapping(let pairs):
+        out.write(byte: UInt8(ascii: "{"))
+        for (index, (key, value)) in pairs.enumerated() {
+          if index > 0 { out.write(", ") }
+          scalar(key, .any, nil, .flow, contentColumn: 0, endLine: false, &out)
+          out.write(": ")
+          flow(value, &out)
+        }
+        out.write(byte: UInt8(ascii: "}"))
+      }
+    }
+
+    /// Writes a scalar in the style `Analysis` allows, its tag first. `contentColumn` is where
+    /// a literal block's lines start; `endLine` ends the line after it (a literal block that
+    /// ends with line breaks already has).
+    func scalar(
+      _ text: String, _ style: YAMLValue.Style, _ tag: String?, _ context: Context,
+      contentColumn: Int, endLine: Bool, _ out: inout ByteWriter
+    ) {
+      var text = text
+      text.withUTF8 { bytes in
+        scalar(
+          bytes, Analysis(bytes), style, tag, context, contentColumn: contentColumn,
+          endLine: endLine, &out)
+      }
+    }
+
+    func scalar(
+      _ bytes: UnsafeBufferPointer<UInt8>, _ analysis: Analysis, _ style: YAMLValue.Style,
+      _ tag: String?, _ context: Context, contentColumn: Int, endLine: Bool,
+      _ out: inout ByteWriter
+    ) {
+      let chosen = analysis.style(for: style, tagged: tag != nil, in: context, bytes)
+      if let tag {
+        out.write(tag)
+        out.write(byte: space)
+      }
+      switch chosen {
+      case .plain, .any: out.write(bytes: bytes)
+      case .singleQuoted: YAMLEmitter.writeSingleQuoted(bytes, &out)
+      case .doubleQuoted: YAMLEmitter.writeDoubleQuoted(bytes, &out)
+      case .literal:
+        YAMLEmitter.writeLiteral(bytes, column: contentColumn, &out)
+        return
+      }
+      if endLine { out.write(byte: newline) }
+    }
+  }
+}
+
+private let newline = UInt8(ascii: "\n")
+private let carriageReturn = UInt8(ascii: "\r")
+private let space = UInt8(ascii: " ")
+
+// MARK: - Choosing a style
+
+extension YAMLEmitter {
+  /// What a scalar's text allows, found in one pass over its bytes: libyaml's
+  /// `yaml_emitter_analyze_scalar`, with the stricter rules `YAMLEmitter` describes.
+  struct Analysis {
+    var isEmpty = false
+    var multiline = false
+    var flowPlain = true
+    var blockPlain = true
+    var singleQuoted = true
+    var literal = true
+
+    init(_ bytes: UnsafeBufferPointer<UInt8>) {
+      let count = bytes.count
+      guard count > 0 else {
+        isEmpty = true
+        flowPlain = false
+        literal = false
+        return
+      }
+      var blockIndicators = false
+      var flowIndicators = false
+      var special = false
+      var otherBreak = false
+      var leadingSpace = false
+      var leadingBreak = false
+      var trailingSpace = false
+      var trailingBreak = false
+      var breakSpace = false
+      var spaceBreak = false
+      var previousSpace = false
+      var previousBreak = false
+      var precededByWhitespace = true
+
+      if count >= 3, bytes[0] == bytes[1], bytes[1] == bytes[2],
+        bytes[0] == UInt8(ascii: "-") || bytes[0] == UInt8(ascii: ".")
+      {
+        blockIndicators = true
+        flowIndicators = true
+      }
+      let kinds = YAMLEmitter.byteKinds
+      var index = 0
+      while index < count {
+        // Most bytes are letters, digits and punctuation that matter nowhere but at the start.
+        if index > 0 {
+          var end = index
+          while end < count && kinds[Int(bytes[end])] & ByteKind.ordinary != 0 { end += 1 }
+          if end > index {
+            previousSpace = false
+            previousBreak = false
+            precededByWhitespace = false
+            index = end
+            continue
+          }
+        }
+        let byte = bytes[index]
+        let kind = kinds[Int(byte)]
+        let width = YAMLEmitter.width(of: byte)
+        let next = index + width
+        let followedByWhitespace = next >= count || YAMLEmitter.isBlankOrBreak(bytes, at: next)
+        if index == 0 {
+          if kind & ByteKind.leadingIndicator != 0 {
+            flowIndicators = true
+            blockIndicators = true
+          }
+          if byte == UInt8(ascii: "?") || byte == UInt8(ascii: ":") {
+            flowIndicators = true
+            if followedByWhitespace { blockIndicators = true }
+          }
+          if byte == UInt8(ascii: "-") && followedByWhitespace {
+            flowIndicators = true
+            blockIndicators = true
+          }
+        } else {
+          if kind & ByteKind.flowIndicator != 0 { flowIndicators = true }
+          if byte == UInt8(ascii: ":") {
+            flowIndicators = true
+            if followedByWhitespace { blockIndicators = true }
+          }
+          if byte == UInt8(ascii: "#") && precededByWhitespace {
+            flowIndicators = true
+            blockIndicators = true
+          }
+        }
+        if !YAMLEmitter.isPrintable(bytes, at: index) { special = true }
+        let isBreak = YAMLEmitter.isBreak(bytes, at: index)
+        if isBreak {
+          multiline = true
+          if byte != newline { otherBreak = true }
+        }
+        if byte == space {
+          if index == 0 { leadingSpace = true }
+          if next == count { trailingSpace = true }
+          if previousBreak { breakSpace = true }
+          previousSpace = true
+          previousBreak = false
+        } else if isBreak {
+          if index == 0 { leadingBreak = true }
+          if next == count { trailingBreak = true }
+          if previousSpace { spaceBreak = true }
+          previousSpace = false
+          previousBreak = true
+        } else {
+          previousSpace = false
+          previousBreak = false
+        }
+        precededByWhitespace = YAMLEmitter.isBlankOrBreak(bytes, at: index)
+        index = next
+      }
+
+      if leadingSpace || leadingBreak || trailingSpace || trailingBreak {
+        flowPlain = false
+        blockPlain = false
+      }
+      if trailingSpace { literal = false }
+      if breakSpace {
+        flowPlain = false
+        blockPlain = false
+        singleQuoted = false
+      }
+      // A space before a line break: yamllint's trailing-spaces in a block; in any style,
+      // control characters other than the line feed and tab have to be escaped.
+      if spaceBreak || special {
+        flowPlain = false
+        blockPlain = false
+        singleQuoted = false
+        literal = false
+      }
+      if multiline {
+        flowPlain = false
+        blockPlain = false
+        // Stricter than libyaml: a multi-line quoted scalar is folded by the reader.
+        singleQuoted = false
+      }
+      if otherBreak { literal = false }
+      if flowIndicators { flowPlain = false }
+      if blockIndicators { blockPlain = false }
+    }
+
+    /// The style to write: the one asked for when the text allows it, else the next safe one
+    /// (plain, single-quoted, double-quoted; a literal block falls back to double quotes).
+    func style(
+      for asked: YAMLValue.Style, tagged: Bool, in context: Context,
+      _ bytes: UnsafeBufferPointer<UInt8>
+    ) -> YAMLValue.Style {
+      var style = asked
+      if style == .any {
+        style = !tagged && YAMLEmitter.wouldRetype(bytes) ? .singleQuoted : .plain
+      }
+      if context == .key && multiline { return .doubleQuoted }
+      if style == .plain {
+        let allowed = context == .flow ? flowPlain : blockPlain
+        if !allowed || isEmpty { style = .singleQuoted }
+      }
+      if style == .singleQuoted && !singleQuoted { return .doubleQuoted }
+      if style == .literal && (!literal || context != .block) { return .doubleQuoted }
+      return style
+    }
+  }
+
+  /// Bit flags per byte value, for the indicator checks.
+  enum ByteKind {
+    /// Not plain at the start of a scalar: `# , [ ] { } & * ! | > ' " % @ ``.
+    static let leadingIndicator: UInt8 = 1
+    /// Not plain anywhere inside `[...]` or `{...}`: `, ? [ ] { }`.
+    static let flowIndicator: UInt8 = 2
+    /// Printable ASCII that changes nothing past a scalar's first byte: not a space, `:`, `#`
+    /// or a flow indicator.
+    static let ordinary: UInt8 = 4
+  }
+
+  static let byteKinds: [UInt8] = {
+    var table = [UInt8](repeating: 0, count: 256)
+    for byte in "#,[]{}&*!|>'\"%@`".utf8 { table[Int(byte)] |= ByteKind.leadingIndicator }
+    for byte in ",?[]{}".utf8 { table[Int(byte)] |= ByteKind.flowIndicator }
+    for byte in UInt8(0x21)...0x7E where !",?[]{}:#".utf8.contains(byte) {
+      table[Int(byte)] |= ByteKind.ordinary
+    }
+    return table
+  }()
+
+  /// The length of the UTF-8 sequence a lead byte starts (1 for a stray continuation byte).
+  @inline(__always)
+  static func width(of byte: UInt8) -> Int {
+    if byte < 0x80 { return 1 }
+    if byte & 0xE0 == 0xC0 { return 2 }
+    if byte & 0xF0 == 0xE0 { return 3 }
+    if byte & 0xF8 == 0xF0 { return 4 }
+    return 1
+  }
+
+  @inline(__always)
+  static func byteAt(_ bytes: UnsafeBufferPointer<UInt8>, _ index: Int) -> UInt8 {
+    index < bytes.count ? bytes[index] : 0
+  }
+
+  /// `\n`, `\r`, NEL (U+0085), LS (U+2028) or PS (U+2029): YAML 1.1's line breaks.
+  @inline(__always)
+  static func isBreak(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> Bool {
+    switch bytes[index] {
+    case newline, carriageReturn: true
+    case 0xC2: byteAt(bytes, index + 1) == 0x85
+    case 0xE2: byteAt(bytes, index + 1) == 0x80 && byteAt(bytes, index + 2) & 0xFE == 0xA8
+    default: false
+    }
+  }
+
+  /// A space, a tab, a line break, or the end (NUL, as libyaml sees its C string).
+  @inline(__always)
+  static func isBlankOrBreak(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> Bool {
+    let byte = bytes[index]
+    return byte == space || byte == UInt8(ascii: "\t") || byte == 0 || isBreak(bytes, at: index)
+  }
+
+  /// libyaml's `IS_PRINTABLE`: the line feed, printable ASCII, and the characters of the
+  /// Basic Multilingual Plane from U+00A0 on, except the surrogates, the byte order mark,
+  /// U+FFFE and U+FFFF. Characters beyond U+FFFF count as not printable (they are escaped).
+  @inline(__always)
+  static func isPrintable(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> Bool {
+    let byte = bytes[index]
+    switch byte {
+    case newline, 0x20...0x7E: return true
+    case 0xC2: return byteAt(bytes, index + 1) >= 0xA0
+    case 0xC3..<0xED, 0xEE: return true
+    case 0xED: return byteAt(bytes, index + 1) < 0xA0
+    case 0xEF:
+      let (second, third) = (byteAt(bytes, index + 1), byteAt(bytes, index + 2))
+      return !(second == 0xBB && third == 0xBF) && !(second == 0xBF && third >= 0xBE)
+    default: return false
+    }
+  }
+
+}
+
+// MARK: - Writing the styles
+
+extension YAMLEmitter {
+  /// `'...'`, a quote doubled. The text holds no line break (`Analysis` sees to it).
+  static func writeSingleQuoted(_ bytes: UnsafeBufferPointer<UInt8>, _ out: inout ByteWriter) {
+    let quote = UInt8(ascii: "'")
+    out.write(byte: quote)
+    var start = 0
+    for index in bytes.indices where bytes[index] == quote {
+      out.write(bytes: UnsafeBufferPointer(rebasing: bytes[start...index]))
+      out.write(byte: quote)
+      start = index + 1
+    }
+    out.write(bytes: UnsafeBufferPointer(rebasing: bytes[start...]))
+    out.write(byte: quote)
+  }
+
+  /// `"..."` with libyaml's escapes: `\0 \a \b \t \n \v \f \r \e \" \\ \N \_ \L \P`, else `\xXX`,
+  /// `\uXXXX` or `\UXXXXXXXX`, for what is not printable, a line break or the byte order mark.
+  static func writeDoubleQuoted(_ bytes: UnsafeBufferPointer<UInt8>, _ out: inout ByteWriter) {
+    let quote = UInt8(ascii: "\"")
+    let backslash = UInt8(ascii: "\\")
+    out.write(byte: quote)
+    var index = 0
+    var start = 0
+    while index < bytes.count {
+      let byte = bytes[index]
+      let width = width(of: byte)
+      let plain =
+        byte != quote && byte != backslash && byte != newline && isPrintable(bytes, at: index)
+        && !isBreak(bytes, at: index)
+      if plain {
+        index += width
+        continue
+      }
+      out.write(bytes: UnsafeBufferPointer(rebasing: bytes[start..<index]))
+      var value = width == 1 ? UInt32(byte) : UInt32(byte) & (0xFF >> (width + 1))
+      for offset in 1..<max(width, 1) {
+        value = value << 6 | UInt32(Self.byteAt(bytes, index + offset) & 0x3F)
+      }
+      out.write(byte: backslash)
+      if let short = shortEscapes[value] {
+        out.write(byte: short)
+      } else {
+        let (letter, digits): (UInt8, Int) =
+          value <= 0xFF ? (UInt8(ascii: "x"), 2)
+          : value <= 0xFFFF ? (UInt8(ascii: "u"), 4) : (UInt8(ascii: "U"), 8)
+        out.write(byte: letter)
+        for shift in stride(from: (digits - 1) * 4, through: 0, by: -4) {
+          out.write(byte: hexDigits[Int((value >> UInt32(shift)) & 0xF)])
+        }
+      }
+      index += width
+      start = index
+    }
+    out.write(bytes: UnsafeBufferPointer(rebasing: bytes[start..<bytes.count]))
+    out.write(byte: quote)
+  }
+
+  private static let shortEscapes: [UInt32: UInt8] = [
+    0x00: UInt8(ascii: "0"), 0x07: UInt8(ascii: "a"), 0x08: UInt8(ascii: "b"),
+    0x09: UInt8(ascii: "t"), 0x0A: UInt8(ascii: "n"), 0x0B: UInt8(ascii: "v"),
+    0x0C: UInt8(ascii: "f"), 0x0D: UInt8(ascii: "r"), 0x1B: UInt8(ascii: "e"),
+    0x22: UInt8(ascii: "\""), 0x5C: UInt8(ascii: "\\"), 0x85: UInt8(ascii: "N"),
+    0xA0: UInt8(ascii: "_"), 0x2028: UInt8(ascii: "L"), 0x2029: UInt8(ascii: "P"),
+  ]
+
+  private static let hexDigits: [UInt8] = Array("0123456789ABCDEF".utf8)
+
+  /// `|` with its indicators, then each line at `column`; empty lines stay empty. An
+  /// indentation indicator when the text starts with a space or a line break (the reader would
+  /// otherwise take the first line's spaces for indentation); `-` when the text does not end
+  /// with a line break, `+` when it ends with more than one (or is one).
+  static func writeLiteral(
+    _ bytes: UnsafeBufferPointer<UInt8>, column: Int, _ out: inout ByteWriter
+  ) {
+    out.write(byte: UInt8(ascii: "|"))
+    if bytes[0] == space || bytes[0] == newline { out.write(byte: UInt8(ascii: "2")) }
+    let count = bytes.count
+    if bytes[count - 1] != newline {
+      out.write(byte: UInt8(ascii: "-"))
+    } else if count == 1 || bytes[count - 2] == newline {
+      out.write(byte: UInt8(ascii: "+"))
+    }
+    out.write(byte: newline)
+    var start = 0
+    while start < count {
+      var end = start
+      while end < count && bytes[end] != newline { end += 1 }
+      if end > start {
+        out.indent(column)
+        out.write(bytes: UnsafeBufferPointer(rebasing: bytes[start..<end]))
+      }
+      out.write(byte: newline)
+      start = end + 1
+    }
   }
 }
 
@@ -133,7 +565,11 @@ extension YAMLEmitter {
   /// or timestamp (anything starting with a digit, a sign or a dot), a merge key or `=`.
   /// Errs on the side of quoting.
   public static func wouldRetype(_ text: String) -> Bool {
-    let utf8 = text.utf8
+    var text = text
+    return text.withUTF8 { wouldRetype($0) }
+  }
+
+  static func wouldRetype(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
     guard let first = utf8.first else { return true }
     if retypingFirstBytes[Int(first)] { return true }
     // The words are ASCII; no other character lowercases to an ASCII letter they hold, so
@@ -156,12 +592,4 @@ extension YAMLEmitter {
   /// YAML 1.1 booleans and null, lowercase.
   private static let retypingWords: [[UInt8]] =
     ["y", "n", "yes", "no", "true", "false", "on", "off", "null"].map { Array($0.utf8) }
-}
-
-private func withOptionalCString<R>(
-  _ string: String?, _ body: (UnsafeMutablePointer<UInt8>?) -> R
-) -> R {
-  guard let string else { return body(nil) }
-  var bytes = Array(string.utf8) + [0]
-  return bytes.withUnsafeMutableBufferPointer { body($0.baseAddress) }
 }
