@@ -227,6 +227,17 @@ extension ShellBackend {
       # only when the bytes differ: an unchanged file keeps its inode and mtime.
       ns_begin_file() { ns_temp_beside "$1"; }
 
+      # A file whose content the script knows (no secret read on the node) is first offered
+      # to ns_file_kept with the content's sha256: when the manifest shows the file holds it,
+      # the step is done without a process (mode and owner are still put right), and the
+      # content is not even assembled.
+      ns_file_kept() {
+        if ! ns_file_current "$1" "$2"; then return 1; fi
+        ns_record file "$1"
+        ns_attributes "$1" "$3" "$4:$5"
+        if [ -n "$ns_attrs_set" ]; then ns_change "set $ns_attrs_set on $1"; fi
+      }
+
       # Gives $1 the content in "$ns_new", mode $2 and owner $3:$4.
       ns_put_file() {
         local verb=created
@@ -392,6 +403,17 @@ extension ShellBackend {
           ns_tmp+=("$ns_private")
         fi
         ns_new=$(mktemp -- "$ns_private/file.XXXXXX")
+      }
+
+      # A user's file the manifest shows holding the content whose sha256 is $2, with mode
+      # $3, owner $4 and group $5, needs nothing; anything else goes to the user's process,
+      # so that root only reads stat data in the user's folders, and changes nothing there.
+      ns_user_file_kept() {
+        local -a now
+        if ! ns_file_current "$1" "$2"; then return 1; fi
+        read -r -a now <<<"${ns_stat[$1]}"
+        if [ "${now[0]} ${now[1]} ${now[2]}" != "$3 $4 $5" ]; then return 1; fi
+        ns_record file "$1"
       }
 
       # Gives $1 the content in "$ns_new" and mode $2, as user $3 with group $4.
@@ -640,13 +662,22 @@ extension ShellBackend {
       """#
 
     private static let sysctlText = #"""
-      # Sets kernel parameter $1 to $2 unless it has that value. sysctl prints multi-value
-      # parameters with tabs, so both sides are compared with their blanks squeezed.
+      # Sets kernel parameter $1 to $2 unless it has that value. The value is read from
+      # /proc/sys, as sysctl reads it, but without a process (sysctl where /proc/sys cannot
+      # be read). Multi-value parameters are printed with tabs, so both sides are compared
+      # as their blank-separated words.
       ns_sysctl() {
-        local now want
-        now=$(sysctl -n -- "$1" | tr -s '[:blank:]' ' ')
-        want=$(printf '%s' "$2" | tr -s '[:blank:]' ' ')
-        if [ "$now" != "$want" ]; then
+        local proc=${1//./\/} value=''
+        local -a have want
+        if [[ $1 == */* ]]; then proc=$1; fi
+        if [ -r "/proc/sys/$proc" ]; then
+          IFS= read -r value <"/proc/sys/$proc" || true
+        else
+          value=$(sysctl -n -- "$1")
+        fi
+        read -r -a have <<<"$value"
+        read -r -a want <<<"$2"
+        if [ "${have[*]}" != "${want[*]}" ]; then
           if ((ns_check == 0)); then sysctl -q -w -- "$1=$2" >/dev/null; fi
           ns_change "set $1 = $2"
         fi

@@ -278,6 +278,7 @@ extension ShellBackend {
         file.owner == nil
           ? "ns_put_file \(path) \(octal(file.mode)) \(owner(nil))"
           : "ns_put_user_file \(path) \(octal(file.mode)) \(owner(file.owner))")
+      if let kept = keptTest(file) { lines = ["if ! \(kept); then"] + lines + ["fi"] }
       return Step(text: lines.joined(separator: "\n"), helpers: helpers)
     }
 

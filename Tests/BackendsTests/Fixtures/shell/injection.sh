@@ -208,6 +208,23 @@ ns_unmoved() {
   [ "${rec[*]:4}" = "${now[*]:3}" ]
 }
 
+# Whether the file $1 holds the bytes whose sha256 is $2, known without reading it: the
+# manifest recorded that sha256 and the stat pass finds the file where the manifest left
+# it (or, its stat data moved, the load hashed it). A symlink or a non-file never is.
+ns_file_current() {
+  local -a rec
+  if [ -z "${ns_old_rec[$1]:-}" ] || [ -z "${ns_stat[$1]:-}" ] || [ -L "$1" ] \
+    || [ ! -f "$1" ]; then
+    return 1
+  fi
+  if [ -n "${ns_sum[$1]:-}" ]; then
+    [ "${ns_sum[$1]}" = "$2" ]
+    return
+  fi
+  read -r -a rec <<<"${ns_old_rec[$1]}"
+  [ "${rec[3]}" = "$2" ] && ns_unmoved "$1"
+}
+
 # Reads the manifest; hashes the files whose stat data moved (all: --verify-all): drift.
 ns_manifest_load() {
   local header line f key i path files=() moved=() rec
@@ -482,6 +499,17 @@ ns_directory() {
 # only when the bytes differ: an unchanged file keeps its inode and mtime.
 ns_begin_file() { ns_temp_beside "$1"; }
 
+# A file whose content the script knows (no secret read on the node) is first offered
+# to ns_file_kept with the content's sha256: when the manifest shows the file holds it,
+# the step is done without a process (mode and owner are still put right), and the
+# content is not even assembled.
+ns_file_kept() {
+  if ! ns_file_current "$1" "$2"; then return 1; fi
+  ns_record file "$1"
+  ns_attributes "$1" "$3" "$4:$5"
+  if [ -n "$ns_attrs_set" ]; then ns_change "set $ns_attrs_set on $1"; fi
+}
+
 # Gives $1 the content in "$ns_new", mode $2 and owner $3:$4.
 ns_put_file() {
   local verb=created
@@ -676,13 +704,22 @@ ns_unpack() {
   done
 }
 
-# Sets kernel parameter $1 to $2 unless it has that value. sysctl prints multi-value
-# parameters with tabs, so both sides are compared with their blanks squeezed.
+# Sets kernel parameter $1 to $2 unless it has that value. The value is read from
+# /proc/sys, as sysctl reads it, but without a process (sysctl where /proc/sys cannot
+# be read). Multi-value parameters are printed with tabs, so both sides are compared
+# as their blank-separated words.
 ns_sysctl() {
-  local now want
-  now=$(sysctl -n -- "$1" | tr -s '[:blank:]' ' ')
-  want=$(printf '%s' "$2" | tr -s '[:blank:]' ' ')
-  if [ "$now" != "$want" ]; then
+  local proc=${1//./\/} value=''
+  local -a have want
+  if [[ $1 == */* ]]; then proc=$1; fi
+  if [ -r "/proc/sys/$proc" ]; then
+    IFS= read -r value <"/proc/sys/$proc" || true
+  else
+    value=$(sysctl -n -- "$1")
+  fi
+  read -r -a have <<<"$value"
+  read -r -a want <<<"$2"
+  if [ "${have[*]}" != "${want[*]}" ]; then
     if ((ns_check == 0)); then sysctl -q -w -- "$1=$2" >/dev/null; fi
     ns_change "set $1 = $2"
   fi
@@ -799,6 +836,7 @@ ns_directory '/tmp/nodespec it'\''s '\$'(touch /tmp/pwned)' 755 'root' 'root'
 # [2/6] evil.file: file /tmp/nodespec `touch /tmp/pwned` {{ x }}; on change restarts evil'svc
 ns_id='evil.file'
 ns_changed=0
+if ! ns_file_kept '/tmp/nodespec '\`'touch /tmp/pwned'\`' {{ x }}' 'a79c2388ec63939c71ec5bd741b427247ef8b1a129c49d0e446b044a4bb2a394' '644' 'root' 'root'; then
 ns_begin_file '/tmp/nodespec '\`'touch /tmp/pwned'\`' {{ x }}'
 cat >>"$ns_new" <<'NODESPEC_EOF_2'
 it's
@@ -819,6 +857,7 @@ NODESPEC_EOF
 NODESPEC_EOF_2
 printf '%s' ''\''tail' >>"$ns_new"
 ns_put_file '/tmp/nodespec '\`'touch /tmp/pwned'\`' {{ x }}' 644 'root' 'root'
+fi
 ns_notify 'evil'\''svc'
 
 # [3/6] evil.artifact: artifact it's say "hi" $(touch /tmp/pwned) `touch /tmp/pwned` ${HOME} {{ x }} a\b semi; rm -rf / '́ NODESPEC_EOF -rf *
