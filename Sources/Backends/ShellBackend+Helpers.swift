@@ -208,6 +208,8 @@ extension ShellBackend {
     private static let directoryText = #"""
       # Makes $1 a directory with mode $2 and owner $3:$4, parents included.
       ns_directory() {
+        # The folders an earlier run created for it stay recorded.
+        ns_ids[$ns_id]=1
         if [ -d "$1" ]; then
           ns_attributes "$1" "$2" "$3:$4"
           if [ -n "$ns_attrs_set" ]; then ns_change "set $ns_attrs_set on $1"; fi
