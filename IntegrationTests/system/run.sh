@@ -7,7 +7,7 @@
 #   IntegrationTests/system/run.sh --case faults        one kind of case (repeatable): apply, faults,
 #                                            nosystemd, published, quoting, large, packages,
 #                                            tls, operations, fleet, auth, images, converge,
-#                                            check
+#                                            check, components
 #
 # Environment: NODESPEC (compiler binary; default .build/debug/nodespec, built if missing),
 # NODESPEC_VENV (ansible venv, default .venv in the repository), CASE_TIMEOUT (seconds per case, default 300), JOBS (cases run side by
@@ -25,7 +25,7 @@ NODESPEC_VENV=$(readlink -f "${NODESPEC_VENV:-$REPO/.venv}")
 export NODESPEC_VENV
 ALL_TARGETS=(shell cloud-init ansible)
 ALL_CASES=(apply faults nosystemd published quoting large packages tls operations fleet auth images
-  converge check)
+  converge check components)
 TARGETS=()
 CASES=()
 while (($#)); do
@@ -145,7 +145,7 @@ run_case() { # run_case <case> <target> <dir>
   # converge applies the output eight times, Ansible's apply case five times with a
   # manifest pass each: with Ansible those take longer than the others.
   local limit=${CASE_TIMEOUT:-300}
-  [[ -z ${CASE_TIMEOUT:-} && $1 == converge ]] && limit=900
+  [[ -z ${CASE_TIMEOUT:-} && ($1 == converge || $1 == components) ]] && limit=900
   [[ -z ${CASE_TIMEOUT:-} && $1 == apply && $2 == ansible ]] && limit=600
   COMPILER=${COMPILER_FOR[$2]} timeout --kill-after=10 "$limit" \
     unshare --mount --net --pid --fork --kill-child --mount-proc \
