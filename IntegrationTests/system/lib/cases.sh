@@ -793,4 +793,5 @@ case_images() {
   check "$t/images: and says so" "see $CASE_DIR/apply3.log" \
     output_says "$CASE_DIR/apply3.log" "checksum mismatch for /srv/images/preload.tar"
   check "$t/images: and records nothing" "marker written" test ! -e "$SB_ROOT$dir/$fsha.imported"
+  images_uninstall "$t" "$CASE_DIR/spec1.yaml" "$usha"
 }

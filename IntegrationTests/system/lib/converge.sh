@@ -593,3 +593,47 @@ case_components() {
     "$(($(mirror_downloads) - dl)) downloads; calls: $out" \
     eval "test '$dl' = \"\$(mirror_downloads)\" -a -z '$out' && cmp -s '$CASE_DIR/manifest5' '$SB_ROOT$NS_MANIFEST'"
 }
+
+# images_uninstall <target> <spec> <sha256>: after the images case, --uninstall leaves of
+# nodespec's only the import records (docs/targets.md: the images stay in containerd's store,
+# and so do the records saying they were imported); --uninstall --purge removes them with
+# containerd's data, so that a new install imports again.
+images_uninstall() {
+  local t=$1 spec=$2 sha=$3 out
+  uninstall_only "$t" "$spec" >"$CASE_DIR/uninstall.log" 2>&1
+  check "$t/images-uninstall: runs" "see $CASE_DIR/uninstall.log" test $? = 0
+  out=$(written_by_nodespec | grep -vxE "var/lib/nodespec(/images(/[0-9a-f]{64}\.imported)?)?" | tr '\n' ' ')
+  check "$t/images-uninstall: only the import records are left" "left: $out" test -z "$out"
+  check "$t/images-uninstall: the import records are left" "gone" \
+    test -f "$SB_ROOT/var/lib/nodespec/images/$sha.imported"
+  uninstall_with "$t" "$spec" purge >"$CASE_DIR/purge.log" 2>&1
+  check "$t/images-purge: runs" "see $CASE_DIR/purge.log" test $? = 0
+  check "$t/images-purge: the import records are gone" "$(ls "$SB_ROOT/var/lib/nodespec/images" 2>&1 | tr '\n' ' ')" \
+    test ! -e "$SB_ROOT/var/lib/nodespec/images"
+  check "$t/images-purge: says so" "see $CASE_DIR/purge.log" \
+    grep -q 'removed /var/lib/nodespec/images' "$CASE_DIR/purge.log"
+}
+
+# uninstall_only <target> <spec>: the uninstall (no purge) with that spec's output.
+uninstall_only() {
+  local t=$1 spec=$2
+  case $t in
+    shell)
+      ns_compile "$spec" shell "$CASE_DIR/uninstall.sh" &&
+        install -m 0700 "$CASE_DIR/uninstall.sh" "$SB_ROOT/root/nodespec-test/out.sh" &&
+        sb_chroot /bin/bash /root/nodespec-test/out.sh --uninstall
+      ;;
+    cloud-init)
+      ns_compile "$spec" cloud-init "$CASE_DIR/uninstall.yaml" &&
+        cloud_init_apply_script "$CASE_DIR/uninstall.yaml" "$SB_ROOT/root/nodespec-test/uninstall.sh" &&
+        sb_chroot /bin/bash /root/nodespec-test/uninstall.sh --uninstall
+      ;;
+    ansible)
+      ns_compile "$spec" ansible "$CASE_DIR/uninstall.yml" &&
+        install -m 0600 "$CASE_DIR/uninstall.yml" "$SB_ROOT/root/nodespec-test/out.yml" &&
+        sb_chroot ANSIBLE_NOCOLOR=1 ANSIBLE_RETRY_FILES_ENABLED=0 ANSIBLE_LOCALHOST_WARNING=0 \
+          ANSIBLE_PYTHON_INTERPRETER=/usr/bin/python3 "$NODESPEC_VENV/bin/ansible-playbook" \
+          -i localhost, -c local -e nodespec_state=absent /root/nodespec-test/out.yml
+      ;;
+  esac
+}
