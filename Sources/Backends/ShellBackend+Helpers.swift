@@ -8,13 +8,16 @@ extension ShellBackend {
     case temporaryFiles
     case runAs
     case manifest
+    case fileCurrent
     case change
     case notify
     case attributes
     case directory
     case file
+    case keptFile
     case secret
     case userFiles
+    case keptUserFile
     case download
     case artifact
     case packages
@@ -27,13 +30,16 @@ extension ShellBackend {
       switch self {
       case .say, .temporaryFiles, .runAs: []
       case .manifest: [.say, .temporaryFiles, .runAs]
+      case .fileCurrent: [.manifest]
       case .change: [.say]
       case .notify: [.change]
       case .attributes: [.manifest]
       case .directory: [.change, .attributes]
       case .file: [.change, .attributes, .temporaryFiles, .manifest]
+      case .keptFile: [.file, .fileCurrent]
       case .secret: [.file]
       case .userFiles: [.change, .temporaryFiles, .manifest]
+      case .keptUserFile: [.userFiles, .fileCurrent]
       case .download: [.say]
       case .artifact: [.change, .download, .temporaryFiles, .manifest]
       case .packages, .kernelModule, .sysctl: [.change]
@@ -48,13 +54,16 @@ extension ShellBackend {
       case .say: Self.sayText
       case .temporaryFiles: Self.temporaryFilesText
       case .manifest: Self.manifestText
+      case .fileCurrent: Self.fileCurrentText
       case .change: tracksNotifies ? Self.changeTrackingText : Self.changeText
       case .notify: Self.notifyText
       case .attributes: Self.attributesText
       case .directory: Self.directoryText
       case .file: Self.fileText
+      case .keptFile: Self.keptFileText
       case .secret: Self.secretText
       case .userFiles: Self.userFilesText
+      case .keptUserFile: Self.keptUserFileText
       case .download: Self.downloadText
       case .artifact: Self.artifactText
       case .packages: Self.packagesText
@@ -229,17 +238,6 @@ extension ShellBackend {
       # only when the bytes differ: an unchanged file keeps its inode and mtime.
       ns_begin_file() { ns_temp_beside "$1"; }
 
-      # A file whose content the script knows (no secret read on the node) is first offered
-      # to ns_file_kept with the content's sha256: when the manifest shows the file holds it,
-      # the step is done without a process (mode and owner are still put right), and the
-      # content is not even assembled.
-      ns_file_kept() {
-        if ! ns_file_current "$1" "$2"; then return 1; fi
-        ns_record file "$1"
-        ns_attributes "$1" "$3" "$4:$5"
-        if [ -n "$ns_attrs_set" ]; then ns_change "set $ns_attrs_set on $1"; fi
-      }
-
       # Gives $1 the content in "$ns_new", mode $2 and owner $3:$4.
       ns_put_file() {
         local verb=created
@@ -263,6 +261,32 @@ extension ShellBackend {
         mv -f -- "$ns_new" "$1"
         ns_touched[$1]=1
         ns_change "$verb $1"
+      }
+      """#
+
+    private static let keptFileText = #"""
+      # A file whose content the script knows (no secret read on the node) is first offered
+      # to ns_file_kept with the content's sha256: when the manifest shows the file holds it,
+      # the step is done without a process (mode and owner are still put right), and the
+      # content is not even assembled.
+      ns_file_kept() {
+        if ! ns_file_current "$1" "$2"; then return 1; fi
+        ns_record file "$1"
+        ns_attributes "$1" "$3" "$4:$5"
+        if [ -n "$ns_attrs_set" ]; then ns_change "set $ns_attrs_set on $1"; fi
+      }
+      """#
+
+    private static let keptUserFileText = #"""
+      # A user's file the manifest shows holding the content whose sha256 is $2, with mode
+      # $3, owner $4 and group $5, needs nothing; anything else goes to the user's process,
+      # so that root only reads stat data in the user's folders, and changes nothing there.
+      ns_user_file_kept() {
+        local -a now
+        if ! ns_file_current "$1" "$2"; then return 1; fi
+        read -r -a now <<<"${ns_stat[$1]}"
+        if [ "${now[0]} ${now[1]} ${now[2]}" != "$3 $4 $5" ]; then return 1; fi
+        ns_record file "$1"
       }
       """#
 
@@ -405,17 +429,6 @@ extension ShellBackend {
           ns_tmp+=("$ns_private")
         fi
         ns_new=$(mktemp -- "$ns_private/file.XXXXXX")
-      }
-
-      # A user's file the manifest shows holding the content whose sha256 is $2, with mode
-      # $3, owner $4 and group $5, needs nothing; anything else goes to the user's process,
-      # so that root only reads stat data in the user's folders, and changes nothing there.
-      ns_user_file_kept() {
-        local -a now
-        if ! ns_file_current "$1" "$2"; then return 1; fi
-        read -r -a now <<<"${ns_stat[$1]}"
-        if [ "${now[0]} ${now[1]} ${now[2]}" != "$3 $4 $5" ]; then return 1; fi
-        ns_record file "$1"
       }
 
       # Gives $1 the content in "$ns_new" and mode $2, as user $3 with group $4.

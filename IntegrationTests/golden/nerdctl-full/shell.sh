@@ -208,23 +208,6 @@ ns_unmoved() {
   [ "${rec[*]:4}" = "${now[*]:3}" ]
 }
 
-# Whether the file $1 holds the bytes whose sha256 is $2, known without reading it: the
-# manifest recorded that sha256 and the stat pass finds the file where the manifest left
-# it (or, its stat data moved, the load hashed it). A symlink or a non-file never is.
-ns_file_current() {
-  local -a rec
-  if [ -z "${ns_old_rec[$1]:-}" ] || [ -z "${ns_stat[$1]:-}" ] || [ -L "$1" ] \
-    || [ ! -f "$1" ]; then
-    return 1
-  fi
-  if [ -n "${ns_sum[$1]:-}" ]; then
-    [ "${ns_sum[$1]}" = "$2" ]
-    return
-  fi
-  read -r -a rec <<<"${ns_old_rec[$1]}"
-  [ "${rec[3]}" = "$2" ] && ns_unmoved "$1"
-}
-
 # Reads the manifest; hashes the files whose stat data moved (all: --verify-all): drift.
 # The one stat pass covers the recorded folders too, for their mode and owner.
 ns_manifest_load() {
@@ -444,6 +427,23 @@ ns_manifest_finish() {
   mv -f -- "$ns_new" "$ns_manifest"
 }
 
+# Whether the file $1 holds the bytes whose sha256 is $2, known without reading it: the
+# manifest recorded that sha256 and the stat pass finds the file where the manifest left
+# it (or, its stat data moved, the load hashed it). A symlink or a non-file never is.
+ns_file_current() {
+  local -a rec
+  if [ -z "${ns_old_rec[$1]:-}" ] || [ -z "${ns_stat[$1]:-}" ] || [ -L "$1" ] \
+    || [ ! -f "$1" ]; then
+    return 1
+  fi
+  if [ -n "${ns_sum[$1]:-}" ]; then
+    [ "${ns_sum[$1]}" = "$2" ]
+    return
+  fi
+  read -r -a rec <<<"${ns_old_rec[$1]}"
+  [ "${rec[3]}" = "$2" ] && ns_unmoved "$1"
+}
+
 # Every step that changed something prints one line through ns_change. ns_changes counts
 # them, so a service step knows whether systemd must re-read its units; ns_changed tells
 # a step with dependent services whether it changed anything.
@@ -491,17 +491,6 @@ ns_attributes() {
 # only when the bytes differ: an unchanged file keeps its inode and mtime.
 ns_begin_file() { ns_temp_beside "$1"; }
 
-# A file whose content the script knows (no secret read on the node) is first offered
-# to ns_file_kept with the content's sha256: when the manifest shows the file holds it,
-# the step is done without a process (mode and owner are still put right), and the
-# content is not even assembled.
-ns_file_kept() {
-  if ! ns_file_current "$1" "$2"; then return 1; fi
-  ns_record file "$1"
-  ns_attributes "$1" "$3" "$4:$5"
-  if [ -n "$ns_attrs_set" ]; then ns_change "set $ns_attrs_set on $1"; fi
-}
-
 # Gives $1 the content in "$ns_new", mode $2 and owner $3:$4.
 ns_put_file() {
   local verb=created
@@ -525,6 +514,17 @@ ns_put_file() {
   mv -f -- "$ns_new" "$1"
   ns_touched[$1]=1
   ns_change "$verb $1"
+}
+
+# A file whose content the script knows (no secret read on the node) is first offered
+# to ns_file_kept with the content's sha256: when the manifest shows the file holds it,
+# the step is done without a process (mode and owner are still put right), and the
+# content is not even assembled.
+ns_file_kept() {
+  if ! ns_file_current "$1" "$2"; then return 1; fi
+  ns_record file "$1"
+  ns_attributes "$1" "$3" "$4:$5"
+  if [ -n "$ns_attrs_set" ]; then ns_change "set $ns_attrs_set on $1"; fi
 }
 
 # Downloads $1 into the file $2 with curl, or wget where there is no curl. An https URL

@@ -208,23 +208,6 @@ ns_unmoved() {
   [ "${rec[*]:4}" = "${now[*]:3}" ]
 }
 
-# Whether the file $1 holds the bytes whose sha256 is $2, known without reading it: the
-# manifest recorded that sha256 and the stat pass finds the file where the manifest left
-# it (or, its stat data moved, the load hashed it). A symlink or a non-file never is.
-ns_file_current() {
-  local -a rec
-  if [ -z "${ns_old_rec[$1]:-}" ] || [ -z "${ns_stat[$1]:-}" ] || [ -L "$1" ] \
-    || [ ! -f "$1" ]; then
-    return 1
-  fi
-  if [ -n "${ns_sum[$1]:-}" ]; then
-    [ "${ns_sum[$1]}" = "$2" ]
-    return
-  fi
-  read -r -a rec <<<"${ns_old_rec[$1]}"
-  [ "${rec[3]}" = "$2" ] && ns_unmoved "$1"
-}
-
 # Reads the manifest; hashes the files whose stat data moved (all: --verify-all): drift.
 # The one stat pass covers the recorded folders too, for their mode and owner.
 ns_manifest_load() {
