@@ -8,13 +8,16 @@ extension ShellBackend {
     case temporaryFiles
     case runAs
     case manifest
+    case fileCurrent
     case change
     case notify
     case attributes
     case directory
     case file
+    case keptFile
     case secret
     case userFiles
+    case keptUserFile
     case download
     case artifact
     case packages
@@ -27,13 +30,16 @@ extension ShellBackend {
       switch self {
       case .say, .temporaryFiles, .runAs: []
       case .manifest: [.say, .temporaryFiles, .runAs]
+      case .fileCurrent: [.manifest]
       case .change: [.say]
       case .notify: [.change]
       case .attributes: [.manifest]
       case .directory: [.change, .attributes]
       case .file: [.change, .attributes, .temporaryFiles, .manifest]
+      case .keptFile: [.file, .fileCurrent]
       case .secret: [.file]
       case .userFiles: [.change, .temporaryFiles, .manifest]
+      case .keptUserFile: [.userFiles, .fileCurrent]
       case .download: [.say]
       case .artifact: [.change, .download, .temporaryFiles, .manifest]
       case .packages, .kernelModule, .sysctl: [.change]
@@ -48,13 +54,16 @@ extension ShellBackend {
       case .say: Self.sayText
       case .temporaryFiles: Self.temporaryFilesText
       case .manifest: Self.manifestText
+      case .fileCurrent: Self.fileCurrentText
       case .change: tracksNotifies ? Self.changeTrackingText : Self.changeText
       case .notify: Self.notifyText
       case .attributes: Self.attributesText
       case .directory: Self.directoryText
       case .file: Self.fileText
+      case .keptFile: Self.keptFileText
       case .secret: Self.secretText
       case .userFiles: Self.userFilesText
+      case .keptUserFile: Self.keptUserFileText
       case .download: Self.downloadText
       case .artifact: Self.artifactText
       case .packages: Self.packagesText
@@ -208,6 +217,8 @@ extension ShellBackend {
     private static let directoryText = #"""
       # Makes $1 a directory with mode $2 and owner $3:$4, parents included.
       ns_directory() {
+        # The folders an earlier run created for it stay recorded.
+        ns_ids[$ns_id]=1
         if [ -d "$1" ]; then
           ns_attributes "$1" "$2" "$3:$4"
           if [ -n "$ns_attrs_set" ]; then ns_change "set $ns_attrs_set on $1"; fi
@@ -250,6 +261,32 @@ extension ShellBackend {
         mv -f -- "$ns_new" "$1"
         ns_touched[$1]=1
         ns_change "$verb $1"
+      }
+      """#
+
+    private static let keptFileText = #"""
+      # A file whose content the script knows (no secret read on the node) is first offered
+      # to ns_file_kept with the content's sha256: when the manifest shows the file holds it,
+      # the step is done without a process (mode and owner are still put right), and the
+      # content is not even assembled.
+      ns_file_kept() {
+        if ! ns_file_current "$1" "$2"; then return 1; fi
+        ns_record file "$1"
+        ns_attributes "$1" "$3" "$4:$5"
+        if [ -n "$ns_attrs_set" ]; then ns_change "set $ns_attrs_set on $1"; fi
+      }
+      """#
+
+    private static let keptUserFileText = #"""
+      # A user's file the manifest shows holding the content whose sha256 is $2, with mode
+      # $3, owner $4 and group $5, needs nothing; anything else goes to the user's process,
+      # so that root only reads stat data in the user's folders, and changes nothing there.
+      ns_user_file_kept() {
+        local -a now
+        if ! ns_file_current "$1" "$2"; then return 1; fi
+        read -r -a now <<<"${ns_stat[$1]}"
+        if [ "${now[0]} ${now[1]} ${now[2]}" != "$3 $4 $5" ]; then return 1; fi
+        ns_record file "$1"
       }
       """#
 
@@ -640,13 +677,22 @@ extension ShellBackend {
       """#
 
     private static let sysctlText = #"""
-      # Sets kernel parameter $1 to $2 unless it has that value. sysctl prints multi-value
-      # parameters with tabs, so both sides are compared with their blanks squeezed.
+      # Sets kernel parameter $1 to $2 unless it has that value. The value is read from
+      # /proc/sys, as sysctl reads it, but without a process (sysctl where /proc/sys cannot
+      # be read). Multi-value parameters are printed with tabs, so both sides are compared
+      # as their blank-separated words.
       ns_sysctl() {
-        local now want
-        now=$(sysctl -n -- "$1" | tr -s '[:blank:]' ' ')
-        want=$(printf '%s' "$2" | tr -s '[:blank:]' ' ')
-        if [ "$now" != "$want" ]; then
+        local proc=${1//./\/} value=''
+        local -a have want
+        if [[ $1 == */* ]]; then proc=$1; fi
+        if [ -r "/proc/sys/$proc" ]; then
+          IFS= read -r value <"/proc/sys/$proc" || true
+        else
+          value=$(sysctl -n -- "$1")
+        fi
+        read -r -a have <<<"$value"
+        read -r -a want <<<"$2"
+        if [ "${have[*]}" != "${want[*]}" ]; then
           if ((ns_check == 0)); then sysctl -q -w -- "$1=$2" >/dev/null; fi
           ns_change "set $1 = $2"
         fi

@@ -124,8 +124,9 @@ extension ShellBackend.Helper {
     }
 
     # Reads the manifest; hashes the files whose stat data moved (all: --verify-all): drift.
+    # The one stat pass covers the recorded folders too, for their mode and owner.
     ns_manifest_load() {
-      local header line f key i path files=() moved=() rec
+      local header line f key i path files=() dirs=() moved=() rec
       if [ ! -f "$ns_manifest" ]; then return 0; fi
       IFS= read -r -d '' ns_old_text <"$ns_manifest" || true
       {
@@ -141,7 +142,10 @@ extension ShellBackend.Helper {
               ns_old_rec[$key]="${f[*]:2:8}"
               files+=("$key")
               ;;
-            dir) key=${f[2]} ;;
+            dir)
+              key=${f[2]}
+              dirs+=("$key")
+              ;;
             service) key="service:${f[2]}:${f[3]}" ;;
             *) continue ;;
           esac
@@ -150,7 +154,7 @@ extension ShellBackend.Helper {
           ns_old_line+=("$line")
         done
       } <"$ns_manifest"
-      ns_stat_paths "${files[@]}"
+      ns_stat_paths "${files[@]}" "${dirs[@]}"
       for path in "${files[@]}"; do
         if [ -n "${ns_stat[$path]:-}" ] && { ((ns_verify_all)) || ! ns_unmoved "$path"; }; then
           moved+=("$path")
@@ -237,6 +241,8 @@ extension ShellBackend.Helper {
     # folders when empty), then writes the manifest. --uninstall recorded nothing.
     ns_manifest_finish() {
       local i f key path t=$'\t' units=0 entry text rec old need=() hash=() sha gone=() order=()
+      # The manifest's own folders stay recorded (a run that finds them made records none).
+      if ((ns_uninstall == 0)); then ns_ids[nodespec]=1; fi
       for i in "${!ns_old_kind[@]}"; do
         if [ "${ns_old_kind[$i]}" != service ] || [ -n "${ns_entry_at[${ns_old_key[$i]}]:-}" ]
         then
@@ -334,6 +340,26 @@ extension ShellBackend.Helper {
       printf '%s' "$text" >"$ns_new"
       chmod 600 -- "$ns_new"
       mv -f -- "$ns_new" "$ns_manifest"
+    }
+    """#
+
+  /// Whether a file holds the content of a compile-time sha256, from the manifest alone.
+  static let fileCurrentText = #"""
+    # Whether the file $1 holds the bytes whose sha256 is $2, known without reading it: the
+    # manifest recorded that sha256 and the stat pass finds the file where the manifest left
+    # it (or, its stat data moved, the load hashed it). A symlink or a non-file never is.
+    ns_file_current() {
+      local -a rec
+      if [ -z "${ns_old_rec[$1]:-}" ] || [ -z "${ns_stat[$1]:-}" ] || [ -L "$1" ] \
+        || [ ! -f "$1" ]; then
+        return 1
+      fi
+      if [ -n "${ns_sum[$1]:-}" ]; then
+        [ "${ns_sum[$1]}" = "$2" ]
+        return
+      fi
+      read -r -a rec <<<"${ns_old_rec[$1]}"
+      [ "${rec[3]}" = "$2" ] && ns_unmoved "$1"
     }
     """#
 }

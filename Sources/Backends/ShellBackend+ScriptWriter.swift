@@ -278,6 +278,10 @@ extension ShellBackend {
         file.owner == nil
           ? "ns_put_file \(path) \(octal(file.mode)) \(owner(nil))"
           : "ns_put_user_file \(path) \(octal(file.mode)) \(owner(file.owner))")
+      if let kept = keptTest(file) {
+        lines = ["if ! \(kept.text); then"] + lines + ["fi"]
+        helpers += kept.helpers
+      }
       return Step(text: lines.joined(separator: "\n"), helpers: helpers)
     }
 

@@ -131,7 +131,8 @@ public enum Compiler {
   }
 
   /// The data folders of the runtimes the spec installs, in root mode: containerd's (also
-  /// the nerdctl-full bundle's), nerdctl's and BuildKit's default roots. A rootless node's
+  /// the nerdctl-full bundle's), nerdctl's and BuildKit's default roots, and the images'
+  /// import records. A rootless node's
   /// live in the user's home, where root removes nothing: they are left to the user.
   private static func dataFolders(_ context: CompileContext) -> [String] {
     guard context.paths.rootless == nil else { return [] }
@@ -143,6 +144,10 @@ public enum Compiler {
     if context.installsContainerd { folders.append("/var/lib/containerd") }
     if full || spec.writes("components.nerdctl") { folders.append("/var/lib/nerdctl") }
     if full || spec.writes("components.buildkit") { folders.append("/var/lib/buildkit") }
+    // The records of imported images (and a download not imported yet): once containerd's
+    // data is gone they would say "imported" of images no longer there, and a new install
+    // would skip the import. Without --purge both stay, and stay true.
+    if !spec.images.isEmpty { folders.append(ImagesModule.folder) }
     return folders
   }
 

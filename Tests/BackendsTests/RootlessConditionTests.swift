@@ -40,7 +40,7 @@ import Testing
 
   @Test func shellWrapsEachConditionedStep() throws {
     let script = try ShellTestSupport.render(Self.plan(base: "/x"), with: ShellBackend())
-    #expect(script.contains("if [ -e '/x/no-such-switch' ]; then\nns_begin_file '/x/absent.conf'"))
+    #expect(script.contains("if [ -e '/x/no-such-switch' ]; then\nif ! ns_file_kept '/x/absent.conf' "))
     #expect(script.contains("if ((ns_systemd)); then\nif [ ! -e '/x/systemd-ran' ]; then"))
     #expect(script.contains("skipped %s\\n' 'needs.systemd' >&2"))
     // ns_systemd is set even though the plan has no service.

@@ -211,8 +211,9 @@ ns_unmoved() {
 }
 
 # Reads the manifest; hashes the files whose stat data moved (all: --verify-all): drift.
+# The one stat pass covers the recorded folders too, for their mode and owner.
 ns_manifest_load() {
-  local header line f key i path files=() moved=() rec
+  local header line f key i path files=() dirs=() moved=() rec
   if [ ! -f "$ns_manifest" ]; then return 0; fi
   IFS= read -r -d '' ns_old_text <"$ns_manifest" || true
   {
@@ -228,7 +229,10 @@ ns_manifest_load() {
           ns_old_rec[$key]="${f[*]:2:8}"
           files+=("$key")
           ;;
-        dir) key=${f[2]} ;;
+        dir)
+          key=${f[2]}
+          dirs+=("$key")
+          ;;
         service) key="service:${f[2]}:${f[3]}" ;;
         *) continue ;;
       esac
@@ -237,7 +241,7 @@ ns_manifest_load() {
       ns_old_line+=("$line")
     done
   } <"$ns_manifest"
-  ns_stat_paths "${files[@]}"
+  ns_stat_paths "${files[@]}" "${dirs[@]}"
   for path in "${files[@]}"; do
     if [ -n "${ns_stat[$path]:-}" ] && { ((ns_verify_all)) || ! ns_unmoved "$path"; }; then
       moved+=("$path")
@@ -324,6 +328,8 @@ ns_unservice() {
 # folders when empty), then writes the manifest. --uninstall recorded nothing.
 ns_manifest_finish() {
   local i f key path t=$'\t' units=0 entry text rec old need=() hash=() sha gone=() order=()
+  # The manifest's own folders stay recorded (a run that finds them made records none).
+  if ((ns_uninstall == 0)); then ns_ids[nodespec]=1; fi
   for i in "${!ns_old_kind[@]}"; do
     if [ "${ns_old_kind[$i]}" != service ] || [ -n "${ns_entry_at[${ns_old_key[$i]}]:-}" ]
     then
@@ -423,6 +429,23 @@ ns_manifest_finish() {
   mv -f -- "$ns_new" "$ns_manifest"
 }
 
+# Whether the file $1 holds the bytes whose sha256 is $2, known without reading it: the
+# manifest recorded that sha256 and the stat pass finds the file where the manifest left
+# it (or, its stat data moved, the load hashed it). A symlink or a non-file never is.
+ns_file_current() {
+  local -a rec
+  if [ -z "${ns_old_rec[$1]:-}" ] || [ -z "${ns_stat[$1]:-}" ] || [ -L "$1" ] \
+    || [ ! -f "$1" ]; then
+    return 1
+  fi
+  if [ -n "${ns_sum[$1]:-}" ]; then
+    [ "${ns_sum[$1]}" = "$2" ]
+    return
+  fi
+  read -r -a rec <<<"${ns_old_rec[$1]}"
+  [ "${rec[3]}" = "$2" ] && ns_unmoved "$1"
+}
+
 # Every step that changed something prints one line through ns_change. ns_changes counts
 # them, so a service step knows whether systemd must re-read its units; ns_changed tells
 # a step with dependent services whether it changed anything.
@@ -467,6 +490,8 @@ ns_attributes() {
 
 # Makes $1 a directory with mode $2 and owner $3:$4, parents included.
 ns_directory() {
+  # The folders an earlier run created for it stay recorded.
+  ns_ids[$ns_id]=1
   if [ -d "$1" ]; then
     ns_attributes "$1" "$2" "$3:$4"
     if [ -n "$ns_attrs_set" ]; then ns_change "set $ns_attrs_set on $1"; fi
@@ -507,6 +532,17 @@ ns_put_file() {
   mv -f -- "$ns_new" "$1"
   ns_touched[$1]=1
   ns_change "$verb $1"
+}
+
+# A file whose content the script knows (no secret read on the node) is first offered
+# to ns_file_kept with the content's sha256: when the manifest shows the file holds it,
+# the step is done without a process (mode and owner are still put right), and the
+# content is not even assembled.
+ns_file_kept() {
+  if ! ns_file_current "$1" "$2"; then return 1; fi
+  ns_record file "$1"
+  ns_attributes "$1" "$3" "$4:$5"
+  if [ -n "$ns_attrs_set" ]; then ns_change "set $ns_attrs_set on $1"; fi
 }
 
 # Appends the node file $1, less one trailing newline, to "$ns_new"; with $2 = toml,
@@ -769,13 +805,22 @@ ns_kernel_module() {
   fi
 }
 
-# Sets kernel parameter $1 to $2 unless it has that value. sysctl prints multi-value
-# parameters with tabs, so both sides are compared with their blanks squeezed.
+# Sets kernel parameter $1 to $2 unless it has that value. The value is read from
+# /proc/sys, as sysctl reads it, but without a process (sysctl where /proc/sys cannot
+# be read). Multi-value parameters are printed with tabs, so both sides are compared
+# as their blank-separated words.
 ns_sysctl() {
-  local now want
-  now=$(sysctl -n -- "$1" | tr -s '[:blank:]' ' ')
-  want=$(printf '%s' "$2" | tr -s '[:blank:]' ' ')
-  if [ "$now" != "$want" ]; then
+  local proc=${1//./\/} value=''
+  local -a have want
+  if [[ $1 == */* ]]; then proc=$1; fi
+  if [ -r "/proc/sys/$proc" ]; then
+    IFS= read -r value <"/proc/sys/$proc" || true
+  else
+    value=$(sysctl -n -- "$1")
+  fi
+  read -r -a have <<<"$value"
+  read -r -a want <<<"$2"
+  if [ "${have[*]}" != "${want[*]}" ]; then
     if ((ns_check == 0)); then sysctl -q -w -- "$1=$2" >/dev/null; fi
     ns_change "set $1 = $2"
   fi
@@ -874,7 +919,7 @@ ns_manifest='/var/lib/nodespec/manifest'
 ns_manifest_load
 if ((ns_uninstall)); then
   ns_manifest_finish
-  if ((ns_purge)); then ns_purge '/var/lib/containerd'; fi
+  if ((ns_purge)); then ns_purge '/var/lib/containerd' '/var/lib/nodespec/images'; fi
   exit $((ns_check && ns_drifted ? 2 : 0))
 fi
 
@@ -888,6 +933,7 @@ esac
 
 # [2/20] kubernetes.modules: file /etc/modules-load.d/nodespec-kubernetes.conf
 ns_id='kubernetes.modules'
+if ! ns_file_kept '/etc/modules-load.d/nodespec-kubernetes.conf' 'bd081a83144a1a5694d7dcac840ea26ff4b0f04c43025408b96d15ca3c5cff6a' '644' 'root' 'root'; then
 ns_begin_file '/etc/modules-load.d/nodespec-kubernetes.conf'
 cat >>"$ns_new" <<'NODESPEC_EOF'
 # generated by nodespec, do not edit
@@ -895,6 +941,7 @@ overlay
 br_netfilter
 NODESPEC_EOF
 ns_put_file '/etc/modules-load.d/nodespec-kubernetes.conf' 644 'root' 'root'
+fi
 
 # [3/20] kubernetes.module.overlay: kernel module overlay
 ns_kernel_module 'overlay'
@@ -904,6 +951,7 @@ ns_kernel_module 'br_netfilter'
 
 # [5/20] kubernetes.sysctl: file /etc/sysctl.d/99-nodespec-kubernetes.conf
 ns_id='kubernetes.sysctl'
+if ! ns_file_kept '/etc/sysctl.d/99-nodespec-kubernetes.conf' '51a076abb8be840fbe19794b05ca49d7f73124ea53bd381cbb0fee75198c22f4' '644' 'root' 'root'; then
 ns_begin_file '/etc/sysctl.d/99-nodespec-kubernetes.conf'
 cat >>"$ns_new" <<'NODESPEC_EOF'
 # generated by nodespec, do not edit
@@ -912,6 +960,7 @@ net.bridge.bridge-nf-call-ip6tables = 1
 net.ipv4.ip_forward = 1
 NODESPEC_EOF
 ns_put_file '/etc/sysctl.d/99-nodespec-kubernetes.conf' 644 'root' 'root'
+fi
 
 # [6/20] kubernetes.sysctl.net.bridge.bridge-nf-call-iptables: sysctl net.bridge.bridge-nf-call-iptables = 1
 ns_sysctl 'net.bridge.bridge-nf-call-iptables' '1'
@@ -961,6 +1010,7 @@ ns_notify 'containerd.service'
 # [12/20] containerd.unit: file /usr/local/lib/systemd/system/containerd.service; on change restarts containerd.service
 ns_id='containerd.unit'
 ns_changed=0
+if ! ns_file_kept '/usr/local/lib/systemd/system/containerd.service' 'bc178cd0583b8d75ee404108c584edaeaf67fbf0b22f6319dd1d2d6ad4e65da4' '644' 'root' 'root'; then
 ns_begin_file '/usr/local/lib/systemd/system/containerd.service'
 cat >>"$ns_new" <<'NODESPEC_EOF'
 # generated by nodespec, do not edit
@@ -989,11 +1039,13 @@ OOMScoreAdjust=-999
 WantedBy=multi-user.target
 NODESPEC_EOF
 ns_put_file '/usr/local/lib/systemd/system/containerd.service' 644 'root' 'root'
+fi
 ns_notify 'containerd.service'
 
 # [13/20] containerd.config: file /etc/containerd/config.toml; on change restarts containerd.service
 ns_id='containerd.config'
 ns_changed=0
+if ! ns_file_kept '/etc/containerd/config.toml' 'bb842e7c3c052daf537a929dab29c9b2a1ed45b3a7fb1a55fad4076ec8b301f3' '644' 'root' 'root'; then
 ns_begin_file '/etc/containerd/config.toml'
 cat >>"$ns_new" <<'NODESPEC_EOF'
 # generated by nodespec, do not edit
@@ -1027,6 +1079,7 @@ imports = ["/etc/containerd/conf.d/*.toml"]
   conf_dir = "/etc/cni/net.d"
 NODESPEC_EOF
 ns_put_file '/etc/containerd/config.toml' 644 'root' 'root'
+fi
 ns_notify 'containerd.service'
 
 # [14/20] registry.registry.internal.example.hosts: file /etc/containerd/certs.d/registry.internal.example/hosts.toml (secret)
@@ -1052,6 +1105,7 @@ ns_directory '/var/lib/nodespec/images' 700 'root' 'root'
 
 # [16/20] images.script: file /var/lib/nodespec/images/import.sh
 ns_id='images.script'
+if ! ns_file_kept '/var/lib/nodespec/images/import.sh' 'd5be240a5c9db85dbc66ccca81e0c60cc3140550aa619800e4ea58cd6729d3b3' '644' 'root' 'root'; then
 ns_begin_file '/var/lib/nodespec/images/import.sh'
 cat >>"$ns_new" <<'NODESPEC_EOF'
 # generated by nodespec, do not edit
@@ -1072,6 +1126,7 @@ mv -f "$marker.tmp" "$marker"
 if [ "$downloaded" = yes ]; then rm -f "$file"; fi
 NODESPEC_EOF
 ns_put_file '/var/lib/nodespec/images/import.sh' 644 'root' 'root'
+fi
 
 # [17/20] images.8c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d.download: artifact image coredns-v1.11.3.tar
 ns_id='images.8c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d.download'

@@ -209,8 +209,9 @@ ns_unmoved() {
 }
 
 # Reads the manifest; hashes the files whose stat data moved (all: --verify-all): drift.
+# The one stat pass covers the recorded folders too, for their mode and owner.
 ns_manifest_load() {
-  local header line f key i path files=() moved=() rec
+  local header line f key i path files=() dirs=() moved=() rec
   if [ ! -f "$ns_manifest" ]; then return 0; fi
   IFS= read -r -d '' ns_old_text <"$ns_manifest" || true
   {
@@ -226,7 +227,10 @@ ns_manifest_load() {
           ns_old_rec[$key]="${f[*]:2:8}"
           files+=("$key")
           ;;
-        dir) key=${f[2]} ;;
+        dir)
+          key=${f[2]}
+          dirs+=("$key")
+          ;;
         service) key="service:${f[2]}:${f[3]}" ;;
         *) continue ;;
       esac
@@ -235,7 +239,7 @@ ns_manifest_load() {
       ns_old_line+=("$line")
     done
   } <"$ns_manifest"
-  ns_stat_paths "${files[@]}"
+  ns_stat_paths "${files[@]}" "${dirs[@]}"
   for path in "${files[@]}"; do
     if [ -n "${ns_stat[$path]:-}" ] && { ((ns_verify_all)) || ! ns_unmoved "$path"; }; then
       moved+=("$path")
@@ -322,6 +326,8 @@ ns_unservice() {
 # folders when empty), then writes the manifest. --uninstall recorded nothing.
 ns_manifest_finish() {
   local i f key path t=$'\t' units=0 entry text rec old need=() hash=() sha gone=() order=()
+  # The manifest's own folders stay recorded (a run that finds them made records none).
+  if ((ns_uninstall == 0)); then ns_ids[nodespec]=1; fi
   for i in "${!ns_old_kind[@]}"; do
     if [ "${ns_old_kind[$i]}" != service ] || [ -n "${ns_entry_at[${ns_old_key[$i]}]:-}" ]
     then
@@ -421,6 +427,23 @@ ns_manifest_finish() {
   mv -f -- "$ns_new" "$ns_manifest"
 }
 
+# Whether the file $1 holds the bytes whose sha256 is $2, known without reading it: the
+# manifest recorded that sha256 and the stat pass finds the file where the manifest left
+# it (or, its stat data moved, the load hashed it). A symlink or a non-file never is.
+ns_file_current() {
+  local -a rec
+  if [ -z "${ns_old_rec[$1]:-}" ] || [ -z "${ns_stat[$1]:-}" ] || [ -L "$1" ] \
+    || [ ! -f "$1" ]; then
+    return 1
+  fi
+  if [ -n "${ns_sum[$1]:-}" ]; then
+    [ "${ns_sum[$1]}" = "$2" ]
+    return
+  fi
+  read -r -a rec <<<"${ns_old_rec[$1]}"
+  [ "${rec[3]}" = "$2" ] && ns_unmoved "$1"
+}
+
 # Every step that changed something prints one line through ns_change. ns_changes counts
 # them, so a service step knows whether systemd must re-read its units; ns_changed tells
 # a step with dependent services whether it changed anything.
@@ -491,6 +514,17 @@ ns_put_file() {
   mv -f -- "$ns_new" "$1"
   ns_touched[$1]=1
   ns_change "$verb $1"
+}
+
+# A file whose content the script knows (no secret read on the node) is first offered
+# to ns_file_kept with the content's sha256: when the manifest shows the file holds it,
+# the step is done without a process (mode and owner are still put right), and the
+# content is not even assembled.
+ns_file_kept() {
+  if ! ns_file_current "$1" "$2"; then return 1; fi
+  ns_record file "$1"
+  ns_attributes "$1" "$3" "$4:$5"
+  if [ -n "$ns_attrs_set" ]; then ns_change "set $ns_attrs_set on $1"; fi
 }
 
 # Folders and files a user owns (rootless mode's ~/.config) are made by a process running
@@ -605,6 +639,17 @@ ns_put_user_file() {
     ns_touched[$1]=1
     ns_change "$said"
   fi
+}
+
+# A user's file the manifest shows holding the content whose sha256 is $2, with mode
+# $3, owner $4 and group $5, needs nothing; anything else goes to the user's process,
+# so that root only reads stat data in the user's folders, and changes nothing there.
+ns_user_file_kept() {
+  local -a now
+  if ! ns_file_current "$1" "$2"; then return 1; fi
+  read -r -a now <<<"${ns_stat[$1]}"
+  if [ "${now[0]} ${now[1]} ${now[2]}" != "$3 $4 $5" ]; then return 1; fi
+  ns_record file "$1"
 }
 
 # Downloads $1 into the file $2 with curl, or wget where there is no curl. An https URL
@@ -821,13 +866,22 @@ ns_packages() {
   ns_change "installed packages: ${missing[*]}"
 }
 
-# Sets kernel parameter $1 to $2 unless it has that value. sysctl prints multi-value
-# parameters with tabs, so both sides are compared with their blanks squeezed.
+# Sets kernel parameter $1 to $2 unless it has that value. The value is read from
+# /proc/sys, as sysctl reads it, but without a process (sysctl where /proc/sys cannot
+# be read). Multi-value parameters are printed with tabs, so both sides are compared
+# as their blank-separated words.
 ns_sysctl() {
-  local now want
-  now=$(sysctl -n -- "$1" | tr -s '[:blank:]' ' ')
-  want=$(printf '%s' "$2" | tr -s '[:blank:]' ' ')
-  if [ "$now" != "$want" ]; then
+  local proc=${1//./\/} value=''
+  local -a have want
+  if [[ $1 == */* ]]; then proc=$1; fi
+  if [ -r "/proc/sys/$proc" ]; then
+    IFS= read -r value <"/proc/sys/$proc" || true
+  else
+    value=$(sysctl -n -- "$1")
+  fi
+  read -r -a have <<<"$value"
+  read -r -a want <<<"$2"
+  if [ "${have[*]}" != "${want[*]}" ]; then
     if ((ns_check == 0)); then sysctl -q -w -- "$1=$2" >/dev/null; fi
     ns_change "set $1 = $2"
   fi
@@ -931,6 +985,7 @@ fi
 
 # [1/27] rootless.script: file /usr/local/libexec/nodespec/rootless.sh
 ns_id='rootless.script'
+if ! ns_file_kept '/usr/local/libexec/nodespec/rootless.sh' '6c8c31f8b4f40eae1211ac8448be1d1426a32929d3f0b6d3abbf0542fc57d06a' '755' 'root' 'root'; then
 ns_begin_file '/usr/local/libexec/nodespec/rootless.sh'
 cat >>"$ns_new" <<'NODESPEC_EOF'
 # generated by nodespec, do not edit
@@ -1023,6 +1078,7 @@ case $1 in
 esac
 NODESPEC_EOF
 ns_put_file '/usr/local/libexec/nodespec/rootless.sh' 755 'root' 'root'
+fi
 
 # [2/27] rootless.user: command check that user builder exists
 if ! '/bin/sh' '/usr/local/libexec/nodespec/rootless.sh' 'check-account' 'builder' '/home/builder' >/dev/null 2>&1; then
@@ -1046,6 +1102,7 @@ fi
 
 # [5/27] rootless.delegation: file /etc/systemd/system/user@.service.d/delegate.conf
 ns_id='rootless.delegation'
+if ! ns_file_kept '/etc/systemd/system/user@.service.d/delegate.conf' '47e7a2233b11fe610bceb7405dcceef83300ed81903cf833d45fa713125de944' '644' 'root' 'root'; then
 ns_begin_file '/etc/systemd/system/user@.service.d/delegate.conf'
 cat >>"$ns_new" <<'NODESPEC_EOF'
 # generated by nodespec, do not edit
@@ -1053,6 +1110,7 @@ cat >>"$ns_new" <<'NODESPEC_EOF'
 Delegate=cpu cpuset io memory pids
 NODESPEC_EOF
 ns_put_file '/etc/systemd/system/user@.service.d/delegate.conf' 644 'root' 'root'
+fi
 
 # [6/27] rootless.delegation.reload: command reload systemd for the cgroup delegation
 ns_id='rootless.delegation.reload'
@@ -1069,12 +1127,14 @@ fi
 # [7/27] rootless.sysctl: file /etc/sysctl.d/99-nodespec-rootless.conf
 ns_id='rootless.sysctl'
 if [ -e '/proc/sys/kernel/unprivileged_userns_clone' ]; then
+if ! ns_file_kept '/etc/sysctl.d/99-nodespec-rootless.conf' '70b273d5e6384143be7097c8734cb540ed73b970633efa82bc00f4392b521974' '644' 'root' 'root'; then
 ns_begin_file '/etc/sysctl.d/99-nodespec-rootless.conf'
 cat >>"$ns_new" <<'NODESPEC_EOF'
 # generated by nodespec, do not edit
 kernel.unprivileged_userns_clone = 1
 NODESPEC_EOF
 ns_put_file '/etc/sysctl.d/99-nodespec-rootless.conf' 644 'root' 'root'
+fi
 else
   ns_keep
 fi
@@ -1090,6 +1150,7 @@ fi
 # [9/27] rootless.apparmor: file /etc/apparmor.d/usr.local.bin.rootlesskit
 ns_id='rootless.apparmor'
 if [ -e '/proc/sys/kernel/apparmor_restrict_unprivileged_userns' ]; then
+if ! ns_file_kept '/etc/apparmor.d/usr.local.bin.rootlesskit' 'c86659d8eace3d83902fc193ea51dfefa306010c28701730ec83f7cac42c65c4' '644' 'root' 'root'; then
 ns_begin_file '/etc/apparmor.d/usr.local.bin.rootlesskit'
 cat >>"$ns_new" <<'NODESPEC_EOF'
 # generated by nodespec, do not edit
@@ -1104,6 +1165,7 @@ include <tunables/global>
 }
 NODESPEC_EOF
 ns_put_file '/etc/apparmor.d/usr.local.bin.rootlesskit' 644 'root' 'root'
+fi
 else
   ns_keep
 fi
@@ -1181,6 +1243,7 @@ ns_notify 'containerd.service' 'default-buildkit.service'
 # [20/27] containerd.config: file /home/builder/.config/containerd/config.toml; on change restarts containerd.service
 ns_id='containerd.config'
 ns_changed=0
+if ! ns_user_file_kept '/home/builder/.config/containerd/config.toml' '27dc253910ba1de6fe9d6a1f1d9131a9e7439d67e87904e05cb0aea6ec583c5d' '644' 'builder' 'builder'; then
 ns_begin_user_file
 cat >>"$ns_new" <<'NODESPEC_EOF'
 # generated by nodespec, do not edit
@@ -1188,20 +1251,24 @@ version = 3
 imports = ["/home/builder/.config/containerd/conf.d/*.toml"]
 NODESPEC_EOF
 ns_put_user_file '/home/builder/.config/containerd/config.toml' 644 'builder' 'builder'
+fi
 ns_notify 'containerd.service'
 
 # [21/27] nerdctl.config: file /home/builder/.config/nerdctl/nerdctl.toml
 ns_id='nerdctl.config'
+if ! ns_user_file_kept '/home/builder/.config/nerdctl/nerdctl.toml' '107ab3a7c3f98f3d83baeee5a24bf70213e15ad7fd981f9b060a267ece3874a9' '644' 'builder' 'builder'; then
 ns_begin_user_file
 cat >>"$ns_new" <<'NODESPEC_EOF'
 # generated by nodespec, do not edit
 hosts_dir = ["/home/builder/.config/containerd/certs.d"]
 NODESPEC_EOF
 ns_put_user_file '/home/builder/.config/nerdctl/nerdctl.toml' 644 'builder' 'builder'
+fi
 
 # [22/27] buildkit.config: file /home/builder/.config/buildkit/buildkitd.toml; on change restarts default-buildkit.service
 ns_id='buildkit.config'
 ns_changed=0
+if ! ns_user_file_kept '/home/builder/.config/buildkit/buildkitd.toml' 'c3e2e850d76108b873ae6d13dff02a65c08fce24f58976153f07195bfcd6bd76' '644' 'builder' 'builder'; then
 ns_begin_user_file
 cat >>"$ns_new" <<'NODESPEC_EOF'
 # generated by nodespec, do not edit
@@ -1217,10 +1284,12 @@ cat >>"$ns_new" <<'NODESPEC_EOF'
   mirrors = ["docker.m.daocloud.io"]
 NODESPEC_EOF
 ns_put_user_file '/home/builder/.config/buildkit/buildkitd.toml' 644 'builder' 'builder'
+fi
 ns_notify 'default-buildkit.service'
 
 # [23/27] registry.docker.io.hosts: file /home/builder/.config/containerd/certs.d/docker.io/hosts.toml
 ns_id='registry.docker.io.hosts'
+if ! ns_user_file_kept '/home/builder/.config/containerd/certs.d/docker.io/hosts.toml' '348207f61b321264f362952aa3105b7aedf143077e01c6dabd72645795bd12c7' '644' 'builder' 'builder'; then
 ns_begin_user_file
 cat >>"$ns_new" <<'NODESPEC_EOF'
 # generated by nodespec, do not edit
@@ -1229,6 +1298,7 @@ cat >>"$ns_new" <<'NODESPEC_EOF'
   capabilities = ["pull", "resolve"]
 NODESPEC_EOF
 ns_put_user_file '/home/builder/.config/containerd/certs.d/docker.io/hosts.toml' 644 'builder' 'builder'
+fi
 
 # [24/27] rootless.setup.containerd: command install rootless containerd for builder (as builder)
 ns_id='rootless.setup.containerd'

@@ -795,6 +795,7 @@ case_images() {
   check "$t/images: and says so" "see $CASE_DIR/apply3.log" \
     output_says "$CASE_DIR/apply3.log" "checksum mismatch for /srv/images/preload.tar"
   check "$t/images: and records nothing" "marker written" test ! -e "$SB_ROOT$dir/$fsha.imported"
+  images_uninstall "$t" "$CASE_DIR/spec1.yaml" "$usha"
 }
 
 # An https download is redirected only to https: the mirror answers runc's download with a 302

@@ -412,3 +412,215 @@ case_check() {
   check "$t/check-drifted: names exactly the mode, runc's bytes and the dropped registry" \
     "says: $(tr '\n' ';' <"$CASE_DIR/would-drifted")" test "$(cat "$CASE_DIR/would-drifted")" = "$expected"
 }
+
+# --- The components case: nerdctl and BuildKit dropped, and the switch to nerdctl-full and back.
+
+# components_spec <out> separate|base|full: containerd, runc and CNI, with nerdctl and BuildKit
+# (separate) or without (base); or the nerdctl-full bundle alone (full). Their release files
+# are the mirror's stand-ins (mirror_build_nerdctl), pinned to the sha256 computed here.
+components_spec() {
+  local out=$1 set=$2
+  {
+    cat <<SPEC
+nodespec: 1
+name: system-test-components
+arch: amd64
+downloads:
+  mirror: $MIRROR_URL
+registries:
+  docker.io:
+    mirrors:
+      - $REGISTRY_URL
+components:
+SPEC
+    if [[ $set == full ]]; then
+      cat <<SPEC
+  nerdctl-full:
+    version: $NERDCTL_FULL_VERSION
+    sha256: $(mirror_sha256 "$(nerdctl_full_asset "$NERDCTL_FULL_VERSION")")
+SPEC
+    else
+      cat <<SPEC
+  containerd:
+    version: $CONTAINERD_VERSION
+    sha256: $(mirror_sha256 "$(containerd_asset "$CONTAINERD_VERSION")")
+  runc:
+    version: $RUNC_VERSION
+    sha256: $(mirror_sha256 "$(runc_asset "$RUNC_VERSION")")
+  cni:
+    version: $CNI_VERSION
+    sha256: $(mirror_sha256 "$(cni_asset "$CNI_VERSION")")
+SPEC
+    fi
+    if [[ $set == separate ]]; then
+      cat <<SPEC
+  nerdctl:
+    version: $NERDCTL_VERSION
+    sha256: $(mirror_sha256 "$(nerdctl_asset "$NERDCTL_VERSION")")
+  buildkit:
+    version: $BUILDKIT_VERSION
+    sha256: $(mirror_sha256 "$(buildkit_asset "$BUILDKIT_VERSION")")
+SPEC
+    fi
+  } >"$out"
+}
+
+enabled() { # enabled <target> <unit>: the link `systemctl enable` makes is there
+  test -L "$SB_ROOT/etc/systemd/system/$1.wants/$2"
+}
+
+# Nothing of these paths (inside the sandbox) exists; prints those that do.
+all_gone() {
+  local p left=()
+  for p; do [[ -e $SB_ROOT$p || -L $SB_ROOT$p ]] && left+=("$p"); done
+  ((${#left[@]} == 0)) || { echo "  still there: ${left[*]}" >&2; return 1; }
+}
+
+all_there() {
+  local p missing=()
+  for p; do [[ -e $SB_ROOT$p ]] || missing+=("$p"); done
+  ((${#missing[@]} == 0)) || { echo "  missing: ${missing[*]}" >&2; return 1; }
+}
+
+# The separate nerdctl and BuildKit, as nodespec installs them.
+SEPARATE_FILES=(/usr/local/bin/nerdctl /usr/local/bin/containerd-rootless.sh
+  /usr/local/bin/containerd-rootless-setuptool.sh /usr/local/bin/buildkitd /usr/local/bin/buildctl
+  /usr/local/lib/systemd/system/buildkit.socket /usr/local/lib/systemd/system/buildkit.service
+  /etc/buildkit/buildkitd.toml /etc/nerdctl/nerdctl.toml
+  /var/lib/nodespec/artifacts/nerdctl.archive.stamp /var/lib/nodespec/artifacts/buildkit.archive.stamp)
+
+# What only the separate runc and CNI install, and what only the bundle does.
+SEPARATE_ONLY=(/usr/local/sbin/runc /opt/cni/bin/bridge /usr/local/lib/systemd/system/buildkit.socket
+  /var/lib/nodespec/artifacts/containerd.archive.stamp)
+FULL_ONLY=(/usr/local/bin/runc /usr/local/libexec/cni/bridge
+  /usr/local/share/doc/nerdctl-full/README.md /var/lib/nodespec/artifacts/nerdctl-full.archive.stamp)
+
+separate_running() { # the separate components' services: enabled and running
+  local u
+  for u in containerd.service buildkit.service; do
+    enabled multi-user.target "$u" || { echo "  $u not enabled" >&2; return 1; }
+    [[ -n $(service_pid "$u") ]] || { echo "  $u not running" >&2; return 1; }
+  done
+  enabled sockets.target buildkit.socket || { echo "  buildkit.socket not enabled" >&2; return 1; }
+  [[ -n $(service_pid buildkit.socket) ]] || { echo "  buildkit.socket not active" >&2; return 1; }
+}
+
+case_components() {
+  local t=$1 calls sp out f
+  reference
+  components_spec "$CASE_DIR/separate.yaml" separate
+  components_spec "$CASE_DIR/base.yaml" base
+  components_spec "$CASE_DIR/full.yaml" full
+
+  # --- containerd, runc, CNI, nerdctl and BuildKit
+  step 1 "$t" "$CASE_DIR/separate.yaml"
+  check "$t/separate: output applies" "engine failed, see $CASE_DIR/apply1.log" test $? = 0
+  check "$t/separate: nerdctl and BuildKit installed" "see above" all_there "${SEPARATE_FILES[@]}"
+  check "$t/separate: containerd, buildkit.socket and buildkit.service enabled and running" \
+    "see above" separate_running
+  check "$t/separate: manifest matches the node" "see above" manifest_matches_node
+  check "$t/separate: manifest names buildkit.service" "no service entry" \
+    manifest_names service buildkit.service
+
+  # --- switch to nerdctl-full
+  step 2 "$t" "$CASE_DIR/full.yaml"
+  check "$t/to-full: output applies" "engine failed, see $CASE_DIR/apply2.log" test $? = 0
+  check "$t/to-full: the bundle's files installed" "see above" all_there "${FULL_ONLY[@]}"
+  check "$t/to-full: containerd is the bundle's" "differs" \
+    same_bytes "$REF/nerdctl-full/bin/containerd" "$SB_ROOT/usr/local/bin/containerd"
+  check "$t/to-full: the units are the bundle's" "differ" eval \
+    "same_bytes '$REF/nerdctl-full/lib/systemd/system/buildkit.service' '$SB_ROOT/usr/local/lib/systemd/system/buildkit.service' &&
+     same_bytes '$REF/nerdctl-full/lib/systemd/system/containerd.service' '$SB_ROOT/usr/local/lib/systemd/system/containerd.service'"
+  check "$t/to-full: the separate runc, CNI and buildkit.socket gone" "see above" \
+    all_gone "${SEPARATE_ONLY[@]}" /opt/cni/bin/loopback
+  check "$t/to-full: buildkit.socket stopped and disabled" "still active or enabled" \
+    eval 'test -z "$(service_pid buildkit.socket)" && ! enabled sockets.target buildkit.socket'
+  check "$t/to-full: containerd and buildkit run" "not running" \
+    eval 'test -n "$(service_pid containerd.service)" -a -n "$(service_pid buildkit.service)"'
+  check "$t/to-full: nerdctl.toml and buildkitd.toml stay" "see above" \
+    all_there /etc/nerdctl/nerdctl.toml /etc/buildkit/buildkitd.toml
+  check "$t/to-full: manifest matches the node" "see above" manifest_matches_node
+  check "$t/to-full: every installed file is named" "see above" manifest_names_all
+
+  # --- and back to the separate components
+  step 3 "$t" "$CASE_DIR/separate.yaml"
+  check "$t/from-full: output applies" "engine failed, see $CASE_DIR/apply3.log" test $? = 0
+  check "$t/from-full: the bundle's own files gone" "see above" all_gone "${FULL_ONLY[@]}"
+  check "$t/from-full: the separate components back" "see above" \
+    eval 'all_there "${SEPARATE_FILES[@]}" "${SEPARATE_ONLY[@]}" && runc_installed && cni_installed'
+  check "$t/from-full: containerd is the release's again" "wrong bytes" \
+    binaries_are "$CONTAINERD_VERSION"
+  check "$t/from-full: nodespec's units again" "still the bundle's" eval \
+    "! same_bytes '$REF/nerdctl-full/lib/systemd/system/buildkit.service' '$SB_ROOT/usr/local/lib/systemd/system/buildkit.service'"
+  check "$t/from-full: services enabled and running" "see above" separate_running
+  check "$t/from-full: manifest matches the node" "see above" manifest_matches_node
+  check "$t/from-full: every installed file is named" "see above" manifest_names_all
+
+  # --- drop nerdctl and BuildKit: services stopped and disabled before their units go
+  calls=$(count_lines "$SB_ROOT/run/standin/calls.log")
+  sp=$(spawns)
+  step 4 "$t" "$CASE_DIR/base.yaml"
+  check "$t/drop-nerdctl-buildkit: output applies" "engine failed, see $CASE_DIR/apply4.log" test $? = 0
+  check "$t/drop-nerdctl-buildkit: binaries, units, configs and stamps gone" "see above" \
+    all_gone "${SEPARATE_FILES[@]}" /etc/buildkit /etc/nerdctl
+  out=$(calls_since "$calls" | tr '\n' ';')
+  for f in buildkit.service buildkit.socket; do
+    check "$t/drop-nerdctl-buildkit: $f stopped" "calls: $out" \
+      eval "test -z \"\$(service_pid $f)\" && calls_since $calls | grep -qx 'stop $f'"
+  done
+  # The stand-in's disable reads the unit's [Install] section: had the unit gone first, the
+  # links would stay.
+  check "$t/drop-nerdctl-buildkit: disabled while the units were still there" "calls: $out" \
+    eval '! enabled multi-user.target buildkit.service && ! enabled sockets.target buildkit.socket'
+  check "$t/drop-nerdctl-buildkit: says so" "see $CASE_DIR/apply4.log" \
+    output_says "$CASE_DIR/apply4.log" "nodespec: removed /usr/local/lib/systemd/system/buildkit.service"
+  check "$t/drop-nerdctl-buildkit: containerd kept running, not restarted" "starts $sp -> $(spawns); calls: $out" \
+    eval "test -n \"\$(service_pid containerd.service)\" -a \"\$(spawns)\" = $sp"
+  check "$t/drop-nerdctl-buildkit: manifest matches the node" "see above" manifest_matches_node
+  check "$t/drop-nerdctl-buildkit: manifest names no buildkit" "it does" \
+    eval '! grep -q buildkit "$SB_ROOT$NS_MANIFEST"'
+}
+
+# images_uninstall <target> <spec> <sha256>: after the images case, --uninstall leaves of
+# nodespec's only the import records (docs/targets.md: the images stay in containerd's store,
+# and so do the records saying they were imported); --uninstall --purge removes them with
+# containerd's data, so that a new install imports again.
+images_uninstall() {
+  local t=$1 spec=$2 sha=$3 out
+  uninstall_only "$t" "$spec" >"$CASE_DIR/uninstall.log" 2>&1
+  check "$t/images-uninstall: runs" "see $CASE_DIR/uninstall.log" test $? = 0
+  out=$(written_by_nodespec | grep -vxE "var/lib/nodespec(/images(/[0-9a-f]{64}\.imported)?)?" | tr '\n' ' ')
+  check "$t/images-uninstall: only the import records are left" "left: $out" test -z "$out"
+  check "$t/images-uninstall: the import records are left" "gone" \
+    test -f "$SB_ROOT/var/lib/nodespec/images/$sha.imported"
+  uninstall_with "$t" "$spec" purge >"$CASE_DIR/purge.log" 2>&1
+  check "$t/images-purge: runs" "see $CASE_DIR/purge.log" test $? = 0
+  check "$t/images-purge: the import records are gone" "$(ls "$SB_ROOT/var/lib/nodespec/images" 2>&1 | tr '\n' ' ')" \
+    test ! -e "$SB_ROOT/var/lib/nodespec/images"
+  check "$t/images-purge: says so" "see $CASE_DIR/purge.log" \
+    grep -q 'removed /var/lib/nodespec/images' "$CASE_DIR/purge.log"
+}
+
+# uninstall_only <target> <spec>: the uninstall (no purge) with that spec's output.
+uninstall_only() {
+  local t=$1 spec=$2
+  case $t in
+    shell)
+      ns_compile "$spec" shell "$CASE_DIR/uninstall.sh" &&
+        install -m 0700 "$CASE_DIR/uninstall.sh" "$SB_ROOT/root/nodespec-test/out.sh" &&
+        sb_chroot /bin/bash /root/nodespec-test/out.sh --uninstall
+      ;;
+    cloud-init)
+      ns_compile "$spec" cloud-init "$CASE_DIR/uninstall.yaml" &&
+        cloud_init_apply_script "$CASE_DIR/uninstall.yaml" "$SB_ROOT/root/nodespec-test/uninstall.sh" &&
+        sb_chroot /bin/bash /root/nodespec-test/uninstall.sh --uninstall
+      ;;
+    ansible)
+      ns_compile "$spec" ansible "$CASE_DIR/uninstall.yml" &&
+        install -m 0600 "$CASE_DIR/uninstall.yml" "$SB_ROOT/root/nodespec-test/out.yml" &&
+        sb_chroot ANSIBLE_NOCOLOR=1 ANSIBLE_RETRY_FILES_ENABLED=0 ANSIBLE_LOCALHOST_WARNING=0 \
+          ANSIBLE_PYTHON_INTERPRETER=/usr/bin/python3 "$NODESPEC_VENV/bin/ansible-playbook" \
+          -i localhost, -c local -e nodespec_state=absent /root/nodespec-test/out.yml
+      ;;
+  esac
+}

@@ -13,10 +13,16 @@ CONTAINERD_VERSION=${CONTAINERD_VERSION:-2.0.0}
 CONTAINERD_UPGRADE_VERSION=${CONTAINERD_UPGRADE_VERSION:-2.0.1}
 RUNC_VERSION=${RUNC_VERSION:-1.2.5}
 CNI_VERSION=${CNI_VERSION:-1.6.1}
+NERDCTL_VERSION=${NERDCTL_VERSION:-2.0.2}
+BUILDKIT_VERSION=${BUILDKIT_VERSION:-0.18.1}
+NERDCTL_FULL_VERSION=${NERDCTL_FULL_VERSION:-2.0.3}
 
 containerd_asset() { echo "containerd/containerd/releases/download/v$1/containerd-$1-linux-amd64.tar.gz"; }
 runc_asset() { echo "opencontainers/runc/releases/download/v$1/runc.amd64"; }
 cni_asset() { echo "containernetworking/plugins/releases/download/v$1/cni-plugins-linux-amd64-v$1.tgz"; }
+nerdctl_asset() { echo "containerd/nerdctl/releases/download/v$1/nerdctl-$1-linux-amd64.tar.gz"; }
+buildkit_asset() { echo "moby/buildkit/releases/download/v$1/buildkit-v$1.linux-amd64.tar.gz"; }
+nerdctl_full_asset() { echo "containerd/nerdctl/releases/download/v$1/nerdctl-full-$1-linux-amd64.tar.gz"; }
 
 # Reproducible tarballs: same input, same bytes, so hashes are stable from run to run.
 mirror_tar() { # mirror_tar <out.tar.gz> <dir> <members...>
@@ -29,6 +35,7 @@ mirror_tar() { # mirror_tar <out.tar.gz> <dir> <members...>
 mirror_build() {
   local root=$WORK/mirror stage=$WORK/mirror-stage v asset f
   local key="$CONTAINERD_VERSION $CONTAINERD_UPGRADE_VERSION $RUNC_VERSION $CNI_VERSION"
+  key+=" $NERDCTL_VERSION $BUILDKIT_VERSION $NERDCTL_FULL_VERSION"
   key+=" $(sha256sum /usr/bin/containerd /usr/bin/runc "$SYSTEM_TESTS/lib/mirror.sh" | sha256sum)"
   if [[ -f $root/.complete && $(cat "$root/.complete") == "$key" && -f $WORK/mirror-ref/.complete ]]; then
     echo "mirror: cached release files in $root"
@@ -68,6 +75,8 @@ mirror_build() {
   mirror_tar "$root/$asset" "$stage/cni" .
   (cd "$root/${asset%/*}" && sha256sum "${asset##*/}" >"${asset##*/}.sha256")
 
+  mirror_build_nerdctl "$root" "$stage"
+
   # A file whose bytes verify against nothing, for the swap fault.
   head -c 4096 /dev/urandom >"$WORK/mirror-bogus.bin"
   rm -rf "$stage"
@@ -80,8 +89,89 @@ mirror_build() {
   done
   mkdir -p "$WORK/mirror-ref/cni"
   tar -xzf "$root/$(cni_asset "$CNI_VERSION")" -C "$WORK/mirror-ref/cni"
+  mkdir -p "$WORK/mirror-ref/nerdctl-full"
+  tar -xzf "$root/$(nerdctl_full_asset "$NERDCTL_FULL_VERSION")" -C "$WORK/mirror-ref/nerdctl-full"
   touch "$WORK/mirror-ref/.complete"
   echo "mirror: built release files in $root"
+}
+
+# nerdctl, BuildKit and the nerdctl-full bundle, in upstream's layout: Debian has no builds
+# of them, so their programs are stand-ins (the components case installs, prunes and
+# switches them, and runs none of them but containerd): nerdctl a two-line script, buildkitd
+# one that tells the systemctl stand-in it is ready and waits. The bundle's containerd, runc
+# and CNI plugins are Debian's (its containerd marked as the bundle's), with its own units.
+mirror_build_nerdctl() { # mirror_build_nerdctl <root> <stage>
+  local root=$1 stage=$2 asset f
+  mkdir -p "$stage/nerdctl" "$stage/buildkit/bin" "$stage/full/bin" \
+    "$stage/full/lib/systemd/system" "$stage/full/libexec/cni" "$stage/full/share/doc/nerdctl-full"
+  for f in nerdctl containerd-rootless.sh containerd-rootless-setuptool.sh; do
+    printf '#!/bin/sh\n# stand-in %s for the system tests\nexit 0\n' "$f" >"$stage/nerdctl/$f"
+  done
+  printf '#!/bin/sh\n# stand-in buildctl for the system tests\nexit 0\n' >"$stage/buildkit/bin/buildctl"
+  cat >"$stage/buildkit/bin/buildkitd" <<'STANDIN'
+#!/usr/bin/python3
+# stand-in buildkitd for the system tests: READY=1 to the service manager, then waits
+import os, signal, socket, time
+if os.environ.get("NOTIFY_SOCKET"):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    s.connect(os.environ["NOTIFY_SOCKET"])
+    s.send(b"READY=1")
+signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+while True:
+    time.sleep(3600)
+STANDIN
+  chmod 0755 "$stage/nerdctl"/* "$stage/buildkit/bin"/*
+  asset=$(nerdctl_asset "$NERDCTL_VERSION")
+  mkdir -p "$root/${asset%/*}"
+  # nerdctl's archive is flat: ./nerdctl ./containerd-rootless.sh ...
+  mirror_tar "$root/$asset" "$stage/nerdctl" .
+  asset=$(buildkit_asset "$BUILDKIT_VERSION")
+  mkdir -p "$root/${asset%/*}"
+  mirror_tar "$root/$asset" "$stage/buildkit" bin
+
+  cp -p "$stage"/nerdctl/* "$stage"/buildkit/bin/* "$stage/full/bin/"
+  for f in containerd ctr containerd-shim-runc-v2 runc; do
+    install -m 0755 "/usr/bin/$f" "$stage/full/bin/$f"
+  done
+  printf '\nnodespec-system-test nerdctl-full %s\n' "$NERDCTL_FULL_VERSION" \
+    >>"$stage/full/bin/containerd"
+  cp -p /usr/lib/cni/* "$stage/full/libexec/cni/"
+  chmod 0755 "$stage/full/libexec/cni"/*
+  printf 'stand-in nerdctl-full for the system tests\n' \
+    >"$stage/full/share/doc/nerdctl-full/README.md"
+  cat >"$stage/full/lib/systemd/system/containerd.service" <<'UNIT'
+[Unit]
+Description=containerd container runtime
+Documentation=https://containerd.io
+After=network.target local-fs.target
+
+[Service]
+ExecStartPre=-/sbin/modprobe overlay
+ExecStart=/usr/local/bin/containerd
+Type=notify
+Delegate=yes
+KillMode=process
+Restart=always
+RestartSec=5
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+  cat >"$stage/full/lib/systemd/system/buildkit.service" <<'UNIT'
+[Unit]
+Description=BuildKit
+Documentation=https://github.com/moby/buildkit
+
+[Service]
+ExecStart=/usr/local/bin/buildkitd --oci-worker=false --containerd-worker=true
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+  chmod 0644 "$stage/full/lib/systemd/system"/* "$stage/full/share/doc/nerdctl-full/README.md"
+  asset=$(nerdctl_full_asset "$NERDCTL_FULL_VERSION")
+  mkdir -p "$root/${asset%/*}"
+  mirror_tar "$root/$asset" "$stage/full" bin lib libexec share
 }
 
 mirror_sha256() { # mirror_sha256 <asset path>

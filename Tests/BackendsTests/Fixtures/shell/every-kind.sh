@@ -209,8 +209,9 @@ ns_unmoved() {
 }
 
 # Reads the manifest; hashes the files whose stat data moved (all: --verify-all): drift.
+# The one stat pass covers the recorded folders too, for their mode and owner.
 ns_manifest_load() {
-  local header line f key i path files=() moved=() rec
+  local header line f key i path files=() dirs=() moved=() rec
   if [ ! -f "$ns_manifest" ]; then return 0; fi
   IFS= read -r -d '' ns_old_text <"$ns_manifest" || true
   {
@@ -226,7 +227,10 @@ ns_manifest_load() {
           ns_old_rec[$key]="${f[*]:2:8}"
           files+=("$key")
           ;;
-        dir) key=${f[2]} ;;
+        dir)
+          key=${f[2]}
+          dirs+=("$key")
+          ;;
         service) key="service:${f[2]}:${f[3]}" ;;
         *) continue ;;
       esac
@@ -235,7 +239,7 @@ ns_manifest_load() {
       ns_old_line+=("$line")
     done
   } <"$ns_manifest"
-  ns_stat_paths "${files[@]}"
+  ns_stat_paths "${files[@]}" "${dirs[@]}"
   for path in "${files[@]}"; do
     if [ -n "${ns_stat[$path]:-}" ] && { ((ns_verify_all)) || ! ns_unmoved "$path"; }; then
       moved+=("$path")
@@ -322,6 +326,8 @@ ns_unservice() {
 # folders when empty), then writes the manifest. --uninstall recorded nothing.
 ns_manifest_finish() {
   local i f key path t=$'\t' units=0 entry text rec old need=() hash=() sha gone=() order=()
+  # The manifest's own folders stay recorded (a run that finds them made records none).
+  if ((ns_uninstall == 0)); then ns_ids[nodespec]=1; fi
   for i in "${!ns_old_kind[@]}"; do
     if [ "${ns_old_kind[$i]}" != service ] || [ -n "${ns_entry_at[${ns_old_key[$i]}]:-}" ]
     then
@@ -421,6 +427,23 @@ ns_manifest_finish() {
   mv -f -- "$ns_new" "$ns_manifest"
 }
 
+# Whether the file $1 holds the bytes whose sha256 is $2, known without reading it: the
+# manifest recorded that sha256 and the stat pass finds the file where the manifest left
+# it (or, its stat data moved, the load hashed it). A symlink or a non-file never is.
+ns_file_current() {
+  local -a rec
+  if [ -z "${ns_old_rec[$1]:-}" ] || [ -z "${ns_stat[$1]:-}" ] || [ -L "$1" ] \
+    || [ ! -f "$1" ]; then
+    return 1
+  fi
+  if [ -n "${ns_sum[$1]:-}" ]; then
+    [ "${ns_sum[$1]}" = "$2" ]
+    return
+  fi
+  read -r -a rec <<<"${ns_old_rec[$1]}"
+  [ "${rec[3]}" = "$2" ] && ns_unmoved "$1"
+}
+
 # Every step that changed something prints one line through ns_change. ns_changes counts
 # them, so a service step knows whether systemd must re-read its units; ns_changed tells
 # a step with dependent services whether it changed anything.
@@ -465,6 +488,8 @@ ns_attributes() {
 
 # Makes $1 a directory with mode $2 and owner $3:$4, parents included.
 ns_directory() {
+  # The folders an earlier run created for it stay recorded.
+  ns_ids[$ns_id]=1
   if [ -d "$1" ]; then
     ns_attributes "$1" "$2" "$3:$4"
     if [ -n "$ns_attrs_set" ]; then ns_change "set $ns_attrs_set on $1"; fi
@@ -505,6 +530,17 @@ ns_put_file() {
   mv -f -- "$ns_new" "$1"
   ns_touched[$1]=1
   ns_change "$verb $1"
+}
+
+# A file whose content the script knows (no secret read on the node) is first offered
+# to ns_file_kept with the content's sha256: when the manifest shows the file holds it,
+# the step is done without a process (mode and owner are still put right), and the
+# content is not even assembled.
+ns_file_kept() {
+  if ! ns_file_current "$1" "$2"; then return 1; fi
+  ns_record file "$1"
+  ns_attributes "$1" "$3" "$4:$5"
+  if [ -n "$ns_attrs_set" ]; then ns_change "set $ns_attrs_set on $1"; fi
 }
 
 # Downloads $1 into the file $2 with curl, or wget where there is no curl. An https URL
@@ -730,13 +766,22 @@ ns_kernel_module() {
   fi
 }
 
-# Sets kernel parameter $1 to $2 unless it has that value. sysctl prints multi-value
-# parameters with tabs, so both sides are compared with their blanks squeezed.
+# Sets kernel parameter $1 to $2 unless it has that value. The value is read from
+# /proc/sys, as sysctl reads it, but without a process (sysctl where /proc/sys cannot
+# be read). Multi-value parameters are printed with tabs, so both sides are compared
+# as their blank-separated words.
 ns_sysctl() {
-  local now want
-  now=$(sysctl -n -- "$1" | tr -s '[:blank:]' ' ')
-  want=$(printf '%s' "$2" | tr -s '[:blank:]' ' ')
-  if [ "$now" != "$want" ]; then
+  local proc=${1//./\/} value=''
+  local -a have want
+  if [[ $1 == */* ]]; then proc=$1; fi
+  if [ -r "/proc/sys/$proc" ]; then
+    IFS= read -r value <"/proc/sys/$proc" || true
+  else
+    value=$(sysctl -n -- "$1")
+  fi
+  read -r -a have <<<"$value"
+  read -r -a want <<<"$2"
+  if [ "${have[*]}" != "${want[*]}" ]; then
     if ((ns_check == 0)); then sysctl -q -w -- "$1=$2" >/dev/null; fi
     ns_change "set $1 = $2"
   fi
@@ -882,6 +927,7 @@ ns_artifact 'runc 1.2.2' \
 # [7/11] containerd.config: file /etc/containerd/config.toml; on change restarts containerd.service
 ns_id='containerd.config'
 ns_changed=0
+if ! ns_file_kept '/etc/containerd/config.toml' 'c3474359c5793a9e7f7d305e723aa794783c8d0e360aeca0c293e598ac3d074e' '644' 'root' 'root'; then
 ns_begin_file '/etc/containerd/config.toml'
 cat >>"$ns_new" <<'NODESPEC_EOF'
 version = 3
@@ -889,11 +935,13 @@ version = 3
 [plugins.'io.containerd.cri.v1.runtime']
 NODESPEC_EOF
 ns_put_file '/etc/containerd/config.toml' 644 'root' 'root'
+fi
 ns_notify 'containerd.service'
 
 # [8/11] containerd.unit: file /usr/local/lib/systemd/system/containerd.service; on change restarts containerd.service
 ns_id='containerd.unit'
 ns_changed=0
+if ! ns_file_kept '/usr/local/lib/systemd/system/containerd.service' '5fbc70469dcbbd9bad3efcb1b371db975f8e93bc6c198b1ce9acc2338f6e7bcf' '644' 'root' 'root'; then
 ns_begin_file '/usr/local/lib/systemd/system/containerd.service'
 cat >>"$ns_new" <<'NODESPEC_EOF'
 [Unit]
@@ -906,6 +954,7 @@ ExecStart=/usr/local/bin/containerd
 WantedBy=multi-user.target
 NODESPEC_EOF
 ns_put_file '/usr/local/lib/systemd/system/containerd.service' 644 'root' 'root'
+fi
 ns_notify 'containerd.service'
 
 # [9/11] rootless.linger: command enable linger for builder

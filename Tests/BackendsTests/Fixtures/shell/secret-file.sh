@@ -211,8 +211,9 @@ ns_unmoved() {
 }
 
 # Reads the manifest; hashes the files whose stat data moved (all: --verify-all): drift.
+# The one stat pass covers the recorded folders too, for their mode and owner.
 ns_manifest_load() {
-  local header line f key i path files=() moved=() rec
+  local header line f key i path files=() dirs=() moved=() rec
   if [ ! -f "$ns_manifest" ]; then return 0; fi
   IFS= read -r -d '' ns_old_text <"$ns_manifest" || true
   {
@@ -228,7 +229,10 @@ ns_manifest_load() {
           ns_old_rec[$key]="${f[*]:2:8}"
           files+=("$key")
           ;;
-        dir) key=${f[2]} ;;
+        dir)
+          key=${f[2]}
+          dirs+=("$key")
+          ;;
         service) key="service:${f[2]}:${f[3]}" ;;
         *) continue ;;
       esac
@@ -237,7 +241,7 @@ ns_manifest_load() {
       ns_old_line+=("$line")
     done
   } <"$ns_manifest"
-  ns_stat_paths "${files[@]}"
+  ns_stat_paths "${files[@]}" "${dirs[@]}"
   for path in "${files[@]}"; do
     if [ -n "${ns_stat[$path]:-}" ] && { ((ns_verify_all)) || ! ns_unmoved "$path"; }; then
       moved+=("$path")
@@ -324,6 +328,8 @@ ns_unservice() {
 # folders when empty), then writes the manifest. --uninstall recorded nothing.
 ns_manifest_finish() {
   local i f key path t=$'\t' units=0 entry text rec old need=() hash=() sha gone=() order=()
+  # The manifest's own folders stay recorded (a run that finds them made records none).
+  if ((ns_uninstall == 0)); then ns_ids[nodespec]=1; fi
   for i in "${!ns_old_kind[@]}"; do
     if [ "${ns_old_kind[$i]}" != service ] || [ -n "${ns_entry_at[${ns_old_key[$i]}]:-}" ]
     then
