@@ -51,7 +51,7 @@ struct ResolvedHost: Equatable {
   /// `host[:port][/path]`, the URL without scheme or trailing slash (BuildKit's mirror form).
   var hostAndPath: String {
     var rest = Substring(url)
-    if let scheme = rest.firstRange(of: "://") { rest = rest[scheme.upperBound...] }
+    if let scheme = rest.firstUTF8Range(of: "://") { rest = rest[scheme.upperBound...] }
     while rest.hasSuffix("/") { rest.removeLast() }
     return String(rest)
   }
@@ -237,7 +237,7 @@ extension ResolvedRegistry {
         || $0 == "." || $0 == "-" || $0 == ":"
     }
     let parts = name.split(separator: ":", omittingEmptySubsequences: false)
-    guard allowed, !name.hasPrefix("."), !name.contains(".."), let host = parts.first,
+    guard allowed, !name.hasPrefix("."), !name.containsUTF8(".."), let host = parts.first,
       !host.isEmpty
     else { return nil }
     switch parts.count {
@@ -260,7 +260,7 @@ extension ResolvedRegistry {
       ("0"..."9").contains($0) || ("a"..."f").contains($0) || ("A"..."F").contains($0)
         || $0 == ":" || $0 == "."
     }
-    guard !address.isEmpty, address.contains(":"), hex else { return nil }
+    guard !address.isEmpty, address.contains(":" as Character), hex else { return nil }
     if rest.isEmpty { return name }
     guard rest.hasPrefix(":"), let port = Int(rest.dropFirst()), (1...65535).contains(port)
     else { return nil }
@@ -275,7 +275,7 @@ extension ResolvedRegistry {
   static func normalizedURL(_ url: String) -> String {
     var rest = Substring(url)
     var scheme = "https"
-    if let separator = rest.firstRange(of: "://") {
+    if let separator = rest.firstUTF8Range(of: "://") {
       scheme = rest[..<separator.lowerBound].lowercased()
       rest = rest[separator.upperBound...]
     }
@@ -310,7 +310,7 @@ extension ResolvedRegistry {
       }
       return normalizedURL(text)
     }
-    if text.contains("://") || text.isEmpty || text.hasPrefix("/") {
+    if text.containsUTF8("://") || text.isEmpty || text.hasPrefix("/") {
       diagnostics.error(
         "invalid-url", "`\(text)` is not an http:// or https:// URL", at: url.range, path: path)
       return nil
@@ -399,7 +399,7 @@ extension ResolvedHost {
 
   static func hasNonV2Path(_ url: String) -> Bool {
     var rest = Substring(url)
-    if let scheme = rest.firstRange(of: "://") { rest = rest[scheme.upperBound...] }
+    if let scheme = rest.firstUTF8Range(of: "://") { rest = rest[scheme.upperBound...] }
     guard let slash = rest.firstIndex(of: "/") else { return false }
     var path = rest[slash...]
     while path.hasSuffix("/") { path.removeLast() }
