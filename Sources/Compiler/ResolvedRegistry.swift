@@ -57,7 +57,10 @@ struct ResolvedHost: Equatable {
   }
 
   /// `host[:port]` alone.
-  var host: String { String(hostAndPath.prefix { $0 != "/" }) }
+  var host: String {
+    let whole = hostAndPath
+    return String(whole[..<(whole.utf8.firstIndex(of: UInt8(ascii: "/")) ?? whole.endIndex)])
+  }
 
   var isPlainHTTP: Bool { url.hasPrefix("http://") }
 }
@@ -297,14 +300,20 @@ extension ResolvedRegistry {
     _ url: Located<String>, path: String, diagnostics: inout Diagnostics
   ) -> String? {
     let text = url.value
-    if text.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0 == "\"" }) {
+    // Unicode's White_Space in ASCII is exactly tab to carriage return and the space: the
+    // property table is asked only about the rest.
+    if text.unicodeScalars.contains(where: {
+      $0.isASCII
+        ? ($0.value >= 0x09 && $0.value <= 0x0D) || $0 == " " || $0 == "\""
+        : $0.properties.isWhitespace
+    }) {
       diagnostics.error(
         "invalid-url", "`\(text)` contains spaces or quotes", at: url.range, path: path)
       return nil
     }
     let lower = text.lowercased()
     if lower.hasPrefix("https://") || lower.hasPrefix("http://") {
-      guard text.split(separator: "/").count >= 2 else {
+      guard text.utf8.split(separator: UInt8(ascii: "/")).count >= 2 else {
         diagnostics.error("invalid-url", "`\(text)` has no host", at: url.range, path: path)
         return nil
       }
@@ -400,9 +409,9 @@ extension ResolvedHost {
   static func hasNonV2Path(_ url: String) -> Bool {
     var rest = Substring(url)
     if let scheme = rest.firstUTF8Range(of: "://") { rest = rest[scheme.upperBound...] }
-    guard let slash = rest.firstIndex(of: "/") else { return false }
-    var path = rest[slash...]
-    while path.hasSuffix("/") { path.removeLast() }
-    return !path.isEmpty && !path.hasSuffix("/v2")
+    guard let slash = rest.utf8.firstIndex(of: UInt8(ascii: "/")) else { return false }
+    var path = rest.utf8[slash...]
+    while path.last == UInt8(ascii: "/") { path.removeLast() }
+    return !path.isEmpty && !path.reversed().starts(with: "2v/".utf8)
   }
 }
