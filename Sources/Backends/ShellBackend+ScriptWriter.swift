@@ -89,7 +89,8 @@ extension ShellBackend {
       }
       if hasSecrets {
         // Before any line that holds a secret: `bash -v` would print each line as it reads it.
-        out.line("# This script writes secrets: tracing and echoing stay off even under `bash -xv`.")
+        out.line(
+          "# This script writes secrets: tracing and echoing stay off even under `bash -xv`.")
         out.line("set +xv")
       }
     }

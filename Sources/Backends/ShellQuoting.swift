@@ -117,8 +117,7 @@ extension ByteWriter {
         let length: Int
         if byte < 0x20 || byte == 0x7F {
           length = 1
-        } else if byte == 0xC2, index + 1 < bytes.count, (0x80...0x9F).contains(bytes[index + 1])
-        {
+        } else if byte == 0xC2, index + 1 < bytes.count, (0x80...0x9F).contains(bytes[index + 1]) {
           length = 2
         } else {
           index += 1

@@ -171,7 +171,8 @@ struct TOMLWriter {
       var run = 0
       for index in bytes.indices {
         let byte = bytes[index]
-        guard byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 || byte == 0x7F
+        guard
+          byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 || byte == 0x7F
         else { continue }
         out.write(bytes: UnsafeBufferPointer(rebasing: bytes[run..<index]))
         out.write(byte: UInt8(ascii: "\\"))

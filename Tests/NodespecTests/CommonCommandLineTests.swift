@@ -66,8 +66,11 @@ import Testing
       var arguments = [["compile", "validate", "compile", "plan"].randomElement(using: &random)!]
       // Bias towards command lines that are nearly right, so that many are recognised.
       if arguments[0] == "compile", Bool.random(using: &random) {
-        arguments += ["a.yaml", "--target", ["shell", "cloud-init", "ansible"].randomElement(
-          using: &random)!]
+        arguments += [
+          "a.yaml", "--target",
+          ["shell", "cloud-init", "ansible"].randomElement(
+            using: &random)!,
+        ]
       }
       for _ in 0..<Int.random(in: 0...5, using: &random) {
         let index = Int.random(in: 0...arguments.count, using: &random)
