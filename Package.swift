@@ -63,6 +63,12 @@ let package = Package(
     .testTarget(name: "CompilerTests", dependencies: ["Compiler"]),
     // Golden fixtures are read by path (and re-recorded with NODESPEC_RECORD=1), not bundled.
     .testTarget(name: "BackendsTests", dependencies: ["Backends"], exclude: ["Fixtures"]),
+    // The executable's own command-line handling (CommonCommandLine against ArgumentParser).
+    .testTarget(
+      name: "NodespecTests",
+      dependencies: [
+        "nodespec", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
   ]
 )
 

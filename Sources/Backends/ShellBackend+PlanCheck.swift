@@ -66,16 +66,32 @@ extension ShellBackend {
     private static func requireAbsolute(
       _ path: String, _ resource: Resource, _ diagnostics: inout Diagnostics
     ) {
-      let components = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
-      if !path.hasPrefix("/") {
+      if path.utf8.first != UInt8(ascii: "/") {
         diagnostics.error(
           "plan-relative-path", "`\(resource.id)`: `\(path)` is not an absolute path",
           at: resource.origin)
-      } else if components.contains(where: { $0 == "." || $0 == ".." }) {
+      } else if hasDotComponent(path) {
         diagnostics.error(
           "plan-unnormalized-path", "`\(resource.id)`: `\(path)` has a `.` or `..` component",
           at: resource.origin)
       }
+    }
+
+    /// Whether a component of `path` (between slashes, on its bytes) is `.` or `..`.
+    private static func hasDotComponent(_ path: String) -> Bool {
+      var dots = 0  // the component so far is this many dots (-1: something else)
+      for byte in path.utf8 {
+        switch byte {
+        case UInt8(ascii: "/"):
+          if dots == 1 || dots == 2 { return true }
+          dots = 0
+        case UInt8(ascii: "."):
+          if dots >= 0 { dots += 1 }
+        default:
+          dots = -1
+        }
+      }
+      return dots == 1 || dots == 2
     }
 
     /// Every string of a resource that reaches the script.

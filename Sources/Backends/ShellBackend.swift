@@ -49,6 +49,16 @@ public struct ShellBackend: Backend {
   }
 
   public func render(_ plan: Plan, diagnostics: inout Diagnostics) -> String? {
+    script(plan, diagnostics: &diagnostics)?.text
+  }
+
+  /// The script's bytes as they were written: no `String` in between.
+  public func output(_ plan: Plan, diagnostics: inout Diagnostics) -> [UInt8]? {
+    script(plan, diagnostics: &diagnostics)?.bytes
+  }
+
+  /// The checked plan's script, or nil when the check reported errors.
+  func script(_ plan: Plan, diagnostics: inout Diagnostics) -> ByteWriter? {
     let before = diagnostics.errors.count
     PlanCheck.check(plan, diagnostics: &diagnostics)
     guard diagnostics.errors.count == before else { return nil }

@@ -197,7 +197,7 @@ enum BuildKitModule: CompilerModule {
   /// URL does.
   static func apiRoot(_ host: ResolvedHost) -> String {
     var rest = Substring(host.url)
-    if let scheme = rest.firstRange(of: "://") { rest = rest[scheme.upperBound...] }
+    if let scheme = rest.firstUTF8Range(of: "://") { rest = rest[scheme.upperBound...] }
     var segments: [Substring] = []
     if let slash = rest.firstIndex(of: "/") {
       for segment in rest[slash...].split(separator: "/") where segment != "." {

@@ -51,13 +51,16 @@ struct ResolvedHost: Equatable {
   /// `host[:port][/path]`, the URL without scheme or trailing slash (BuildKit's mirror form).
   var hostAndPath: String {
     var rest = Substring(url)
-    if let scheme = rest.firstRange(of: "://") { rest = rest[scheme.upperBound...] }
+    if let scheme = rest.firstUTF8Range(of: "://") { rest = rest[scheme.upperBound...] }
     while rest.hasSuffix("/") { rest.removeLast() }
     return String(rest)
   }
 
   /// `host[:port]` alone.
-  var host: String { String(hostAndPath.prefix { $0 != "/" }) }
+  var host: String {
+    let whole = hostAndPath
+    return String(whole[..<(whole.utf8.firstIndex(of: UInt8(ascii: "/")) ?? whole.endIndex)])
+  }
 
   var isPlainHTTP: Bool { url.hasPrefix("http://") }
 }
@@ -237,7 +240,7 @@ extension ResolvedRegistry {
         || $0 == "." || $0 == "-" || $0 == ":"
     }
     let parts = name.split(separator: ":", omittingEmptySubsequences: false)
-    guard allowed, !name.hasPrefix("."), !name.contains(".."), let host = parts.first,
+    guard allowed, !name.hasPrefix("."), !name.containsUTF8(".."), let host = parts.first,
       !host.isEmpty
     else { return nil }
     switch parts.count {
@@ -260,7 +263,7 @@ extension ResolvedRegistry {
       ("0"..."9").contains($0) || ("a"..."f").contains($0) || ("A"..."F").contains($0)
         || $0 == ":" || $0 == "."
     }
-    guard !address.isEmpty, address.contains(":"), hex else { return nil }
+    guard !address.isEmpty, address.contains(":" as Character), hex else { return nil }
     if rest.isEmpty { return name }
     guard rest.hasPrefix(":"), let port = Int(rest.dropFirst()), (1...65535).contains(port)
     else { return nil }
@@ -275,7 +278,7 @@ extension ResolvedRegistry {
   static func normalizedURL(_ url: String) -> String {
     var rest = Substring(url)
     var scheme = "https"
-    if let separator = rest.firstRange(of: "://") {
+    if let separator = rest.firstUTF8Range(of: "://") {
       scheme = rest[..<separator.lowerBound].lowercased()
       rest = rest[separator.upperBound...]
     }
@@ -297,20 +300,26 @@ extension ResolvedRegistry {
     _ url: Located<String>, path: String, diagnostics: inout Diagnostics
   ) -> String? {
     let text = url.value
-    if text.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0 == "\"" }) {
+    // Unicode's White_Space in ASCII is exactly tab to carriage return and the space: the
+    // property table is asked only about the rest.
+    if text.unicodeScalars.contains(where: {
+      $0.isASCII
+        ? ($0.value >= 0x09 && $0.value <= 0x0D) || $0 == " " || $0 == "\""
+        : $0.properties.isWhitespace
+    }) {
       diagnostics.error(
         "invalid-url", "`\(text)` contains spaces or quotes", at: url.range, path: path)
       return nil
     }
     let lower = text.lowercased()
     if lower.hasPrefix("https://") || lower.hasPrefix("http://") {
-      guard text.split(separator: "/").count >= 2 else {
+      guard text.utf8.split(separator: UInt8(ascii: "/")).count >= 2 else {
         diagnostics.error("invalid-url", "`\(text)` has no host", at: url.range, path: path)
         return nil
       }
       return normalizedURL(text)
     }
-    if text.contains("://") || text.isEmpty || text.hasPrefix("/") {
+    if text.containsUTF8("://") || text.isEmpty || text.hasPrefix("/") {
       diagnostics.error(
         "invalid-url", "`\(text)` is not an http:// or https:// URL", at: url.range, path: path)
       return nil
@@ -399,10 +408,10 @@ extension ResolvedHost {
 
   static func hasNonV2Path(_ url: String) -> Bool {
     var rest = Substring(url)
-    if let scheme = rest.firstRange(of: "://") { rest = rest[scheme.upperBound...] }
-    guard let slash = rest.firstIndex(of: "/") else { return false }
-    var path = rest[slash...]
-    while path.hasSuffix("/") { path.removeLast() }
-    return !path.isEmpty && !path.hasSuffix("/v2")
+    if let scheme = rest.firstUTF8Range(of: "://") { rest = rest[scheme.upperBound...] }
+    guard let slash = rest.utf8.firstIndex(of: UInt8(ascii: "/")) else { return false }
+    var path = rest.utf8[slash...]
+    while path.last == UInt8(ascii: "/") { path.removeLast() }
+    return !path.isEmpty && !path.reversed().starts(with: "2v/".utf8)
   }
 }

@@ -1,3 +1,5 @@
+import Spec
+
 /// The systemd unit files nodespec writes, from the upstream texts (domain-facts.md sections
 /// 4 and 8) with the binary paths moved under `prefix`. Each opens with the generated-by
 /// comment, which systemd ignores; upstream's comment lines are left out.
@@ -114,7 +116,7 @@ enum SystemdUnits {
       .split(separator: "\n", omittingEmptySubsequences: false)
       .map { line in
         if line.hasPrefix("Description=") || line.hasPrefix("Documentation=") { return "" }
-        return String(line.replacing("bin/containerd", with: "bin/buildkitd"))
+        return String(line).replacingUTF8("bin/containerd", with: "bin/buildkitd")
       }
       .joined(separator: "\n")
   }

@@ -1,3 +1,5 @@
+import Spec
+
 /// A TOML value nodespec writes.
 indirect enum TOMLValue: Equatable {
   case string(String)
@@ -30,110 +32,161 @@ struct TOMLField: Equatable {
 /// starts with the generated-by comment every nodespec file carries.
 struct TOMLWriter {
   private var parts: [File.Content.Part] = []
-  private var text = ""
-  private var indent = ""
+  private var out = ByteWriter(capacity: 1024)
+  private var indented = false
   private var isSecret = false
 
   init() {
-    text = "# \(Paths.generatedHeader)\n"
+    out.write("# ")
+    out.line(Paths.generatedHeader)
   }
 
   /// A `# comment` line (one line: newlines become spaces).
   mutating func comment(_ line: String) {
+    writeIndent()
+    out.write("# ")
     let flat = line.map { $0.isNewline ? " " : $0 }
-    text += "\(indent)# \(String(flat))\n"
+    out.line(String(flat))
   }
 
   /// `[a."b.c".d]`, preceded by a blank line; following keys are indented by two spaces.
   mutating func table(_ path: [String]) {
-    text += "\n[\(path.map(Self.key).joined(separator: "."))]\n"
-    indent = "  "
+    out.write("\n[")
+    writePath(path)
+    out.line("]")
+    indented = true
   }
 
   /// `[[a.b]]`, an element of an array of tables.
   mutating func arrayTable(_ path: [String]) {
-    text += "\n[[\(path.map(Self.key).joined(separator: "."))]]\n"
-    indent = "  "
+    out.write("\n[[")
+    writePath(path)
+    out.line("]]")
+    indented = true
   }
 
   /// `key = value` in the current table (top level before the first `table`).
   mutating func set(_ key: String, _ value: TOMLValue) {
-    text += "\(indent)\(Self.key(key)) = "
+    writeIndent()
+    Self.write(key: key, into: &out)
+    out.write(" = ")
     write(value)
-    text += "\n"
+    out.newline()
   }
 
   /// The file content; secret when any `.secretFile` value (or `markSecret()`) was written.
   var content: File.Content {
     var all = parts
-    if !text.isEmpty { all.append(.text(text)) }
+    if !out.isEmpty { all.append(.text(out.text)) }
     return File.Content(all, isSecret: isSecret)
   }
 
   /// Marks the content secret (a value came from the compiling machine's environment).
   mutating func markSecret() { isSecret = true }
 
+  private mutating func writeIndent() {
+    if indented { out.write("  ") }
+  }
+
+  private mutating func writePath(_ path: [String]) {
+    for (index, key) in path.enumerated() {
+      if index > 0 { out.write(byte: UInt8(ascii: ".")) }
+      Self.write(key: key, into: &out)
+    }
+  }
+
   private mutating func write(_ value: TOMLValue) {
     switch value {
-    case .string(let s): text += Self.basicString(s)
-    case .bool(let b): text += b ? "true" : "false"
-    case .integer(let i): text += String(i)
-    case .float(let f): text += f
+    case .string(let s): Self.write(basicString: s, into: &out)
+    case .bool(let b): out.write(b ? "true" : "false")
+    case .integer(let i): out.write(String(i))
+    case .float(let f): out.write(f)
     case .inlineTable(let fields):
-      text += "{"
+      out.write("{")
       for (i, field) in fields.enumerated() {
-        text += i > 0 ? ", " : " "
-        text += "\(Self.key(field.key)) = "
+        out.write(i > 0 ? ", " : " ")
+        Self.write(key: field.key, into: &out)
+        out.write(" = ")
         write(field.value)
       }
-      text += fields.isEmpty ? "}" : " }"
+      out.write(fields.isEmpty ? "}" : " }")
     case .array(let values):
-      text += "["
+      out.write("[")
       for (i, element) in values.enumerated() {
-        if i > 0 { text += ", " }
+        if i > 0 { out.write(", ") }
         write(element)
       }
-      text += "]"
+      out.write("]")
     case .secretFile(let path):
-      text += "\""
-      parts.append(.text(text))
+      out.write("\"")
+      parts.append(.text(out.text))
       parts.append(.escapedSecretFile(path: path, escaping: .tomlBasicString))
-      text = "\""
+      out = ByteWriter()
+      out.write("\"")
       isSecret = true
     case .basicAuthFile(let username, let path):
-      text += "\"Basic "
-      parts.append(.text(text))
+      out.write("\"Basic ")
+      parts.append(.text(out.text))
       parts.append(.escapedSecretFile(path: path, escaping: .basicAuth(username: username)))
-      text = "\""
+      out = ByteWriter()
+      out.write("\"")
       isSecret = true
     }
   }
 
   /// A bare key when it is one (`A-Za-z0-9_-`, non-empty), else a quoted basic string.
   static func key(_ key: String) -> String {
+    var out = ByteWriter()
+    write(key: key, into: &out)
+    return out.text
+  }
+
+  private static func write(key: String, into out: inout ByteWriter) {
     let bare =
       !key.isEmpty
-      && key.unicodeScalars.allSatisfy {
-        ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0)
-          || $0 == "_" || $0 == "-"
+      && key.utf8.allSatisfy {
+        ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z"))
+          || ($0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z"))
+          || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9"))
+          || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-")
       }
-    return bare ? key : basicString(key)
+    if bare { out.write(key) } else { write(basicString: key, into: &out) }
   }
 
   /// A TOML basic string: `"` and `\` escaped, every control character (U+0000 to U+001F and
-  /// U+007F) as `\uXXXX`; everything else literal (TOML files are UTF-8).
+  /// U+007F) as `\uXXXX`; everything else literal (TOML files are UTF-8). On UTF-8 bytes: the
+  /// escaped characters are ASCII, and no byte of a multi-byte sequence is.
   static func basicString(_ s: String) -> String {
-    var out = "\""
-    for scalar in s.unicodeScalars {
-      switch scalar {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\u{0}"..."\u{1F}", "\u{7F}":
-        let hex = String(scalar.value, radix: 16, uppercase: true)
-        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-      default: out.unicodeScalars.append(scalar)
+    var out = ByteWriter()
+    write(basicString: s, into: &out)
+    return out.text
+  }
+
+  private static let hexDigits = Array("0123456789ABCDEF".utf8)
+
+  private static func write(basicString s: String, into out: inout ByteWriter) {
+    out.write(byte: UInt8(ascii: "\""))
+    var s = s
+    s.withUTF8 { bytes in
+      var run = 0
+      for index in bytes.indices {
+        let byte = bytes[index]
+        guard
+          byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 || byte == 0x7F
+        else { continue }
+        out.write(bytes: UnsafeBufferPointer(rebasing: bytes[run..<index]))
+        out.write(byte: UInt8(ascii: "\\"))
+        if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+          out.write(byte: byte)
+        } else {
+          out.write("u00")
+          out.write(byte: hexDigits[Int(byte >> 4)])
+          out.write(byte: hexDigits[Int(byte & 0xF)])
+        }
+        run = index + 1
       }
+      out.write(bytes: UnsafeBufferPointer(rebasing: bytes[run...]))
     }
-    return out + "\""
+    out.write(byte: UInt8(ascii: "\""))
   }
 }

@@ -28,11 +28,20 @@ public struct ByteWriter: Sendable {
     bytes.append(UInt8(ascii: "\n"))
   }
 
+  /// Appends a line break.
+  public mutating func newline() { bytes.append(UInt8(ascii: "\n")) }
+
   /// Appends one byte (an ASCII character: `UInt8(ascii:)`).
   public mutating func write(byte: UInt8) { bytes.append(byte) }
 
   /// Appends bytes that are already UTF-8 (a slice of input, another writer's output).
   public mutating func write(bytes more: some Sequence<UInt8>) { bytes.append(contentsOf: more) }
+
+  /// Appends bytes that are already UTF-8, from contiguous memory (a `String`'s `withUTF8`):
+  /// one copy, without the generic `Sequence` path across modules.
+  public mutating func write(bytes more: UnsafeBufferPointer<UInt8>) {
+    bytes.append(contentsOf: more)
+  }
 
   /// Appends `count` spaces: an indentation.
   public mutating func indent(_ count: Int) {

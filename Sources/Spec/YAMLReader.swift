@@ -421,7 +421,7 @@ public struct YAMLReader {
       // Reader errors carry a byte offset, not a mark. Encoding was checked already, so what
       // is left is raw control characters.
       let at = SourceRange(at: file.location(ofByte: Int(parser.problem_offset)), file: file.id)
-      let isControl = problem.contains("control characters")
+      let isControl = problem.containsUTF8("control characters")
       diagnostics.error(
         isControl ? "control-character" : "yaml-syntax",
         isControl ? "the spec contains a control character" : problem, at: at,

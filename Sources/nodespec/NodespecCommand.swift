@@ -25,6 +25,19 @@ struct Nodespec: ParsableCommand {
     ]
   )
 
+  /// Runs the common command lines without ArgumentParser's parse (`CommonCommandLine`),
+  /// every other one through it.
+  static func main() {
+    guard var command = CommonCommandLine.command(CommandLine.arguments.dropFirst()) else {
+      return main(nil)
+    }
+    do {
+      try command.run()
+    } catch {
+      exit(withError: error)
+    }
+  }
+
   /// Without a subcommand there is nothing to do: a usage error, like any other.
   func run() throws {
     throw ValidationError(

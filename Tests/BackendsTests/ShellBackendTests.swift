@@ -147,4 +147,23 @@ import Testing
           "plan-unnormalized-path",
         ])
   }
+  /// A path is refused exactly when a component is `.` or `..` (or it is not absolute);
+  /// names that only contain dots are fine.
+  @Test func refusesOnlyDotComponents() {
+    let cases: [(String, String?)] = [
+      ("/etc/a", nil), ("/etc/.a", nil), ("/etc/a..", nil), ("/etc/...", nil), ("/.x/y", nil),
+      ("/", nil), ("//a//", nil), ("/etc/.", "plan-unnormalized-path"),
+      ("/etc/..", "plan-unnormalized-path"), ("/./a", "plan-unnormalized-path"),
+      ("/a/../b", "plan-unnormalized-path"), ("a/b", "plan-relative-path"),
+      ("", "plan-relative-path"),
+    ]
+    for (path, expected) in cases {
+      let plan = Plan(
+        name: nil, arches: [.amd64],
+        resources: [Resource(id: "d", origin: nil, kind: .directory(Directory(path: path)))])
+      var diagnostics = Diagnostics()
+      _ = ShellBackend().render(plan, diagnostics: &diagnostics)
+      #expect(diagnostics.errors.map(\.id) == (expected.map { [$0] } ?? []), "\(path)")
+    }
+  }
 }

@@ -25,6 +25,27 @@ import Testing
     #expect(ResolvedRegistry.normalizedURL("https://[FE80::1]:443/") == "https://[fe80::1]")
   }
 
+  /// The byte-wise URL checks: a path other than `/v2`, and the whitespace check,
+  /// which asks Unicode only about non-ASCII scalars.
+  @Test func urlPiecesOnBytes() {
+    #expect(ResolvedHost.hasNonV2Path("https://m.io/v2/proxy"))
+    #expect(ResolvedHost.hasNonV2Path("https://m.io/v2x"))
+    #expect(!ResolvedHost.hasNonV2Path("https://m.io/v2//"))
+    #expect(!ResolvedHost.hasNonV2Path("https://m.io/a/v2"))
+    #expect(!ResolvedHost.hasNonV2Path("https://m.io//"))
+    #expect(!ResolvedHost.hasNonV2Path("m.io"))
+    for (url, refused) in [
+      ("https://m.io/a b", true), ("https://m.io/a\tb", true), ("https://m.io/\"", true),
+      ("https://m.io/a\u{00A0}b", true), ("https://m.io/a\u{2003}b", true),
+      ("https://m.io/é", false), ("https:///", true),
+    ] {
+      var diagnostics = Diagnostics()
+      let located = Located(url, at: line(1))
+      let result = ResolvedRegistry.completeURL(located, path: "x", diagnostics: &diagnostics)
+      #expect((result == nil) == refused, "\(url)")
+    }
+  }
+
   @Test(arguments: [
     ["https://m.example", "https://m.example/"], ["https://m.example", "m.example"],
     ["https://m.example", "https://M.EXAMPLE"], ["https://m.example", "https://m.example:443"],

@@ -1,0 +1,49 @@
+/// Substring search on UTF-8 bytes, for the compiler's and the reader's few searches.
+///
+/// The standard library's `String.contains(_:)`, `firstRange(of:)` and `replacing(_:with:)`
+/// for a string argument live in `_StringProcessing`: using any of them links its 445
+/// protocol-conformance records into the binary, and every dynamic cast the runtime checks
+/// walks all records (docs/performance.md), besides comparing Characters. A needle of valid
+/// UTF-8 found in valid UTF-8 starts and ends on scalar boundaries, so the byte range found
+/// is a valid range of the string.
+extension StringProtocol {
+  /// The first range where `needle` occurs, compared byte for byte; nil when absent or empty.
+  @inlinable
+  public func firstUTF8Range(of needle: String) -> Range<Index>? {
+    let target = needle.utf8
+    guard let first = target.first else { return nil }
+    let bytes = utf8
+    var start = bytes.startIndex
+    while let found = bytes[start...].firstIndex(of: first) {
+      var end = found
+      var rest = target.startIndex
+      while rest != target.endIndex, end != bytes.endIndex, bytes[end] == target[rest] {
+        target.formIndex(after: &rest)
+        bytes.formIndex(after: &end)
+      }
+      if rest == target.endIndex { return found..<end }
+      start = bytes.index(after: found)
+    }
+    return nil
+  }
+
+  /// Whether `needle` occurs, compared byte for byte.
+  @inlinable
+  public func containsUTF8(_ needle: String) -> Bool { firstUTF8Range(of: needle) != nil }
+}
+
+extension String {
+  /// The string with every occurrence of `needle` (non-overlapping, from the start) replaced
+  /// by `replacement`, compared byte for byte.
+  public func replacingUTF8(_ needle: String, with replacement: String) -> String {
+    var result = ""
+    var rest = self[...]
+    while let found = rest.firstUTF8Range(of: needle) {
+      result += rest[..<found.lowerBound]
+      result += replacement
+      rest = rest[found.upperBound...]
+    }
+    result += rest
+    return result
+  }
+}
