@@ -336,6 +336,7 @@ extension ShellBackend {
       let check: String =
         switch source.check {
         case .sha256(let hex): "--sha256 \(q(hex))"
+        case .sha512(let hex): "--sha512 \(q(hex))"
         case .published(let url): "--sha256-from \(q(url))"
         case .none: "--no-verify"
         }

@@ -9,7 +9,7 @@ import Testing
   func runtimesSpec(
     containerd: String = "2.0.0", crun: String? = "1.17", nvidia: Bool = false,
     defaultRuntime: String? = nil, kubernetes k8s: Kubernetes? = kubernetes(),
-    youki: Bool = false
+    youki: Bool = false, runsc: String? = nil, kata: Bool = false
   ) -> NodeSpec {
     var components = seedComponents()
     components.containerd = component("containerd", containerd, line: 10)
@@ -17,6 +17,8 @@ import Testing
     spec.runtimes.range = line(300)
     spec.runtimes.crun = crun.map { component("crun", $0, line: 301) }
     spec.runtimes.youki = youki ? component("youki", "0.5.7", line: 307) : nil
+    spec.runtimes.runsc = runsc.map { component("runsc", $0, line: 308) }
+    spec.runtimes.kata = kata ? component("kata", "3.7.0", line: 309) : nil
     spec.runtimes.nvidia = nvidia ? line(310) : nil
     spec.runtimes.defaultRuntime = defaultRuntime.map { at($0, 320) }
     return spec
@@ -63,6 +65,66 @@ import Testing
     #expect(crun.install == .binary(path: "/usr/local/bin/crun", mode: 0o755))
   }
 
+  /// youki through runc's shim with `BinaryName`; gVisor through its own shim, without runc's
+  /// options; both downloads verified (youki's sha256, gVisor's sha512, from kubespray).
+  @Test(arguments: [
+    ("1.7.34", ["plugins", "io.containerd.grpc.v1.cri"]),
+    ("2.0.0", ["plugins", "io.containerd.cri.v1.runtime"]),
+  ])
+  func youkiAndRunsc(_ version: String, _ table: [String]) throws {
+    let (plan, diagnostics) = compile(
+      runtimesSpec(
+        containerd: version, crun: nil, defaultRuntime: "runsc", youki: true,
+        runsc: "20260817.0"))
+    #expect(!diagnostics.hasErrors, "\(diagnostics.ids)")
+    let doc = try config(plan)
+    func at(_ path: String...) -> Any? {
+      var current: Any? = doc
+      for key in table + ["containerd"] + path { current = (current as? [String: Any])?[key] }
+      return current
+    }
+    #expect(at("default_runtime_name") as? String == "runsc")
+    #expect(at("runtimes", "youki", "runtime_type") as? String == "io.containerd.runc.v2")
+    #expect(
+      at("runtimes", "youki", "options", "BinaryName") as? String
+        == "/usr/local/libexec/youki/youki")
+    #expect(at("runtimes", "runsc", "runtime_type") as? String == "io.containerd.runsc.v1")
+    #expect(at("runtimes", "runsc", "options") == nil)
+
+    guard case .artifact(let youki)? = plan?.resource("runtimes.youki.archive")?.kind,
+      case .artifact(let runsc)? = plan?.resource("runtimes.runsc.binary")?.kind,
+      case .artifact(let shim)? = plan?.resource("runtimes.runsc.shim")?.kind
+    else {
+      Issue.record("missing downloads")
+      return
+    }
+    #expect(
+      youki.sources.first?.url
+        == "https://github.com/youki-dev/youki/releases/download/v0.5.7/"
+        + "youki-0.5.7-x86_64-gnu.tar.gz")
+    // kubespray v2.31.0's checksums.yml, youki_checksums.amd64["0.5.7"].
+    #expect(
+      youki.sources.first?.check
+        == .sha256("10077b1a4f013990a416acf15e6b397cf64b5d62008516a9711abc22730d8203"))
+    #expect(youki.install == .archive(directory: "/usr/local/libexec/youki"))
+    #expect(youki.provides == ["/usr/local/libexec/youki/youki"])
+    let gvisor = "https://storage.googleapis.com/gvisor/releases/release/20260817.0/x86_64/"
+    #expect(runsc.sources.first?.url == gvisor + "runsc")
+    #expect(shim.sources.first?.url == gvisor + "containerd-shim-runsc-v1")
+    // kubespray 46dbdd39's checksums.yml, gvisor_*_checksums.amd64["20260817.0"].
+    #expect(
+      runsc.sources.first?.check
+        == .sha512(
+          "84936438d583ec976800f464e75a83e1515f0890b451b9b4db219c4472b54ca9b106a6772ee683f1e64cce21"
+            + "28871d7637b14d800591f8451b8137f6c39fb2ef"))
+    #expect(
+      shim.sources.first?.check
+        == .sha512(
+          "b60d1c418b841ab046951cc7a91f490a221198fbe81ec55dc364432578fddd44e97063793ce6651be397af2f"
+            + "64ec47170dff77a45db277819c3fb08fec9f3ced"))
+    #expect(shim.install == .binary(path: "/usr/local/bin/containerd-shim-runsc-v1", mode: 0o755))
+  }
+
   @Test func withoutRuntimesConfigStaysAsItWas() throws {
     let doc = try config(compile(runtimesSpec(crun: nil)).plan)
     let table = ["plugins", "io.containerd.cri.v1.runtime"]
@@ -81,8 +143,15 @@ import Testing
     let oldContainerd = compile(runtimesSpec(containerd: "1.6.36", crun: nil, nvidia: true))
     #expect(oldContainerd.diagnostics.first("unsupported-runtime")?.range == line(310))
 
-    let youki = compile(runtimesSpec(youki: true))
-    #expect(youki.diagnostics.first("unsupported-runtime")?.range == line(307))
+    let kata = compile(runtimesSpec(kata: true))
+    #expect(kata.plan == nil)
+    #expect(kata.diagnostics.first("unsupported-runtime")?.range == line(309))
+
+    var pinned = runtimesSpec(runsc: "20260817.0")
+    pinned.runtimes.runsc?.sha256 = [Located(ArchValue(arch: nil, value: String(repeating: "a", count: 64)), at: line(311))]
+    let override = compile(pinned)
+    #expect(override.plan == nil)
+    #expect(override.diagnostics.first("runsc-override")?.range == line(311))
 
     var noConsumer = runtimesSpec(crun: nil, nvidia: true, kubernetes: nil)
     noConsumer.components.nerdctl = nil
