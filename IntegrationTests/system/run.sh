@@ -25,7 +25,7 @@ NODESPEC_VENV=$(readlink -f "${NODESPEC_VENV:-$REPO/.venv}")
 export NODESPEC_VENV
 ALL_TARGETS=(shell cloud-init ansible)
 ALL_CASES=(apply faults nosystemd published quoting large packages tls operations fleet auth images
-  converge check)
+  converge check runtimes)
 TARGETS=()
 CASES=()
 while (($#)); do
