@@ -3,6 +3,19 @@ import Testing
 
 @testable import Compiler
 
+/// Compiles spec text through the real reader and decoder, so diagnostics point at lines.
+private func compileText(_ text: String) -> (plan: Plan?, diagnostics: Diagnostics) {
+  var diagnostics = Diagnostics()
+  guard
+    let spec = SpecLoader.load(
+      SourceFile(path: "runtimes.yaml", text: text), diagnostics: &diagnostics)
+  else { return (nil, diagnostics) }
+  var found = Diagnostics()
+  let plan = Compiler.compile(spec, diagnostics: &found)
+  for diagnostic in found.all { diagnostics.append(diagnostic) }
+  return (plan, diagnostics)
+}
+
 /// `runtimes:` and `default_runtime:`: crun downloaded and pinned, nvidia from the node's
 /// packages, each a runc-shim entry in the pinned containerd's config.toml layout.
 @Suite struct RuntimesTests {
@@ -123,6 +136,40 @@ import Testing
           "b60d1c418b841ab046951cc7a91f490a221198fbe81ec55dc364432578fddd44e97063793ce6651be397af2f"
             + "64ec47170dff77a45db277819c3fb08fec9f3ced"))
     #expect(shim.install == .binary(path: "/usr/local/bin/containerd-shim-runsc-v1", mode: 0o755))
+  }
+
+  /// Rootless mode: youki (and crun) are installed for nerdctl to pick; runsc is refused at
+  /// its line, with the reason.
+  @Test func rootless() throws {
+    let (plan, diagnostics) = compileText(
+      """
+      nodespec: 1
+      arch: amd64
+      mode: rootless
+      user: builder
+      components:
+        nerdctl-full: 2.0.3
+      runtimes:
+        youki: 0.5.7
+        runsc: "20260817.0"
+      """)
+    #expect(plan == nil)
+    #expect(diagnostics.ids == ["rootless-runtime"])
+    #expect(diagnostics.first("rootless-runtime")?.range?.start.line == 9)
+
+    let (youki, fine) = compileText(
+      """
+      nodespec: 1
+      arch: amd64
+      mode: rootless
+      user: builder
+      components:
+        nerdctl-full: 2.0.3
+      runtimes:
+        youki: 0.5.7
+      """)
+    #expect(fine.all.isEmpty, "\(fine.ids)")
+    #expect(youki?.resource("runtimes.youki.archive") != nil)
   }
 
   @Test func withoutRuntimesConfigStaysAsItWas() throws {
