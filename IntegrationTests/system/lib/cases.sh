@@ -799,23 +799,7 @@ case_images() {
 }
 
 # --- runtimes: crun installed from the (stand-in) release, configured, and running containers
-RUNTIMES_CRUN=1.8.1           # Debian 12's crun, served as the release crun-1.8.1-linux-amd64
-RUNTIMES_CONTAINERD=1.7.24   # a 1.x pin: the version-2 layout Debian's containerd 1.6 reads
-CRUN_ASSET=containers/crun/releases/download/$RUNTIMES_CRUN/crun-$RUNTIMES_CRUN-linux-amd64
-
-# The stand-in release files this case adds to the mirror: Debian's /usr/bin/crun as crun's
-# asset, and Debian's containerd as a 1.7 tarball (the shared mirror holds only 2.x ones).
-runtimes_mirror() {
-  local root=$WORK/mirror stage=$WORK/mirror-stage-runtimes f containerd
-  containerd=$(containerd_asset "$RUNTIMES_CONTAINERD")
-  mkdir -p "$root/${CRUN_ASSET%/*}" "$root/${containerd%/*}"
-  install -m 0644 /usr/bin/crun "$root/$CRUN_ASSET"
-  rm -rf "$stage"
-  mkdir -p "$stage/bin"
-  for f in containerd ctr containerd-shim-runc-v2; do install -m 0755 "/usr/bin/$f" "$stage/bin/$f"; done
-  mirror_tar "$root/$containerd" "$stage" bin
-  rm -rf "$stage"
-}
+# (the release files: mirror_runtimes in lib/mirror.sh, run once by run.sh)
 
 write_runtimes_spec() { # write_runtimes_spec <out>
   cat >"$1" <<EOF
@@ -872,7 +856,6 @@ crun_runs() { # crun_runs <id>
 case_runtimes() {
   local t=$1 pid pid2 dl out cr='plugins."io.containerd.grpc.v1.cri".containerd'
   reference
-  runtimes_mirror
   # This machine mounts cgroup v1 beside a v2 hierarchy that holds a controller (hugetlb),
   # which crun 1.8 refuses ("cgroups in hybrid mode not supported, drop all controllers from
   # cgroupv2"); a node has one or the other. The sandbox, in this case's own mount namespace,
