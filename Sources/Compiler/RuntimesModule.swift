@@ -51,8 +51,8 @@ enum RuntimesModule: CompilerModule {
       for (id, release, name) in binaries {
         let path = "\(context.paths.bin)/\(name)"
         add(
-          id, runsc, release, .binary(path: path, mode: 0o755), [path], context, &plan,
-          &diagnostics)
+          id, file(name, of: runsc), release, .binary(path: path, mode: 0o755), [path], context,
+          &plan, &diagnostics)
       }
     }
   }
@@ -75,20 +75,32 @@ enum RuntimesModule: CompilerModule {
     plan.add(id, origin: component.range, artifact)
   }
 
-  /// gVisor is two downloads (`runsc` and its shim) from one entry, so a `sha256:` or `url:`
-  /// cannot say which file it means; and nodespec sets runsc up for root containerd only.
+  /// The entry for one of gVisor's two files: `url:` names the folder that holds both (as
+  /// gVisor's bucket has one per version and arch), so the file's name is appended.
+  private static func file(_ name: String, of runsc: Component) -> Component {
+    var file = runsc
+    file.url = runsc.url.map { given in
+      var folder = given.value.value
+      while folder.hasSuffix("/") { folder.removeLast() }
+      return Located(ArchValue(arch: given.value.arch, value: "\(folder)/\(name)"), at: given.range)
+    }
+    return file
+  }
+
+  /// gVisor is two downloads (`runsc` and its shim) from one entry, so a `sha256:` cannot say
+  /// which file it means; and nodespec sets runsc up for root containerd only.
   private static func checkRunsc(
     _ runsc: Component, _ context: CompileContext, _ diagnostics: inout Diagnostics
   ) -> Bool {
     var fine = true
-    for given in runsc.sha256.map(\.range) + runsc.url.map(\.range) {
+    for given in runsc.sha256.map(\.range) {
       diagnostics.error(
         "runsc-override",
-        "runsc is two downloads, `runsc` and `containerd-shim-runsc-v1`, and one `sha256:` or "
-          + "`url:` cannot name both",
+        "runsc is two downloads, `runsc` and `containerd-shim-runsc-v1`, and one `sha256:` "
+          + "cannot vouch for both",
         at: given, path: "runtimes.runsc",
         hint: "name a version the catalog pins (sha512 from kubespray), e.g. `runsc: "
-          + "\"\(latestRunsc)\"`")
+          + "\"\(latestRunsc)\"`; `url:` may name a folder holding both files")
       fine = false
     }
     if context.rootless != nil {

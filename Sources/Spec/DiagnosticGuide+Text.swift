@@ -1344,13 +1344,14 @@ extension DiagnosticGuide {
       text: #"""
         runsc-override
 
-        *error*: `sha256:` or `url:` under `runtimes.runsc`. gVisor is two downloads, `runsc` and
-        `containerd-shim-runsc-v1`, and one hash or URL cannot name both.
+        *error*: `sha256:` under `runtimes.runsc`. gVisor is two downloads, `runsc` and
+        `containerd-shim-runsc-v1`, and one hash cannot vouch for both.
 
             runtimes:
               runsc: {version: "20260817.0", sha256: 3f...}
 
-        Fix: name a version the catalog pins (sha512, from kubespray's checksums.yml).
+        Fix: name a version the catalog pins (sha512, from kubespray's checksums.yml). `url:` may
+        name the folder that holds both files (a copy of gVisor's bucket).
 
         """#),
     Entry(

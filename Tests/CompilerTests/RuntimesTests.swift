@@ -200,6 +200,24 @@ private func compileText(_ text: String) -> (plan: Plan?, diagnostics: Diagnosti
     #expect(override.plan == nil)
     #expect(override.diagnostics.first("runsc-override")?.range == line(311))
 
+    // `url:` is the folder of both files (an air-gapped copy of gVisor's bucket); the pins
+    // still come from the catalog.
+    var mirrored = runtimesSpec(runsc: "20260817.0")
+    mirrored.runtimes.runsc?.url = [
+      Located(ArchValue(arch: .amd64, value: "https://files.example/gvisor/x86_64/"), at: line(312))
+    ]
+    let folder = compile(mirrored)
+    #expect(!folder.diagnostics.hasErrors, "\(folder.diagnostics.ids)")
+    guard case .artifact(let shim)? = folder.plan?.resource("runtimes.runsc.shim")?.kind,
+      case .artifact(let binary)? = folder.plan?.resource("runtimes.runsc.binary")?.kind
+    else {
+      Issue.record("no gVisor downloads")
+      return
+    }
+    #expect(shim.sources.first?.url == "https://files.example/gvisor/x86_64/containerd-shim-runsc-v1")
+    #expect(binary.sources.first?.url == "https://files.example/gvisor/x86_64/runsc")
+    if case .sha512 = shim.sources.first?.check {} else { Issue.record("not the sha512 pin") }
+
     var noConsumer = runtimesSpec(crun: nil, nvidia: true, kubernetes: nil)
     noConsumer.components.nerdctl = nil
     #expect(compile(noConsumer).diagnostics.first("nvidia-unused")?.range == line(310))
