@@ -171,7 +171,8 @@ import Testing
     guard let refused = try Self.apply(bad, in: scratch) else { return }
     #expect(refused.status != 0)
     #expect(
-      refused.output.contains("nodespec: checksum mismatch for tool: expected \(wrong), got \(hex)"),
+      refused.output.contains(
+        "nodespec: checksum mismatch for tool: expected \(wrong), got \(hex)"),
       "\(refused.output)")
     #expect(!FileManager.default.fileExists(atPath: "\(root)/usr/bin/tool"))
 
@@ -179,7 +180,9 @@ import Testing
     let run = try #require(try Self.apply(good, in: scratch))
     #expect(run.status == 0, "\(run.output)")
     #expect(Self.bytes("\(root)/usr/bin/tool") == "#!/bin/sh\necho tool\n")
-    #expect(Self.bytes("\(root)/var/lib/nodespec/artifacts/tool") == "file://\(root)/src/tool sha512:\(hex)\n")
+    #expect(
+      Self.bytes("\(root)/var/lib/nodespec/artifacts/tool")
+        == "file://\(root)/src/tool sha512:\(hex)\n")
   }
 
   @Test func verifiedArtifactsInstallOnceAndStampWhatTheyAre() throws {

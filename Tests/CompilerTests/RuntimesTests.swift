@@ -195,7 +195,8 @@ private func compileText(_ text: String) -> (plan: Plan?, diagnostics: Diagnosti
     #expect(kata.diagnostics.first("unsupported-runtime")?.range == line(309))
 
     var pinned = runtimesSpec(runsc: "20260817.0")
-    pinned.runtimes.runsc?.sha256 = [Located(ArchValue(arch: nil, value: String(repeating: "a", count: 64)), at: line(311))]
+    let sha = ArchValue(arch: nil, value: String(repeating: "a", count: 64))
+    pinned.runtimes.runsc?.sha256 = [Located(sha, at: line(311))]
     let override = compile(pinned)
     #expect(override.plan == nil)
     #expect(override.diagnostics.first("runsc-override")?.range == line(311))
@@ -204,7 +205,8 @@ private func compileText(_ text: String) -> (plan: Plan?, diagnostics: Diagnosti
     // still come from the catalog.
     var mirrored = runtimesSpec(runsc: "20260817.0")
     mirrored.runtimes.runsc?.url = [
-      Located(ArchValue(arch: .amd64, value: "https://files.example/gvisor/x86_64/"), at: line(312))
+      Located(
+        ArchValue(arch: .amd64, value: "https://files.example/gvisor/x86_64/"), at: line(312))
     ]
     let folder = compile(mirrored)
     #expect(!folder.diagnostics.hasErrors, "\(folder.diagnostics.ids)")
@@ -214,7 +216,8 @@ private func compileText(_ text: String) -> (plan: Plan?, diagnostics: Diagnosti
       Issue.record("no gVisor downloads")
       return
     }
-    #expect(shim.sources.first?.url == "https://files.example/gvisor/x86_64/containerd-shim-runsc-v1")
+    #expect(
+      shim.sources.first?.url == "https://files.example/gvisor/x86_64/containerd-shim-runsc-v1")
     #expect(binary.sources.first?.url == "https://files.example/gvisor/x86_64/runsc")
     if case .sha512 = shim.sources.first?.check {} else { Issue.record("not the sha512 pin") }
 
