@@ -1,20 +1,22 @@
 #!/usr/bin/env python3
 """Generate Sources/Compiler/Catalog+Data.swift from catalog/catalog.tsv.
 
-The catalog pins one sha256 per (component, version, arch). catalog/catalog.tsv holds every
-pin with the source it was read from (docs/catalog.md); this script checks the file and
-writes the Swift table from it. Lines starting with `#` are comments; the first other line is
-the header `component  version  arch  sha256  source` (tab-separated). One comment line
+The catalog pins one digest per (component, version, arch): a sha256, or a sha512 for the
+projects that publish only that (gVisor). catalog/catalog.tsv holds every pin with the source
+it was read from (docs/catalog.md); this script checks the file and writes the Swift table
+from it. Lines starting with `#` are comments; the first other line is the header
+`component  version  arch  digest  source` (tab-separated). One comment line
 `# date: YYYY-MM-DD` says when the pins were last checked against their sources;
 `nodespec --version` prints it.
 
 Checks, each an error naming the line: five columns; a known component and arch; a version of
 digits and dots (with an optional `-suffix`); 64 lowercase hex digits; a source; no
-(component, version, arch) twice.
+(component, version, arch) twice. A digest is 64 lowercase hex digits (sha256) or `sha512:`
+and 128 of them.
 
 Usage:
   scripts/gen-catalog.py [--data PATH] [--out PATH]   write the Swift file
-  scripts/gen-catalog.py [--data PATH] --tsv          print `component version arch sha256`
+  scripts/gen-catalog.py [--data PATH] --tsv          print `component version arch digest`
   scripts/gen-catalog.py [--data PATH] --check        exit 1 when the Swift file is stale
 
 Python 3 standard library only. Output is sorted, so it is byte-identical run to run.
@@ -29,8 +31,8 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_DATA = os.path.join(REPO, "catalog", "catalog.tsv")
 DEFAULT_OUT = os.path.join(REPO, "Sources", "Compiler", "Catalog+Data.swift")
 
-HEADER = ["component", "version", "arch", "sha256", "source"]
-HEX = re.compile(r"^[0-9a-f]{64}$")
+HEADER = ["component", "version", "arch", "digest", "source"]
+HEX = re.compile(r"^[0-9a-f]{64}$|^sha512:[0-9a-f]{128}$")
 VERSION = re.compile(r"^[0-9]+(\.[0-9]+)*(-[0-9A-Za-z]+(\.[0-9A-Za-z]+)*)?$")
 ARCHES = ["amd64", "arm64", "arm", "ppc64le", "s390x", "riscv64"]
 
@@ -39,12 +41,15 @@ SWIFT_CASES = {
     "buildkit": "buildkit",
     "cni": "cni",
     "containerd": "containerd",
+    "containerd-shim-runsc-v1": "runscShim",
     "containerd-static": "containerdStatic",
     "crictl": "crictl",
     "crun": "crun",
     "nerdctl": "nerdctl",
     "nerdctl-full": "nerdctlFull",
     "runc": "runc",
+    "runsc": "runsc",
+    "youki": "youki",
 }
 
 
@@ -53,7 +58,7 @@ class CatalogError(Exception):
 
 
 def read(path):
-    """(component, version, arch) -> (sha256, source), from the data file."""
+    """(component, version, arch) -> (digest, source), from the data file."""
     pins = {}
     header = None
     with open(path, encoding="utf-8") as handle:
@@ -78,7 +83,10 @@ def read(path):
             if arch not in ARCHES:
                 raise CatalogError(f"{where}: unknown arch {arch!r}")
             if not HEX.match(sha):
-                raise CatalogError(f"{where}: {sha!r} is not 64 lowercase hex digits")
+                raise CatalogError(
+                    f"{where}: {sha!r} is neither 64 lowercase hex digits (sha256) nor "
+                    "sha512: and 128 of them"
+                )
             if not source.strip():
                 raise CatalogError(f"{where}: no source")
             key = (component, version, arch)
@@ -121,14 +129,15 @@ def swift(pins, date):
         "  /// When the pins were last checked against their sources (YYYY-MM-DD).",
         f'  public static let date = "{date}"',
         "",
-        "  /// Every pinned (component, version, arch) sha256, sorted by component, version, arch.",
+        "  /// Every pinned (component, version, arch) digest, sorted by component, version, arch.",
         "  static let pinned: [Entry] = [",
     ]
     for key in sorted(pins, key=sort_key):
         component, version, arch = key
         out.append("    .init(")
         out.append(f'      .{SWIFT_CASES[component]}, "{version}", .{arch},')
-        out.append(f'      "{pins[key][0]}"),')
+        algorithm, _, hex = pins[key][0].rpartition(":")
+        out.append(f'      .{algorithm or "sha256"}("{hex}")),')
     out += ["  ]", "}", ""]
     return "\n".join(out)
 

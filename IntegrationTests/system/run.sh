@@ -25,7 +25,7 @@ NODESPEC_VENV=$(readlink -f "${NODESPEC_VENV:-$REPO/.venv}")
 export NODESPEC_VENV
 ALL_TARGETS=(shell cloud-init ansible)
 ALL_CASES=(apply faults nosystemd published redirect quoting large packages tls operations fleet
-  auth images converge check components)
+  auth images converge check components runtimes)
 TARGETS=()
 CASES=()
 while (($#)); do
@@ -115,6 +115,7 @@ source "$SYSTEM_TESTS/lib/packages.sh"
 # Only the packages case needs it; without it that case fails at its setup, naming why.
 if [[ " ${CASES[*]} " == *" packages "* ]]; then debs_build; fi
 if [[ " ${CASES[*]} " == *" images "* ]]; then preload_build || { echo "0 passed, 1 failed"; exit 1; }; fi
+if [[ " ${CASES[*]} " == *" runtimes "* ]]; then mirror_runtimes || { echo "0 passed, 1 failed"; exit 1; }; fi
 
 RESULTS_DIR=$WORK/last-run
 rm -rf "$RESULTS_DIR"

@@ -425,6 +425,8 @@ extension AnsibleBackend.Playbook {
     switch source.check {
     case .sha256(let hex):
       values.append(("checksum", Scalar.literal("sha256:\(hex)")))
+    case .sha512(let hex):
+      values.append(("checksum", Scalar.literal("sha512:\(hex)")))
     case .published(let checksumURL):
       // get_url looks the hash up by the download URL's last path segment (the file name the
       // walk saves it as); the compiler refuses a `url:` whose name differs

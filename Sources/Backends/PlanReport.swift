@@ -94,6 +94,7 @@ public enum PlanReport {
         var check: [String: JSONValue]
         switch source.check {
         case .sha256(let hex): check = ["sha256": .string(hex)]
+        case .sha512(let hex): check = ["sha512": .string(hex)]
         case .published(let url): check = ["published": .string(url)]
         case .none: check = ["none": .bool(true)]
         }
@@ -239,6 +240,7 @@ public enum PlanReport {
         let check =
           switch source.check {
           case .sha256(let hex): "sha256 \(hex)"
+          case .sha512(let hex): "sha512 \(hex)"
           case .published(let url): "checksum from \(flat(url))"
           case .none: "not verified"
           }

@@ -113,7 +113,7 @@ extension ShellBackend {
         for source in a.sources {
           all += [source.url, source.fileName]
           switch source.check {
-          case .sha256(let hex): all.append(hex)
+          case .sha256(let hex), .sha512(let hex): all.append(hex)
           case .published(let url): all.append(url)
           case .none: break
           }

@@ -472,6 +472,9 @@ extension ShellBackend {
       case .sha256(let hex):
         out.write("--sha256 ")
         out.write(shellWord: hex)
+      case .sha512(let hex):
+        out.write("--sha512 ")
+        out.write(shellWord: hex)
       case .published(let url):
         out.write("--sha256-from ")
         out.write(shellWord: url)

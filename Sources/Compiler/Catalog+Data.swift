@@ -5,1195 +5,1237 @@ extension Catalog {
   /// When the pins were last checked against their sources (YYYY-MM-DD).
   public static let date = "2026-08-22"
 
-  /// Every pinned (component, version, arch) sha256, sorted by component, version, arch.
+  /// Every pinned (component, version, arch) digest, sorted by component, version, arch.
   static let pinned: [Entry] = [
     .init(
       .buildkit, "0.17.0", .amd64,
-      "3a9fea5977df76e9008fa5fb3d9b5dd581729e8adced2180a45bd3c12a4d1331"),
+      .sha256("3a9fea5977df76e9008fa5fb3d9b5dd581729e8adced2180a45bd3c12a4d1331")),
     .init(
       .buildkit, "0.17.0", .arm64,
-      "5ec19fe78eeef2c03bef216d6890f05901fc117e7a66f88b423268dfcf5cf4af"),
+      .sha256("5ec19fe78eeef2c03bef216d6890f05901fc117e7a66f88b423268dfcf5cf4af")),
     .init(
       .buildkit, "0.18.0", .amd64,
-      "7b4d8d825a23114a20b6ccf87aa674b0792be5cb1b573b8273fe7f3fa01f40d1"),
+      .sha256("7b4d8d825a23114a20b6ccf87aa674b0792be5cb1b573b8273fe7f3fa01f40d1")),
     .init(
       .buildkit, "0.18.0", .arm64,
-      "361862432dd3b4961882e5031364ab98be7618be7b80574465207f9e1e18efc3"),
+      .sha256("361862432dd3b4961882e5031364ab98be7618be7b80574465207f9e1e18efc3")),
     .init(
       .buildkit, "0.18.1", .amd64,
-      "02b986569330f09dc837486f80d9818812aba1ac8bd892b337adeb56eafe3794"),
+      .sha256("02b986569330f09dc837486f80d9818812aba1ac8bd892b337adeb56eafe3794")),
     .init(
       .buildkit, "0.18.1", .arm64,
-      "484a725519bd15a3b3d1f84c2dfc37749af6f06bc6c40d83395312e4d1fb18f1"),
+      .sha256("484a725519bd15a3b3d1f84c2dfc37749af6f06bc6c40d83395312e4d1fb18f1")),
     .init(
       .buildkit, "0.18.2", .amd64,
-      "5662f23cfa5e475ff50932dd2b71d2c5812928fad631d1e8c9f8f5592a4c1568"),
+      .sha256("5662f23cfa5e475ff50932dd2b71d2c5812928fad631d1e8c9f8f5592a4c1568")),
     .init(
       .buildkit, "0.18.2", .arm64,
-      "de0ae01abc689102de6a765f8f40a30e86203897d3a7b44511a3aa66824bbc48"),
+      .sha256("de0ae01abc689102de6a765f8f40a30e86203897d3a7b44511a3aa66824bbc48")),
     .init(
       .buildkit, "0.19.0", .amd64,
-      "9993fdd8b454e541ac14a1adf4bf53d271dbc8f3aafde45894bf689604a0a5cf"),
+      .sha256("9993fdd8b454e541ac14a1adf4bf53d271dbc8f3aafde45894bf689604a0a5cf")),
     .init(
       .buildkit, "0.19.0", .arm64,
-      "be7f7922d8f5eea02704cd707fb62b5a18e272452243804601b523ae6bef0ef5"),
+      .sha256("be7f7922d8f5eea02704cd707fb62b5a18e272452243804601b523ae6bef0ef5")),
     .init(
       .buildkit, "0.31.2", .amd64,
-      "fbabdb72433a35f5bb646e4cd424bf8567e5d055710cf55840f7af2020640791"),
+      .sha256("fbabdb72433a35f5bb646e4cd424bf8567e5d055710cf55840f7af2020640791")),
     .init(
       .buildkit, "0.31.2", .arm64,
-      "41fba1eed480376934fa4c8177ddd7021036b5168a0eb8e7ab5eccdf75d47a05"),
+      .sha256("41fba1eed480376934fa4c8177ddd7021036b5168a0eb8e7ab5eccdf75d47a05")),
     .init(
       .cni, "1.6.0", .amd64,
-      "682b49ff8933a997a52107161f1745f8312364b4c7f605ccdf7a77499130d89d"),
+      .sha256("682b49ff8933a997a52107161f1745f8312364b4c7f605ccdf7a77499130d89d")),
     .init(
       .cni, "1.6.0", .arm64,
-      "db09ab057ecf60b05ba05cbec38d55b95cc139c7f1078e2e4857cc13af158cee"),
+      .sha256("db09ab057ecf60b05ba05cbec38d55b95cc139c7f1078e2e4857cc13af158cee")),
     .init(
       .cni, "1.6.0", .arm,
-      "10cd1b6b0f7c1e6faf18b2e46ee338beb1e1cce253efc7086f8bc1f4e1061d1a"),
+      .sha256("10cd1b6b0f7c1e6faf18b2e46ee338beb1e1cce253efc7086f8bc1f4e1061d1a")),
     .init(
       .cni, "1.6.0", .ppc64le,
-      "d8d4bd74247407c8c73de057bc00adac28bb1ed2d2ee60a9dda278e3b398bcc2"),
+      .sha256("d8d4bd74247407c8c73de057bc00adac28bb1ed2d2ee60a9dda278e3b398bcc2")),
     .init(
       .cni, "1.6.1", .amd64,
-      "2503ce29ac445715ebe146073f45468153f9e28f45fa173cb060cfd9e735f563"),
+      .sha256("2503ce29ac445715ebe146073f45468153f9e28f45fa173cb060cfd9e735f563")),
     .init(
       .cni, "1.6.1", .arm64,
-      "f0f440b968ab50ad13d9d42d993ba98ec30b2ec666846f4ef1bddc7646a701cc"),
+      .sha256("f0f440b968ab50ad13d9d42d993ba98ec30b2ec666846f4ef1bddc7646a701cc")),
     .init(
       .cni, "1.6.2", .amd64,
-      "b8e811578fb66023f90d2e238d80cec3bdfca4b44049af74c374d4fae0f9c090"),
+      .sha256("b8e811578fb66023f90d2e238d80cec3bdfca4b44049af74c374d4fae0f9c090")),
     .init(
       .cni, "1.6.2", .arm64,
-      "01e0e22acc7f7004e4588c1fe1871cc86d7ab562cd858e1761c4641d89ebfaa4"),
+      .sha256("01e0e22acc7f7004e4588c1fe1871cc86d7ab562cd858e1761c4641d89ebfaa4")),
     .init(
       .cni, "1.6.2", .arm,
-      "ee31b0117206dc6242a0349443020025a71752d20d683c08caa70b32de179c4b"),
+      .sha256("ee31b0117206dc6242a0349443020025a71752d20d683c08caa70b32de179c4b")),
     .init(
       .cni, "1.6.2", .ppc64le,
-      "66dcb90886a039e919904f2fb761b88e03dedd25fb718196855432771eaaa325"),
+      .sha256("66dcb90886a039e919904f2fb761b88e03dedd25fb718196855432771eaaa325")),
     .init(
       .cni, "1.7.1", .amd64,
-      "1a28a0506bfe5bcdc981caf1a49eeab7e72da8321f1119b7be85f22621013098"),
+      .sha256("1a28a0506bfe5bcdc981caf1a49eeab7e72da8321f1119b7be85f22621013098")),
     .init(
       .cni, "1.7.1", .arm64,
-      "119fcb508d1ac2149e49a550752f9cd64d023a1d70e189b59c476e4d2bf7c497"),
+      .sha256("119fcb508d1ac2149e49a550752f9cd64d023a1d70e189b59c476e4d2bf7c497")),
     .init(
       .cni, "1.7.1", .arm,
-      "1df4fa20a0fe279bda5a671d172911de2c1a81813bfe8fb0398b46fa9e49d0fb"),
+      .sha256("1df4fa20a0fe279bda5a671d172911de2c1a81813bfe8fb0398b46fa9e49d0fb")),
     .init(
       .cni, "1.7.1", .ppc64le,
-      "15a4070b20c4d6c8bc9b3db52d8303d0520ff7a89cd2e87a2fdf1e9b8dd69373"),
+      .sha256("15a4070b20c4d6c8bc9b3db52d8303d0520ff7a89cd2e87a2fdf1e9b8dd69373")),
     .init(
       .cni, "1.8.0", .amd64,
-      "ab3bda535f9d90766cccc90d3dddb5482003dd744d7f22bcf98186bf8eea8be6"),
+      .sha256("ab3bda535f9d90766cccc90d3dddb5482003dd744d7f22bcf98186bf8eea8be6")),
     .init(
       .cni, "1.8.0", .arm64,
-      "57ce466fc3b79db1f19b8f4c63e07a1112306efa53c94fe810a2150dd9e07ddb"),
+      .sha256("57ce466fc3b79db1f19b8f4c63e07a1112306efa53c94fe810a2150dd9e07ddb")),
     .init(
       .cni, "1.8.0", .arm,
-      "7ed51af2ee5c7784c8b978b293ad1cf6c3022d7792a2e79197fb9cdc98f3f752"),
+      .sha256("7ed51af2ee5c7784c8b978b293ad1cf6c3022d7792a2e79197fb9cdc98f3f752")),
     .init(
       .cni, "1.8.0", .ppc64le,
-      "63f762df723eb7dbee83e3751167ff1e18cf7b86ef5b48eb620c91af2def434a"),
+      .sha256("63f762df723eb7dbee83e3751167ff1e18cf7b86ef5b48eb620c91af2def434a")),
     .init(
       .cni, "1.9.1", .amd64,
-      "b98f74a0f8522f0a83867178729c1aa70f2158f90c45a2ca8fa791db1c76b303"),
+      .sha256("b98f74a0f8522f0a83867178729c1aa70f2158f90c45a2ca8fa791db1c76b303")),
     .init(
       .cni, "1.9.1", .arm64,
-      "56171987d3947707c3563db2f4001bccaf50fd63468611b9f3cbecb1375ee7ec"),
+      .sha256("56171987d3947707c3563db2f4001bccaf50fd63468611b9f3cbecb1375ee7ec")),
     .init(
       .cni, "1.9.1", .arm,
-      "21416880bea0541d78afaf106373d6dbb471edb92c0114fa263494fe4aec8d3b"),
+      .sha256("21416880bea0541d78afaf106373d6dbb471edb92c0114fa263494fe4aec8d3b")),
     .init(
       .cni, "1.9.1", .ppc64le,
-      "44b743ff6e4dc145eb4e5280e49eca182fcc586d8d52ab431d5904b66e5ca6f7"),
+      .sha256("44b743ff6e4dc145eb4e5280e49eca182fcc586d8d52ab431d5904b66e5ca6f7")),
     .init(
       .containerd, "1.7.20", .amd64,
-      "e09410787b6f392748959177a84e024424f75d7aff33ea1c5b783f2260edce67"),
+      .sha256("e09410787b6f392748959177a84e024424f75d7aff33ea1c5b783f2260edce67")),
     .init(
       .containerd, "1.7.20", .arm64,
-      "cf80cd305f7d1c23aaf0c57bc1c1e37089cad9130d533db6fe968cdebd16c759"),
+      .sha256("cf80cd305f7d1c23aaf0c57bc1c1e37089cad9130d533db6fe968cdebd16c759")),
     .init(
       .containerd, "1.7.21", .amd64,
-      "3d1fcdfd0b141f4dc4916b7aee7f9a7773dc344baffc8954e1ca66b1adc5c120"),
+      .sha256("3d1fcdfd0b141f4dc4916b7aee7f9a7773dc344baffc8954e1ca66b1adc5c120")),
     .init(
       .containerd, "1.7.21", .arm64,
-      "7b6b67d998eb86856d23df5d57269c054539072bbb27677975cf78269b2c5c10"),
+      .sha256("7b6b67d998eb86856d23df5d57269c054539072bbb27677975cf78269b2c5c10")),
     .init(
       .containerd, "1.7.22", .amd64,
-      "f8b2d935d1f86003f4e0c1af3b9f0d2820bacabe6dc9f562785b74af24c5e468"),
+      .sha256("f8b2d935d1f86003f4e0c1af3b9f0d2820bacabe6dc9f562785b74af24c5e468")),
     .init(
       .containerd, "1.7.22", .arm64,
-      "48d0a8461ae829b12b07c3663b14b70287d0607a0792719c51b4e4dd700b02ce"),
+      .sha256("48d0a8461ae829b12b07c3663b14b70287d0607a0792719c51b4e4dd700b02ce")),
     .init(
       .containerd, "1.7.23", .amd64,
-      "8a0de43d9313aef2ebdccc0ffa49461a4a28139a2c0ef104c3c847f6f37c8119"),
+      .sha256("8a0de43d9313aef2ebdccc0ffa49461a4a28139a2c0ef104c3c847f6f37c8119")),
     .init(
       .containerd, "1.7.23", .arm64,
-      "6a66b5e63a5e88ff7eeb478ccaca9083d44e51e1d7261ae183fe5951a6226ccd"),
+      .sha256("6a66b5e63a5e88ff7eeb478ccaca9083d44e51e1d7261ae183fe5951a6226ccd")),
     .init(
       .containerd, "1.7.24", .amd64,
-      "1a94f15139f37633f39e24f08a4071f4533b285df3cbee6478972d26147bcaef"),
+      .sha256("1a94f15139f37633f39e24f08a4071f4533b285df3cbee6478972d26147bcaef")),
     .init(
       .containerd, "1.7.24", .arm64,
-      "420406d2b34ebb422ab3755fbeede59bf3bfcfccf5cfa584b558c93769d99064"),
+      .sha256("420406d2b34ebb422ab3755fbeede59bf3bfcfccf5cfa584b558c93769d99064")),
     .init(
       .containerd, "1.7.25", .amd64,
-      "02990fa281c0a2c4b073c6d2415d264b682bd693aa7d86c5d8eb4b86d684a18c"),
+      .sha256("02990fa281c0a2c4b073c6d2415d264b682bd693aa7d86c5d8eb4b86d684a18c")),
     .init(
       .containerd, "1.7.25", .arm64,
-      "e9201d478e4c931496344b779eb6cb40ce5084ec08c8fff159a02cabb0c6b9bf"),
+      .sha256("e9201d478e4c931496344b779eb6cb40ce5084ec08c8fff159a02cabb0c6b9bf")),
     .init(
       .containerd, "1.7.26", .amd64,
-      "fdf1fb17086b62fc861103da4e3fda3d79bc543b42d2acef5d07e76b13d35d19"),
+      .sha256("fdf1fb17086b62fc861103da4e3fda3d79bc543b42d2acef5d07e76b13d35d19")),
     .init(
       .containerd, "1.7.26", .arm64,
-      "adea067914e678ac37d5091ead66f1e36e5cced4d395bbd2be60772495e09eff"),
+      .sha256("adea067914e678ac37d5091ead66f1e36e5cced4d395bbd2be60772495e09eff")),
     .init(
       .containerd, "1.7.27", .amd64,
-      "5b038fb22ab5dbb1ce57dd3d8f102460cd8619ff2afc78870837b06e8c4e840a"),
+      .sha256("5b038fb22ab5dbb1ce57dd3d8f102460cd8619ff2afc78870837b06e8c4e840a")),
     .init(
       .containerd, "1.7.27", .arm64,
-      "3f03ea60c7dacddf890be3ab18f7ef859d9d104b19627f52038d7984361912bc"),
+      .sha256("3f03ea60c7dacddf890be3ab18f7ef859d9d104b19627f52038d7984361912bc")),
     .init(
       .containerd, "1.7.28", .amd64,
-      "7a8c262deb63becc877e82d23749e4f99f4a17e8e660f9b8c257ca87a5c056b6"),
+      .sha256("7a8c262deb63becc877e82d23749e4f99f4a17e8e660f9b8c257ca87a5c056b6")),
     .init(
       .containerd, "1.7.28", .arm64,
-      "97457594ff8549cb82d664306593cafd3d2c781c706f9fffed885a46d8919bec"),
+      .sha256("97457594ff8549cb82d664306593cafd3d2c781c706f9fffed885a46d8919bec")),
     .init(
       .containerd, "1.7.29", .amd64,
-      "71d9f6e4ea4a9e108e2172b0e7f6fa137e086808db3e6874dbdb91c01102d3d4"),
+      .sha256("71d9f6e4ea4a9e108e2172b0e7f6fa137e086808db3e6874dbdb91c01102d3d4")),
     .init(
       .containerd, "1.7.29", .arm64,
-      "176d523a6d6dc5520e0c35b8eb0de6e54bd4d00486d5fbbeb4163f30e2962f17"),
+      .sha256("176d523a6d6dc5520e0c35b8eb0de6e54bd4d00486d5fbbeb4163f30e2962f17")),
     .init(
       .containerd, "1.7.30", .amd64,
-      "ca0f27e34411504acd1cd24fcbaa71b9c47d31ce9408c47c54a2dc1810ceb1df"),
+      .sha256("ca0f27e34411504acd1cd24fcbaa71b9c47d31ce9408c47c54a2dc1810ceb1df")),
     .init(
       .containerd, "1.7.30", .arm64,
-      "a09c3b01b3b6935e839c8a9588b5528c57ebfca4747d816654a7d1e7575c0a63"),
+      .sha256("a09c3b01b3b6935e839c8a9588b5528c57ebfca4747d816654a7d1e7575c0a63")),
     .init(
       .containerd, "1.7.31", .amd64,
-      "85795979166ae04c6c0681664ab54d0810d472e390cf54dde0de399ff6d54bef"),
+      .sha256("85795979166ae04c6c0681664ab54d0810d472e390cf54dde0de399ff6d54bef")),
     .init(
       .containerd, "1.7.31", .arm64,
-      "d375de285eaaa5a3a58c0b03d92aff6bfa7987657781bce8cd5d30335f9aa2a6"),
+      .sha256("d375de285eaaa5a3a58c0b03d92aff6bfa7987657781bce8cd5d30335f9aa2a6")),
     .init(
       .containerd, "1.7.32", .amd64,
-      "4db81bc7c67ec5e5e38ec43f287e1eab6962035cd1f4a904694700ca40698b03"),
+      .sha256("4db81bc7c67ec5e5e38ec43f287e1eab6962035cd1f4a904694700ca40698b03")),
     .init(
       .containerd, "1.7.32", .arm64,
-      "631e7079dba58806e5a03158773030e4ac63c69343afe02e5419fb848485569c"),
+      .sha256("631e7079dba58806e5a03158773030e4ac63c69343afe02e5419fb848485569c")),
     .init(
       .containerd, "1.7.33", .amd64,
-      "43e48ced88d12ac48dda05c7a31719b74b64fed4729a450fb04751deae606eef"),
+      .sha256("43e48ced88d12ac48dda05c7a31719b74b64fed4729a450fb04751deae606eef")),
     .init(
       .containerd, "1.7.33", .arm64,
-      "483c738a322494014a23035febd51aa090843f6a5618a1d18e80d432f72dba9c"),
+      .sha256("483c738a322494014a23035febd51aa090843f6a5618a1d18e80d432f72dba9c")),
     .init(
       .containerd, "1.7.34", .amd64,
-      "640f989745020ea4897ad0a3d7d977863a7279d3f2e132792fc62c25a45bda50"),
+      .sha256("640f989745020ea4897ad0a3d7d977863a7279d3f2e132792fc62c25a45bda50")),
     .init(
       .containerd, "1.7.34", .arm64,
-      "824cbd16af3bdfc1b1836338350630ae1b6a58c7466636a4bed10549790090ab"),
+      .sha256("824cbd16af3bdfc1b1836338350630ae1b6a58c7466636a4bed10549790090ab")),
     .init(
       .containerd, "2.0.0", .amd64,
-      "6f8da716941f7e89315cefaa6e5a8f1ff10b323ff46611313c455df7ab1ebee1"),
+      .sha256("6f8da716941f7e89315cefaa6e5a8f1ff10b323ff46611313c455df7ab1ebee1")),
     .init(
       .containerd, "2.0.0", .arm64,
-      "2a00b1553f38aa9e716d61316b661961c2fbfbb7aad7bd73b377be5725ecc0f1"),
+      .sha256("2a00b1553f38aa9e716d61316b661961c2fbfbb7aad7bd73b377be5725ecc0f1")),
     .init(
       .containerd, "2.0.1", .amd64,
-      "85061a5ce1b306292d5a64f85d5cd3aff93d0982737a1069d370dd6cb7bbfd09"),
+      .sha256("85061a5ce1b306292d5a64f85d5cd3aff93d0982737a1069d370dd6cb7bbfd09")),
     .init(
       .containerd, "2.0.1", .arm64,
-      "b07120ae227b52edfdb54131d44b13b987b39e8c1f740b0c969b7701e0fad4fa"),
+      .sha256("b07120ae227b52edfdb54131d44b13b987b39e8c1f740b0c969b7701e0fad4fa")),
     .init(
       .containerd, "2.0.2", .amd64,
-      "9bd5b6a1bdf505d520d9a329c520258ed0a17faa9fe3db12712ee858ad59aae3"),
+      .sha256("9bd5b6a1bdf505d520d9a329c520258ed0a17faa9fe3db12712ee858ad59aae3")),
     .init(
       .containerd, "2.0.2", .arm64,
-      "14a2a9f7f75f73e5bcfb8b183d0b84830c54b98ef8c5f6ed70e51f1a230c673e"),
+      .sha256("14a2a9f7f75f73e5bcfb8b183d0b84830c54b98ef8c5f6ed70e51f1a230c673e")),
     .init(
       .containerd, "2.0.3", .amd64,
-      "ac70856f1d8bd3aa9ca5d62db5516b86dfa0f934c1fd1d1c5fa4422dd12ba45e"),
+      .sha256("ac70856f1d8bd3aa9ca5d62db5516b86dfa0f934c1fd1d1c5fa4422dd12ba45e")),
     .init(
       .containerd, "2.0.3", .arm64,
-      "3701008e72e983259afaa594cca5d8126e78e38cf0a586a1f6971cb3f61c4b6b"),
+      .sha256("3701008e72e983259afaa594cca5d8126e78e38cf0a586a1f6971cb3f61c4b6b")),
     .init(
       .containerd, "2.0.4", .amd64,
-      "e1c64c5fd60ecd555e750744eaef150b6f78d7f750da5c08c52825aa6b791737"),
+      .sha256("e1c64c5fd60ecd555e750744eaef150b6f78d7f750da5c08c52825aa6b791737")),
     .init(
       .containerd, "2.0.4", .arm64,
-      "0fde98b24bb55363a54150732e0ac99a43bccf2a9711371bd5470f32790316f2"),
+      .sha256("0fde98b24bb55363a54150732e0ac99a43bccf2a9711371bd5470f32790316f2")),
     .init(
       .containerd, "2.0.5", .amd64,
-      "88ab31f3e78e4d2fa12dcb933032122d11d441c83b79a89c6c8076f871e50df8"),
+      .sha256("88ab31f3e78e4d2fa12dcb933032122d11d441c83b79a89c6c8076f871e50df8")),
     .init(
       .containerd, "2.0.5", .arm64,
-      "36eaf77dc65df4b60d6e06204631a4105b4e942dd2704d618758a2aa0eecc264"),
+      .sha256("36eaf77dc65df4b60d6e06204631a4105b4e942dd2704d618758a2aa0eecc264")),
     .init(
       .containerd, "2.0.6", .amd64,
-      "a545471a67b8508a3c58ad01a4e6bb2921ace1e59e00a0a2d2e784c1f4fa8caa"),
+      .sha256("a545471a67b8508a3c58ad01a4e6bb2921ace1e59e00a0a2d2e784c1f4fa8caa")),
     .init(
       .containerd, "2.0.6", .arm64,
-      "0f308f386b1ee24712875f02bded92ce7099a707ed43f57b3fb9c934dcb6bed1"),
+      .sha256("0f308f386b1ee24712875f02bded92ce7099a707ed43f57b3fb9c934dcb6bed1")),
     .init(
       .containerd, "2.0.7", .amd64,
-      "6dc663cd245d19c3e68260ca86247469563a31decac925087b62a2a819dfcbee"),
+      .sha256("6dc663cd245d19c3e68260ca86247469563a31decac925087b62a2a819dfcbee")),
     .init(
       .containerd, "2.0.7", .arm64,
-      "e590e39956a451ff692454ea991961b08627c514dcc253e8845d2a57f9a78e2f"),
+      .sha256("e590e39956a451ff692454ea991961b08627c514dcc253e8845d2a57f9a78e2f")),
     .init(
       .containerd, "2.0.8", .amd64,
-      "3507e6205867331660e881cdf9bd5fea83eed67b4ba50074be1d82296fdc4de2"),
+      .sha256("3507e6205867331660e881cdf9bd5fea83eed67b4ba50074be1d82296fdc4de2")),
     .init(
       .containerd, "2.0.8", .arm64,
-      "ce4708163e0b6a8787a6480c588569d3440865bbd37f455d50a6736d6dfff78f"),
+      .sha256("ce4708163e0b6a8787a6480c588569d3440865bbd37f455d50a6736d6dfff78f")),
     .init(
       .containerd, "2.0.9", .amd64,
-      "3d2dc5e1f47888b4f8fa30fabf7f1b8ea20e1572c85e20557a3bb8bab81a54a3"),
+      .sha256("3d2dc5e1f47888b4f8fa30fabf7f1b8ea20e1572c85e20557a3bb8bab81a54a3")),
     .init(
       .containerd, "2.0.9", .arm64,
-      "fa582638e396f6182348142d642ce65d2efd68f01751d16310446fc8f15fddb2"),
+      .sha256("fa582638e396f6182348142d642ce65d2efd68f01751d16310446fc8f15fddb2")),
     .init(
       .containerd, "2.0.10", .amd64,
-      "256aa8219fa9fa05798482d72b8cb6a5e5c795947fedbbb2dc5826f58181a7fe"),
+      .sha256("256aa8219fa9fa05798482d72b8cb6a5e5c795947fedbbb2dc5826f58181a7fe")),
     .init(
       .containerd, "2.0.10", .arm64,
-      "656180fb5666a373d2df87331752f155953a5c95a0d6de94dd5e1db4d446c389"),
+      .sha256("656180fb5666a373d2df87331752f155953a5c95a0d6de94dd5e1db4d446c389")),
     .init(
       .containerd, "2.0.11", .amd64,
-      "249457e108b64f8c44bcf5928acc1d3300253c922414f5a8329a754303019d50"),
+      .sha256("249457e108b64f8c44bcf5928acc1d3300253c922414f5a8329a754303019d50")),
     .init(
       .containerd, "2.0.11", .arm64,
-      "a8261bd5cc78cc46f01bbc229320b9781f8c03dcfedcbff25dfd4f12e43e5d74"),
+      .sha256("a8261bd5cc78cc46f01bbc229320b9781f8c03dcfedcbff25dfd4f12e43e5d74")),
     .init(
       .containerd, "2.1.0", .amd64,
-      "0e5359e957b66b679be807563a543c7416e305e3aafcf56bad90ef87a917014d"),
+      .sha256("0e5359e957b66b679be807563a543c7416e305e3aafcf56bad90ef87a917014d")),
     .init(
       .containerd, "2.1.0", .arm64,
-      "f6c3972347848177805eed8a9c282fca6aaec0e6fd28701579e63cb20bdbce07"),
+      .sha256("f6c3972347848177805eed8a9c282fca6aaec0e6fd28701579e63cb20bdbce07")),
     .init(
       .containerd, "2.1.1", .amd64,
-      "918e88fd393c28c89424e6535df0546ca36c1dfa7d8a5d685dee70b449380a9b"),
+      .sha256("918e88fd393c28c89424e6535df0546ca36c1dfa7d8a5d685dee70b449380a9b")),
     .init(
       .containerd, "2.1.1", .arm64,
-      "4e3c8c0c2e61438bb393a9ea6bb94f8f56b559ec3243d7b1a2943117bca4dcb4"),
+      .sha256("4e3c8c0c2e61438bb393a9ea6bb94f8f56b559ec3243d7b1a2943117bca4dcb4")),
     .init(
       .containerd, "2.1.2", .amd64,
-      "87c18b2686f38ee6f738492d04fc849f80567b7849d0710ee9d19fac3454adc4"),
+      .sha256("87c18b2686f38ee6f738492d04fc849f80567b7849d0710ee9d19fac3454adc4")),
     .init(
       .containerd, "2.1.2", .arm64,
-      "57fa4005ed3bb648f4a2ff3ef2f9ce12b27ee1397225626e3165b9ef4af45530"),
+      .sha256("57fa4005ed3bb648f4a2ff3ef2f9ce12b27ee1397225626e3165b9ef4af45530")),
     .init(
       .containerd, "2.1.3", .amd64,
-      "436cc160c33b37ec25b89fb5c72fc879ab2b3416df5d7af240c3e9c2f4065d3c"),
+      .sha256("436cc160c33b37ec25b89fb5c72fc879ab2b3416df5d7af240c3e9c2f4065d3c")),
     .init(
       .containerd, "2.1.3", .arm64,
-      "7e423abc7bf52ff6cb724f44995cca335b40331efa727415a5efc99ca34ac8d5"),
+      .sha256("7e423abc7bf52ff6cb724f44995cca335b40331efa727415a5efc99ca34ac8d5")),
     .init(
       .containerd, "2.1.4", .amd64,
-      "316d510a0428276d931023f72c09fdff1a6ba81d6cc36f31805fea6a3c88f515"),
+      .sha256("316d510a0428276d931023f72c09fdff1a6ba81d6cc36f31805fea6a3c88f515")),
     .init(
       .containerd, "2.1.4", .arm64,
-      "846d13bc2bf1c01ae2f20d13beb9b3a1e50b52c86e955b4ac7d658f5847f2b0e"),
+      .sha256("846d13bc2bf1c01ae2f20d13beb9b3a1e50b52c86e955b4ac7d658f5847f2b0e")),
     .init(
       .containerd, "2.1.5", .amd64,
-      "403af72d9f956ed8a5ad5b0ac0f1e8e371a1488f2b9edf9b4ba13db0653936ea"),
+      .sha256("403af72d9f956ed8a5ad5b0ac0f1e8e371a1488f2b9edf9b4ba13db0653936ea")),
     .init(
       .containerd, "2.1.5", .arm64,
-      "fe81122c0cc8222470fa3be51f42fa918ac29ffd956ccd2fc408c1997babd2ca"),
+      .sha256("fe81122c0cc8222470fa3be51f42fa918ac29ffd956ccd2fc408c1997babd2ca")),
     .init(
       .containerd, "2.1.6", .amd64,
-      "4793dc5c1f34ebf8402990d0050f3c294aa3c794cd5a4baa403c1cf10602326d"),
+      .sha256("4793dc5c1f34ebf8402990d0050f3c294aa3c794cd5a4baa403c1cf10602326d")),
     .init(
       .containerd, "2.1.6", .arm64,
-      "88d6e32348c36628c8500a630c6dd4b3cb8c680b1d18dc8d1d19041f67757c6e"),
+      .sha256("88d6e32348c36628c8500a630c6dd4b3cb8c680b1d18dc8d1d19041f67757c6e")),
     .init(
       .containerd, "2.1.7", .amd64,
-      "a04a39607d6a54f467c93fcd0b78ee31a1f4a3b90e76938dcfe9005ccf6a5f36"),
+      .sha256("a04a39607d6a54f467c93fcd0b78ee31a1f4a3b90e76938dcfe9005ccf6a5f36")),
     .init(
       .containerd, "2.1.7", .arm64,
-      "5e6a05fc6990912f856fab297bee13b6ba83ff4e9b6b3bc507da33da8c1f5b5f"),
+      .sha256("5e6a05fc6990912f856fab297bee13b6ba83ff4e9b6b3bc507da33da8c1f5b5f")),
     .init(
       .containerd, "2.1.8", .amd64,
-      "ad2ed5bca4839109ec271e3ee0285abf36bec450956c5d59a31f1a980e8d71a9"),
+      .sha256("ad2ed5bca4839109ec271e3ee0285abf36bec450956c5d59a31f1a980e8d71a9")),
     .init(
       .containerd, "2.1.8", .arm64,
-      "c7c3d64fafbaccb4fb0143c82402db7d6c781e776d818a60fa0df94807814149"),
+      .sha256("c7c3d64fafbaccb4fb0143c82402db7d6c781e776d818a60fa0df94807814149")),
     .init(
       .containerd, "2.1.9", .amd64,
-      "0083d2a4c2e77eeb20e55b6d955822fb957ff386c0c23959c8b27f598317586c"),
+      .sha256("0083d2a4c2e77eeb20e55b6d955822fb957ff386c0c23959c8b27f598317586c")),
     .init(
       .containerd, "2.1.9", .arm64,
-      "2fbc3053b09812092f6bf316a509d849960eb0cb9332ec88c2f49676d648fd67"),
+      .sha256("2fbc3053b09812092f6bf316a509d849960eb0cb9332ec88c2f49676d648fd67")),
     .init(
       .containerd, "2.2.0", .amd64,
-      "b9626a94ab93b00bcbcbf13d98deef972c6fb064690e57940632df54ad39ee71"),
+      .sha256("b9626a94ab93b00bcbcbf13d98deef972c6fb064690e57940632df54ad39ee71")),
     .init(
       .containerd, "2.2.0", .arm64,
-      "8805c2123d3b7c7ee2030e9f8fc07a1167d8a3f871d6a7d7ec5d1deb0b51a4a7"),
+      .sha256("8805c2123d3b7c7ee2030e9f8fc07a1167d8a3f871d6a7d7ec5d1deb0b51a4a7")),
     .init(
       .containerd, "2.2.1", .amd64,
-      "f5d8e90ecb6c1c7e33ecddf8cc268a93b9e5b54e0e850320d765511d76624f41"),
+      .sha256("f5d8e90ecb6c1c7e33ecddf8cc268a93b9e5b54e0e850320d765511d76624f41")),
     .init(
       .containerd, "2.2.1", .arm64,
-      "dac15a0d412a24be8bfe6a40cec8f51829062725169f1e72ac7d120a891ef5b6"),
+      .sha256("dac15a0d412a24be8bfe6a40cec8f51829062725169f1e72ac7d120a891ef5b6")),
     .init(
       .containerd, "2.2.2", .amd64,
-      "2c08c99cbde73b3388c6d5da68e0bcaebc70c9174f2b14d785695e4401b3ede0"),
+      .sha256("2c08c99cbde73b3388c6d5da68e0bcaebc70c9174f2b14d785695e4401b3ede0")),
     .init(
       .containerd, "2.2.2", .arm64,
-      "cb102473d6e353beb604178879d51cc456da0cdf368d9437d8d404ed01baf674"),
+      .sha256("cb102473d6e353beb604178879d51cc456da0cdf368d9437d8d404ed01baf674")),
     .init(
       .containerd, "2.2.3", .amd64,
-      "ca26ef5138f17b847bbeeec36d4bf5e002b54d25858197a870c125d57f44d32f"),
+      .sha256("ca26ef5138f17b847bbeeec36d4bf5e002b54d25858197a870c125d57f44d32f")),
     .init(
       .containerd, "2.2.3", .arm64,
-      "2942d72435b18610f7b69c1ddb74f99cef5c549425ff80d3e74f04e5e80db6a4"),
+      .sha256("2942d72435b18610f7b69c1ddb74f99cef5c549425ff80d3e74f04e5e80db6a4")),
     .init(
       .containerd, "2.2.4", .amd64,
-      "62e77f6294e432dca5b56ad7e7d6085b5bbb526ebba0a51d832714f9b04cfdfd"),
+      .sha256("62e77f6294e432dca5b56ad7e7d6085b5bbb526ebba0a51d832714f9b04cfdfd")),
     .init(
       .containerd, "2.2.4", .arm64,
-      "d0897c8e27c96a7b7d4c73e9b278ea9f559dda619d497d88b323a528bd1412c3"),
+      .sha256("d0897c8e27c96a7b7d4c73e9b278ea9f559dda619d497d88b323a528bd1412c3")),
     .init(
       .containerd, "2.2.5", .amd64,
-      "d4031557773a8e969d604b4ee809c64ed3c6cd024d38d521d93984fa17d37b89"),
+      .sha256("d4031557773a8e969d604b4ee809c64ed3c6cd024d38d521d93984fa17d37b89")),
     .init(
       .containerd, "2.2.5", .arm64,
-      "ad3f7aec168ebbae8d24c412fdd2e8806d96599757f6032e38997d62a108158a"),
+      .sha256("ad3f7aec168ebbae8d24c412fdd2e8806d96599757f6032e38997d62a108158a")),
     .init(
       .containerd, "2.2.6", .amd64,
-      "f001b58b63206da25aa5accdb2eb1211aec19c28ec418b4d953b87d0c1ee7eb6"),
+      .sha256("f001b58b63206da25aa5accdb2eb1211aec19c28ec418b4d953b87d0c1ee7eb6")),
     .init(
       .containerd, "2.2.6", .arm64,
-      "0b05746d09e86ac1098a3ecf4bc67d146873d668819aeb8216c39fcf369e8a51"),
+      .sha256("0b05746d09e86ac1098a3ecf4bc67d146873d668819aeb8216c39fcf369e8a51")),
     .init(
       .containerd, "2.2.7", .amd64,
-      "91cd216ea26a1b8b512219d3f205375c967e7b7de4dae571bc3dd16bfacd34b5"),
+      .sha256("91cd216ea26a1b8b512219d3f205375c967e7b7de4dae571bc3dd16bfacd34b5")),
     .init(
       .containerd, "2.2.7", .arm64,
-      "84eb0a161e20ad45465202fa2d6d93b3d9b74666c363e9908706d590a86e2618"),
+      .sha256("84eb0a161e20ad45465202fa2d6d93b3d9b74666c363e9908706d590a86e2618")),
     .init(
       .containerd, "2.3.0", .amd64,
-      "4cb83e7100a5e73fcb626207d0b5bcfd1294e26aeddfe075dcfb38f375c5f887"),
+      .sha256("4cb83e7100a5e73fcb626207d0b5bcfd1294e26aeddfe075dcfb38f375c5f887")),
     .init(
       .containerd, "2.3.0", .arm64,
-      "06623dc8719b30d06303420f7eae91b0a9ade4e71243a4102f6375e585fb0a42"),
+      .sha256("06623dc8719b30d06303420f7eae91b0a9ade4e71243a4102f6375e585fb0a42")),
     .init(
       .containerd, "2.3.1", .amd64,
-      "628448bd973610c656c1cbea8e88b32fafd85b23cc1aa4a3372eb7198478c054"),
+      .sha256("628448bd973610c656c1cbea8e88b32fafd85b23cc1aa4a3372eb7198478c054")),
     .init(
       .containerd, "2.3.1", .arm64,
-      "46a83603a850f3916ca7c942310daaf82ed17773a85b1d431e92d4a541e46d0d"),
+      .sha256("46a83603a850f3916ca7c942310daaf82ed17773a85b1d431e92d4a541e46d0d")),
     .init(
       .containerd, "2.3.2", .amd64,
-      "75625e6f6595bb95f3fb9c8123a60534af4a8d9b52d7617065967bcefe71a17a"),
+      .sha256("75625e6f6595bb95f3fb9c8123a60534af4a8d9b52d7617065967bcefe71a17a")),
     .init(
       .containerd, "2.3.2", .arm64,
-      "6874adea935300402b7782d63bf58f1bd59a3323d76a9f22f27686001fb8997a"),
+      .sha256("6874adea935300402b7782d63bf58f1bd59a3323d76a9f22f27686001fb8997a")),
     .init(
       .containerd, "2.3.3", .amd64,
-      "ebf6e710056312628eaf6fb4a1c32f0a4ae5f812568321be4029389d66fc7c7c"),
+      .sha256("ebf6e710056312628eaf6fb4a1c32f0a4ae5f812568321be4029389d66fc7c7c")),
     .init(
       .containerd, "2.3.3", .arm64,
-      "9cc708f13c31588a2fbdbd13553d963356e990d50e9b95a2d6120f4ff2067910"),
+      .sha256("9cc708f13c31588a2fbdbd13553d963356e990d50e9b95a2d6120f4ff2067910")),
     .init(
       .containerd, "2.3.4", .amd64,
-      "9d68969855fbf676cdb8ed758e420fb048d61f984f61de3e53eddfebe484d168"),
+      .sha256("9d68969855fbf676cdb8ed758e420fb048d61f984f61de3e53eddfebe484d168")),
     .init(
       .containerd, "2.3.4", .arm64,
-      "a985fbb7e18fc0362d31a055338f5d7b0e087a3e27f14c70d1c5965399a29f95"),
+      .sha256("a985fbb7e18fc0362d31a055338f5d7b0e087a3e27f14c70d1c5965399a29f95")),
+    .init(
+      .runscShim, "20260810.0", .amd64,
+      .sha512("2e1351fecd1c791000d8d309052d589ad4db23f9cde13de1036ea13299108fa421ded5fa1493d556d35bd22e97db3ace10a7f032c703c5c11dd99f0b5dcb63f9")),
+    .init(
+      .runscShim, "20260810.0", .arm64,
+      .sha512("4a55b855e079a33aeac69b61ddab2b6a8b6e787e660e0063904df2f07585914590ff300bb9c1799c1a3b2e56e9cfa904cc8d2e920a8c74e1d5e8bd25952e3237")),
+    .init(
+      .runscShim, "20260817.0", .amd64,
+      .sha512("b60d1c418b841ab046951cc7a91f490a221198fbe81ec55dc364432578fddd44e97063793ce6651be397af2f64ec47170dff77a45db277819c3fb08fec9f3ced")),
+    .init(
+      .runscShim, "20260817.0", .arm64,
+      .sha512("a7c0147f635938225e41c9660b95ba5235121a142c11830794e2a52b472783547e2b089bdba4f1344d30f65aeee651b377a1cafadd262a134f5e1ac10c6bf4bb")),
     .init(
       .containerdStatic, "1.7.20", .amd64,
-      "61929db32711d62d1c95400a44606daca2992c18a090135c2a42e41f75777b48"),
+      .sha256("61929db32711d62d1c95400a44606daca2992c18a090135c2a42e41f75777b48")),
     .init(
       .containerdStatic, "1.7.20", .arm64,
-      "9082a99262f8b007bc19856ebef2c48b7b78d50c17b80f8835fffcbdd9f490ea"),
+      .sha256("9082a99262f8b007bc19856ebef2c48b7b78d50c17b80f8835fffcbdd9f490ea")),
     .init(
       .containerdStatic, "1.7.21", .amd64,
-      "24527d4b0696ef16717d19d983d70a031c77c979e235acb90653480c71b9ec6f"),
+      .sha256("24527d4b0696ef16717d19d983d70a031c77c979e235acb90653480c71b9ec6f")),
     .init(
       .containerdStatic, "1.7.21", .arm64,
-      "5f36f5381fa5db7e35eec8e2bf342dd26ff9825f24caf7b41f72778a97e9c757"),
+      .sha256("5f36f5381fa5db7e35eec8e2bf342dd26ff9825f24caf7b41f72778a97e9c757")),
     .init(
       .containerdStatic, "1.7.22", .amd64,
-      "d42192685f9fc8b6761c648ed5f0a4ea10b21c4288444d575c5608b42b20eb17"),
+      .sha256("d42192685f9fc8b6761c648ed5f0a4ea10b21c4288444d575c5608b42b20eb17")),
     .init(
       .containerdStatic, "1.7.22", .arm64,
-      "a4cc5c572b587799550d4fdb27b3f3f86bc0fc9d93a7b9b468e704df9d052c5c"),
+      .sha256("a4cc5c572b587799550d4fdb27b3f3f86bc0fc9d93a7b9b468e704df9d052c5c")),
     .init(
       .containerdStatic, "1.7.23", .amd64,
-      "625c317ca556b39852bd1260196a2b9d18ab44c8980cea31f4fc58cf9bdc9b47"),
+      .sha256("625c317ca556b39852bd1260196a2b9d18ab44c8980cea31f4fc58cf9bdc9b47")),
     .init(
       .containerdStatic, "1.7.23", .arm64,
-      "e7b21b7a487f6102693e115d9150976a3d4812084ec5ec950ff0840fb97631c5"),
+      .sha256("e7b21b7a487f6102693e115d9150976a3d4812084ec5ec950ff0840fb97631c5")),
     .init(
       .containerdStatic, "1.7.24", .amd64,
-      "c42230baff057c606cd4eb9b71007fb8e2e55e951ad901f0ae0d96bc55ccf85e"),
+      .sha256("c42230baff057c606cd4eb9b71007fb8e2e55e951ad901f0ae0d96bc55ccf85e")),
     .init(
       .containerdStatic, "1.7.24", .arm64,
-      "16d13febaa1da15c3ca9fa662f6ae08ca7dc4274f1d6f15f478a61238470c2c0"),
+      .sha256("16d13febaa1da15c3ca9fa662f6ae08ca7dc4274f1d6f15f478a61238470c2c0")),
     .init(
       .containerdStatic, "1.7.25", .amd64,
-      "53f30807bceaefc3d294cc223893e3897062c99c4fc0ff6b0fd60a81e7ec0bee"),
+      .sha256("53f30807bceaefc3d294cc223893e3897062c99c4fc0ff6b0fd60a81e7ec0bee")),
     .init(
       .containerdStatic, "1.7.25", .arm64,
-      "34bd6c26f07011af71a4b31d6637b28d693b0c3a0e847e9df10cac1ccfd17db1"),
+      .sha256("34bd6c26f07011af71a4b31d6637b28d693b0c3a0e847e9df10cac1ccfd17db1")),
     .init(
       .containerdStatic, "1.7.26", .amd64,
-      "e19d790ee965e39d0eaa03d471ac4d3a8dfffab0a7ebba9f5deab77b6eb66f0a"),
+      .sha256("e19d790ee965e39d0eaa03d471ac4d3a8dfffab0a7ebba9f5deab77b6eb66f0a")),
     .init(
       .containerdStatic, "1.7.26", .arm64,
-      "f35d8eb8467b7875ab768b4b869c9905616d998549e1e0ed993a52eec319dc51"),
+      .sha256("f35d8eb8467b7875ab768b4b869c9905616d998549e1e0ed993a52eec319dc51")),
     .init(
       .containerdStatic, "1.7.27", .amd64,
-      "e3ea27eb0e7b8dd92ba7a5ecdd363372ad3c30f9cdecbec75e60ae4a43ca93b9"),
+      .sha256("e3ea27eb0e7b8dd92ba7a5ecdd363372ad3c30f9cdecbec75e60ae4a43ca93b9")),
     .init(
       .containerdStatic, "1.7.27", .arm64,
-      "ce2b308e81dc1e633362a45b64fbefc58a7c521e7e060cf95a7709bc1704b402"),
+      .sha256("ce2b308e81dc1e633362a45b64fbefc58a7c521e7e060cf95a7709bc1704b402")),
     .init(
       .containerdStatic, "1.7.28", .amd64,
-      "659eceb8a5831a704089825d980f63abfb686650646751e13f9f9fac780ea08e"),
+      .sha256("659eceb8a5831a704089825d980f63abfb686650646751e13f9f9fac780ea08e")),
     .init(
       .containerdStatic, "1.7.28", .arm64,
-      "360307a347f1114d6f67fe261674033661c56e6deb3c2529705fc834aba98ff1"),
+      .sha256("360307a347f1114d6f67fe261674033661c56e6deb3c2529705fc834aba98ff1")),
     .init(
       .containerdStatic, "1.7.29", .amd64,
-      "ba4a2e919d2882dba707d8c9c436ed3496e3bb99f5cfb13a31b29b497cf7ec2e"),
+      .sha256("ba4a2e919d2882dba707d8c9c436ed3496e3bb99f5cfb13a31b29b497cf7ec2e")),
     .init(
       .containerdStatic, "1.7.29", .arm64,
-      "d428ad3fb7036c07c141f6666de575d8c7fd862e658a28da5ae20b737fdf7d75"),
+      .sha256("d428ad3fb7036c07c141f6666de575d8c7fd862e658a28da5ae20b737fdf7d75")),
     .init(
       .containerdStatic, "1.7.30", .amd64,
-      "290eea517a7aa919aa319563f8270d284ab5197736362285da09b198b76a34b5"),
+      .sha256("290eea517a7aa919aa319563f8270d284ab5197736362285da09b198b76a34b5")),
     .init(
       .containerdStatic, "1.7.30", .arm64,
-      "1458b3c4a20eb1305bb1d4680c660d0726fa7709acdd95ec7c0fd6bdd632c36a"),
+      .sha256("1458b3c4a20eb1305bb1d4680c660d0726fa7709acdd95ec7c0fd6bdd632c36a")),
     .init(
       .containerdStatic, "1.7.31", .amd64,
-      "fcefac10cab1d6d254917ca62596022fb4c3fb91984e052a3618674f75071930"),
+      .sha256("fcefac10cab1d6d254917ca62596022fb4c3fb91984e052a3618674f75071930")),
     .init(
       .containerdStatic, "1.7.31", .arm64,
-      "f4a329b5a97ff6241b3eed011f32a0c78969f2d7106524a628b7ee4b547896ff"),
+      .sha256("f4a329b5a97ff6241b3eed011f32a0c78969f2d7106524a628b7ee4b547896ff")),
     .init(
       .containerdStatic, "1.7.32", .amd64,
-      "4be406ec1ae5e1138ad9c6cd724228900d68bfbcb1f151bdd2283115cf361e6b"),
+      .sha256("4be406ec1ae5e1138ad9c6cd724228900d68bfbcb1f151bdd2283115cf361e6b")),
     .init(
       .containerdStatic, "1.7.32", .arm64,
-      "1a1b9fa96e44ae4b66d0846c96d7ed9bdd2b2880e51890c74929962a5116e40c"),
+      .sha256("1a1b9fa96e44ae4b66d0846c96d7ed9bdd2b2880e51890c74929962a5116e40c")),
     .init(
       .containerdStatic, "1.7.33", .amd64,
-      "217f841c94fafd3911e4455a9706ceb4bbd81dcbe9135ced690fe0390b730f36"),
+      .sha256("217f841c94fafd3911e4455a9706ceb4bbd81dcbe9135ced690fe0390b730f36")),
     .init(
       .containerdStatic, "1.7.33", .arm64,
-      "5d8843014386ef4e626a679c7a15e2c69d3fe6db0f8275b1c73c0438f5cd48d4"),
+      .sha256("5d8843014386ef4e626a679c7a15e2c69d3fe6db0f8275b1c73c0438f5cd48d4")),
     .init(
       .containerdStatic, "1.7.34", .amd64,
-      "8e244782bbbbe39b2213b961f0939974e88b33f68bed13c6b51f8b4c4ab8ca47"),
+      .sha256("8e244782bbbbe39b2213b961f0939974e88b33f68bed13c6b51f8b4c4ab8ca47")),
     .init(
       .containerdStatic, "1.7.34", .arm64,
-      "4aa54ecace7a22bc9e5dccbf06de7a0d8ad79db02fb04b348191802c8880cbc7"),
+      .sha256("4aa54ecace7a22bc9e5dccbf06de7a0d8ad79db02fb04b348191802c8880cbc7")),
     .init(
       .containerdStatic, "2.0.0", .amd64,
-      "e72cc69db9984a8d46a34495c302d2b50188ee2dd5c7000a7b471d0350e14ad1"),
+      .sha256("e72cc69db9984a8d46a34495c302d2b50188ee2dd5c7000a7b471d0350e14ad1")),
     .init(
       .containerdStatic, "2.0.0", .arm64,
-      "428cd0b08eab57003db8a98742d8404b4b69dcd335c5f0f66ceec5fe3b9b31b6"),
+      .sha256("428cd0b08eab57003db8a98742d8404b4b69dcd335c5f0f66ceec5fe3b9b31b6")),
     .init(
       .containerdStatic, "2.0.1", .amd64,
-      "22b2a7df86fe3e53e219af22a2b5e81d1b67e67d55ec3a18f89990b161fb2157"),
+      .sha256("22b2a7df86fe3e53e219af22a2b5e81d1b67e67d55ec3a18f89990b161fb2157")),
     .init(
       .containerdStatic, "2.0.1", .arm64,
-      "6022bd160b6d83f13fccd87b1c3854b0294a940335fdf014c10c80d71b279115"),
+      .sha256("6022bd160b6d83f13fccd87b1c3854b0294a940335fdf014c10c80d71b279115")),
     .init(
       .containerdStatic, "2.0.2", .amd64,
-      "7cd4de9c8ad37f3248a45b9d6347b7628e4d77d1c8e35c1f80343450fa47dc00"),
+      .sha256("7cd4de9c8ad37f3248a45b9d6347b7628e4d77d1c8e35c1f80343450fa47dc00")),
     .init(
       .containerdStatic, "2.0.2", .arm64,
-      "da5631d38702257674da542969c285adfdbdccffc12c5ea39de4db6113de51bc"),
+      .sha256("da5631d38702257674da542969c285adfdbdccffc12c5ea39de4db6113de51bc")),
     .init(
       .containerdStatic, "2.0.3", .amd64,
-      "866c05ef1c7f22512e1abed271a1b4b6a8ab9c02e8e802da536f7043767a0e8a"),
+      .sha256("866c05ef1c7f22512e1abed271a1b4b6a8ab9c02e8e802da536f7043767a0e8a")),
     .init(
       .containerdStatic, "2.0.3", .arm64,
-      "f4946c0a73f966d47ea56dd806a4e466447f194d9d472fe3f59477c6b1510dee"),
+      .sha256("f4946c0a73f966d47ea56dd806a4e466447f194d9d472fe3f59477c6b1510dee")),
     .init(
       .containerdStatic, "2.0.4", .amd64,
-      "b8785bc2ca5417fe62fcd5efc687e630cce11ca57e50edd6b9baca10d41b4c1c"),
+      .sha256("b8785bc2ca5417fe62fcd5efc687e630cce11ca57e50edd6b9baca10d41b4c1c")),
     .init(
       .containerdStatic, "2.0.4", .arm64,
-      "3529558b49e87a220205b632fea1c4b2cdc60f1d93eab3d4c307f66b91df189d"),
+      .sha256("3529558b49e87a220205b632fea1c4b2cdc60f1d93eab3d4c307f66b91df189d")),
     .init(
       .containerdStatic, "2.0.5", .amd64,
-      "3506b47f8f0806c86ab315ee50e09580fb6f21e1ed3a30051105c98c5592c57b"),
+      .sha256("3506b47f8f0806c86ab315ee50e09580fb6f21e1ed3a30051105c98c5592c57b")),
     .init(
       .containerdStatic, "2.0.5", .arm64,
-      "302a57f36c80c547c57e439e5f4d5d4e6ce73a9c7266a6787c739a3b9d4dd813"),
+      .sha256("302a57f36c80c547c57e439e5f4d5d4e6ce73a9c7266a6787c739a3b9d4dd813")),
     .init(
       .containerdStatic, "2.0.6", .amd64,
-      "e6d69c5931af2a36c98cd066c96d60ee8b05a961d1f54d3d13d80c9afcd74a16"),
+      .sha256("e6d69c5931af2a36c98cd066c96d60ee8b05a961d1f54d3d13d80c9afcd74a16")),
     .init(
       .containerdStatic, "2.0.6", .arm64,
-      "4b6e773839b153a189935d76aace6e965811fbacce5cc938d74910582f2c0de3"),
+      .sha256("4b6e773839b153a189935d76aace6e965811fbacce5cc938d74910582f2c0de3")),
     .init(
       .containerdStatic, "2.0.7", .amd64,
-      "23371338ea3d930f020f6ad476a608aa8196ecdd016f9f5cd511c87cf37f86b7"),
+      .sha256("23371338ea3d930f020f6ad476a608aa8196ecdd016f9f5cd511c87cf37f86b7")),
     .init(
       .containerdStatic, "2.0.7", .arm64,
-      "cb46d915f8dea6e94fccd204f29bdb3cbe502d7deb9220a6e662cb33f29784fb"),
+      .sha256("cb46d915f8dea6e94fccd204f29bdb3cbe502d7deb9220a6e662cb33f29784fb")),
     .init(
       .containerdStatic, "2.0.8", .amd64,
-      "d7857b2d4f203ac4df95b5eca805e2ae29484e2a864c95806e51b1b34918bf35"),
+      .sha256("d7857b2d4f203ac4df95b5eca805e2ae29484e2a864c95806e51b1b34918bf35")),
     .init(
       .containerdStatic, "2.0.8", .arm64,
-      "0e68ca38e33760ce581194933572211a2d2961dcad9a0a751258cca9a4cbf8a2"),
+      .sha256("0e68ca38e33760ce581194933572211a2d2961dcad9a0a751258cca9a4cbf8a2")),
     .init(
       .containerdStatic, "2.0.9", .amd64,
-      "6cd7dc915982271ab634193ad7746cf2c7ef07fb4f37cf6f662b2bdcb6678013"),
+      .sha256("6cd7dc915982271ab634193ad7746cf2c7ef07fb4f37cf6f662b2bdcb6678013")),
     .init(
       .containerdStatic, "2.0.9", .arm64,
-      "8f409c39562f11a116227e833797ab421a6ebde96f92aecd88ae0409a6bf1873"),
+      .sha256("8f409c39562f11a116227e833797ab421a6ebde96f92aecd88ae0409a6bf1873")),
     .init(
       .containerdStatic, "2.0.10", .amd64,
-      "ddb484b17b46d3119a3ba2ca8aac5644ed70333b2765b580d522fb8d1e1bb3f1"),
+      .sha256("ddb484b17b46d3119a3ba2ca8aac5644ed70333b2765b580d522fb8d1e1bb3f1")),
     .init(
       .containerdStatic, "2.0.10", .arm64,
-      "d5c3808caccde6c62fe7c91ee13dd1885ee2e5ae0c3a058437cba400bce92081"),
+      .sha256("d5c3808caccde6c62fe7c91ee13dd1885ee2e5ae0c3a058437cba400bce92081")),
     .init(
       .containerdStatic, "2.0.11", .amd64,
-      "80c9b4afb94c21c86783d99c92b531969692a5c393c73e4735676d7caf61b1ed"),
+      .sha256("80c9b4afb94c21c86783d99c92b531969692a5c393c73e4735676d7caf61b1ed")),
     .init(
       .containerdStatic, "2.0.11", .arm64,
-      "341dad1c6b56c17303ee86c4548f7010f44befc868d55d967e866240ee59fc56"),
+      .sha256("341dad1c6b56c17303ee86c4548f7010f44befc868d55d967e866240ee59fc56")),
     .init(
       .containerdStatic, "2.1.0", .amd64,
-      "e8e5da8ca6586bf2023940ec5bc5d4e949924ac8dca2a9f0dc469bb9a297146f"),
+      .sha256("e8e5da8ca6586bf2023940ec5bc5d4e949924ac8dca2a9f0dc469bb9a297146f")),
     .init(
       .containerdStatic, "2.1.0", .arm64,
-      "1239f60717f4ec2e06e51d2ed86c43d8a0ee10880c73131e58e1e0689e9ad049"),
+      .sha256("1239f60717f4ec2e06e51d2ed86c43d8a0ee10880c73131e58e1e0689e9ad049")),
     .init(
       .containerdStatic, "2.1.1", .amd64,
-      "9ab7df748ae3e9c2a513586668b46175c27290eda6028609223d9065eb777964"),
+      .sha256("9ab7df748ae3e9c2a513586668b46175c27290eda6028609223d9065eb777964")),
     .init(
       .containerdStatic, "2.1.1", .arm64,
-      "f4525d8adc4445f8d623c6fd91e7dd750189b96539c29ede2636583ac5e4cf7b"),
+      .sha256("f4525d8adc4445f8d623c6fd91e7dd750189b96539c29ede2636583ac5e4cf7b")),
     .init(
       .containerdStatic, "2.1.2", .amd64,
-      "5b2b8e82c5d3e6019428db55296b5169e748b94601c0c944c1d780904aa35543"),
+      .sha256("5b2b8e82c5d3e6019428db55296b5169e748b94601c0c944c1d780904aa35543")),
     .init(
       .containerdStatic, "2.1.2", .arm64,
-      "3f1dcd2bc02cbf9e8fde308c144551153f19e15105a26cebf213c8e232a27f5e"),
+      .sha256("3f1dcd2bc02cbf9e8fde308c144551153f19e15105a26cebf213c8e232a27f5e")),
     .init(
       .containerdStatic, "2.1.3", .amd64,
-      "1bb0c910e8fdf623fac2305ec66e72c4afbf612de282577dfdbebf08360937d5"),
+      .sha256("1bb0c910e8fdf623fac2305ec66e72c4afbf612de282577dfdbebf08360937d5")),
     .init(
       .containerdStatic, "2.1.3", .arm64,
-      "74703e628223c6f19ab2df8497a061d08dc1b81c03c720cbc3d66fedaddf9ca5"),
+      .sha256("74703e628223c6f19ab2df8497a061d08dc1b81c03c720cbc3d66fedaddf9ca5")),
     .init(
       .containerdStatic, "2.1.4", .amd64,
-      "50e53500800f4f74d0d8b2e57e939297eab68b0fe11a0957b771d5faa61fae5b"),
+      .sha256("50e53500800f4f74d0d8b2e57e939297eab68b0fe11a0957b771d5faa61fae5b")),
     .init(
       .containerdStatic, "2.1.4", .arm64,
-      "c5f0957064e6ed5a67905ea3f8e451dadd16530334b86baaad678dd357205c30"),
+      .sha256("c5f0957064e6ed5a67905ea3f8e451dadd16530334b86baaad678dd357205c30")),
     .init(
       .containerdStatic, "2.1.5", .amd64,
-      "9389a4bff0112258bd953c66382709c2a4a11e25e376c8c4c7075b39de156882"),
+      .sha256("9389a4bff0112258bd953c66382709c2a4a11e25e376c8c4c7075b39de156882")),
     .init(
       .containerdStatic, "2.1.5", .arm64,
-      "d1a1e64c4334e17d6f9f40093d5ff9f810b95ac34c7dcba55e7d2226d2a8ab79"),
+      .sha256("d1a1e64c4334e17d6f9f40093d5ff9f810b95ac34c7dcba55e7d2226d2a8ab79")),
     .init(
       .containerdStatic, "2.1.6", .amd64,
-      "577900a5a8684c27e344aeeb1fc64e355745f58cba7f83c53649235ba25abbbf"),
+      .sha256("577900a5a8684c27e344aeeb1fc64e355745f58cba7f83c53649235ba25abbbf")),
     .init(
       .containerdStatic, "2.1.6", .arm64,
-      "9da292010d36d80afa3bb48cbd15f65d3bf38177217060272a1c3fd65351cfa4"),
+      .sha256("9da292010d36d80afa3bb48cbd15f65d3bf38177217060272a1c3fd65351cfa4")),
     .init(
       .containerdStatic, "2.1.7", .amd64,
-      "b6bf44cf2aa2db9ac40060e57a62b46c6622a3c49f00508c2049d225a5717749"),
+      .sha256("b6bf44cf2aa2db9ac40060e57a62b46c6622a3c49f00508c2049d225a5717749")),
     .init(
       .containerdStatic, "2.1.7", .arm64,
-      "f289ec5ec53987b6eddc5ac55d7a701cc4f5c8005983972ad44ca47f37778d4c"),
+      .sha256("f289ec5ec53987b6eddc5ac55d7a701cc4f5c8005983972ad44ca47f37778d4c")),
     .init(
       .containerdStatic, "2.1.8", .amd64,
-      "b399462575023eeb7a9cf1450f547d918404f8557e94cee2c4b04522988282c1"),
+      .sha256("b399462575023eeb7a9cf1450f547d918404f8557e94cee2c4b04522988282c1")),
     .init(
       .containerdStatic, "2.1.8", .arm64,
-      "2e9a73d9297a25449629dde0c606f86f5dad2b82d20edc5731bbc20df4705461"),
+      .sha256("2e9a73d9297a25449629dde0c606f86f5dad2b82d20edc5731bbc20df4705461")),
     .init(
       .containerdStatic, "2.1.9", .amd64,
-      "d52dec99dd13e63c6a24f292936c15f929ad826be1ce39d7a77a3d840b1a2299"),
+      .sha256("d52dec99dd13e63c6a24f292936c15f929ad826be1ce39d7a77a3d840b1a2299")),
     .init(
       .containerdStatic, "2.1.9", .arm64,
-      "f0e77d2bd29c6a4a463c593b3e9e39ce31b830ff572aba98ea544aa3b8f08be7"),
+      .sha256("f0e77d2bd29c6a4a463c593b3e9e39ce31b830ff572aba98ea544aa3b8f08be7")),
     .init(
       .containerdStatic, "2.2.0", .amd64,
-      "2d20037947cbb0def12b8ac0c572b212284c1832bf3c921df1e58975515d1d08"),
+      .sha256("2d20037947cbb0def12b8ac0c572b212284c1832bf3c921df1e58975515d1d08")),
     .init(
       .containerdStatic, "2.2.0", .arm64,
-      "5f2a7f451231ff35d8306f874c51606fc9da1e2db56048834a23260f68a78eef"),
+      .sha256("5f2a7f451231ff35d8306f874c51606fc9da1e2db56048834a23260f68a78eef")),
     .init(
       .containerdStatic, "2.2.1", .amd64,
-      "af3e82bac6abed58d45956c653244aa2be583359a9753614278ef652012f2883"),
+      .sha256("af3e82bac6abed58d45956c653244aa2be583359a9753614278ef652012f2883")),
     .init(
       .containerdStatic, "2.2.1", .arm64,
-      "6b3b011ee388638eace05ac3be0eb32dfb4a43086695c29d06e997febd336f2e"),
+      .sha256("6b3b011ee388638eace05ac3be0eb32dfb4a43086695c29d06e997febd336f2e")),
     .init(
       .containerdStatic, "2.2.2", .amd64,
-      "5db46232ce716f85bf1e71497a9038c87e63030574bf03f9d09557802188ad27"),
+      .sha256("5db46232ce716f85bf1e71497a9038c87e63030574bf03f9d09557802188ad27")),
     .init(
       .containerdStatic, "2.2.2", .arm64,
-      "f22e03e12edd08dc49e139fec1fb0e0571950df0b6275577bbca718733acea9d"),
+      .sha256("f22e03e12edd08dc49e139fec1fb0e0571950df0b6275577bbca718733acea9d")),
     .init(
       .containerdStatic, "2.2.3", .amd64,
-      "80326f17cc35de84f652a8a633a2f14086c1d828a48b62e96720b3c42059e49c"),
+      .sha256("80326f17cc35de84f652a8a633a2f14086c1d828a48b62e96720b3c42059e49c")),
     .init(
       .containerdStatic, "2.2.3", .arm64,
-      "b222c671503e7bdac671bb634463cffdea70d694d2420fcdc77b2b04df8c7864"),
+      .sha256("b222c671503e7bdac671bb634463cffdea70d694d2420fcdc77b2b04df8c7864")),
     .init(
       .containerdStatic, "2.2.4", .amd64,
-      "151f0cb3de61c77f89230e276761cb0f232f0e89d9c2efca3c172282d14193ef"),
+      .sha256("151f0cb3de61c77f89230e276761cb0f232f0e89d9c2efca3c172282d14193ef")),
     .init(
       .containerdStatic, "2.2.4", .arm64,
-      "5f01ac0ad46caf685afee7614e36e406c48e73c1d84a71378dd4afe5d63a11d2"),
+      .sha256("5f01ac0ad46caf685afee7614e36e406c48e73c1d84a71378dd4afe5d63a11d2")),
     .init(
       .containerdStatic, "2.2.5", .amd64,
-      "5bd824219cd44eadd050832549c969cd8413ee1f69affa68401753cbe0925c40"),
+      .sha256("5bd824219cd44eadd050832549c969cd8413ee1f69affa68401753cbe0925c40")),
     .init(
       .containerdStatic, "2.2.5", .arm64,
-      "e3b94184e26660b7cd6d50893c091f688525a1ed93628f8caaf43934c0de0cfb"),
+      .sha256("e3b94184e26660b7cd6d50893c091f688525a1ed93628f8caaf43934c0de0cfb")),
     .init(
       .containerdStatic, "2.2.6", .amd64,
-      "d298fe9af57d2624556baf497a1fee85b1e21f88f525775646e2ed4d295831ef"),
+      .sha256("d298fe9af57d2624556baf497a1fee85b1e21f88f525775646e2ed4d295831ef")),
     .init(
       .containerdStatic, "2.2.6", .arm64,
-      "c5b28ff9a75f5cba5aaa0ca0191cf0ae78b91f184627ffc6b20f52240cf5fb09"),
+      .sha256("c5b28ff9a75f5cba5aaa0ca0191cf0ae78b91f184627ffc6b20f52240cf5fb09")),
     .init(
       .containerdStatic, "2.2.7", .amd64,
-      "a1df5b5398fe9002c0217de7959bb5642e8deb5be965dcfef4c012ee90c09561"),
+      .sha256("a1df5b5398fe9002c0217de7959bb5642e8deb5be965dcfef4c012ee90c09561")),
     .init(
       .containerdStatic, "2.2.7", .arm64,
-      "5b1861b40bfdaa9078bb726eb192a8ec4c2667504b8e87c981189cfe2441bc9d"),
+      .sha256("5b1861b40bfdaa9078bb726eb192a8ec4c2667504b8e87c981189cfe2441bc9d")),
     .init(
       .containerdStatic, "2.3.0", .amd64,
-      "d372ee3b2d272514651d65a3cecc75433dbba4bd90ae73d90d193d24d9760325"),
+      .sha256("d372ee3b2d272514651d65a3cecc75433dbba4bd90ae73d90d193d24d9760325")),
     .init(
       .containerdStatic, "2.3.0", .arm64,
-      "07fe31f0e54d0b4a759ca207341bb22e2a78298f127757ad7b9a6529ef397f8b"),
+      .sha256("07fe31f0e54d0b4a759ca207341bb22e2a78298f127757ad7b9a6529ef397f8b")),
     .init(
       .containerdStatic, "2.3.1", .amd64,
-      "3e7da6f4eaab072e11fc2e88f5a2eaf6da6ffff2c6c2a8f262d3856df8e2be35"),
+      .sha256("3e7da6f4eaab072e11fc2e88f5a2eaf6da6ffff2c6c2a8f262d3856df8e2be35")),
     .init(
       .containerdStatic, "2.3.1", .arm64,
-      "2511a7f204fe04912acf95d6c59a65180be4491343fec79ce23b9166ac18aff3"),
+      .sha256("2511a7f204fe04912acf95d6c59a65180be4491343fec79ce23b9166ac18aff3")),
     .init(
       .containerdStatic, "2.3.2", .amd64,
-      "f464e184321f8b576170bdc73dc155f48e6b50931d718f3dcc945746d52138fa"),
+      .sha256("f464e184321f8b576170bdc73dc155f48e6b50931d718f3dcc945746d52138fa")),
     .init(
       .containerdStatic, "2.3.2", .arm64,
-      "331343ecdac52ff606f57e22336122f56d89afb1b319539b1895813701a61235"),
+      .sha256("331343ecdac52ff606f57e22336122f56d89afb1b319539b1895813701a61235")),
     .init(
       .containerdStatic, "2.3.3", .amd64,
-      "34d418fbea898a7787edb869c17b7d3c56d3314d42226032dd6f0e62cfdd18a5"),
+      .sha256("34d418fbea898a7787edb869c17b7d3c56d3314d42226032dd6f0e62cfdd18a5")),
     .init(
       .containerdStatic, "2.3.3", .arm64,
-      "2618fbdbf55e26897f03b4d01b78e66d6746865d19ca72469b2675c4a62e5322"),
+      .sha256("2618fbdbf55e26897f03b4d01b78e66d6746865d19ca72469b2675c4a62e5322")),
     .init(
       .containerdStatic, "2.3.4", .amd64,
-      "1d0eccd52471ab75e8d4645b538f73dc635f905cd2be776366eb1036a0089595"),
+      .sha256("1d0eccd52471ab75e8d4645b538f73dc635f905cd2be776366eb1036a0089595")),
     .init(
       .containerdStatic, "2.3.4", .arm64,
-      "ad21f456a69bca9c183a8bde892a7576d5d09ae88b3e376a47bde4a886037ab3"),
+      .sha256("ad21f456a69bca9c183a8bde892a7576d5d09ae88b3e376a47bde4a886037ab3")),
     .init(
       .crictl, "1.30.0", .amd64,
-      "3dd03954565808eaeb3a7ffc0e8cb7886a64a9aa94b2bfdfbdc6e2ed94842e49"),
+      .sha256("3dd03954565808eaeb3a7ffc0e8cb7886a64a9aa94b2bfdfbdc6e2ed94842e49")),
     .init(
       .crictl, "1.30.0", .arm64,
-      "3769043fc6018a9e1697fcb768bb89ecd429176bd71e849058916f79a46a07a8"),
+      .sha256("3769043fc6018a9e1697fcb768bb89ecd429176bd71e849058916f79a46a07a8")),
     .init(
       .crictl, "1.30.1", .amd64,
-      "71873cdeeeb6c9ee0f79c27b45db38066da81f0c30dcda909b4eedc3aff63f59"),
+      .sha256("71873cdeeeb6c9ee0f79c27b45db38066da81f0c30dcda909b4eedc3aff63f59")),
     .init(
       .crictl, "1.30.1", .arm64,
-      "61da7c11926fd29b27e191c3c25d64f2cb51d39dff72a7c90c1fbbc8d5c70f85"),
+      .sha256("61da7c11926fd29b27e191c3c25d64f2cb51d39dff72a7c90c1fbbc8d5c70f85")),
     .init(
       .crictl, "1.31.0", .amd64,
-      "9daa32308090aedee5a7f2ab1f1428fef6f669a64e993f0b5b98db8ef6edd71b"),
+      .sha256("9daa32308090aedee5a7f2ab1f1428fef6f669a64e993f0b5b98db8ef6edd71b")),
     .init(
       .crictl, "1.31.0", .arm64,
-      "f9879541e92fd302db00b9d28ef617744bb8b8b62520bd4c0479819d7d4ae869"),
+      .sha256("f9879541e92fd302db00b9d28ef617744bb8b8b62520bd4c0479819d7d4ae869")),
     .init(
       .crictl, "1.31.1", .amd64,
-      "0a03ba6b1e4c253d63627f8d210b2ea07675a8712587e697657b236d06d7d231"),
+      .sha256("0a03ba6b1e4c253d63627f8d210b2ea07675a8712587e697657b236d06d7d231")),
     .init(
       .crictl, "1.31.1", .arm64,
-      "cd70f9b2f75c9619f40450d4b6e2c74aaab619917da517eff6787b442f8b0e56"),
+      .sha256("cd70f9b2f75c9619f40450d4b6e2c74aaab619917da517eff6787b442f8b0e56")),
     .init(
       .crictl, "1.32.0", .amd64,
-      "f050b71d3a73a91a4e0990b90143ed04dcd100cc66f953736fcb6a2730e283c4"),
+      .sha256("f050b71d3a73a91a4e0990b90143ed04dcd100cc66f953736fcb6a2730e283c4")),
     .init(
       .crictl, "1.32.0", .arm64,
-      "f2f4e20658b72d00897f41e4b57093c8080e2d800ee894a5f4351f31d1833e30"),
+      .sha256("f2f4e20658b72d00897f41e4b57093c8080e2d800ee894a5f4351f31d1833e30")),
     .init(
       .crictl, "1.33.0", .amd64,
-      "8307399e714626e69d1213a4cd18c8dec3d0201ecdac009b1802115df8973f0f"),
+      .sha256("8307399e714626e69d1213a4cd18c8dec3d0201ecdac009b1802115df8973f0f")),
     .init(
       .crictl, "1.33.0", .arm64,
-      "e1f34918d77d5b4be85d48f5d713ca617698a371b049ea1486000a5e86ab1ff3"),
+      .sha256("e1f34918d77d5b4be85d48f5d713ca617698a371b049ea1486000a5e86ab1ff3")),
     .init(
       .crictl, "1.34.0", .amd64,
-      "a8ff2a3edb37a98daf3aba7c3b284fe0aa5bff24166d896ab9ef64c8913c9f51"),
+      .sha256("a8ff2a3edb37a98daf3aba7c3b284fe0aa5bff24166d896ab9ef64c8913c9f51")),
     .init(
       .crictl, "1.34.0", .arm64,
-      "c31d252e203df5f4cf37f314bd3092eb79087e791631c1e607087c74b6d0423f"),
+      .sha256("c31d252e203df5f4cf37f314bd3092eb79087e791631c1e607087c74b6d0423f")),
     .init(
       .crictl, "1.35.0", .amd64,
-      "2e141e5b22cb189c40365a11807d69b76b9b3caced89fac2f4ec879408ce2177"),
+      .sha256("2e141e5b22cb189c40365a11807d69b76b9b3caced89fac2f4ec879408ce2177")),
     .init(
       .crictl, "1.35.0", .arm64,
-      "519071de89b64c43e2a1661bb5489c6c3fd5e9e5fcef75e50e542b0c891f1118"),
+      .sha256("519071de89b64c43e2a1661bb5489c6c3fd5e9e5fcef75e50e542b0c891f1118")),
     .init(
       .crun, "1.16", .amd64,
-      "7f53bffd6b0e216f8f6d6472bb73dc4c6c4ea2c2e7342c52d4bee2972798ce68"),
+      .sha256("7f53bffd6b0e216f8f6d6472bb73dc4c6c4ea2c2e7342c52d4bee2972798ce68")),
     .init(
       .crun, "1.16", .arm64,
-      "4595ff16487b16d2158fa8c3452bc0e1ecdc177ab2ace40fc02cd6e49838ff67"),
+      .sha256("4595ff16487b16d2158fa8c3452bc0e1ecdc177ab2ace40fc02cd6e49838ff67")),
     .init(
       .crun, "1.16", .ppc64le,
-      "fc7199a2faac1ca0e3e58dee4dd369b9065aa0d95f3257d8803e521213f1bd9b"),
+      .sha256("fc7199a2faac1ca0e3e58dee4dd369b9065aa0d95f3257d8803e521213f1bd9b")),
     .init(
       .crun, "1.16.1", .amd64,
-      "7b6f1791fb9b2c49ec959b9384b3c4e2ec8c69945fd5292a179d23eb62422eb3"),
+      .sha256("7b6f1791fb9b2c49ec959b9384b3c4e2ec8c69945fd5292a179d23eb62422eb3")),
     .init(
       .crun, "1.16.1", .arm64,
-      "973817340e6da12c90c751b011c797396940cca965cefa74557bd1c0939f4042"),
+      .sha256("973817340e6da12c90c751b011c797396940cca965cefa74557bd1c0939f4042")),
     .init(
       .crun, "1.16.1", .ppc64le,
-      "9590ce79697c5509731f8e58d1733b7051c36f92104925221ca8bda800afee41"),
+      .sha256("9590ce79697c5509731f8e58d1733b7051c36f92104925221ca8bda800afee41")),
     .init(
       .crun, "1.17", .amd64,
-      "e9512a3e034e781b2396d068fd24eafcd5788e410403da886df9dc8871d504a5"),
+      .sha256("e9512a3e034e781b2396d068fd24eafcd5788e410403da886df9dc8871d504a5")),
     .init(
       .crun, "1.17", .arm64,
-      "3049017b99208f5ecd15c1366f47a77dace87f42dccf317ad40a07f1a867518c"),
+      .sha256("3049017b99208f5ecd15c1366f47a77dace87f42dccf317ad40a07f1a867518c")),
     .init(
       .crun, "1.17", .ppc64le,
-      "ca8ee0fabcac57b61b80f6c234ae20b3b9821433fdf1a6306be5defeac11930e"),
+      .sha256("ca8ee0fabcac57b61b80f6c234ae20b3b9821433fdf1a6306be5defeac11930e")),
     .init(
       .nerdctl, "1.7.0", .amd64,
-      "844c47b175a3d6bc8eaad0c51f23624a5ef10c09e55607803ec2bc846fb04df9"),
+      .sha256("844c47b175a3d6bc8eaad0c51f23624a5ef10c09e55607803ec2bc846fb04df9")),
     .init(
       .nerdctl, "1.7.0", .arm64,
-      "1255eea5bc2dbac9339d0a9acfb0651dda117504d52cd52b38cf3c2251db4f39"),
+      .sha256("1255eea5bc2dbac9339d0a9acfb0651dda117504d52cd52b38cf3c2251db4f39")),
     .init(
       .nerdctl, "1.7.0", .arm,
-      "8b9e7cccbcc0a472685d1bc285f591f41005f8699e7265ea5438a3e06aefdcfd"),
+      .sha256("8b9e7cccbcc0a472685d1bc285f591f41005f8699e7265ea5438a3e06aefdcfd")),
     .init(
       .nerdctl, "1.7.1", .amd64,
-      "5fc0a6e8c3a71cbba95fbdb6833fb8a7cd8e78f53de10988362d4029c14b905a"),
+      .sha256("5fc0a6e8c3a71cbba95fbdb6833fb8a7cd8e78f53de10988362d4029c14b905a")),
     .init(
       .nerdctl, "1.7.1", .arm64,
-      "46affa0564bb74f595a817e7d5060140099d9cfd9e00e1272b4dbe8b0b85c655"),
+      .sha256("46affa0564bb74f595a817e7d5060140099d9cfd9e00e1272b4dbe8b0b85c655")),
     .init(
       .nerdctl, "1.7.1", .arm,
-      "799d35de7a182da35d850308c7f1787cd7321404348ff2d5ba64ad43b06b395a"),
+      .sha256("799d35de7a182da35d850308c7f1787cd7321404348ff2d5ba64ad43b06b395a")),
     .init(
       .nerdctl, "1.7.2", .amd64,
-      "aed7d33d645bfb97c8df978d952a1e1f7e02b0b3ed2c0089ee4285af7f8f971b"),
+      .sha256("aed7d33d645bfb97c8df978d952a1e1f7e02b0b3ed2c0089ee4285af7f8f971b")),
     .init(
       .nerdctl, "1.7.2", .arm64,
-      "de68d5380d65604cd26c164988547cf46b698f7819a5d51d98e3a0f031f5594d"),
+      .sha256("de68d5380d65604cd26c164988547cf46b698f7819a5d51d98e3a0f031f5594d")),
     .init(
       .nerdctl, "1.7.2", .arm,
-      "d952c1cbe3d25478bbed5f4ee7af4bb52fa4ed47e43802dc5eb2888a4c8da704"),
+      .sha256("d952c1cbe3d25478bbed5f4ee7af4bb52fa4ed47e43802dc5eb2888a4c8da704")),
     .init(
       .nerdctl, "1.7.3", .amd64,
-      "ee93ffe6f90e50bde153a9a0dd779594e0bc13a26949053965958b91b6dffdd0"),
+      .sha256("ee93ffe6f90e50bde153a9a0dd779594e0bc13a26949053965958b91b6dffdd0")),
     .init(
       .nerdctl, "1.7.3", .arm64,
-      "e4f16b78d884768f6997558130146ba9bd7846828b19fa2ca8e8eda988953fd7"),
+      .sha256("e4f16b78d884768f6997558130146ba9bd7846828b19fa2ca8e8eda988953fd7")),
     .init(
       .nerdctl, "1.7.3", .arm,
-      "44369f34a98e5955eb02e41779b1a470332194e4c2bef136fe471943eaf8057a"),
+      .sha256("44369f34a98e5955eb02e41779b1a470332194e4c2bef136fe471943eaf8057a")),
     .init(
       .nerdctl, "1.7.4", .amd64,
-      "71aee9d987b7fad0ff2ade50b038ad7e2356324edc02c54045960a3521b3e6a7"),
+      .sha256("71aee9d987b7fad0ff2ade50b038ad7e2356324edc02c54045960a3521b3e6a7")),
     .init(
       .nerdctl, "1.7.4", .arm64,
-      "d8df47708ca57b9cd7f498055126ba7dcfc811d9ba43aae1830c93a09e70e22d"),
+      .sha256("d8df47708ca57b9cd7f498055126ba7dcfc811d9ba43aae1830c93a09e70e22d")),
     .init(
       .nerdctl, "1.7.4", .arm,
-      "91d3a8bcc2247dd80f8f5769419e6f344dea412937de4c318f65d8e9bf01355b"),
+      .sha256("91d3a8bcc2247dd80f8f5769419e6f344dea412937de4c318f65d8e9bf01355b")),
     .init(
       .nerdctl, "1.7.5", .amd64,
-      "775f8bddd5e93acc4162c568dd6b84d5925549180991b83cfd4b7e33d4844921"),
+      .sha256("775f8bddd5e93acc4162c568dd6b84d5925549180991b83cfd4b7e33d4844921")),
     .init(
       .nerdctl, "1.7.5", .arm64,
-      "a53d87fc7d1f4ffeec55e5e08d2397b02ada0d334874c3cece306ad36f828a6c"),
+      .sha256("a53d87fc7d1f4ffeec55e5e08d2397b02ada0d334874c3cece306ad36f828a6c")),
     .init(
       .nerdctl, "1.7.5", .arm,
-      "2d258a7d67e9fa808424ad42f9299a0feb318cafd2758f0287748acedeee4c0d"),
+      .sha256("2d258a7d67e9fa808424ad42f9299a0feb318cafd2758f0287748acedeee4c0d")),
     .init(
       .nerdctl, "1.7.6", .amd64,
-      "0326d6a42dbec5c104ed9d7aa8cbc62727433dbe000cf21cc29d06b22507e0f0"),
+      .sha256("0326d6a42dbec5c104ed9d7aa8cbc62727433dbe000cf21cc29d06b22507e0f0")),
     .init(
       .nerdctl, "1.7.6", .arm64,
-      "4fa0a6e936c7a9cb9bb81e784fddaa593cb00afb48b08842e3f0503748c21348"),
+      .sha256("4fa0a6e936c7a9cb9bb81e784fddaa593cb00afb48b08842e3f0503748c21348")),
     .init(
       .nerdctl, "1.7.6", .arm,
-      "4c48463659b09636aa23b50825f85cdc38901b6c42e321f69a589d89f6e1d0d5"),
+      .sha256("4c48463659b09636aa23b50825f85cdc38901b6c42e321f69a589d89f6e1d0d5")),
     .init(
       .nerdctl, "1.7.7", .amd64,
-      "298bb95aee485b24d566115ef7e4e90951dd232447b05de5646a652a23db70a9"),
+      .sha256("298bb95aee485b24d566115ef7e4e90951dd232447b05de5646a652a23db70a9")),
     .init(
       .nerdctl, "1.7.7", .arm64,
-      "230ad8f4f88100774d123213a427d3d43071e0dcf9f70efbea50ab9efff1cd4c"),
+      .sha256("230ad8f4f88100774d123213a427d3d43071e0dcf9f70efbea50ab9efff1cd4c")),
     .init(
       .nerdctl, "1.7.7", .arm,
-      "26582565426152dc426fd47d8090547128e415314f36710bc58ab475160ab0a4"),
+      .sha256("26582565426152dc426fd47d8090547128e415314f36710bc58ab475160ab0a4")),
     .init(
       .nerdctl, "2.0.0", .amd64,
-      "b3920c4a04dc7972d9e2977147c1ef5c415551802b3c4b0b613ba9d0c46cfbbf"),
+      .sha256("b3920c4a04dc7972d9e2977147c1ef5c415551802b3c4b0b613ba9d0c46cfbbf")),
     .init(
       .nerdctl, "2.0.0", .arm64,
-      "568b0383996cb51e1a5f97abb3973ebac2af1a26268fc7d9ae0d34165ba033e1"),
+      .sha256("568b0383996cb51e1a5f97abb3973ebac2af1a26268fc7d9ae0d34165ba033e1")),
     .init(
       .nerdctl, "2.0.0", .arm,
-      "c68d19a66b6163e67290397ff24660b63c8e6ba6ae3ce4deff33b5a9f7df51d3"),
+      .sha256("c68d19a66b6163e67290397ff24660b63c8e6ba6ae3ce4deff33b5a9f7df51d3")),
     .init(
       .nerdctl, "2.0.1", .amd64,
-      "96e5e3ed79f189a986cd33a40b0c817d7b6c7d9238f51a0737213f409e5d82af"),
+      .sha256("96e5e3ed79f189a986cd33a40b0c817d7b6c7d9238f51a0737213f409e5d82af")),
     .init(
       .nerdctl, "2.0.1", .arm64,
-      "cbca59744f6e9dea962e1d3a754294b5e64b53b82f4f7f7d603a591f38545fd5"),
+      .sha256("cbca59744f6e9dea962e1d3a754294b5e64b53b82f4f7f7d603a591f38545fd5")),
     .init(
       .nerdctl, "2.0.1", .arm,
-      "8f42611dc1554b29dfe990f058ed12920be9cdd78798dcfc6b3845e613eb1252"),
+      .sha256("8f42611dc1554b29dfe990f058ed12920be9cdd78798dcfc6b3845e613eb1252")),
     .init(
       .nerdctl, "2.0.2", .amd64,
-      "1ba015dba039cf6ec2434e88d97707f0b715790e6b7f2e7b6ff7be9200f47bc1"),
+      .sha256("1ba015dba039cf6ec2434e88d97707f0b715790e6b7f2e7b6ff7be9200f47bc1")),
     .init(
       .nerdctl, "2.0.2", .arm64,
-      "c50ba98be0ef05684948f7873078558504a7cc46ff92cffc764c1625b1cd0d40"),
+      .sha256("c50ba98be0ef05684948f7873078558504a7cc46ff92cffc764c1625b1cd0d40")),
     .init(
       .nerdctl, "2.0.2", .arm,
-      "910619da11b90d71758e6843543ab2106c20b5149f353289bd6d553151b540ca"),
+      .sha256("910619da11b90d71758e6843543ab2106c20b5149f353289bd6d553151b540ca")),
     .init(
       .nerdctl, "2.0.3", .amd64,
-      "95ff850688a73eace7453f19e74bf4cc8a1f3e458eeb97ef7a6b74de9825df16"),
+      .sha256("95ff850688a73eace7453f19e74bf4cc8a1f3e458eeb97ef7a6b74de9825df16")),
     .init(
       .nerdctl, "2.0.3", .arm64,
-      "f2c3f12c99e112cd82ba19ca9b875045c44b2f5a19cecc295ed8d61d415e8851"),
+      .sha256("f2c3f12c99e112cd82ba19ca9b875045c44b2f5a19cecc295ed8d61d415e8851")),
     .init(
       .nerdctl, "2.0.3", .arm,
-      "d95f238738623ae1f4fb01b6a7f287436ba85493700a9de263b3efbff57424d4"),
+      .sha256("d95f238738623ae1f4fb01b6a7f287436ba85493700a9de263b3efbff57424d4")),
     .init(
       .nerdctl, "2.0.4", .amd64,
-      "2f9d22179868db4f0a1daf2fd65f58a24f8a78efd2d9b17659f56bcdce85efd0"),
+      .sha256("2f9d22179868db4f0a1daf2fd65f58a24f8a78efd2d9b17659f56bcdce85efd0")),
     .init(
       .nerdctl, "2.0.4", .arm64,
-      "1f394e3aabc2b202ad17a5ece0495ca554ae3ca346a5dd0aa8344a891734763d"),
+      .sha256("1f394e3aabc2b202ad17a5ece0495ca554ae3ca346a5dd0aa8344a891734763d")),
     .init(
       .nerdctl, "2.0.4", .arm,
-      "89e540cb1ac0ed37ec50afc578970a0c9b6a7f1c1b684368da9a726259a3d359"),
+      .sha256("89e540cb1ac0ed37ec50afc578970a0c9b6a7f1c1b684368da9a726259a3d359")),
     .init(
       .nerdctl, "2.0.5", .amd64,
-      "a029af80fd4b3de096d1a18779e7ff8369fbd1285944ebc50bdd22ad41438b5d"),
+      .sha256("a029af80fd4b3de096d1a18779e7ff8369fbd1285944ebc50bdd22ad41438b5d")),
     .init(
       .nerdctl, "2.0.5", .arm64,
-      "ecf57d202fe6fb1fadb68f25f3d1702a424490f8ca0817a902689f1e1fae9e4d"),
+      .sha256("ecf57d202fe6fb1fadb68f25f3d1702a424490f8ca0817a902689f1e1fae9e4d")),
     .init(
       .nerdctl, "2.0.5", .arm,
-      "128bb220999c69cad054cf6394cd70d0665891257db4a7dcbedc5ced409eccb6"),
+      .sha256("128bb220999c69cad054cf6394cd70d0665891257db4a7dcbedc5ced409eccb6")),
     .init(
       .nerdctl, "2.1.1", .amd64,
-      "4fe308bbadf7dd079c058a34cd0bacef3b35c46da88c37f5f125044d90941595"),
+      .sha256("4fe308bbadf7dd079c058a34cd0bacef3b35c46da88c37f5f125044d90941595")),
     .init(
       .nerdctl, "2.1.1", .arm64,
-      "648a053c9b5f4e0da1b474fdec40ea7f5b2eb2c1ce88c7881a7c6c2cd11c6478"),
+      .sha256("648a053c9b5f4e0da1b474fdec40ea7f5b2eb2c1ce88c7881a7c6c2cd11c6478")),
     .init(
       .nerdctl, "2.1.1", .arm,
-      "06ec5d079166a69ea0326af7f30dd7306c03a25dcf27b186bc125230f5d827c3"),
+      .sha256("06ec5d079166a69ea0326af7f30dd7306c03a25dcf27b186bc125230f5d827c3")),
     .init(
       .nerdctl, "2.1.2", .amd64,
-      "1a08c35d16a0db0b4ac298adb8e4dab4293803d492cbba7aaf862a48a04c463d"),
+      .sha256("1a08c35d16a0db0b4ac298adb8e4dab4293803d492cbba7aaf862a48a04c463d")),
     .init(
       .nerdctl, "2.1.2", .arm64,
-      "af6b8c9028fb1adc84b64c9a63da0f369bfa5cfc9176c8b7c58a573d30bd8a74"),
+      .sha256("af6b8c9028fb1adc84b64c9a63da0f369bfa5cfc9176c8b7c58a573d30bd8a74")),
     .init(
       .nerdctl, "2.1.2", .arm,
-      "8dab9e2cfe58b94e3e0de837c2ba4dec6864c014848f59bc764a2b8db44322b5"),
+      .sha256("8dab9e2cfe58b94e3e0de837c2ba4dec6864c014848f59bc764a2b8db44322b5")),
     .init(
       .nerdctl, "2.1.3", .amd64,
-      "227390fb16c20d6ab3a7588e5ce72202df1bec7960a2a091599ce3c1bf3fd1d8"),
+      .sha256("227390fb16c20d6ab3a7588e5ce72202df1bec7960a2a091599ce3c1bf3fd1d8")),
     .init(
       .nerdctl, "2.1.3", .arm64,
-      "62e34ce6156c942368968c0d88c731cb2f3b341785d584e56a2c175916d5f88d"),
+      .sha256("62e34ce6156c942368968c0d88c731cb2f3b341785d584e56a2c175916d5f88d")),
     .init(
       .nerdctl, "2.1.3", .arm,
-      "5176c4fc55d2d769f619da6cc577c5e4b1fa64d5ff9911df269980084fd9708b"),
+      .sha256("5176c4fc55d2d769f619da6cc577c5e4b1fa64d5ff9911df269980084fd9708b")),
     .init(
       .nerdctl, "2.1.4", .amd64,
-      "d6e91d3e275bfb3404959b1f95ed25ff6cd83e3181d17b93afe2d39cd025501d"),
+      .sha256("d6e91d3e275bfb3404959b1f95ed25ff6cd83e3181d17b93afe2d39cd025501d")),
     .init(
       .nerdctl, "2.1.4", .arm64,
-      "aaf5acbbb044d82038518780cebebcc2a901afde2db465d3581b8987c2d6f6fc"),
+      .sha256("aaf5acbbb044d82038518780cebebcc2a901afde2db465d3581b8987c2d6f6fc")),
     .init(
       .nerdctl, "2.1.4", .arm,
-      "dcb2786c45913903e84ee2cbc064f9812b3f7e82bb208b14d622cd4707882063"),
+      .sha256("dcb2786c45913903e84ee2cbc064f9812b3f7e82bb208b14d622cd4707882063")),
     .init(
       .nerdctl, "2.1.5", .amd64,
-      "9ff862624084fa1b2c6272c4498754801bff3f4ce09421ac6eba58a760878544"),
+      .sha256("9ff862624084fa1b2c6272c4498754801bff3f4ce09421ac6eba58a760878544")),
     .init(
       .nerdctl, "2.1.5", .arm64,
-      "d8d7caea291e0ad828dfb885fed2b9ee6703432be54ff3b62ed81aedd8431f63"),
+      .sha256("d8d7caea291e0ad828dfb885fed2b9ee6703432be54ff3b62ed81aedd8431f63")),
     .init(
       .nerdctl, "2.1.5", .arm,
-      "a946db17dca42c0835d4ef891057afda03998501f600db3825f8f421f9c0180e"),
+      .sha256("a946db17dca42c0835d4ef891057afda03998501f600db3825f8f421f9c0180e")),
     .init(
       .nerdctl, "2.1.6", .amd64,
-      "22857b373edea479a4534ba62cae1c77f2af38f0aac4c91c1c68cf09e29d6f9e"),
+      .sha256("22857b373edea479a4534ba62cae1c77f2af38f0aac4c91c1c68cf09e29d6f9e")),
     .init(
       .nerdctl, "2.1.6", .arm64,
-      "5c30be3ec118eb222bf635f8049c2f96b4c46d9343ec445058e9bc2ee9531c28"),
+      .sha256("5c30be3ec118eb222bf635f8049c2f96b4c46d9343ec445058e9bc2ee9531c28")),
     .init(
       .nerdctl, "2.1.6", .arm,
-      "9523cce6ed87d379fe06d9b043936398f1b047917037d0faae151de83acb3b4d"),
+      .sha256("9523cce6ed87d379fe06d9b043936398f1b047917037d0faae151de83acb3b4d")),
     .init(
       .nerdctl, "2.2.0", .amd64,
-      "1b3390a832eaeaa1459cf42357da983205da2dd72300a015ad018b3499fc455e"),
+      .sha256("1b3390a832eaeaa1459cf42357da983205da2dd72300a015ad018b3499fc455e")),
     .init(
       .nerdctl, "2.2.0", .arm64,
-      "37b353122e0785578d1680fb1d7be546f4c64d0a4aed7875d3a216b2c44be76d"),
+      .sha256("37b353122e0785578d1680fb1d7be546f4c64d0a4aed7875d3a216b2c44be76d")),
     .init(
       .nerdctl, "2.2.0", .arm,
-      "91f286e4babbd6e000e743f55e2ec6fd6b93f5b227386175f7932d247ab5a431"),
+      .sha256("91f286e4babbd6e000e743f55e2ec6fd6b93f5b227386175f7932d247ab5a431")),
     .init(
       .nerdctl, "2.2.1", .amd64,
-      "34144de7f12756aa4b9dc42a907fd95b0c5eb82a63566a650ca10c8abe7a26a0"),
+      .sha256("34144de7f12756aa4b9dc42a907fd95b0c5eb82a63566a650ca10c8abe7a26a0")),
     .init(
       .nerdctl, "2.2.1", .arm64,
-      "abc83c9ac3d843c3442eedfb61c6456b8b59b1e4cd69f69598ca1582acc7c094"),
+      .sha256("abc83c9ac3d843c3442eedfb61c6456b8b59b1e4cd69f69598ca1582acc7c094")),
     .init(
       .nerdctl, "2.2.1", .arm,
-      "8d49681ac806dd3acb2477675daba3574b7d019aea26513ac1960549473738df"),
+      .sha256("8d49681ac806dd3acb2477675daba3574b7d019aea26513ac1960549473738df")),
     .init(
       .nerdctl, "2.2.2", .amd64,
-      "6f637760fb2875e3454e97c3de7438fd17281b5996908cbd8ee1c872b0653cc8"),
+      .sha256("6f637760fb2875e3454e97c3de7438fd17281b5996908cbd8ee1c872b0653cc8")),
     .init(
       .nerdctl, "2.2.2", .arm64,
-      "4e222d6be16d94052079a4773e04f21c82e07f9b5847163fed78396e6ad8eeb5"),
+      .sha256("4e222d6be16d94052079a4773e04f21c82e07f9b5847163fed78396e6ad8eeb5")),
     .init(
       .nerdctl, "2.2.2", .arm,
-      "a5515536b3a85486c819f9ca278b63eb1a182ee2a4ce0a7a68f9f36249e18685"),
+      .sha256("a5515536b3a85486c819f9ca278b63eb1a182ee2a4ce0a7a68f9f36249e18685")),
     .init(
       .nerdctl, "2.3.0", .amd64,
-      "e81f6f999cce35ed998cf24b922855d37306bf2ff0e4c0df80492d82b0b58fd6"),
+      .sha256("e81f6f999cce35ed998cf24b922855d37306bf2ff0e4c0df80492d82b0b58fd6")),
     .init(
       .nerdctl, "2.3.0", .arm64,
-      "7c53628e76cdb6bd7642f8aef7f838d413dd53957c6bbf5a78dc2208d58b81f1"),
+      .sha256("7c53628e76cdb6bd7642f8aef7f838d413dd53957c6bbf5a78dc2208d58b81f1")),
     .init(
       .nerdctlFull, "1.7.6", .amd64,
-      "2c841e097fcfb5a1760bd354b3778cb695b44cd01f9f271c17507dc4a0b25606"),
+      .sha256("2c841e097fcfb5a1760bd354b3778cb695b44cd01f9f271c17507dc4a0b25606")),
     .init(
       .nerdctlFull, "1.7.6", .arm64,
-      "77c747f09853ee3d229d77e8de0dd3c85622537d82be57433dc1fca4493bab95"),
+      .sha256("77c747f09853ee3d229d77e8de0dd3c85622537d82be57433dc1fca4493bab95")),
     .init(
       .nerdctlFull, "2.0.0", .amd64,
-      "60b92762747e4620e6d29ee636bfd22735853c7aee03b8f95367a69173113319"),
+      .sha256("60b92762747e4620e6d29ee636bfd22735853c7aee03b8f95367a69173113319")),
     .init(
       .nerdctlFull, "2.0.0", .arm64,
-      "fe085381a09aa240ae5d1e0bbef1beccfb7c1d6dbb98bdc55bd416581d46ebc8"),
+      .sha256("fe085381a09aa240ae5d1e0bbef1beccfb7c1d6dbb98bdc55bd416581d46ebc8")),
     .init(
       .nerdctlFull, "2.0.1", .amd64,
-      "e117ee6af35dc1ba66fb68fa99baf45bc2123c5261e7e41aa0a199de55ec9443"),
+      .sha256("e117ee6af35dc1ba66fb68fa99baf45bc2123c5261e7e41aa0a199de55ec9443")),
     .init(
       .nerdctlFull, "2.0.1", .arm64,
-      "af60f6b83074c319cf1d0264b94a2a2f78cb757fe296f8193867d1cf79956e71"),
+      .sha256("af60f6b83074c319cf1d0264b94a2a2f78cb757fe296f8193867d1cf79956e71")),
     .init(
       .nerdctlFull, "2.0.3", .amd64,
-      "91bfb8faec1673f3e7c3a020812acffc50a7d7dd82019461f6cfa46435240903"),
+      .sha256("91bfb8faec1673f3e7c3a020812acffc50a7d7dd82019461f6cfa46435240903")),
     .init(
       .nerdctlFull, "2.0.3", .arm64,
-      "2a97f78e14cb3e024068d936c8fb801365981e5b48577e278907079de47e4d2c"),
+      .sha256("2a97f78e14cb3e024068d936c8fb801365981e5b48577e278907079de47e4d2c")),
     .init(
       .runc, "1.1.8", .amd64,
-      "1d05ed79854efc707841dfc7afbf3b86546fc1d0b3a204435ca921c14af8385b"),
+      .sha256("1d05ed79854efc707841dfc7afbf3b86546fc1d0b3a204435ca921c14af8385b")),
     .init(
       .runc, "1.1.8", .arm64,
-      "7c22cb618116d1d5216d79e076349f93a672253d564b19928a099c20e4acd658"),
+      .sha256("7c22cb618116d1d5216d79e076349f93a672253d564b19928a099c20e4acd658")),
     .init(
       .runc, "1.1.9", .amd64,
-      "b9bfdd4cb27cddbb6172a442df165a80bfc0538a676fbca1a6a6c8f4c6933b43"),
+      .sha256("b9bfdd4cb27cddbb6172a442df165a80bfc0538a676fbca1a6a6c8f4c6933b43")),
     .init(
       .runc, "1.1.9", .arm64,
-      "b43e9f561e85906f469eef5a7b7992fc586f750f44a0e011da4467e7008c33a0"),
+      .sha256("b43e9f561e85906f469eef5a7b7992fc586f750f44a0e011da4467e7008c33a0")),
     .init(
       .runc, "1.1.10", .amd64,
-      "81f73a59be3d122ab484d7dfe9ddc81030f595cc59968f61c113a9a38a2c113a"),
+      .sha256("81f73a59be3d122ab484d7dfe9ddc81030f595cc59968f61c113a9a38a2c113a")),
     .init(
       .runc, "1.1.10", .arm64,
-      "4830afd426bdeacbdf9cb8729524aa2ed51790b8c4b28786995925593708f1c8"),
+      .sha256("4830afd426bdeacbdf9cb8729524aa2ed51790b8c4b28786995925593708f1c8")),
     .init(
       .runc, "1.1.11", .amd64,
-      "77ae134de014613c44d25e6310a57a219a7a91155cd47d069a0f22a2cad5caea"),
+      .sha256("77ae134de014613c44d25e6310a57a219a7a91155cd47d069a0f22a2cad5caea")),
     .init(
       .runc, "1.1.11", .arm64,
-      "9f1ee53f06b78cc4a115ca6ae4eec10567999539ce828a22c5351edba043ed12"),
+      .sha256("9f1ee53f06b78cc4a115ca6ae4eec10567999539ce828a22c5351edba043ed12")),
     .init(
       .runc, "1.1.12", .amd64,
-      "aadeef400b8f05645768c1476d1023f7875b78f52c7ff1967a6dbce236b8cbd8"),
+      .sha256("aadeef400b8f05645768c1476d1023f7875b78f52c7ff1967a6dbce236b8cbd8")),
     .init(
       .runc, "1.1.12", .arm64,
-      "879f910a05c95c10c64ad8eb7d5e3aa8e4b30e65587b3d68e009a3565aed5bb8"),
+      .sha256("879f910a05c95c10c64ad8eb7d5e3aa8e4b30e65587b3d68e009a3565aed5bb8")),
     .init(
       .runc, "1.1.13", .amd64,
-      "bcfc299c1ab255e9d045ffaf2e324c0abaf58f599831a7c2c4a80b33f795de94"),
+      .sha256("bcfc299c1ab255e9d045ffaf2e324c0abaf58f599831a7c2c4a80b33f795de94")),
     .init(
       .runc, "1.1.13", .arm64,
-      "4b93701752f5338ed51592b38e039aef8c1a59856d1225df21eba84c2830743c"),
+      .sha256("4b93701752f5338ed51592b38e039aef8c1a59856d1225df21eba84c2830743c")),
     .init(
       .runc, "1.1.14", .amd64,
-      "a83c0804ebc16826829e7925626c4793da89a9b225bbcc468f2b338ea9f8e8a8"),
+      .sha256("a83c0804ebc16826829e7925626c4793da89a9b225bbcc468f2b338ea9f8e8a8")),
     .init(
       .runc, "1.1.14", .arm64,
-      "050ee97c266bf7d31e1474568ffcbb2a3ff2208087aaa238c8bbe7e398414126"),
+      .sha256("050ee97c266bf7d31e1474568ffcbb2a3ff2208087aaa238c8bbe7e398414126")),
     .init(
       .runc, "1.1.15", .amd64,
-      "d218e1f8be4dcb1f288dea754faee342375a36f695eac5ab37fc8b7270a78763"),
+      .sha256("d218e1f8be4dcb1f288dea754faee342375a36f695eac5ab37fc8b7270a78763")),
     .init(
       .runc, "1.1.15", .arm64,
-      "c680f8c470ffb228944ca80e1a4dbb6768b3ad97057350852e128847f9dd10bc"),
+      .sha256("c680f8c470ffb228944ca80e1a4dbb6768b3ad97057350852e128847f9dd10bc")),
     .init(
       .runc, "1.2.0", .amd64,
-      "3bbb68e49bc89dd2607f11d2ff0fa699963ebada39c32ad8a6aab0d40435c1ed"),
+      .sha256("3bbb68e49bc89dd2607f11d2ff0fa699963ebada39c32ad8a6aab0d40435c1ed")),
     .init(
       .runc, "1.2.0", .arm64,
-      "3d4f66dc1d91f1b2a46713d185a506a604f1fe9f2f2b89c281eb1c5c13677ff0"),
+      .sha256("3d4f66dc1d91f1b2a46713d185a506a604f1fe9f2f2b89c281eb1c5c13677ff0")),
     .init(
       .runc, "1.2.1", .amd64,
-      "b106d49c60e688022f5909432a77bd3260f29687199d47213ed87269588af781"),
+      .sha256("b106d49c60e688022f5909432a77bd3260f29687199d47213ed87269588af781")),
     .init(
       .runc, "1.2.1", .arm64,
-      "8c0d81c80ffdaab986629a9c787d8468ab41851e7aab8f9617a4c3674e192aaa"),
+      .sha256("8c0d81c80ffdaab986629a9c787d8468ab41851e7aab8f9617a4c3674e192aaa")),
     .init(
       .runc, "1.2.2", .amd64,
-      "a34f5ab4fc1df1f456293c3d797a76f2d41cf3cd970bb49fc53ba94bbc8a5cf6"),
+      .sha256("a34f5ab4fc1df1f456293c3d797a76f2d41cf3cd970bb49fc53ba94bbc8a5cf6")),
     .init(
       .runc, "1.2.2", .arm64,
-      "bfd3e6c58bd6060eaa725520c31cbc8f6386ac7606e65bfa7fe9084100aa1789"),
+      .sha256("bfd3e6c58bd6060eaa725520c31cbc8f6386ac7606e65bfa7fe9084100aa1789")),
     .init(
       .runc, "1.2.3", .amd64,
-      "e6e8c8049b1910fce58fa68c057aaa5f42cee2a73834df5e59e5da7612d2739d"),
+      .sha256("e6e8c8049b1910fce58fa68c057aaa5f42cee2a73834df5e59e5da7612d2739d")),
     .init(
       .runc, "1.2.3", .arm64,
-      "4ef19ab21ce1ae5a01e1d3fa5b005e45cdf59f5d3ab32541c9e262cb2b2d3451"),
+      .sha256("4ef19ab21ce1ae5a01e1d3fa5b005e45cdf59f5d3ab32541c9e262cb2b2d3451")),
     .init(
       .runc, "1.2.4", .amd64,
-      "e83565aa78ec8f52a4d2b4eb6c4ca262b74c5f6770c1f43670c3029c20175502"),
+      .sha256("e83565aa78ec8f52a4d2b4eb6c4ca262b74c5f6770c1f43670c3029c20175502")),
     .init(
       .runc, "1.2.4", .arm64,
-      "285f6c4c3de1d78d9f536a0299ae931219527b2ebd9ad89df5a1072896b7e82a"),
+      .sha256("285f6c4c3de1d78d9f536a0299ae931219527b2ebd9ad89df5a1072896b7e82a")),
     .init(
       .runc, "1.2.5", .amd64,
-      "fbd851fce6a8e0d67a9d184ea544c2abf67c9fd29b80fcc1adf67dfe9eb036a1"),
+      .sha256("fbd851fce6a8e0d67a9d184ea544c2abf67c9fd29b80fcc1adf67dfe9eb036a1")),
     .init(
       .runc, "1.2.5", .arm64,
-      "bfc6575f4c601740539553b639ad6f635c23f76695ed484171bd864df6a23f76"),
+      .sha256("bfc6575f4c601740539553b639ad6f635c23f76695ed484171bd864df6a23f76")),
     .init(
       .runc, "1.2.6", .amd64,
-      "0774f49d1b1eebb5849e644db5e4dc6f2b06cee05f13b3d17d5d6ba62d6f2ebc"),
+      .sha256("0774f49d1b1eebb5849e644db5e4dc6f2b06cee05f13b3d17d5d6ba62d6f2ebc")),
     .init(
       .runc, "1.2.6", .arm64,
-      "12c612e2ebe6ca198de676ce75ed557e79fe6109032209bb8e25166c967fe170"),
+      .sha256("12c612e2ebe6ca198de676ce75ed557e79fe6109032209bb8e25166c967fe170")),
     .init(
       .runc, "1.2.7", .amd64,
-      "7c6564ab7b562a275778e59dd6bd43404768e5462e31cbac6b15e36e14693ca8"),
+      .sha256("7c6564ab7b562a275778e59dd6bd43404768e5462e31cbac6b15e36e14693ca8")),
     .init(
       .runc, "1.2.7", .arm64,
-      "b540e52e2e2d285b7ac9336d788195eb832292e4aa311dbd936ff7e8514e6cb7"),
+      .sha256("b540e52e2e2d285b7ac9336d788195eb832292e4aa311dbd936ff7e8514e6cb7")),
     .init(
       .runc, "1.2.8", .amd64,
-      "09d2b25f31d3a819c97854c223ff9b36be7fdb0ce57fec709af499e1e19e8e89"),
+      .sha256("09d2b25f31d3a819c97854c223ff9b36be7fdb0ce57fec709af499e1e19e8e89")),
     .init(
       .runc, "1.2.8", .arm64,
-      "7c463d49d83f2da9f5ba6db395600c8da6c5445fd4597c2de8e8b0f82eb1bebb"),
+      .sha256("7c463d49d83f2da9f5ba6db395600c8da6c5445fd4597c2de8e8b0f82eb1bebb")),
     .init(
       .runc, "1.2.9", .amd64,
-      "b21fda1d5a1510b19c3f6fb43ecb3a92887654a9d0c2b64e84b8b08f24ff0e30"),
+      .sha256("b21fda1d5a1510b19c3f6fb43ecb3a92887654a9d0c2b64e84b8b08f24ff0e30")),
     .init(
       .runc, "1.2.9", .arm64,
-      "c155ae4716480be73a1c3bbedfa23df179800ba39ca83eb59f5b1b9b72a7ecbd"),
+      .sha256("c155ae4716480be73a1c3bbedfa23df179800ba39ca83eb59f5b1b9b72a7ecbd")),
     .init(
       .runc, "1.3.0", .amd64,
-      "028986516ab5646370edce981df2d8e8a8d12188deaf837142a02097000ae2f2"),
+      .sha256("028986516ab5646370edce981df2d8e8a8d12188deaf837142a02097000ae2f2")),
     .init(
       .runc, "1.3.0", .arm64,
-      "85c5e4e4f72e442c8c17bac07527cd4f961ee48e4f2b71797f7533c94f4a52b9"),
+      .sha256("85c5e4e4f72e442c8c17bac07527cd4f961ee48e4f2b71797f7533c94f4a52b9")),
     .init(
       .runc, "1.3.1", .amd64,
-      "53bfce31ca047e537e0767b21c9d529d4b5b3e1cb9c590ca81654f9a5615d80d"),
+      .sha256("53bfce31ca047e537e0767b21c9d529d4b5b3e1cb9c590ca81654f9a5615d80d")),
     .init(
       .runc, "1.3.1", .arm64,
-      "e531c276312ec701be7edf2b998ac4220c858d02d274bef5546945964792d074"),
+      .sha256("e531c276312ec701be7edf2b998ac4220c858d02d274bef5546945964792d074")),
     .init(
       .runc, "1.3.2", .amd64,
-      "e7a8e30bd6d248f494aae9163521ff4eb112a30602ac56ada0871e3531269c2d"),
+      .sha256("e7a8e30bd6d248f494aae9163521ff4eb112a30602ac56ada0871e3531269c2d")),
     .init(
       .runc, "1.3.2", .arm64,
-      "06fbccb4528ecd490f3f333d6dcf22c876bd72a024813a0c0a46312121f4c5fd"),
+      .sha256("06fbccb4528ecd490f3f333d6dcf22c876bd72a024813a0c0a46312121f4c5fd")),
     .init(
       .runc, "1.3.3", .amd64,
-      "8781ab9f71c12f314d21c8e85f13ca1a82d90cf475aa5131a7b543fcc5487543"),
+      .sha256("8781ab9f71c12f314d21c8e85f13ca1a82d90cf475aa5131a7b543fcc5487543")),
     .init(
       .runc, "1.3.3", .arm64,
-      "3c9a8e9e6dafd00db61f4611692447ebab4a56388bae4f82192aed67b66df712"),
+      .sha256("3c9a8e9e6dafd00db61f4611692447ebab4a56388bae4f82192aed67b66df712")),
     .init(
       .runc, "1.3.4", .amd64,
-      "5966ca40b6187b30e33bfc299c5f1fe72e8c1aa01cf3fefdadf391668f47f103"),
+      .sha256("5966ca40b6187b30e33bfc299c5f1fe72e8c1aa01cf3fefdadf391668f47f103")),
     .init(
       .runc, "1.3.4", .arm64,
-      "d6dcab36d1b6af1b72c7f0662e5fcf446a291271ba6006532b95c4144e19d428"),
+      .sha256("d6dcab36d1b6af1b72c7f0662e5fcf446a291271ba6006532b95c4144e19d428")),
     .init(
       .runc, "1.3.5", .amd64,
-      "66fa8390be8fb3b23dfbb60c767368bb5b51f1acfa88692bbff1a82953d4d9e9"),
+      .sha256("66fa8390be8fb3b23dfbb60c767368bb5b51f1acfa88692bbff1a82953d4d9e9")),
     .init(
       .runc, "1.3.5", .arm64,
-      "bd843d75a788e612c9df286b1fa519a44fcbb7a7b8d01e2268431433cc7c718c"),
+      .sha256("bd843d75a788e612c9df286b1fa519a44fcbb7a7b8d01e2268431433cc7c718c")),
     .init(
       .runc, "1.3.6", .amd64,
-      "3f3921dbbee7723e9868f97e88e51ffc910206e3ba55646e74d93d24ea76023c"),
+      .sha256("3f3921dbbee7723e9868f97e88e51ffc910206e3ba55646e74d93d24ea76023c")),
     .init(
       .runc, "1.3.6", .arm64,
-      "6be27a061ef89bb14c6cb495405bba80f46cea213b8f79378a6086b1bac6b747"),
+      .sha256("6be27a061ef89bb14c6cb495405bba80f46cea213b8f79378a6086b1bac6b747")),
     .init(
       .runc, "1.4.0", .amd64,
-      "c5d4995c5aec204d7e1827d9d9a6b45042602736f7f415f484252e576dcdac28"),
+      .sha256("c5d4995c5aec204d7e1827d9d9a6b45042602736f7f415f484252e576dcdac28")),
     .init(
       .runc, "1.4.0", .arm64,
-      "2adbeed4c751d6f2201c642ed06269ff4370fcc4165abd3f323e19c653716c31"),
+      .sha256("2adbeed4c751d6f2201c642ed06269ff4370fcc4165abd3f323e19c653716c31")),
     .init(
       .runc, "1.4.1", .amd64,
-      "b6d50dad89a420cafcdc0eebf4bed132a45b161d5bc1ba4ddd8cc4422d24a983"),
+      .sha256("b6d50dad89a420cafcdc0eebf4bed132a45b161d5bc1ba4ddd8cc4422d24a983")),
     .init(
       .runc, "1.4.1", .arm64,
-      "80d5757c46152c35151621cf394ee08cec881716169d0fdd40f9ce124d3c85f5"),
+      .sha256("80d5757c46152c35151621cf394ee08cec881716169d0fdd40f9ce124d3c85f5")),
     .init(
       .runc, "1.4.2", .amd64,
-      "ac8a90f9e225bb9322189937b230cdc5478d5753f0e31e1bda98a5cf06bd9539"),
+      .sha256("ac8a90f9e225bb9322189937b230cdc5478d5753f0e31e1bda98a5cf06bd9539")),
     .init(
       .runc, "1.4.2", .arm64,
-      "ea54032310588e115633aa2f4bba8bf9500257f657e1deca88df5778775138db"),
+      .sha256("ea54032310588e115633aa2f4bba8bf9500257f657e1deca88df5778775138db")),
     .init(
       .runc, "1.4.3", .amd64,
-      "f6ae8efc0fa40079e1475e97cbe9d1bd3f106a28d6af78a11d9f1bd565515e60"),
+      .sha256("f6ae8efc0fa40079e1475e97cbe9d1bd3f106a28d6af78a11d9f1bd565515e60")),
     .init(
       .runc, "1.4.3", .arm64,
-      "633301e2e32f8a5ad54031aab4901eb00308bec677dd15faa2751e8f9dab5ca4"),
+      .sha256("633301e2e32f8a5ad54031aab4901eb00308bec677dd15faa2751e8f9dab5ca4")),
+    .init(
+      .runsc, "20260810.0", .amd64,
+      .sha512("4463ce276e207f5a516a08ec627a768a19cf7bed0094d522b0810bee3424585caa8d344e093204012b974f5c508ab2362dcb0d7236f0c1992fccc426beeb7ffc")),
+    .init(
+      .runsc, "20260810.0", .arm64,
+      .sha512("26a306b4c51a54dd5c44f4c602d5326b92c1ba02757c591847d53f2cad448c0f838b1d8f7bd93cc50eb8d6ec88073c5d4b4a14b53bc572338ced49f42d618f9f")),
+    .init(
+      .runsc, "20260817.0", .amd64,
+      .sha512("84936438d583ec976800f464e75a83e1515f0890b451b9b4db219c4472b54ca9b106a6772ee683f1e64cce2128871d7637b14d800591f8451b8137f6c39fb2ef")),
+    .init(
+      .runsc, "20260817.0", .arm64,
+      .sha512("6394fd161a4af0dc9a2c29f75c3016d05275a55744f124e12023fa7666a9f161c68d6ce3803ad49205c6a7b5bee0ad2ccf48edff340db344fdafec678c788aa4")),
+    .init(
+      .youki, "0.5.5", .amd64,
+      .sha256("7a6844c2e529daa54c6d7558572269508faa26e3b14b5440f9502c413fef558c")),
+    .init(
+      .youki, "0.5.5", .arm64,
+      .sha256("83069dd0ac11dca04f5a2376f27538f86ae5304db0ba148b20d342afe62d6069")),
+    .init(
+      .youki, "0.5.6", .amd64,
+      .sha256("c372ad70d4107174064225848e686e84ddb597cb44ac7a540e0c47a86e6e6081")),
+    .init(
+      .youki, "0.5.6", .arm64,
+      .sha256("df078232fd5e4af822be2d35e0614715dfa781a3e5790b66b71d1d89a2247692")),
+    .init(
+      .youki, "0.5.7", .amd64,
+      .sha256("10077b1a4f013990a416acf15e6b397cf64b5d62008516a9711abc22730d8203")),
+    .init(
+      .youki, "0.5.7", .arm64,
+      .sha256("d51990751e796391254c36d40f05b0624017cb544284f9721a645d05747b3d84")),
   ]
 }

@@ -20,6 +20,12 @@ public enum CatalogComponent: String, Sendable, Hashable, CaseIterable, Comparab
   case slirp4netns
   /// crun (`runtimes.crun`): a static binary per arch, tags without a leading `v`.
   case crun
+  /// youki (`runtimes.youki`): a tarball per arch holding `youki`, README.md and LICENSE.
+  case youki
+  /// gVisor's `runsc` and its containerd shim (`runtimes.runsc`): raw binaries from Google's
+  /// bucket, not GitHub, pinned by sha512 (the only hash gVisor publishes).
+  case runsc
+  case runscShim = "containerd-shim-runsc-v1"
 
   /// `owner/repo` on GitHub.
   public var repository: String {
@@ -33,6 +39,8 @@ public enum CatalogComponent: String, Sendable, Hashable, CaseIterable, Comparab
     case .rootlesskit: "rootless-containers/rootlesskit"
     case .slirp4netns: "rootless-containers/slirp4netns"
     case .crun: "containers/crun"
+    case .youki: "youki-dev/youki"
+    case .runsc, .runscShim: "google/gvisor"
     }
   }
 
@@ -47,6 +55,10 @@ public enum CatalogComponent: String, Sendable, Hashable, CaseIterable, Comparab
     // kubespray pins crun for these three (`crun-VER-linux-ARCH`).
     case (.crun, .amd64), (.crun, .arm64), (.crun, .ppc64le): arch.rawValue
     case (.crun, _): nil
+    // youki and gVisor name the arch as `uname -m` does, and kubespray pins these two.
+    case (.youki, .amd64), (.runsc, .amd64), (.runscShim, .amd64): "x86_64"
+    case (.youki, .arm64), (.runsc, .arm64), (.runscShim, .arm64): "aarch64"
+    case (.youki, _), (.runsc, _), (.runscShim, _): nil
     case (.containerd, .arm), (.containerdStatic, .arm): nil
     case (.nerdctlFull, .amd64), (.nerdctlFull, .arm64): arch.rawValue
     case (.nerdctlFull, _): nil
@@ -77,6 +89,10 @@ public enum CatalogComponent: String, Sendable, Hashable, CaseIterable, Comparab
     case .rootlesskit: "rootlesskit-\(a).tar.gz"
     case .slirp4netns: "slirp4netns-\(a)"
     case .crun: "crun-\(version)-linux-\(a)"
+    // The glibc build, as kubespray's youki_download_url; youki also publishes `-musl`.
+    case .youki: "youki-\(version)-\(a)-gnu.tar.gz"
+    case .runsc: "runsc"
+    case .runscShim: "containerd-shim-runsc-v1"
     }
   }
 
@@ -87,10 +103,21 @@ public enum CatalogComponent: String, Sendable, Hashable, CaseIterable, Comparab
     return "\(Self.github)/\(repository)/releases/download/\(tag)"
   }
 
-  /// The asset's GitHub URL; nil when the project publishes nothing for the arch.
+  /// The asset's URL; nil when the project publishes nothing for the arch.
   public func assetURL(version: String, arch: Arch) -> String? {
-    assetName(version: version, arch: arch).map { "\(releaseBase(version: version))/\($0)" }
+    guard let asset = assetName(version: version, arch: arch) else { return nil }
+    switch self {
+    // gVisor's bucket has a folder per arch (kubespray's gvisor_runsc_download_url).
+    case .runsc, .runscShim:
+      return "\(Self.gvisorReleases)/\(version)/\(assetArch(arch) ?? "")/\(asset)"
+    default:
+      return "\(releaseBase(version: version))/\(asset)"
+    }
   }
+
+  /// Where gVisor publishes its releases; `downloads.mirror` does not rewrite it (the mirror
+  /// stands for GitHub), so an air-gapped node gives `url:`.
+  public static let gvisorReleases = "https://storage.googleapis.com/gvisor/releases/release"
 
   /// The checksum file (sha256sum format) the project publishes for the asset; nil for
   /// BuildKit, which publishes none.
@@ -107,8 +134,10 @@ public enum CatalogComponent: String, Sendable, Hashable, CaseIterable, Comparab
     // crictl publishes `<asset>.sha256` files whose format is not verified research either:
     // its pins come from kubespray's checksums.yml.
     case .buildkit, .slirp4netns, .crictl: nil
-    // crun publishes no checksum file beside its binaries that nodespec has verified.
-    case .crun: nil
+    // crun publishes no checksum file beside its binaries that nodespec has verified; youki's
+    // is not verified research either. gVisor publishes `<asset>.sha512`, and
+    // `verify: published` reads sha256 files only: its pins come from kubespray.
+    case .crun, .youki, .runsc, .runscShim: nil
     }
   }
 

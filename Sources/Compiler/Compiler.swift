@@ -15,6 +15,8 @@ import Spec
 /// | `kubernetes.sysctl.<key>` (3) | sysctl | |
 /// | `runc.binary` | artifact, binary `<prefix>/sbin/runc` | |
 /// | `runtimes.crun.binary` | artifact, binary `<prefix>/bin/crun` | |
+/// | `runtimes.youki.archive` | artifact into `<prefix>/libexec/youki` | |
+/// | `runtimes.runsc.binary`, `runtimes.runsc.shim` | artifacts, binaries `<prefix>/bin/runsc`, `containerd-shim-runsc-v1` (sha512) | |
 /// | `cni.archive` | artifact into `/opt/cni/bin` | |
 /// | `containerd.archive` | artifact into `<prefix>` | containerd.service |
 /// | `containerd.unit` | file `<units>/containerd.service` (`Paths.systemdUnits`) | containerd.service |

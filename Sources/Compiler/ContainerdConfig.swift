@@ -19,8 +19,12 @@ struct ContainerdConfig: Equatable {
   struct Runtime: Equatable {
     /// The table's name, which is also the Kubernetes RuntimeClass `handler`.
     var name: String
-    /// `options.BinaryName`: the runtime binary the shim runs instead of `runc`.
-    var binaryName: String
+    /// `runtime_type`: the shim containerd starts (`io.containerd.X.vN` runs the binary
+    /// `containerd-shim-X-vN` from containerd's `PATH`).
+    var runtimeType = "io.containerd.runc.v2"
+    /// `options.BinaryName`: the runtime binary runc's shim runs instead of `runc`; nil for
+    /// another shim, which gets no runc `options` (nor `SystemdCgroup`, a runc option).
+    var binaryName: String?
   }
 
   var layout: Layout
@@ -101,8 +105,9 @@ struct ContainerdConfig: Equatable {
     for runtime in runtimes {
       let entry = table + ["runtimes", runtime.name]
       let key = "runtimes.\(runtime.name)"
-      config.set(entry + ["runtime_type"], .string("io.containerd.runc.v2"), managedBy: key)
-      config.set(entry + ["options", "BinaryName"], .string(runtime.binaryName), managedBy: key)
+      config.set(entry + ["runtime_type"], .string(runtime.runtimeType), managedBy: key)
+      guard let binaryName = runtime.binaryName else { continue }
+      config.set(entry + ["options", "BinaryName"], .string(binaryName), managedBy: key)
       config.set(
         entry + ["options", "SystemdCgroup"], systemdCgroup, managedBy: "kubernetes.cgroup_driver")
     }

@@ -90,7 +90,9 @@ enum Downloads {
       }
       let url =
         urlOverride
-        ?? rewrite(release.releaseBase(version: version) + "/" + fileName, mirror: mirror)
+        ?? rewrite(
+          release.assetURL(version: version, arch: arch)
+            ?? release.releaseBase(version: version) + "/" + fileName, mirror: mirror)
 
       let check: Artifact.Check
       if let shaOverride {
@@ -98,11 +100,11 @@ enum Downloads {
       } else {
         switch verify {
         case .pinned:
-          guard let pin = context.catalog.sha256(release, version: version, arch: arch) else {
+          guard let pin = context.catalog.digest(release, version: version, arch: arch) else {
             unpinned.append(arch)
             continue
           }
-          check = .sha256(pin)
+          check = pin.check
         case .published:
           guard let checksums = release.checksumURL(version: version, arch: arch) else {
             diagnostics.error(

@@ -245,6 +245,8 @@ public struct Artifact: Sendable, Equatable {
   public enum Check: Sendable, Equatable {
     /// Pinned lowercase hex sha256.
     case sha256(String)
+    /// Pinned lowercase hex sha512 (gVisor publishes only sha512).
+    case sha512(String)
     /// The project's checksum file (sha256sum format); the line whose file name equals
     /// `Source.fileName` gives the hash.
     case published(checksumURL: String)
@@ -264,6 +266,7 @@ public struct Artifact: Sendable, Equatable {
     let check: String =
       switch source.check {
       case let .sha256(hex): "sha256:\(hex)"
+      case let .sha512(hex): "sha512:\(hex)"
       case let .published(url): "published:\(url)"
       case .none: "unverified"
       }

@@ -1330,13 +1330,48 @@ extension DiagnosticGuide {
       text: #"""
         unsupported-runtime
 
-        *error*: a runtime nodespec cannot set up: `youki`, `runsc` and `kata` (not yet), or
-        `nvidia` with a containerd older than 1.7, which has no CDI (`enable_cdi`).
+        *error*: a runtime nodespec cannot set up: `kata` (Kata Containers: its `kata-static` release
+        is a `.tar.xz` or `.tar.zst` unpacked over `/opt/kata` that needs a hypervisor configuration
+        and KVM on the node, none of which nodespec writes), or `nvidia` with a containerd older than
+        1.7, which has no CDI (`enable_cdi`).
 
             components: {containerd: 1.6.36}
             runtimes: {nvidia: {}}
 
-        Fix: pin containerd 1.7 or later for `nvidia`; install the others yourself.
+        Fix: pin containerd 1.7 or later for `nvidia`; install kata with kata-deploy or kata-manager
+        and add its `io.containerd.kata.v2` table through containerd's `conf.d`.
+
+        """#),
+    Entry(
+      id: "runsc-override",
+      text: #"""
+        runsc-override
+
+        *error*: `sha256:` under `runtimes.runsc`. gVisor is two downloads, `runsc` and
+        `containerd-shim-runsc-v1`, and one hash cannot vouch for both.
+
+            runtimes:
+              runsc: {version: "20260817.0", sha256: 3f...}
+
+        Fix: name a version the catalog pins (sha512, from kubespray's checksums.yml). `url:` may
+        name the folder that holds both files (a copy of gVisor's bucket).
+
+        """#),
+    Entry(
+      id: "rootless-runtime",
+      text: #"""
+        rootless-runtime
+
+        *error*: `runsc` in rootless mode. nodespec sets gVisor up for root containerd only: under
+        rootless containerd runsc needs its `--rootless` flag passed through a shim configuration
+        (`runsc.toml`) that nodespec does not write.
+
+            mode: rootless
+            user: builder
+            components: {nerdctl-full: 2.0.3}
+            runtimes: {runsc: "20260817.0"}
+
+        Fix: use `crun` or `youki` in rootless mode, or run gVisor with `mode: root`.
 
         """#),
     Entry(

@@ -48,7 +48,8 @@ struct CatalogCommand: ParsableCommand {
         for release in listing.releases {
           for arch in release.arches {
             let sha =
-              catalog.sha256(listing.component, version: release.version, arch: arch) ?? ""
+              catalog.digest(listing.component, version: release.version, arch: arch)?
+              .description ?? ""
             let file = listing.component.assetName(version: release.version, arch: arch) ?? ""
             out += "\(listing.key)\t\(release.version)\t\(arch)\t\(sha)\t\(file)\n"
           }

@@ -274,7 +274,9 @@ enum AnsiblePlans {
 extension AnsiblePlans {
   /// A binary and an archive from `file://` URLs under `root/src`, installed under `root`.
   /// `toolSHA` pins the binary; the archive is checked against `root/src/SHA256SUMS`.
-  static func localArtifacts(root: String, toolSHA: String) -> Plan {
+  static func localArtifacts(
+    root: String, toolSHA: String, toolCheck: Artifact.Check? = nil
+  ) -> Plan {
     Plan(
       name: "artifacts", arches: [.amd64],
       resources: [
@@ -289,7 +291,7 @@ extension AnsiblePlans {
               sources: [
                 .init(
                   arch: .amd64, url: "file://\(root)/src/tool", fileName: "tool",
-                  check: .sha256(toolSHA))
+                  check: toolCheck ?? .sha256(toolSHA))
               ],
               install: .binary(path: "\(root)/usr/bin/tool", mode: 0o755),
               provides: ["\(root)/usr/bin/tool"],

@@ -157,6 +157,34 @@ import Testing
     #expect(!FileManager.default.fileExists(atPath: "\(root)/var/lib/nodespec/artifacts/tool"))
   }
 
+  /// gVisor's pins are sha512: get_url checks `sha512:HEX`, a wrong one fails naming the file.
+  @Test func aSHA512PinIsChecked() throws {
+    let scratch = try AnsibleTestSupport.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: scratch) }
+    let root = scratch.appendingPathComponent("node").path
+    let sha = try Self.makeDownloads(root: root)
+    let sums = try ShellTestSupport.run("sha512sum", ["\(root)/src/tool"])
+    let hex = String(sums.stdout.prefix(128))
+    let wrong = String(repeating: "0", count: 128)
+
+    let bad = AnsiblePlans.localArtifacts(root: root, toolSHA: sha, toolCheck: .sha512(wrong))
+    guard let refused = try Self.apply(bad, in: scratch) else { return }
+    #expect(refused.status != 0)
+    #expect(
+      refused.output.contains(
+        "nodespec: checksum mismatch for tool: expected \(wrong), got \(hex)"),
+      "\(refused.output)")
+    #expect(!FileManager.default.fileExists(atPath: "\(root)/usr/bin/tool"))
+
+    let good = AnsiblePlans.localArtifacts(root: root, toolSHA: sha, toolCheck: .sha512(hex))
+    let run = try #require(try Self.apply(good, in: scratch))
+    #expect(run.status == 0, "\(run.output)")
+    #expect(Self.bytes("\(root)/usr/bin/tool") == "#!/bin/sh\necho tool\n")
+    #expect(
+      Self.bytes("\(root)/var/lib/nodespec/artifacts/tool")
+        == "file://\(root)/src/tool sha512:\(hex)\n")
+  }
+
   @Test func verifiedArtifactsInstallOnceAndStampWhatTheyAre() throws {
     let scratch = try AnsibleTestSupport.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: scratch) }

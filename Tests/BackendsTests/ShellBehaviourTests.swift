@@ -597,6 +597,32 @@ struct ShellBehaviourTests {
     #expect(second.stdout.isEmpty)
   }
 
+  /// gVisor's pins are sha512: the download is checked with sha512sum, a sha256-sized or
+  /// wrong sha512 fails, and the stamp records the sha512.
+  @Test func verifiesASHA512() throws {
+    defer { try? FileManager.default.removeItem(at: root) }
+    let served = "\(base)/served/runsc"
+    try FileManager.default.createDirectory(
+      atPath: "\(base)/served", withIntermediateDirectories: true)
+    try Data("#!/bin/sh\necho runsc\n".utf8).write(to: URL(fileURLWithPath: served))
+    let hex = String(try ShellTestSupport.run("sha512sum", [served]).stdout.prefix(128))
+    func plan(_ check: Artifact.Check) -> Plan {
+      artifactPlan(
+        url: "file://\(served)", check: check,
+        install: .binary(path: "\(base)/bin/tool", mode: 0o755), provides: ["\(base)/bin/tool"])
+    }
+    let wrong = String(repeating: "0", count: 128)
+    let refused = try apply(plan(.sha512(wrong)))
+    #expect(refused.status != 0)
+    #expect(refused.stderr.contains("checksum mismatch for tool-linux-amd64: expected \(wrong), got \(hex)"))
+    #expect(!FileManager.default.fileExists(atPath: "\(base)/bin/tool"))
+
+    let run = try apply(plan(.sha512(hex)))
+    #expect(run.status == 0, "\(run.stderr)")
+    #expect(read("\(base)/bin/tool") == "#!/bin/sh\necho runsc\n")
+    #expect(read("\(base)/state/tool.stamp") == "file://\(served) sha512:\(hex)\n")
+  }
+
   @Test func refusesAChecksumMismatchAndInstallsNothing() throws {
     defer { try? FileManager.default.removeItem(at: root) }
     let served = "\(base)/served/tool-linux-amd64"

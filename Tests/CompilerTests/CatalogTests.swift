@@ -14,7 +14,7 @@ import Testing
     #expect(status == 0)
     let expected = tsv.split(separator: "\n").map(String.init)
     let actual = catalog.entries.map {
-      "\($0.component.rawValue)\t\($0.version)\t\($0.arch.rawValue)\t\($0.sha256)"
+      "\($0.component.rawValue)\t\($0.version)\t\($0.arch.rawValue)\t\($0.digest)"
     }
     #expect(actual == expected)
     #expect(actual.count > 300)
@@ -44,7 +44,7 @@ import Testing
     "containerd\t2.0.0\tsparc\t6f8da716941f7e89315cefaa6e5a8f1ff10b323ff46611313c455df7ab1ebee1\tx\n",
   ])
   func badDataIsRefused(_ rows: String) throws {
-    let file = try temporaryFile("component\tversion\tarch\tsha256\tsource\n" + rows)
+    let file = try temporaryFile("component\tversion\tarch\tdigest\tsource\n" + rows)
     defer { try? FileManager.default.removeItem(atPath: file) }
     let (status, output) = try runGenerator(["--data", file, "--tsv"])
     #expect(status != 0)
@@ -65,8 +65,8 @@ import Testing
     let base = "https://github.com/containerd/nerdctl/releases/download/v2.0.3/SHA256SUMS"
     #expect(
       output.split(separator: "\n").map(String.init) == [
-        "nerdctl\t2.0.3\tamd64\t\(try #require(catalog.sha256(.nerdctl, version: "2.0.3", arch: .amd64)))\t\(base)",
-        "nerdctl\t2.0.3\tarm\t\(try #require(catalog.sha256(.nerdctl, version: "2.0.3", arch: .arm)))\t\(base)",
+        "nerdctl\t2.0.3\tamd64\t\(try #require(catalog.digest(.nerdctl, version: "2.0.3", arch: .amd64)))\t\(base)",
+        "nerdctl\t2.0.3\tarm\t\(try #require(catalog.digest(.nerdctl, version: "2.0.3", arch: .arm)))\t\(base)",
       ])
     // `*name` (binary mode) lines and per-asset files.
     let containerd = try runScript(
@@ -175,17 +175,23 @@ import Testing
     (.cni, "1.9.1", .ppc64le, "44b743ff6e4dc145eb4e5280e49eca182fcc586d8d52ab431d5904b66e5ca6f7"),
     (.cni, "1.6.0", .arm, "10cd1b6b0f7c1e6faf18b2e46ee338beb1e1cce253efc7086f8bc1f4e1061d1a"),
     (.nerdctl, "2.2.2", .arm, "a5515536b3a85486c819f9ca278b63eb1a182ee2a4ce0a7a68f9f36249e18685"),
+    (.youki, "0.5.7", .arm64, "d51990751e796391254c36d40f05b0624017cb544284f9721a645d05747b3d84"),
+    (
+      .runscShim, "20260817.0", .arm64,
+      "sha512:a7c0147f635938225e41c9660b95ba5235121a142c11830794e2a52b472783547e2b089bdba4f1344d"
+        + "30f65aeee651b377a1cafadd262a134f5e1ac10c6bf4bb"
+    ),
   ])
   func spotChecks(component: CatalogComponent, version: String, arch: Arch, sha: String) {
-    #expect(catalog.sha256(component, version: version, arch: arch) == sha)
+    #expect(catalog.digest(component, version: version, arch: arch)?.description == sha)
   }
 
   @Test func absentTriplesAreNil() {
     // nerdctl 2.3.0 has no arm hash; nerdctl-full 1.7.7 was never found; 2.2.0 is unverified.
-    #expect(catalog.sha256(.nerdctl, version: "2.3.0", arch: .arm) == nil)
-    #expect(catalog.sha256(.nerdctlFull, version: "1.7.7", arch: .amd64) == nil)
-    #expect(catalog.sha256(.nerdctlFull, version: "2.2.0", arch: .amd64) == nil)
-    #expect(catalog.sha256(.containerd, version: "2.0.0", arch: .arm) == nil)
+    #expect(catalog.digest(.nerdctl, version: "2.3.0", arch: .arm) == nil)
+    #expect(catalog.digest(.nerdctlFull, version: "1.7.7", arch: .amd64) == nil)
+    #expect(catalog.digest(.nerdctlFull, version: "2.2.0", arch: .amd64) == nil)
+    #expect(catalog.digest(.containerd, version: "2.0.0", arch: .arm) == nil)
   }
 
   @Test func releasesAreNewestFirst() {
@@ -309,7 +315,7 @@ import Testing
       .appendingPathComponent("nodespec-catalog-\(UUID().uuidString).tsv").path
     try """
     # a comment
-    component\tversion\tarch\tsha256\tsource
+    component\tversion\tarch\tdigest\tsource
     runc\t1.2.10\tarm64\t\(b)\tx
     runc\t1.2.9\tamd64\t\(a)\tx
     runc\t1.2.10\tamd64\t\(a)\tx
@@ -324,5 +330,32 @@ import Testing
         "cni\t1.6.0\tamd64\t\(b)", "runc\t1.2.9\tamd64\t\(a)", "runc\t1.2.10\tamd64\t\(a)",
         "runc\t1.2.10\tarm64\t\(b)",
       ])
+  }
+
+  /// gVisor publishes sha512 only: `sha512:` and 128 hex digits is a digest, and the Swift
+  /// table says which algorithm; 128 digits without the prefix, or a short sha512, are not.
+  @Test(arguments: [
+    ("sha512:" + String(repeating: "c", count: 128), true),
+    (String(repeating: "c", count: 128), false),
+    ("sha512:" + String(repeating: "c", count: 64), false),
+    ("sha384:" + String(repeating: "c", count: 96), false),
+  ])
+  func sha512Digests(_ digest: String, _ accepted: Bool) throws {
+    let path = FileManager.default.temporaryDirectory
+      .appendingPathComponent("nodespec-catalog-\(UUID().uuidString).tsv").path
+    let out = path + ".swift"
+    try "# date: 2026-01-01\ncomponent\tversion\tarch\tdigest\tsource\nrunsc\t20260817.0\tamd64\t\(digest)\tx\n"
+      .write(toFile: path, atomically: true, encoding: .utf8)
+    defer {
+      try? FileManager.default.removeItem(atPath: path)
+      try? FileManager.default.removeItem(atPath: out)
+    }
+    let (status, output) = try runGenerator(["--data", path, "--tsv"])
+    #expect((status == 0) == accepted)
+    guard accepted else { return }
+    #expect(output == "runsc\t20260817.0\tamd64\t\(digest)\n")
+    #expect(try runGenerator(["--data", path, "--out", out]).status == 0)
+    let swift = try String(contentsOfFile: out, encoding: .utf8)
+    #expect(swift.contains(".sha512(\"\(String(repeating: "c", count: 128))\")"))
   }
 }

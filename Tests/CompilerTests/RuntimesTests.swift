@@ -3,13 +3,26 @@ import Testing
 
 @testable import Compiler
 
+/// Compiles spec text through the real reader and decoder, so diagnostics point at lines.
+private func compileText(_ text: String) -> (plan: Plan?, diagnostics: Diagnostics) {
+  var diagnostics = Diagnostics()
+  guard
+    let spec = SpecLoader.load(
+      SourceFile(path: "runtimes.yaml", text: text), diagnostics: &diagnostics)
+  else { return (nil, diagnostics) }
+  var found = Diagnostics()
+  let plan = Compiler.compile(spec, diagnostics: &found)
+  for diagnostic in found.all { diagnostics.append(diagnostic) }
+  return (plan, diagnostics)
+}
+
 /// `runtimes:` and `default_runtime:`: crun downloaded and pinned, nvidia from the node's
 /// packages, each a runc-shim entry in the pinned containerd's config.toml layout.
 @Suite struct RuntimesTests {
   func runtimesSpec(
     containerd: String = "2.0.0", crun: String? = "1.17", nvidia: Bool = false,
     defaultRuntime: String? = nil, kubernetes k8s: Kubernetes? = kubernetes(),
-    youki: Bool = false
+    youki: Bool = false, runsc: String? = nil, kata: Bool = false
   ) -> NodeSpec {
     var components = seedComponents()
     components.containerd = component("containerd", containerd, line: 10)
@@ -17,6 +30,8 @@ import Testing
     spec.runtimes.range = line(300)
     spec.runtimes.crun = crun.map { component("crun", $0, line: 301) }
     spec.runtimes.youki = youki ? component("youki", "0.5.7", line: 307) : nil
+    spec.runtimes.runsc = runsc.map { component("runsc", $0, line: 308) }
+    spec.runtimes.kata = kata ? component("kata", "3.7.0", line: 309) : nil
     spec.runtimes.nvidia = nvidia ? line(310) : nil
     spec.runtimes.defaultRuntime = defaultRuntime.map { at($0, 320) }
     return spec
@@ -63,6 +78,100 @@ import Testing
     #expect(crun.install == .binary(path: "/usr/local/bin/crun", mode: 0o755))
   }
 
+  /// youki through runc's shim with `BinaryName`; gVisor through its own shim, without runc's
+  /// options; both downloads verified (youki's sha256, gVisor's sha512, from kubespray).
+  @Test(arguments: [
+    ("1.7.34", ["plugins", "io.containerd.grpc.v1.cri"]),
+    ("2.0.0", ["plugins", "io.containerd.cri.v1.runtime"]),
+  ])
+  func youkiAndRunsc(_ version: String, _ table: [String]) throws {
+    let (plan, diagnostics) = compile(
+      runtimesSpec(
+        containerd: version, crun: nil, defaultRuntime: "runsc", youki: true,
+        runsc: "20260817.0"))
+    #expect(!diagnostics.hasErrors, "\(diagnostics.ids)")
+    let doc = try config(plan)
+    func at(_ path: String...) -> Any? {
+      var current: Any? = doc
+      for key in table + ["containerd"] + path { current = (current as? [String: Any])?[key] }
+      return current
+    }
+    #expect(at("default_runtime_name") as? String == "runsc")
+    #expect(at("runtimes", "youki", "runtime_type") as? String == "io.containerd.runc.v2")
+    #expect(
+      at("runtimes", "youki", "options", "BinaryName") as? String
+        == "/usr/local/libexec/youki/youki")
+    #expect(at("runtimes", "runsc", "runtime_type") as? String == "io.containerd.runsc.v1")
+    #expect(at("runtimes", "runsc", "options") == nil)
+
+    guard case .artifact(let youki)? = plan?.resource("runtimes.youki.archive")?.kind,
+      case .artifact(let runsc)? = plan?.resource("runtimes.runsc.binary")?.kind,
+      case .artifact(let shim)? = plan?.resource("runtimes.runsc.shim")?.kind
+    else {
+      Issue.record("missing downloads")
+      return
+    }
+    #expect(
+      youki.sources.first?.url
+        == "https://github.com/youki-dev/youki/releases/download/v0.5.7/"
+        + "youki-0.5.7-x86_64-gnu.tar.gz")
+    // kubespray v2.31.0's checksums.yml, youki_checksums.amd64["0.5.7"].
+    #expect(
+      youki.sources.first?.check
+        == .sha256("10077b1a4f013990a416acf15e6b397cf64b5d62008516a9711abc22730d8203"))
+    #expect(youki.install == .archive(directory: "/usr/local/libexec/youki"))
+    #expect(youki.provides == ["/usr/local/libexec/youki/youki"])
+    let gvisor = "https://storage.googleapis.com/gvisor/releases/release/20260817.0/x86_64/"
+    #expect(runsc.sources.first?.url == gvisor + "runsc")
+    #expect(shim.sources.first?.url == gvisor + "containerd-shim-runsc-v1")
+    // kubespray 46dbdd39's checksums.yml, gvisor_*_checksums.amd64["20260817.0"].
+    #expect(
+      runsc.sources.first?.check
+        == .sha512(
+          "84936438d583ec976800f464e75a83e1515f0890b451b9b4db219c4472b54ca9b106a6772ee683f1e64cce21"
+            + "28871d7637b14d800591f8451b8137f6c39fb2ef"))
+    #expect(
+      shim.sources.first?.check
+        == .sha512(
+          "b60d1c418b841ab046951cc7a91f490a221198fbe81ec55dc364432578fddd44e97063793ce6651be397af2f"
+            + "64ec47170dff77a45db277819c3fb08fec9f3ced"))
+    #expect(shim.install == .binary(path: "/usr/local/bin/containerd-shim-runsc-v1", mode: 0o755))
+  }
+
+  /// Rootless mode: youki (and crun) are installed for nerdctl to pick; runsc is refused at
+  /// its line, with the reason.
+  @Test func rootless() throws {
+    let (plan, diagnostics) = compileText(
+      """
+      nodespec: 1
+      arch: amd64
+      mode: rootless
+      user: builder
+      components:
+        nerdctl-full: 2.0.3
+      runtimes:
+        youki: 0.5.7
+        runsc: "20260817.0"
+      """)
+    #expect(plan == nil)
+    #expect(diagnostics.ids == ["rootless-runtime"])
+    #expect(diagnostics.first("rootless-runtime")?.range?.start.line == 9)
+
+    let (youki, fine) = compileText(
+      """
+      nodespec: 1
+      arch: amd64
+      mode: rootless
+      user: builder
+      components:
+        nerdctl-full: 2.0.3
+      runtimes:
+        youki: 0.5.7
+      """)
+    #expect(fine.all.isEmpty, "\(fine.ids)")
+    #expect(youki?.resource("runtimes.youki.archive") != nil)
+  }
+
   @Test func withoutRuntimesConfigStaysAsItWas() throws {
     let doc = try config(compile(runtimesSpec(crun: nil)).plan)
     let table = ["plugins", "io.containerd.cri.v1.runtime"]
@@ -81,8 +190,36 @@ import Testing
     let oldContainerd = compile(runtimesSpec(containerd: "1.6.36", crun: nil, nvidia: true))
     #expect(oldContainerd.diagnostics.first("unsupported-runtime")?.range == line(310))
 
-    let youki = compile(runtimesSpec(youki: true))
-    #expect(youki.diagnostics.first("unsupported-runtime")?.range == line(307))
+    let kata = compile(runtimesSpec(kata: true))
+    #expect(kata.plan == nil)
+    #expect(kata.diagnostics.first("unsupported-runtime")?.range == line(309))
+
+    var pinned = runtimesSpec(runsc: "20260817.0")
+    let sha = ArchValue(arch: nil, value: String(repeating: "a", count: 64))
+    pinned.runtimes.runsc?.sha256 = [Located(sha, at: line(311))]
+    let override = compile(pinned)
+    #expect(override.plan == nil)
+    #expect(override.diagnostics.first("runsc-override")?.range == line(311))
+
+    // `url:` is the folder of both files (an air-gapped copy of gVisor's bucket); the pins
+    // still come from the catalog.
+    var mirrored = runtimesSpec(runsc: "20260817.0")
+    mirrored.runtimes.runsc?.url = [
+      Located(
+        ArchValue(arch: .amd64, value: "https://files.example/gvisor/x86_64/"), at: line(312))
+    ]
+    let folder = compile(mirrored)
+    #expect(!folder.diagnostics.hasErrors, "\(folder.diagnostics.ids)")
+    guard case .artifact(let shim)? = folder.plan?.resource("runtimes.runsc.shim")?.kind,
+      case .artifact(let binary)? = folder.plan?.resource("runtimes.runsc.binary")?.kind
+    else {
+      Issue.record("no gVisor downloads")
+      return
+    }
+    #expect(
+      shim.sources.first?.url == "https://files.example/gvisor/x86_64/containerd-shim-runsc-v1")
+    #expect(binary.sources.first?.url == "https://files.example/gvisor/x86_64/runsc")
+    if case .sha512 = shim.sources.first?.check {} else { Issue.record("not the sha512 pin") }
 
     var noConsumer = runtimesSpec(crun: nil, nvidia: true, kubernetes: nil)
     noConsumer.components.nerdctl = nil

@@ -174,6 +174,24 @@ UNIT
   mirror_tar "$root/$asset" "$stage/full" bin lib libexec share
 }
 
+# For the runtimes case (run.sh calls it once, before the cases run side by side): Debian's
+# /usr/bin/crun as crun's release binary, and Debian's containerd as a 1.7 tarball, whose
+# version-2 config.toml layout Debian's containerd 1.6 reads (the other cases pin 2.x).
+RUNTIMES_CRUN=1.8.1
+RUNTIMES_CONTAINERD=1.7.24
+CRUN_ASSET=containers/crun/releases/download/$RUNTIMES_CRUN/crun-$RUNTIMES_CRUN-linux-amd64
+mirror_runtimes() {
+  local root=$WORK/mirror stage=$WORK/mirror-stage-runtimes f containerd
+  containerd=$(containerd_asset "$RUNTIMES_CONTAINERD")
+  mkdir -p "$root/${CRUN_ASSET%/*}" "$root/${containerd%/*}"
+  install -m 0644 /usr/bin/crun "$root/$CRUN_ASSET"
+  rm -rf "$stage"
+  mkdir -p "$stage/bin"
+  for f in containerd ctr containerd-shim-runc-v2; do install -m 0755 "/usr/bin/$f" "$stage/bin/$f"; done
+  mirror_tar "$root/$containerd" "$stage" bin
+  rm -rf "$stage"
+}
+
 mirror_sha256() { # mirror_sha256 <asset path>
   sha256sum "$WORK/mirror/$1" | cut -d' ' -f1
 }

@@ -554,7 +554,7 @@ ns_download() {
       *) curl -fsSL --retry 3 --proto-redir '=http,https' -o "$2" -- "$1" ;;
     esac || ns_die "cannot download $1"
   elif command -v wget >/dev/null 2>&1; then
-    if [[ $1 == https://* && ${verify:-} != sha256 ]]; then
+    if [[ $1 == https://* && ${verify:-} != sha256 && ${verify:-} != sha512 ]]; then
       ns_die "cannot download $1 without curl: wget cannot refuse a redirect to http," \
         "and no pinned sha256 vouches for the download"
     fi
@@ -567,7 +567,7 @@ ns_download() {
 # Installs a release artifact, unless its stamp records this very source and everything
 # it provides is still there.
 #   --url URL --file NAME    the asset, and its name in the project's checksum file
-#   --sha256 HEX | --sha256-from CHECKSUMS_URL | --no-verify
+#   --sha256 HEX | --sha512 HEX | --sha256-from CHECKSUMS_URL | --no-verify
 #   --binary PATH --mode MODE | --archive DIR
 #   --stamp PATH [--provides PATH]...
 # The download is verified before anything is installed: on a mismatch the run stops and
@@ -582,6 +582,7 @@ ns_artifact() {
       --url) url=$2 ;;
       --file) file=$2 ;;
       --sha256) verify=sha256 want=$2 ;;
+      --sha512) verify=sha512 want=$2 ;;
       --sha256-from) verify=published sums=$2 ;;
       --no-verify) verify=none ;;
       --binary) binary=$2 ;;
@@ -594,7 +595,7 @@ ns_artifact() {
     if [ "$1" = --no-verify ]; then shift; else shift 2; fi
   done
   case $verify in
-    sha256) record="$url sha256:$want" ;;
+    sha256 | sha512) record="$url $verify:$want" ;;
     published) record="$url published:$sums" ;;
     *) record="$url unverified" ;;
   esac
@@ -652,7 +653,11 @@ ns_artifact() {
     if [ -z "$want" ]; then ns_die "no checksum for $file in $sums"; fi
   fi
   if [ "$verify" != none ]; then
-    got=$(sha256sum <"$work/download")
+    if [ "$verify" = sha512 ]; then
+      got=$(sha512sum <"$work/download")
+    else
+      got=$(sha256sum <"$work/download")
+    fi
     got=${got%% *}
     if [ "$got" != "${want,,}" ]; then
       ns_die "checksum mismatch for $file: expected $want, got $got"
