@@ -15,6 +15,8 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
     .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+    // Already in the graph through swift-certificates; named for its SHA-256 (Backends).
+    .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"6.0.0"),
   ],
   targets: [
     // libyaml, from the system (Debian: libyaml-dev). Only `Spec` imports it.
@@ -38,7 +40,9 @@ let package = Package(
         "Spec", .product(name: "X509", package: "swift-certificates"),
         .product(name: "SwiftASN1", package: "swift-asn1"),
       ]),
-    .target(name: "Backends", dependencies: ["Compiler", "CZlib"]),
+    .target(
+      name: "Backends",
+      dependencies: ["Compiler", "CZlib", .product(name: "Crypto", package: "swift-crypto")]),
     .executableTarget(
       name: "nodespec",
       dependencies: [

@@ -16,7 +16,7 @@ extension ShellBackend.ScriptWriter {
     let owner = file.owner ?? Ownership(user: "root", group: "root")
     out.write(file.owner == nil ? "if ! ns_file_kept " : "if ! ns_user_file_kept ")
     out.write(shellWords: [
-      file.path, SHA256.hex(text.utf8), String(file.mode, radix: 8), owner.user, owner.group,
+      file.path, SHA256Digest.hex(text.utf8), String(file.mode, radix: 8), owner.user, owner.group,
     ])
     out.line("; then")
     helpers.append(file.owner == nil ? .keptFile : .keptUserFile)

@@ -8,11 +8,11 @@ import Testing
 @Suite struct SHA256Tests {
   @Test func knownVectors() {
     #expect(
-      SHA256.hex("".utf8) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+      SHA256Digest.hex("".utf8) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
     #expect(
-      SHA256.hex("abc".utf8) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+      SHA256Digest.hex("abc".utf8) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     #expect(
-      SHA256.hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)
+      SHA256Digest.hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)
         == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
   }
 
@@ -27,7 +27,7 @@ import Testing
         "sha256sum", [], input: String(decoding: bytes, as: UTF8.self))
       // The input went through a String: compare with the bytes that were really sent.
       let sent = Array(String(decoding: bytes, as: UTF8.self).utf8)
-      #expect(SHA256.hex(sent) == String(run.stdout.prefix(64)), "length \(length)")
+      #expect(SHA256Digest.hex(sent) == String(run.stdout.prefix(64)), "length \(length)")
     }
   }
 }
