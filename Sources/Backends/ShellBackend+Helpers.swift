@@ -1,3 +1,5 @@
+import Spec
+
 /// The bash functions a generated script defines once, at its top. They are fixed text: no Plan
 /// value is ever spliced into them; values reach them only as single-quoted arguments.
 extension ShellBackend {
@@ -74,16 +76,32 @@ extension ShellBackend {
       }
     }
 
-    /// `text` without its comment lines; shellcheck directives stay. No helper holds a heredoc,
-    /// so a line that starts with `#` is always a comment.
-    static func withoutComments(_ text: String) -> String {
-      text.split(separator: "\n", omittingEmptySubsequences: false)
-        .filter { line in
-          let code = line.drop { $0 == " " }
-          return !code.hasPrefix("#") || code.hasPrefix("# shellcheck")
+    /// Writes `text` without its comment lines, then a line break; shellcheck directives stay.
+    /// No helper holds a heredoc, so a line that starts with `#` is always a comment. On bytes:
+    /// the cloud-init target strips every helper of every spec it compiles.
+    static func writeWithoutComments(_ text: String, into out: inout ByteWriter) {
+      var text = text
+      text.withUTF8 { bytes in
+        var start = 0
+        var first = true
+        while start <= bytes.count {
+          let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
+          var code = start
+          while code < end, bytes[code] == UInt8(ascii: " ") { code += 1 }
+          if !(code < end && bytes[code] == UInt8(ascii: "#"))
+            || bytes[code..<end].starts(with: shellcheckDirective)
+          {
+            if !first { out.newline() }
+            out.write(bytes: UnsafeBufferPointer(rebasing: bytes[start..<end]))
+            first = false
+          }
+          start = end + 1
         }
-        .joined(separator: "\n")
+      }
+      out.newline()
     }
+
+    private static let shellcheckDirective = Array("# shellcheck".utf8)
 
     /// `needed` and everything it requires, in script order.
     static func closure(of needed: Set<Helper>) -> [Helper] {

@@ -107,7 +107,11 @@ extension ShellBackend {
       for (index, helper) in Helper.closure(of: needed).enumerated() {
         if index > 0 { out.newline() }
         let text = helper.text(tracksNotifies: tracksNotifies)
-        out.line(explained ? text : Helper.withoutComments(text))
+        if explained {
+          out.line(text)
+        } else {
+          Helper.writeWithoutComments(text, into: &out)
+        }
       }
     }
 
