@@ -7,7 +7,8 @@
 #   IntegrationTests/system/run.sh --case faults        one kind of case (repeatable): apply, faults,
 #                                            nosystemd, published, redirect, quoting, large,
 #                                            packages, tls, operations, fleet, auth, images,
-#                                            converge, check, components
+#                                            converge, check, components, runtimes,
+#                                            crossover
 #
 # Environment: NODESPEC (compiler binary; default .build/debug/nodespec, built if missing),
 # NODESPEC_VENV (ansible venv, default .venv in the repository), CASE_TIMEOUT (seconds per case, default 300), JOBS (cases run side by
@@ -25,7 +26,7 @@ NODESPEC_VENV=$(readlink -f "${NODESPEC_VENV:-$REPO/.venv}")
 export NODESPEC_VENV
 ALL_TARGETS=(shell cloud-init ansible)
 ALL_CASES=(apply faults nosystemd published redirect quoting large packages tls operations fleet
-  auth images converge check components runtimes)
+  auth images converge check components runtimes crossover)
 TARGETS=()
 CASES=()
 while (($#)); do
@@ -150,6 +151,8 @@ run_case() { # run_case <case> <target> <dir>
   # components applies four times; with Ansible, six applies took 808 s on a loaded machine.
   [[ -z ${CASE_TIMEOUT:-} && $1 == components ]] && limit=1200
   [[ -z ${CASE_TIMEOUT:-} && $1 == apply && $2 == ansible ]] && limit=600
+  # crossover applies three times, with Ansible as one of two engines for two targets.
+  [[ -z ${CASE_TIMEOUT:-} && $1 == crossover ]] && limit=600
   COMPILER=${COMPILER_FOR[$2]} timeout --kill-after=10 "$limit" \
     unshare --mount --net --pid --fork --kill-child --mount-proc \
     "$SYSTEM_TESTS/lib/case.sh" "$1" "$2" "$3" >"$3/case.log" 2>&1 || rc=$?

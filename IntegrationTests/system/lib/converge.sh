@@ -624,3 +624,54 @@ uninstall_only() {
       ;;
   esac
 }
+
+# --- The crossover case: one target's manifest read by another (docs/plan-contract.md, "The
+# manifest": the three targets share one format).
+#   crossover <target>   install with <target>; the next target (shell -> cloud-init ->
+#                        ansible -> shell) applies the same spec: it changes, downloads and
+#                        restarts nothing and records the same entries; then it drops
+#                        a registry, pruning what the first target's manifest names.
+case_crossover() {
+  local t=$1 other calls sp dl out
+  case $t in
+    shell) other=cloud-init ;;
+    cloud-init) other=ansible ;;
+    *) other=shell ;;
+  esac
+  reference
+
+  converge_spec "$CASE_DIR/spec1.yaml" docker.io quay.io
+  step 1 "$t" "$CASE_DIR/spec1.yaml"
+  check "$t/crossover: $t installs" "engine failed, see $CASE_DIR/apply1.log" test $? = 0
+  cp "$SB_ROOT$NS_MANIFEST" "$CASE_DIR/manifest1" 2>/dev/null
+  manifest --identity >"$CASE_DIR/identity-before"
+  calls=$(count_lines "$SB_ROOT/run/standin/calls.log")
+  sp=$(spawns)
+  dl=$(mirror_downloads)
+
+  step 2 "$other" "$CASE_DIR/spec1.yaml"
+  check "$t/crossover: $other applies the same spec" "engine failed, see $CASE_DIR/apply2.log" test $? = 0
+  manifest --identity >"$CASE_DIR/identity-after"
+  check "$t/crossover: $other rewrites nothing" "$(diff "$CASE_DIR/identity-before" "$CASE_DIR/identity-after" | grep '^[-+][^-+]' | head -5)" \
+    cmp -s "$CASE_DIR/identity-before" "$CASE_DIR/identity-after"
+  # The same entries with the same facts, in each target's own order. Times are left out:
+  # Ansible records them from a float (nanoseconds rounded), which only costs a re-hash
+  # (docs/plan-contract.md, "The manifest").
+  local facts='BEGIN { FS = OFS = "\t" } $1 == "file" { $8 = $9 = "-" } { print }'
+  awk "$facts" "$CASE_DIR/manifest1" | sort >"$CASE_DIR/manifest1.sorted"
+  awk "$facts" "$SB_ROOT$NS_MANIFEST" 2>/dev/null | sort >"$CASE_DIR/manifest2.sorted"
+  check "$t/crossover: $other records what $t recorded" "$(diff "$CASE_DIR/manifest1.sorted" "$CASE_DIR/manifest2.sorted" | head -5)" \
+    cmp -s "$CASE_DIR/manifest1.sorted" "$CASE_DIR/manifest2.sorted"
+  check "$t/crossover: $other downloads nothing" "$(($(mirror_downloads) - dl)) downloads" test "$(mirror_downloads)" = "$dl"
+  out=$(restarts_since "$calls")
+  check "$t/crossover: $other restarts nothing" "calls: $out" test -z "$out" -a "$(spawns)" = "$sp"
+
+  converge_spec "$CASE_DIR/spec2.yaml" docker.io
+  step 3 "$other" "$CASE_DIR/spec2.yaml"
+  check "$t/crossover: $other drops a registry $t installed" "engine failed, see $CASE_DIR/apply3.log" test $? = 0
+  check "$t/crossover: its hosts.toml and folder removed" "still there" \
+    test ! -e "$SB_ROOT/etc/containerd/certs.d/quay.io"
+  check "$t/crossover: $other says so" "see $CASE_DIR/apply3.log" \
+    output_says "$CASE_DIR/apply3.log" "nodespec: removed /etc/containerd/certs.d/quay.io/hosts.toml"
+  check "$t/crossover: the manifest matches the node" "see above" manifest_matches_node
+}
