@@ -9,7 +9,8 @@ enum SHA256Digest {
   private static let hexDigits = Array("0123456789abcdef".utf8)
 
   static func hex<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> String {
-    let digest = bytes.withContiguousStorageIfAvailable { Crypto.SHA256.hash(data: $0) }
+    let digest =
+      bytes.withContiguousStorageIfAvailable { Crypto.SHA256.hash(data: $0) }
       ?? Crypto.SHA256.hash(data: Array(bytes))
     var out: [UInt8] = []
     out.reserveCapacity(64)

@@ -11,7 +11,9 @@ extension ShellBackend.ScriptWriter {
   /// Only in the script itself, not in cloud-init's apply script: each digest costs about 60
   /// bytes of user-data (hex, compressed, then base64), so 80 registries no longer fit EC2's
   /// 16 KB, and that script first runs on a fresh node, where no manifest can vouch for a file.
-  func writeKeptTest(_ file: File, into out: inout ByteWriter, helpers: inout [ShellBackend.Helper]) -> Bool {
+  func keptTest(
+    _ file: File, into out: inout ByteWriter, helpers: inout [ShellBackend.Helper]
+  ) -> Bool {
     guard fileSource == .inline, let text = file.content.literalText else { return false }
     let owner = file.owner ?? Ownership(user: "root", group: "root")
     out.write(file.owner == nil ? "if ! ns_file_kept " : "if ! ns_user_file_kept ")

@@ -343,7 +343,7 @@ extension ShellBackend {
     }
 
     private func fileStep(_ file: File, into out: inout ByteWriter, helpers: inout [Helper]) {
-      let kept = writeKeptTest(file, into: &out, helpers: &helpers)
+      let kept = keptTest(file, into: &out, helpers: &helpers)
       // A file the user owns is written by the user (see `Helper.userFiles`).
       if file.owner == nil {
         out.write("ns_begin_file ")
