@@ -439,15 +439,15 @@ LARGE_REGISTRIES=20
 case_large() {
   local t=$1 n
   write_spec "$CASE_DIR/spec1.yaml" "$CONTAINERD_VERSION" "$REGISTRY_URL"
-  python3 - "$CASE_DIR/spec1.yaml" "$LARGE_REGISTRIES" <<'PY'
+  python3 - "$CASE_DIR/spec1.yaml" "$LARGE_REGISTRIES" "$REGISTRY_URL" "$SECOND_MIRROR" <<'PY'
 import sys
-path, count = sys.argv[1], int(sys.argv[2])
+path, count, first, second = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 with open(path, "a") as f:
     for i in range(count):
         f.write(f"  reg{i}.example.com:\n    mirrors:\n"
-                f"      - url: http://127.0.0.1:5000\n"
+                f"      - url: {first}\n"
                 f"        header: {{ X-Pad: 'pad-{i}-{'x' * 150}' }}\n"
-                f"      - http://127.0.0.1:5001\n")
+                f"      - {second}\n")
 PY
   # cloud-init gets the whole user-data gzip-compressed (--gzip), its files compressed inside
   # as well: everything below then shows that cloud-init decompressed both layers.
