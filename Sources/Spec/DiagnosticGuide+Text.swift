@@ -457,8 +457,10 @@ extension DiagnosticGuide {
               docker.io:
                 mirrors: [https://user:secret@mirror.example.com]
 
-        Fix: write `https://host[:port][/path]`; send credentials as a mirror `header` taken from
-        `{env: VAR}` or `{file: /path}`.
+        Fix: write `https://host[:port][/path]`; send a registry's credentials as a mirror `header`
+        taken from `{env: VAR}` or `{file: /path}`. A download (a component's, runtime's or image's
+        `url`, `downloads.mirror`) sends no header: serve its file from a mirror that needs no secret,
+        inside the network, or give an image as a `file:` on the node.
 
         """#),
     Entry(

@@ -480,15 +480,27 @@ extension SpecDecoder {
         "the URL `\(display(URLCredentials.masked(text.value, bare: true)))` \(problem)",
         at: text.range, path: entry.path,
         hint: secret || problem.hasPrefix("has a query") || problem.hasPrefix("has a fragment")
-          ? "a URL lands in world-readable files and the playbook: send credentials as a "
-            + "mirror `header` whose value comes from `{env: VAR}` or `{file: /path}`"
-          : "write https://host[:port][/path]")
+          ? Self.credentialsHint(at: entry.path) : "write https://host[:port][/path]")
       // The password is shown nowhere, not even in the excerpt that points at it.
       if secret { error.redacted = [text.range] }
       diagnostics.append(error)
       return nil
     }
     return text
+  }
+
+  /// Where a URL's credentials can go instead: a registry mirror takes a `header` read on the
+  /// node; a download (a component, runtime, image or `downloads` URL) sends none, so its file
+  /// must come from where no secret is needed.
+  private static func credentialsHint(at path: String) -> String {
+    let lands = "a URL lands in world-readable files and the playbook: "
+    if path.hasPrefix("registries.") {
+      return lands + "send credentials as a mirror `header` whose value comes from "
+        + "`{env: VAR}` or `{file: /path}`"
+    }
+    return lands + "a download sends no header, so serve the file from a mirror that needs "
+      + "no secret (`downloads.mirror`, inside the network), or for an image give `file:` on "
+      + "the node"
   }
 
   /// A string that `isValid` accepts; otherwise reports `id` and gives nil.

@@ -2,6 +2,8 @@ import Testing
 
 @testable import Spec
 
+private let someDigest = String(repeating: "a", count: 64)
+
 /// A URL's password (or token user) is printed by no diagnostic: refused as `invalid-url` at
 /// the value for every URL key, whatever else is wrong with the URL, named masked, and masked
 /// in every excerpt of its line.
@@ -58,6 +60,21 @@ import Testing
     #expect(output.contains("n.yaml:\(at): error: "), "\(output)")
     #expect(output.contains("holds credentials"), "\(output)")
     #expect(!output.contains("s3cret"), "\(output)")
+  }
+
+  /// The hint names a way to send the secret that the key has: a mirror takes a `header`, a
+  /// download sends none.
+  @Test(arguments: [
+    ("registries: {docker.io: {mirrors: ['https://alice:s3cret@m.example']}}", true),
+    ("registries: {ghcr.io: {server: 'https://alice:s3cret@g.example'}}", true),
+    ("downloads: {mirror: 'https://alice:s3cret@m.example/gh'}", false),
+    ("components: {runc: {version: 1.2.5, url: {amd64: 'https://s3cret@b.example/r'}}}", false),
+    ("images: [{url: 'https://a:s3cret@b.example/i.tar', sha256: \(someDigest)}]", false),
+  ])
+  func theCredentialsHintFitsTheKey(_ line: String, _ mirror: Bool) {
+    let (_, output) = report("nodespec: 1\nname: t\narch: amd64\n\(line)\n")
+    #expect(output.contains("mirror `header`") == mirror, "\(output)")
+    #expect(output.contains("a download sends no header") == !mirror, "\(output)")
   }
 
   /// A diagnostic that is not about the URL (here the reader's, which stops before any URL
