@@ -5,6 +5,13 @@ import PackageDescription
 // NODESPEC_FUZZ=1 swift build --product nodespec-fuzz -Xswiftc -sanitize=fuzzer
 let fuzzing = Context.environment["NODESPEC_FUZZ"] == "1"
 
+// Release builds on Linux put each of our functions in a section of its own, so that the
+// linker can place the code one compile runs next to each other (`linkerSettings` below).
+let releaseSwiftSettings: [SwiftSetting] = [
+  .unsafeFlags(
+    ["-Xfrontend", "-function-sections"], .when(platforms: [.linux], configuration: .release))
+]
+
 let package = Package(
   name: "nodespec",
   platforms: [.macOS(.v13)],
@@ -32,17 +39,19 @@ let package = Package(
       pkgConfig: "zlib",
       providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
     ),
-    .target(name: "Spec", dependencies: ["CLibYAML"]),
+    .target(name: "Spec", dependencies: ["CLibYAML"], swiftSettings: releaseSwiftSettings),
     // X509 (swift-certificates) parses the PEMs a spec delivers.
     .target(
       name: "Compiler",
       dependencies: [
         "Spec", .product(name: "X509", package: "swift-certificates"),
         .product(name: "SwiftASN1", package: "swift-asn1"),
-      ]),
+      ],
+      swiftSettings: releaseSwiftSettings),
     .target(
       name: "Backends",
-      dependencies: ["Compiler", "CZlib", .product(name: "Crypto", package: "swift-crypto")]),
+      dependencies: ["Compiler", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
+      swiftSettings: releaseSwiftSettings),
     .executableTarget(
       name: "nodespec",
       dependencies: [
@@ -54,11 +63,19 @@ let package = Package(
       // (docs/performance.md). libyaml (and zlib) link from the system's static archives.
       // ArgumentParser is compiled for the shared runtime, so its objects name only
       // FoundationEssentials; the static archive of that needs its own dependencies named.
+      // Linked by the toolchain's lld, with the functions a compile runs placed first
+      // (linker/hot-symbols.txt, made by bench/hot-symbols.sh): a short process's time is as
+      // much its page faults as its instructions, and the code it runs was spread over the
+      // 15 MB of text (lld and the order: 335 page faults down to 2xx; docs/performance.md).
+      swiftSettings: releaseSwiftSettings,
       linkerSettings: [
         .unsafeFlags(
           [
             "-static-executable",
             "-l_FoundationCollections", "-l_FoundationCShims", "-lswiftSynchronization",
+            "-use-ld=lld",
+            "-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/linker/hot-symbols.txt",
+            "-Xlinker", "--no-warn-symbol-ordering",
           ],
           .when(platforms: [.linux], configuration: .release))
       ]

@@ -58,7 +58,7 @@ for target in "${targets[@]}"; do
   total=$(count "$profile" "$NODESPEC" compile "$spec" --target "$target")
   printf '%-11s %8s %6.1fx %9s %9s %9s %9s\n' "$target" "$(mega "$total")" \
     "$(awk -v a="$total" -v b="$floor" 'BEGIN { print a / b }')" \
-    "$(mega "$(inclusive "$profile" 'CommonCommandLineO7command|ParsableCommand.*parseAsRoot')")" \
+    "$(mega "$(inclusive "$profile" 'CommonCommandLineO7request|CommonCommandLineO7command|ParsableCommand.*parseAsRoot')")" \
     "$(mega "$(sum "$(inclusive "$profile" '4Spec0A6LoaderO7sources_')" \
       "$(inclusive "$profile" '4Spec0A7DecoderV6decode_11diagnostics')")")" \
     "$(mega "$(inclusive "$profile" '8CompilerAAO7compile_6inputs')")" \

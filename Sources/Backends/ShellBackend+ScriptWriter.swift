@@ -96,11 +96,11 @@ extension ShellBackend {
     }
 
     private func helpers(_ used: [Helper], into out: inout ByteWriter) {
-      var needed = Set(used)
-      needed.insert(.say)
-      needed.insert(.manifest)
+      var needed = used
+      needed.append(.say)
+      needed.append(.manifest)
       let tracksNotifies = plan.resources.contains { !$0.notifies.isEmpty }
-      if tracksNotifies { needed.insert(.notify) }
+      if tracksNotifies { needed.append(.notify) }
       // The staged apply script counts against EC2's 16 KB of user-data, and the commented
       // helpers are there to read in the shell target's own output: it keeps only the code.
       let explained = fileSource == .inline

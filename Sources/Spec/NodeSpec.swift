@@ -156,17 +156,17 @@ public struct Downloads: Sendable, Equatable {
 
 /// The components the spec asks for. `nerdctlFull` excludes the five separate ones.
 public struct Components: Sendable, Equatable {
-  public var containerd: Component?
-  public var runc: Component?
-  public var cni: Component?
-  public var nerdctl: Component?
-  public var buildkit: Component?
-  public var nerdctlFull: Component?
+  @ComponentSlot public var containerd: Component?
+  @ComponentSlot public var runc: Component?
+  @ComponentSlot public var cni: Component?
+  @ComponentSlot public var nerdctl: Component?
+  @ComponentSlot public var buildkit: Component?
+  @ComponentSlot public var nerdctlFull: Component?
   /// Rootless without nerdctl-full: RootlessKit and slirp4netns from their own releases.
-  public var rootlesskit: Component?
-  public var slirp4netns: Component?
+  @ComponentSlot public var rootlesskit: Component?
+  @ComponentSlot public var slirp4netns: Component?
   /// cri-tools' crictl, pointed at containerd's CRI socket (`/etc/crictl.yaml`).
-  public var crictl: Component?
+  @ComponentSlot public var crictl: Component?
   /// The range of the `components:` mapping, if present.
   public var range: SourceRange?
 
@@ -248,6 +248,32 @@ public struct Component: Sendable, Equatable {
     self.staticBuild = staticBuild
     self.accept = accept
     self.range = range
+  }
+}
+
+/// One optional component held behind a single reference. A spec has thirteen component
+/// slots (`Components`, `Runtimes`): stored inline, each `Component?` took hundreds of bytes
+/// and a `NodeSpec` about 10 KB, which the decoder and the compiler copied through stack
+/// frames of up to 64 KB (a compile touched 46 pages of stack, a page fault each). The box is
+/// immutable and replaced on every write, so copies of a spec still never share a change.
+@propertyWrapper
+public struct ComponentSlot: Sendable, Equatable {
+  private final class Box: Sendable {
+    let component: Component
+    init(_ component: Component) { self.component = component }
+  }
+
+  private var box: Box?
+
+  public init(wrappedValue: Component?) { box = wrappedValue.map(Box.init) }
+
+  public var wrappedValue: Component? {
+    get { box?.component }
+    set { box = newValue.map(Box.init) }
+  }
+
+  public static func == (lhs: Self, rhs: Self) -> Bool {
+    lhs.box === rhs.box || lhs.wrappedValue == rhs.wrappedValue
   }
 }
 
@@ -440,10 +466,10 @@ public struct Header: Sendable, Equatable {
 /// `runtimes:` and `default_runtime:`. Each runtime is a `Component` (a version, or a mapping
 /// with `version`, `sha256`, `url`), except `nvidia`, which the node's packages provide.
 public struct Runtimes: Sendable, Equatable {
-  public var crun: Component?
-  public var youki: Component?
-  public var runsc: Component?
-  public var kata: Component?
+  @ComponentSlot public var crun: Component? = nil
+  @ComponentSlot public var youki: Component? = nil
+  @ComponentSlot public var runsc: Component? = nil
+  @ComponentSlot public var kata: Component? = nil
   /// `nvidia: {}`: the range of the entry.
   public var nvidia: SourceRange?
   /// `default_runtime:` as written (`runc` or a key of `runtimes`).

@@ -1,9 +1,9 @@
 extension SpecDecoder {
   /// The options each component accepts besides `version`, `sha256`, `url` and `accept`
-  /// (from the key table, `SpecKeys`).
+  /// (from the key table, `SpecKeys.allowed(in:)`).
   static let componentOptions: [(key: String, value: [String])] = SpecKeys.componentNames.map {
     name in
-    let keys = SpecKeys.names(in: "component.\(name)")
+    let keys = SpecKeys.allowed(in: "component." + name)
     return (name, keys.filter { !SpecKeys.componentCommonKeys.contains($0) })
   }
 

@@ -1,7 +1,7 @@
 /// What operators add to a node beside its components: `proxy:`, containerd's data folders
 /// and `settings:`, nerdctl's namespace.
 extension SpecDecoder {
-  static let proxyKeys = SpecKeys.names(in: "proxy")
+  static let proxyKeys = SpecKeys.allowed(in: "proxy")
 
   /// `proxy: {http: URL, https: URL, no_proxy: [entries]}`; at least one of the URLs.
   mutating func proxy(_ entry: Entry) -> Proxy? {

@@ -1,6 +1,6 @@
 extension SpecDecoder {
-  static let registryKeys = SpecKeys.names(in: "registry")
-  static let mirrorKeys = SpecKeys.names(in: "mirror")
+  static let registryKeys = SpecKeys.allowed(in: "registry")
+  static let mirrorKeys = SpecKeys.allowed(in: "mirror")
 
   /// `registries:` maps a registry host (or `_default`) to its mirrors, in spec order.
   mutating func registries(_ entry: Entry) -> [Registry] {
@@ -30,7 +30,7 @@ extension SpecDecoder {
   /// `auth: {username: NAME, password: {file: /path} | {env: VAR}}`. A password written in
   /// the spec itself is refused: a spec is checked into repositories.
   private mutating func auth(_ entry: Entry) -> RegistryAuth? {
-    guard let fields = fields(entry, allowed: SpecKeys.names(in: "auth")) else { return nil }
+    guard let fields = fields(entry, allowed: SpecKeys.allowed(in: "auth")) else { return nil }
     let username = fields["username"].flatMap {
       string(
         $0, matching: SpecGrammar.isBasicAuthUser, else: "invalid-value",
@@ -86,7 +86,7 @@ extension SpecDecoder {
     var deliveredCA: Located<Delivered>?
     if let entry = fields["ca"] {
       if case .mapping = entry.node.kind {
-        deliveredCA = delivered(entry, allowed: SpecKeys.names(in: "certificate"))
+        deliveredCA = delivered(entry, allowed: SpecKeys.allowed(in: "certificate"))
       } else {
         ca = oneOrMany(entry) { $0.path($1) }
       }
@@ -115,11 +115,11 @@ extension SpecDecoder {
   /// `{cert: …, key: …}`: the certificate inline, beside the spec or on the node; the key
   /// beside the spec, on the node or from the environment (never inline: a key is a secret).
   private mutating func deliveredClient(_ entry: Entry) -> DeliveredClient? {
-    guard let fields = fields(entry, allowed: SpecKeys.names(in: "client")) else { return nil }
+    guard let fields = fields(entry, allowed: SpecKeys.allowed(in: "client")) else { return nil }
     let certificate = fields["cert"].flatMap {
-      delivered($0, allowed: SpecKeys.names(in: "certificate"))
+      delivered($0, allowed: SpecKeys.allowed(in: "certificate"))
     }
-    let key = fields["key"].flatMap { delivered($0, allowed: SpecKeys.names(in: "key")) }
+    let key = fields["key"].flatMap { delivered($0, allowed: SpecKeys.allowed(in: "key")) }
     if fields["cert"] == nil { missingKey("cert", in: entry) }
     if fields["key"] == nil { missingKey("key", in: entry) }
     guard let certificate, let key else { return nil }
@@ -258,7 +258,7 @@ extension SpecDecoder {
         Located(.literal($0.value), at: $0.range)
       }
     }
-    guard let fields = fields(entry, allowed: SpecKeys.names(in: "secret")) else { return nil }
+    guard let fields = fields(entry, allowed: SpecKeys.allowed(in: "secret")) else { return nil }
     switch (fields["env"], fields["file"]) {
     case (let env?, nil):
       let name = string(

@@ -23,10 +23,10 @@ public struct SpecDecoder {
 
   // The allowed keys of each place come from the format's key table (`SpecKeys`), which
   // `nodespec schema` is generated from too.
-  static let topKeys = SpecKeys.names(in: "")
-  static let downloadsKeys = SpecKeys.names(in: "downloads")
-  static let kubernetesKeys = SpecKeys.names(in: "kubernetes")
-  static let runtimeKeys = SpecKeys.names(in: "runtimes")
+  static let topKeys = SpecKeys.allowed(in: "")
+  static let downloadsKeys = SpecKeys.allowed(in: "downloads")
+  static let kubernetesKeys = SpecKeys.allowed(in: "kubernetes")
+  static let runtimeKeys = SpecKeys.allowed(in: "runtimes")
 
   private mutating func spec(_ root: YAMLNode) -> NodeSpec? {
     var tagged: Set<SourceRange> = []
@@ -135,7 +135,7 @@ public struct SpecDecoder {
   }
 
   private mutating func image(_ entry: Entry) -> ImagePreload? {
-    guard let fields = fields(entry, allowed: SpecKeys.names(in: "image")) else { return nil }
+    guard let fields = fields(entry, allowed: SpecKeys.allowed(in: "image")) else { return nil }
     var source: Located<ImagePreload.Source>?
     switch (fields["file"], fields["url"]) {
     case (let file?, nil):

@@ -28,6 +28,42 @@ public enum SpecKeys {
     all.filter { $0.place == place }.map(\.name)
   }
 
+  /// The names of the keys allowed in `place`, in table order, as the decoder checks them:
+  /// the lists `names(in:)` takes from `all`, written out. Building `all` (whose values and
+  /// descriptions only `nodespec schema` reads) and filtering it for each place cost every
+  /// compile 0.7 M instructions, a tenth of the shell target's. `SpecKeysTests` fails,
+  /// naming the place, when a list here differs from the table's.
+  static func allowed(in place: String) -> [String] {
+    switch place {
+    case "":
+      [
+        "nodespec", "extends", "name", "arch", "mode", "user", "home", "prefix", "downloads",
+        "components", "registries", "kubernetes", "proxy", "images", "runtimes",
+        "default_runtime",
+      ]
+    case "downloads": ["mirror", "verify"]
+    case "components": componentNames
+    case "component.containerd": componentCommonKeys + ["static", "root", "state", "settings"]
+    case "component.nerdctl": componentCommonKeys + ["completion", "namespace"]
+    case "component.buildkit": componentCommonKeys + ["worker"]
+    case "runtimes": ["crun", "youki", "runsc", "kata", "nvidia"]
+    case "image": ["file", "url", "sha256"]
+    case "auth": ["username", "password"]
+    case "proxy": ["http", "https", "no_proxy"]
+    case "kubernetes": ["cgroup_driver", "sandbox_image", "prerequisites", "packages"]
+    case "registry": ["server", "fallback", "auth", "mirrors"]
+    case "mirror":
+      ["url", "capabilities", "ca", "client", "skip_verify", "override_path", "header"]
+    case "certificate": ["pem", "local", "file"]
+    case "client": ["cert", "key"]
+    case "key": ["local", "file", "env"]
+    case "secret": ["env", "file"]
+    default:
+      // The other components and the downloaded runtimes take the common keys only.
+      place.hasPrefix("component.") || place.hasPrefix("runtime.") ? componentCommonKeys : []
+    }
+  }
+
   /// Every place, in the order met in `all`.
   public static var places: [String] {
     var seen: [String] = []

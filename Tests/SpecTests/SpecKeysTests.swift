@@ -59,6 +59,19 @@ import Testing
     #expect(accepted.sorted() == SpecKeys.names(in: place).sorted(), "place `\(place)`")
   }
 
+  /// The decoder's written-out lists (`SpecKeys.allowed(in:)`) are the table's, in its order
+  /// (the order the `unknown-key` hint lists them in), and no place outside it has keys.
+  @Test(arguments: SpecKeys.places)
+  func theDecodersListsAreTheTables(place: String) {
+    #expect(SpecKeys.allowed(in: place) == SpecKeys.names(in: place), "place `\(place)`")
+  }
+
+  @Test func placesOutsideTheTableHaveNoKeys() {
+    for place in ["components.containerd", "component", "runtime", "mirrors", "zz"] {
+      #expect(SpecKeys.allowed(in: place).isEmpty, "place `\(place)`")
+    }
+  }
+
   @Test func everyComponentTheDecoderKnowsHasItsPlace() throws {
     let accepted = try #require(Self.acceptedKeys("components: {ZZ: 1}"))
     for name in accepted {
