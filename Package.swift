@@ -25,12 +25,12 @@ let package = Package(
       pkgConfig: "yaml-0.1",
       providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]
     ),
-    // zlib, from the system (Debian: zlib1g-dev), for cloud-init's gzip. Only `Backends`
-    // imports it.
+    // libdeflate, from the system (Debian: libdeflate-dev), for cloud-init's gzip. Only
+    // `Backends` imports it.
     .systemLibrary(
-      name: "CZlib",
-      pkgConfig: "zlib",
-      providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
+      name: "CLibDeflate",
+      pkgConfig: "libdeflate",
+      providers: [.apt(["libdeflate-dev"]), .brew(["libdeflate"])]
     ),
     .target(name: "Spec", dependencies: ["CLibYAML"]),
     // X509 (swift-certificates) parses the PEMs a spec delivers.
@@ -42,7 +42,7 @@ let package = Package(
       ]),
     .target(
       name: "Backends",
-      dependencies: ["Compiler", "CZlib", .product(name: "Crypto", package: "swift-crypto")]),
+      dependencies: ["Compiler", "CLibDeflate", .product(name: "Crypto", package: "swift-crypto")]),
     .executableTarget(
       name: "nodespec",
       dependencies: [
@@ -51,7 +51,7 @@ let package = Package(
       ],
       // A Linux release is one static executable: loading the Swift runtime's shared libraries
       // and relocating a position-independent binary cost more than compiling a spec does
-      // (docs/performance.md). libyaml (and zlib) link from the system's static archives.
+      // (docs/performance.md). libyaml and libdeflate link from the system's static archives.
       // ArgumentParser is compiled for the shared runtime, so its objects name only
       // FoundationEssentials; the static archive of that needs its own dependencies named.
       linkerSettings: [
