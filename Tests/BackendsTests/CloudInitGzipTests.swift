@@ -137,8 +137,8 @@ import Testing
   }
 
   /// Inputs that make a matcher slow: long chains of equal hashes where no match gets long,
-  /// and runs where every length matches at every position. zlib cuts its chain walks short
-  /// at every level; this holds whoever changes the level or the strategy to that.
+  /// and runs where every length matches at every position. libdeflate bounds its search
+  /// depth at every level; this holds whoever changes the level (or the library) to that.
   static let pathological: [[UInt8]] = {
     // Every fourth byte starts the same three-byte prefix.
     func chained(_ count: Int) -> [UInt8] {
