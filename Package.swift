@@ -32,12 +32,12 @@ let package = Package(
       pkgConfig: "yaml-0.1",
       providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]
     ),
-    // zlib, from the system (Debian: zlib1g-dev), for cloud-init's gzip. Only `Backends`
-    // imports it.
+    // libdeflate, from the system (Debian: libdeflate-dev), for cloud-init's gzip. Only
+    // `Backends` imports it.
     .systemLibrary(
-      name: "CZlib",
-      pkgConfig: "zlib",
-      providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
+      name: "CLibDeflate",
+      pkgConfig: "libdeflate",
+      providers: [.apt(["libdeflate-dev"]), .brew(["libdeflate"])]
     ),
     .target(name: "Spec", dependencies: ["CLibYAML"], swiftSettings: releaseSwiftSettings),
     // X509 (swift-certificates) parses the PEMs a spec delivers.
@@ -50,7 +50,9 @@ let package = Package(
       swiftSettings: releaseSwiftSettings),
     .target(
       name: "Backends",
-      dependencies: ["Compiler", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
+      dependencies: [
+        "Compiler", "CLibDeflate", .product(name: "Crypto", package: "swift-crypto"),
+      ],
       swiftSettings: releaseSwiftSettings),
     .executableTarget(
       name: "nodespec",
@@ -60,13 +62,13 @@ let package = Package(
       ],
       // A Linux release is one static executable: loading the Swift runtime's shared libraries
       // and relocating a position-independent binary cost more than compiling a spec does
-      // (docs/performance.md). libyaml (and zlib) link from the system's static archives.
+      // (docs/performance.md). libyaml and libdeflate link from the system's static archives.
       // ArgumentParser is compiled for the shared runtime, so its objects name only
       // FoundationEssentials; the static archive of that needs its own dependencies named.
       // Linked by the toolchain's lld, with the functions a compile runs placed first
       // (linker/hot-symbols.txt, made by bench/hot-symbols.sh): a short process's time is as
       // much its page faults as its instructions, and the code it runs was spread over the
-      // 15 MB of text (lld and the order: 335 page faults down to 2xx; docs/performance.md).
+      // 15 MB of text (lld and the order: 335 page faults down to 230; docs/performance.md).
       swiftSettings: releaseSwiftSettings,
       linkerSettings: [
         .unsafeFlags(

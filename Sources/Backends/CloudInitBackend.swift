@@ -31,8 +31,41 @@ public struct CloudInitBackend: Backend {
   public init(gzip: Bool = false) { self.gzip = gzip }
 
   public func render(_ plan: Plan, diagnostics: inout Diagnostics) -> String? {
+    document(plan, diagnostics: &diagnostics)?.text
+  }
+
+  /// The user-data to deliver: the cloud-config's text when it fits in `userDataLimit`,
+  /// else (or always, with `gzip`) the whole text gzip-compressed, which cloud-init
+  /// decompresses before anything else (it tries gzip on every user-data: `convert_string`
+  /// in cloudinit/user_data.py). Binary, so it goes to a file or a pipe, not a terminal. Nil,
+  /// with `cloud-init-size`, when even that is over the limit: by how much, in the message.
+  public func output(_ plan: Plan, diagnostics: inout Diagnostics) -> [UInt8]? {
+    guard let bytes = document(plan, diagnostics: &diagnostics)?.bytes else { return nil }
+    guard gzip || bytes.count > Self.userDataLimit else { return bytes }
+    guard let packed = Gzip.compress(bytes) else {
+      diagnostics.error(
+        "cloud-init-emit", "cannot gzip the user-data (libdeflate failed)", at: nil)
+      return nil
+    }
+    guard packed.count <= Self.userDataLimit else {
+      diagnostics.error(
+        "cloud-init-size",
+        "the user-data is \(packed.count) bytes even gzip-compressed, "
+          + "\(packed.count - Self.userDataLimit) bytes over the \(Self.userDataLimit) bytes EC2 "
+          + "accepts (the cloud-config is \(bytes.count) bytes, its largest files compressed)",
+        at: nil,
+        hint: "split the node's setup, or deliver it another way (the shell target from a "
+          + "small user-data that downloads it)")
+      return nil
+    }
+    return packed
+  }
+
+  /// The cloud-config, written once into one buffer: `render` makes it text, `output` takes
+  /// its bytes as they are.
+  func document(_ plan: Plan, diagnostics: inout Diagnostics) -> ByteWriter? {
     let shell = ShellBackend(fileSource: .staged(root: Self.stagedRoot))
-    guard let script = shell.render(plan, diagnostics: &diagnostics) else { return nil }
+    guard let script = shell.script(plan, diagnostics: &diagnostics) else { return nil }
 
     var files: [WriteFile] = []
     var staged: [String: String] = [:]
@@ -53,61 +86,53 @@ public struct CloudInitBackend: Backend {
       let path = ShellBackend.stagedPath(of: file.path, under: Self.stagedRoot)
       files.append(WriteFile(path: path, content: content, permissions: "0600"))
     }
-    files.append(WriteFile(path: Self.applyScript, content: script, permissions: "0700"))
+    files.append(WriteFile(path: Self.applyScript, content: script.text, permissions: "0700"))
     guard !duplicates else { return nil }
 
-    // Each entry is rendered once, and again only when its file is compressed: the size of
-    // the document is the sum of its parts, so checking it needs no re-render.
-    var entries = files.map(entry)
     var header = ByteWriter(capacity: 512)
     self.header(plan, &header)
     header.line("write_files:")
     let runcmd = Self.runcmd
-    var size = header.count + entries.reduce(0) { $0 + $1.count } + runcmd.count
-    // Over the limit: compress the biggest files first, and only as many as it takes.
+
+    // The document's size is the sum of its parts, so checking it needs no re-render. Over
+    // the limit, the biggest files are compressed first, as few as it takes. A file not
+    // rendered yet counts as its content's bytes, which its entry can only exceed: while
+    // even that estimate is over the limit, the next file is compressed without being
+    // rendered as text first (the apply script, 30 KB and more, usually is). Once the
+    // estimate fits, the rest are rendered and the size is exact.
+    var entries = [ByteWriter?](repeating: nil, count: files.count)
+    var size = header.count + runcmd.count + files.reduce(0) { $0 + $1.content.utf8.count }
     let bySize = files.indices.sorted {
       let (a, b) = (files[$0].content.utf8.count, files[$1].content.utf8.count)
       return a != b ? a > b : $0 < $1
     }
-    for index in bySize where size > Self.userDataLimit {
-      guard files[index].content.utf8.count >= Self.compressionThreshold else { break }
-      guard let packed = Gzip.compress(Array(files[index].content.utf8)) else { break }
-      files[index].packed = Gzip.base64(packed)
-      let packedEntry = entry(files[index])
-      size += packedEntry.count - entries[index].count
-      entries[index] = packedEntry
+    for index in bySize {
+      if size <= Self.userDataLimit {
+        for other in files.indices where entries[other] == nil {
+          let plain = entry(files[other])
+          size += plain.count - files[other].content.utf8.count
+          entries[other] = plain
+        }
+      }
+      guard size > Self.userDataLimit,
+        files[index].content.utf8.count >= Self.compressionThreshold,
+        let packed = packedEntry(files[index])
+      else { break }
+      size += packed.count - (entries[index]?.count ?? files[index].content.utf8.count)
+      entries[index] = packed
     }
-    var output = header
-    for entry in entries { output.write(bytes: entry.bytes) }
-    output.write(bytes: runcmd.bytes)
-    return output.text
-  }
 
-  /// The user-data to deliver: the cloud-config's text when it fits in `userDataLimit`,
-  /// else (or always, with `gzip`) the whole text gzip-compressed, which cloud-init
-  /// decompresses before anything else (it tries gzip on every user-data: `convert_string`
-  /// in cloudinit/user_data.py). Binary, so it goes to a file or a pipe, not a terminal. Nil,
-  /// with `cloud-init-size`, when even that is over the limit: by how much, in the message.
-  public func output(_ plan: Plan, diagnostics: inout Diagnostics) -> [UInt8]? {
-    guard let text = render(plan, diagnostics: &diagnostics) else { return nil }
-    let bytes = Array(text.utf8)
-    guard gzip || bytes.count > Self.userDataLimit else { return bytes }
-    guard let packed = Gzip.compress(bytes) else {
-      diagnostics.error("cloud-init-emit", "cannot gzip the user-data (zlib failed)", at: nil)
-      return nil
+    var output = ByteWriter(capacity: size)
+    output.write(bytes: header.bytes)
+    for (file, entry) in zip(files, entries) {
+      if let entry {
+        output.write(bytes: entry.bytes)
+      } else {
+        YAMLEmitter.writeItem(file.yaml, column: 0, to: &output)
+      }
     }
-    guard packed.count <= Self.userDataLimit else {
-      diagnostics.error(
-        "cloud-init-size",
-        "the user-data is \(packed.count) bytes even gzip-compressed, "
-          + "\(packed.count - Self.userDataLimit) bytes over the \(Self.userDataLimit) bytes EC2 "
-          + "accepts (the cloud-config is \(bytes.count) bytes, its largest files compressed)",
-        at: nil,
-        hint: "split the node's setup, or deliver it another way (the shell target from a "
-          + "small user-data that downloads it)")
-      return nil
-    }
-    return packed
+    output.write(bytes: runcmd.bytes)
+    return output
   }
 
   /// Files smaller than this stay readable even when the document is over the limit.
@@ -119,32 +144,40 @@ public struct CloudInitBackend: Backend {
     var content: String
     /// Octal, as cloud-init reads it, e.g. `0600`.
     var permissions: String
-    /// The content gzip-compressed and in base64, written with `encoding: gz+b64` instead
-    /// of the text.
-    var packed: String?
 
-    var yaml: YAMLValue {
-      var pairs: [(String, YAMLValue)] = [
+    /// The entry with its content as text.
+    var yaml: YAMLValue { .mapping(attributes + [("content", .scalar(content, style: .literal))]) }
+
+    /// Every key but the content.
+    var attributes: [(String, YAMLValue)] {
+      [
         ("path", .scalar(path)),
         ("owner", .scalar("root:root")),
         // Quoted: YAML 1.1 reads a plain 0600 as the integer 384.
         ("permissions", .scalar(permissions, style: .singleQuoted)),
       ]
-      if let packed {
-        pairs.append(("encoding", .scalar("gz+b64")))
-        pairs.append(("content", .scalar(packed, style: .literal)))
-      } else {
-        pairs.append(("content", .scalar(content, style: .literal)))
-      }
-      return .mapping(pairs)
     }
   }
 
   /// One `write_files` entry as the document holds it: `- path: ...` at the first column
   /// (cloud-init's examples, like libyaml, write sequences at their key's column).
   private func entry(_ file: WriteFile) -> ByteWriter {
-    var out = ByteWriter(capacity: file.packed?.utf8.count ?? file.content.utf8.count + 256)
+    var out = ByteWriter(capacity: file.content.utf8.count + file.content.utf8.count / 8 + 256)
     YAMLEmitter.writeItem(file.yaml, column: 0, to: &out)
+    return out
+  }
+
+  /// The entry with its content gzip-compressed, in base64 (`encoding: gz+b64`); nil when it
+  /// cannot be compressed. The base64 lines go straight into the literal block: none of its
+  /// characters needs quoting, so the YAML writer's scan of them would find nothing.
+  private func packedEntry(_ file: WriteFile) -> ByteWriter? {
+    var content = file.content
+    guard let packed = content.withUTF8({ Gzip.compress($0) }) else { return nil }
+    var out = ByteWriter(capacity: packed.count / 57 * 81 + 81 + 256)
+    YAMLEmitter.writeItem(
+      .mapping(file.attributes + [("encoding", .scalar("gz+b64"))]), column: 0, to: &out)
+    out.line("  content: |")
+    Gzip.base64(packed, indent: 4, to: &out)
     return out
   }
 

@@ -1625,9 +1625,9 @@ extension DiagnosticGuide {
       text: #"""
         cloud-init-emit
 
-        *error*, internal: zlib could not compress the user-data.
+        *error*, internal: libdeflate could not compress the user-data (out of memory).
 
-            node.yaml: error: cannot gzip the user-data (zlib failed) [cloud-init-emit]
+            node.yaml: error: cannot gzip the user-data (libdeflate failed) [cloud-init-emit]
 
         Fix: report it with the spec.
 

@@ -114,12 +114,17 @@ import Testing
     let plan = Plan(
       name: nil, arches: [.amd64],
       resources: [
-        Resource(id: "large", origin: nil, kind: .file(File(path: "/etc/l", content: .init(large)))),
-        Resource(id: "small", origin: nil, kind: .file(File(path: "/etc/s", content: .init("s\n")))),
+        Resource(
+          id: "large", origin: nil, kind: .file(File(path: "/etc/l", content: .init(large)))),
+        Resource(
+          id: "small", origin: nil, kind: .file(File(path: "/etc/s", content: .init("s\n")))),
       ])
     let document = try ShellTestSupport.render(plan, with: CloudInitBackend())
     let files = try Self.parse(document).write_files
-    #expect(files.map(\.path) == ["/var/lib/nodespec/cloud-init/staged/etc/l", CloudInitBackend.applyScript])
+    #expect(
+      files.map(\.path) == [
+        "/var/lib/nodespec/cloud-init/staged/etc/l", CloudInitBackend.applyScript,
+      ])
     let script = try #require(files.last?.content)
     #expect(script.contains("cat -- '/var/lib/nodespec/cloud-init/staged/etc/l' >>\"$ns_new\""))
     #expect(script.contains("<<'NODESPEC_EOF'\ns\nNODESPEC_EOF"))
@@ -142,6 +147,26 @@ import Testing
     // The biggest first, as few as it takes: the medium file stays readable.
     #expect(parsed.write_files.map(\.encoding).prefix(2) == ["gz+b64", nil])
     #expect(parsed.write_files.first?.content == big)
+    #expect(document.utf8.count <= CloudInitBackend.userDataLimit)
+  }
+
+  /// 6 KB of content in 3,000 two-byte lines: with the compressed apply script, well under the
+  /// limit as bytes; 18 KB as a literal block, which indents each line by four spaces. The
+  /// size that decides is the rendered one, not the content's (which the backend uses only to
+  /// skip rendering what it must compress anyway: here the apply script).
+  @Test func compressesWhatOnlyItsIndentationPutsOverTheLimit() throws {
+    let lines = String(repeating: "a\n", count: 3_000)
+    let plan = Plan(
+      name: nil, arches: [.amd64],
+      resources: [
+        Resource(id: "lines", origin: nil, kind: .file(File(path: "/l", content: .init(lines))))
+      ])
+    var diagnostics = Diagnostics()
+    let document = try #require(CloudInitBackend().render(plan, diagnostics: &diagnostics))
+    #expect(diagnostics.all.isEmpty)
+    let parsed = try Self.parse(document)
+    #expect(parsed.write_files.map(\.encoding) == ["gz+b64", "gz+b64"])
+    #expect(parsed.write_files.first?.content == lines)
     #expect(document.utf8.count <= CloudInitBackend.userDataLimit)
   }
 
