@@ -1,6 +1,6 @@
 /// A YAML document to write, as a tree. Mappings keep their order: output never depends on
 /// dictionary iteration.
-public indirect enum YAMLValue: Sendable, Equatable {
+public enum YAMLValue: Sendable, Equatable {
   public enum Style: Sendable, Equatable {
     /// Let the emitter choose: plain when every reader takes it back as this string, quoted
     /// otherwise.
@@ -270,9 +270,21 @@ extension YAMLEmitter {
       var index = 0
       while index < count {
         // Most bytes are letters, digits and punctuation that matter nowhere but at the start.
+        // So are single spaces between two such bytes (words of a sentence): they start or
+        // end nothing, touch no line break, and precede no `#`.
         if index > 0 {
           var end = index
-          while end < count && kinds[Int(bytes[end])] & ByteKind.ordinary != 0 { end += 1 }
+          while end < count {
+            if kinds[Int(bytes[end])] & ByteKind.ordinary != 0 {
+              end += 1
+            } else if bytes[end] == space, end > index, end + 1 < count,
+              kinds[Int(bytes[end + 1])] & ByteKind.ordinary != 0
+            {
+              end += 2
+            } else {
+              break
+            }
+          }
           if end > index {
             previousSpace = false
             previousBreak = false
@@ -501,7 +513,7 @@ extension YAMLEmitter {
         value = value << 6 | UInt32(Self.byteAt(bytes, index + offset) & 0x3F)
       }
       out.write(byte: backslash)
-      if let short = shortEscapes[value] {
+      if let short = shortEscape(value) {
         out.write(byte: short)
       } else {
         let (letter, digits): (UInt8, Int) =
@@ -519,13 +531,29 @@ extension YAMLEmitter {
     out.write(byte: quote)
   }
 
-  private static let shortEscapes: [UInt32: UInt8] = [
-    0x00: UInt8(ascii: "0"), 0x07: UInt8(ascii: "a"), 0x08: UInt8(ascii: "b"),
-    0x09: UInt8(ascii: "t"), 0x0A: UInt8(ascii: "n"), 0x0B: UInt8(ascii: "v"),
-    0x0C: UInt8(ascii: "f"), 0x0D: UInt8(ascii: "r"), 0x1B: UInt8(ascii: "e"),
-    0x22: UInt8(ascii: "\""), 0x5C: UInt8(ascii: "\\"), 0x85: UInt8(ascii: "N"),
-    0xA0: UInt8(ascii: "_"), 0x2028: UInt8(ascii: "L"), 0x2029: UInt8(ascii: "P"),
-  ]
+  /// The one-letter escape of a character, if it has one. A switch, not a dictionary: a
+  /// `[UInt32: UInt8]` costs the runtime a scan of every conformance record (`Hashable`) the
+  /// first time it is built, more than all the escapes of a playbook.
+  private static func shortEscape(_ value: UInt32) -> UInt8? {
+    switch value {
+    case 0x00: UInt8(ascii: "0")
+    case 0x07: UInt8(ascii: "a")
+    case 0x08: UInt8(ascii: "b")
+    case 0x09: UInt8(ascii: "t")
+    case 0x0A: UInt8(ascii: "n")
+    case 0x0B: UInt8(ascii: "v")
+    case 0x0C: UInt8(ascii: "f")
+    case 0x0D: UInt8(ascii: "r")
+    case 0x1B: UInt8(ascii: "e")
+    case 0x22: UInt8(ascii: "\"")
+    case 0x5C: UInt8(ascii: "\\")
+    case 0x85: UInt8(ascii: "N")
+    case 0xA0: UInt8(ascii: "_")
+    case 0x2028: UInt8(ascii: "L")
+    case 0x2029: UInt8(ascii: "P")
+    default: nil
+    }
+  }
 
   private static let hexDigits: [UInt8] = Array("0123456789ABCDEF".utf8)
 
