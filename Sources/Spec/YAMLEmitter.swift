@@ -269,22 +269,27 @@ extension YAMLEmitter {
       let kinds = YAMLEmitter.byteKinds
       var index = 0
       while index < count {
-        // Most bytes are letters, digits and punctuation that matter nowhere but at the start.
-        // So are single spaces between two such bytes (words of a sentence): they start or
-        // end nothing, touch no line break, and precede no `#`.
+        // Most bytes are letters, digits and punctuation that matter nowhere but at the start,
+        // or only inside `[...]` and `{...}` (a Jinja template's braces and brackets). So are
+        // single spaces between two such bytes (words of a sentence): they start or end
+        // nothing, touch no line break, and precede no `#`.
         if index > 0 {
           var end = index
+          var seen: UInt8 = 0
           while end < count {
-            if kinds[Int(bytes[end])] & ByteKind.ordinary != 0 {
+            let kind = kinds[Int(bytes[end])]
+            if kind & ByteKind.inner != 0 {
+              seen |= kind
               end += 1
             } else if bytes[end] == space, end > index, end + 1 < count,
-              kinds[Int(bytes[end + 1])] & ByteKind.ordinary != 0
+              kinds[Int(bytes[end + 1])] & ByteKind.inner != 0
             {
-              end += 2
+              end += 1
             } else {
               break
             }
           }
+          if seen & ByteKind.flowIndicator != 0 { flowIndicators = true }
           if end > index {
             previousSpace = false
             previousBreak = false
@@ -407,6 +412,8 @@ extension YAMLEmitter {
     /// Printable ASCII that changes nothing past a scalar's first byte: not a space, `:`, `#`
     /// or a flow indicator.
     static let ordinary: UInt8 = 4
+    /// What past a scalar's first byte changes at most whether it can be plain in flow.
+    static let inner: UInt8 = ordinary | flowIndicator
   }
 
   static let byteKinds: [UInt8] = {
