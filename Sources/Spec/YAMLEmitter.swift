@@ -68,6 +68,16 @@ public enum YAMLEmitter {
     layout.block(value, column: 0, &out)
   }
 
+  /// Writes `key: value` (or `key:` and the collection on the next lines) as one entry of a
+  /// block mapping at `column`, whose indentation is already written: for a caller that
+  /// writes a mapping from its own types without building a `YAMLValue` of it first.
+  public static func writePair(
+    _ key: String, _ value: YAMLValue, column: Int, to out: inout ByteWriter,
+    indentSequences: Bool = false
+  ) {
+    Layout(indentSequences: indentSequences).pair(key, value, column: column, &out)
+  }
+
   /// Writes one entry of a block sequence, its `- ` at `column`: for a caller that renders
   /// entries apart (to measure or replace one) and puts the sequence together itself.
   public static func writeItem(
