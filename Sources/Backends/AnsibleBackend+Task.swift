@@ -150,9 +150,10 @@ extension AnsibleBackend {
     static func write(_ key: String, _ tasks: [Task], column: Int, to out: inout ByteWriter) {
       out.write(key)
       out.line(":")
-      for task in tasks {
+      // By index: `for task in tasks` would copy (retain, then release) every task.
+      for index in tasks.indices {
         out.indent(column + 2)
-        task.write(column: column + 2, to: &out)
+        tasks[index].write(column: column + 2, to: &out)
       }
     }
   }

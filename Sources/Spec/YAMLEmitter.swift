@@ -256,6 +256,13 @@ extension YAMLEmitter {
         literal = false
         return
       }
+      // A word (keys, module names, paths, states) allows every style: nothing to find.
+      let kinds = YAMLEmitter.byteKinds
+      if kinds[Int(bytes[0])] & ByteKind.wordStart != 0 {
+        var index = 1
+        while index < count && kinds[Int(bytes[index])] & ByteKind.word != 0 { index += 1 }
+        if index == count { return }
+      }
       var blockIndicators = false
       var flowIndicators = false
       var special = false
@@ -276,7 +283,6 @@ extension YAMLEmitter {
         blockIndicators = true
         flowIndicators = true
       }
-      let kinds = YAMLEmitter.byteKinds
       var index = 0
       while index < count {
         // Most bytes are letters, digits and punctuation that matter nowhere but at the start,
@@ -424,6 +430,10 @@ extension YAMLEmitter {
     static let ordinary: UInt8 = 4
     /// What past a scalar's first byte changes at most whether it can be plain in flow.
     static let inner: UInt8 = ordinary | flowIndicator
+    /// ASCII letters and digits, `_` and `/`: no indicator at a scalar's start.
+    static let wordStart: UInt8 = 8
+    /// The word bytes and `-`, `.`: a scalar of these after a `wordStart` is plain anywhere.
+    static let word: UInt8 = 16
   }
 
   static let byteKinds: [UInt8] = {
@@ -433,6 +443,9 @@ extension YAMLEmitter {
     for byte in UInt8(0x21)...0x7E where !",?[]{}:#".utf8.contains(byte) {
       table[Int(byte)] |= ByteKind.ordinary
     }
+    let letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_/"
+    for byte in letters.utf8 { table[Int(byte)] |= ByteKind.wordStart | ByteKind.word }
+    for byte in "-.".utf8 { table[Int(byte)] |= ByteKind.word }
     return table
   }()
 
