@@ -26,7 +26,11 @@ public struct AnsibleBackend: Backend {
     var playbook = Playbook(plan: plan, hosts: hosts)
     playbook.build(diagnostics: &diagnostics)
     guard !diagnostics.hasErrors else { return nil }
-    var out = ByteWriter(capacity: 64 * 1024)
+    // The write-up's full setup makes 100 KB. 128 KB is at glibc's mmap threshold: a mapping
+    // whose pages the kernel supplies only as they are written, so a small playbook pays
+    // nothing for the room, and a large one is not copied from a 64 KB buffer (15 fewer page
+    // faults for the write-up's full setup).
+    var out = ByteWriter(capacity: 128 * 1024)
     header(plan, &out)
     out.line("---")
     playbook.write(to: &out)
