@@ -286,24 +286,31 @@ extension YAMLEmitter {
       var index = 0
       while index < count {
         // Most bytes are letters, digits and punctuation that matter nowhere but at the start,
-        // or only inside `[...]` and `{...}` (a Jinja template's braces and brackets). So are
-        // single spaces between two such bytes (words of a sentence): they start or end
-        // nothing, touch no line break, and precede no `#`.
+        // or only inside `[...]` and `{...}` (a Jinja template's braces and brackets). Spaces
+        // between two such bytes (words of a sentence) start or end nothing and precede no
+        // `#`; a line feed between them, maybe followed by spaces (the next line of a file
+        // and its indentation), only makes the text multi-line, a space after a break.
         if index > 0 {
           var end = index
           var seen: UInt8 = 0
           while end < count {
-            let kind = kinds[Int(bytes[end])]
+            let byte = bytes[end]
+            let kind = kinds[Int(byte)]
             if kind & ByteKind.inner != 0 {
               seen |= kind
               end += 1
-            } else if bytes[end] == space, end > index, end + 1 < count,
-              kinds[Int(bytes[end + 1])] & ByteKind.inner != 0
-            {
-              end += 1
-            } else {
-              break
+              continue
             }
+            guard end > index, byte == space || byte == newline else { break }
+            let spaces = byte == newline ? end + 1 : end
+            var next = spaces
+            while next < count && bytes[next] == space { next += 1 }
+            guard next < count, kinds[Int(bytes[next])] & ByteKind.inner != 0 else { break }
+            if byte == newline {
+              multiline = true
+              if next > spaces { breakSpace = true }
+            }
+            end = next
           }
           if seen & ByteKind.flowIndicator != 0 { flowIndicators = true }
           if end > index {
