@@ -244,7 +244,8 @@ extension AnsibleBackend.Playbook {
           Self.unpackedVariable(archives.firstIndex { $0.resource.id == resource.id } ?? 0)))
     }
     // The stamp's folder is nodespec's own bookkeeping: its mode is simply enforced.
-    let stampFolder = artifact.stamp.utf8.lastIndex(of: UInt8(ascii: "/"))
+    let stampFolder =
+      artifact.stamp.utf8.lastIndex(of: UInt8(ascii: "/"))
       .map { String(artifact.stamp[..<$0]) } ?? ""
     if !stampFolder.isEmpty {
       steps.append(
