@@ -244,8 +244,9 @@ extension AnsibleBackend.Playbook {
           Self.unpackedVariable(archives.firstIndex { $0.resource.id == resource.id } ?? 0)))
     }
     // The stamp's folder is nodespec's own bookkeeping: its mode is simply enforced.
-    let stampFolder = artifact.stamp.split(separator: "/", omittingEmptySubsequences: false)
-      .dropLast().joined(separator: "/")
+    let stampFolder =
+      artifact.stamp.utf8.lastIndex(of: UInt8(ascii: "/"))
+      .map { String(artifact.stamp[..<$0]) } ?? ""
     if !stampFolder.isEmpty {
       steps.append(
         Task(
@@ -442,8 +443,9 @@ extension AnsibleBackend.Playbook {
     }
     // The stamp's exact bytes, split at spaces so that no line of the playbook grows past
     // what yamllint allows; the tasks join the words back with single spaces.
-    let words = Artifact.stampContent(for: source)
-      .split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+    let words = Artifact.stampContent(for: source).utf8
+      .split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
+      .map { String(Substring($0)) }
     values.append(("stamp", Scalar.list(words)))
     return .mapping(values)
   }

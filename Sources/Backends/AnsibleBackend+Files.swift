@@ -161,7 +161,7 @@ extension AnsibleBackend.Playbook {
   /// Creates the folder a file goes into when it is missing, unless an earlier resource of
   /// the playbook already did.
   private mutating func parentTasks(of path: String, owner: Ownership?) -> [Task] {
-    guard let slash = path.lastIndex(of: "/") else { return [] }
+    guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return [] }
     let folder = String(path[..<slash])
     guard !folder.isEmpty, ensuredFolders.insert(folder).inserted else { return [] }
     return Self.folderTasks(folder, owner: owner)

@@ -25,8 +25,34 @@ extension AnsibleBackend {
       self.hosts = hosts
     }
 
-    /// The play, once `build` has run.
+    /// Writes the play, once `build` has run, as the one entry of the playbook's sequence:
+    /// its settings and variables through `YAMLEmitter`, then each task straight from its
+    /// `Task` (the same bytes as `YAMLEmitter` writes for `play`).
+    func write(to out: inout ByteWriter) {
+      out.write("- ")
+      for (index, (key, value)) in settings.enumerated() {
+        if index > 0 { out.indent(2) }
+        YAMLEmitter.writePair(key, value, column: 2, to: &out, indentSequences: true)
+      }
+      out.indent(2)
+      Task.write("tasks", tasks, column: 2, to: &out)
+      if !handlers.isEmpty {
+        out.indent(2)
+        Task.write("handlers", handlers, column: 2, to: &out)
+      }
+    }
+
+    /// The play as one `YAMLValue`: what `write` writes, for the tests that compare it with
+    /// the emitter's layouts.
     var play: YAMLValue {
+      var pairs = settings
+      pairs.append(("tasks", .sequence(tasks.map(\.yaml))))
+      if !handlers.isEmpty { pairs.append(("handlers", .sequence(handlers.map(\.yaml)))) }
+      return .mapping(pairs)
+    }
+
+    /// The play's keys before its tasks: name, hosts, facts, variables, environment.
+    private var settings: [(String, YAMLValue)] {
       var pairs: [(String, YAMLValue)] = [
         (
           "name",
@@ -65,9 +91,7 @@ extension AnsibleBackend {
             .mapping(plan.downloadEnvironment.map { ($0.name, Scalar.literal($0.value)) })
           ))
       }
-      pairs.append(("tasks", .sequence(tasks.map(\.yaml))))
-      if !handlers.isEmpty { pairs.append(("handlers", .sequence(handlers.map(\.yaml)))) }
-      return .mapping(pairs)
+      return pairs
     }
 
     /// Translates every resource, in Plan order, reporting what cannot be expressed.

@@ -75,11 +75,12 @@ extension AnsibleBackend {
     }()
 
     /// Double-quoted when YAML 1.1 would read the plain form as something else than this
-    /// string (`yes`, `0755`, the empty string); else the emitter's choice, which quotes what
-    /// would not parse plain (`: `, ` #`, leading indicators) and escapes control characters
-    /// and line breaks in double quotes.
+    /// string (`yes`, `0755`, the empty string); else plain where the emitter allows it: it
+    /// quotes what would not parse plain (`: `, ` #`, leading indicators) and escapes control
+    /// characters and line breaks in double quotes. (`.plain`, not `.any`: the emitter would
+    /// only ask `wouldRetype` again.)
     private static func style(for text: String) -> YAMLValue.Style {
-      YAMLEmitter.wouldRetype(text) ? .doubleQuoted : .any
+      YAMLEmitter.wouldRetype(text) ? .doubleQuoted : .plain
     }
   }
 }

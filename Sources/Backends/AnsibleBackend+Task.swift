@@ -105,6 +105,7 @@ extension AnsibleBackend {
       isSecret ? with("no_log", Scalar.bool(true)) : self
     }
 
+    /// The task as a mapping, for the tests that compare `write` with `YAMLEmitter`.
     var yaml: YAMLValue {
       var pairs: [(String, YAMLValue)] = [("name", name)]
       pairs += action
@@ -113,6 +114,47 @@ extension AnsibleBackend {
       if !rescue.isEmpty { pairs.append(("rescue", .sequence(rescue.map(\.yaml)))) }
       if !always.isEmpty { pairs.append(("always", .sequence(always.map(\.yaml)))) }
       return .mapping(pairs)
+    }
+
+    /// Writes the task as an entry of a block sequence, its `- ` at `column` (the indentation
+    /// already written), the same bytes `YAMLEmitter` writes for the task as a mapping; the
+    /// task is not turned into a `YAMLValue` first (that copy and its release cost more than
+    /// writing it).
+    func write(column: Int, to out: inout ByteWriter) {
+      out.write("- ")
+      let column = column + 2
+      var first = true
+      func pair(_ key: String, _ value: YAMLValue) {
+        if !first { out.indent(column) }
+        first = false
+        YAMLEmitter.writePair(key, value, column: column, to: &out, indentSequences: true)
+      }
+      pair("name", name)
+      for (key, value) in action { pair(key, value) }
+      for (key, value) in keywords { pair(key, value) }
+      if !block.isEmpty {
+        out.indent(column)
+        Self.write("block", block, column: column, to: &out)
+      }
+      if !rescue.isEmpty {
+        out.indent(column)
+        Self.write("rescue", rescue, column: column, to: &out)
+      }
+      if !always.isEmpty {
+        out.indent(column)
+        Self.write("always", always, column: column, to: &out)
+      }
+    }
+
+    /// `key:` and the tasks under it, indented as ansible-lint wants.
+    static func write(_ key: String, _ tasks: [Task], column: Int, to out: inout ByteWriter) {
+      out.write(key)
+      out.line(":")
+      // By index: `for task in tasks` would copy (retain, then release) every task.
+      for index in tasks.indices {
+        out.indent(column + 2)
+        tasks[index].write(column: column + 2, to: &out)
+      }
     }
   }
 }

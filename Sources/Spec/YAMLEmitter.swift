@@ -1,6 +1,6 @@
 /// A YAML document to write, as a tree. Mappings keep their order: output never depends on
 /// dictionary iteration.
-public indirect enum YAMLValue: Sendable, Equatable {
+public enum YAMLValue: Sendable, Equatable {
   public enum Style: Sendable, Equatable {
     /// Let the emitter choose: plain when every reader takes it back as this string, quoted
     /// otherwise.
@@ -66,6 +66,16 @@ public enum YAMLEmitter {
     }
     if explicitStart { out.line("---") }
     layout.block(value, column: 0, &out)
+  }
+
+  /// Writes `key: value` (or `key:` and the collection on the next lines) as one entry of a
+  /// block mapping at `column`, whose indentation is already written: for a caller that
+  /// writes a mapping from its own types without building a `YAMLValue` of it first.
+  public static func writePair(
+    _ key: String, _ value: YAMLValue, column: Int, to out: inout ByteWriter,
+    indentSequences: Bool = false
+  ) {
+    Layout(indentSequences: indentSequences).pair(key, value, column: column, &out)
   }
 
   /// Writes one entry of a block sequence, its `- ` at `column`: for a caller that renders
@@ -246,6 +256,13 @@ extension YAMLEmitter {
         literal = false
         return
       }
+      // A word (keys, module names, paths, states) allows every style: nothing to find.
+      let kinds = YAMLEmitter.byteKinds
+      if kinds[Int(bytes[0])] & ByteKind.wordStart != 0 {
+        var index = 1
+        while index < count && kinds[Int(bytes[index])] & ByteKind.word != 0 { index += 1 }
+        if index == count { return }
+      }
       var blockIndicators = false
       var flowIndicators = false
       var special = false
@@ -266,13 +283,36 @@ extension YAMLEmitter {
         blockIndicators = true
         flowIndicators = true
       }
-      let kinds = YAMLEmitter.byteKinds
       var index = 0
       while index < count {
-        // Most bytes are letters, digits and punctuation that matter nowhere but at the start.
+        // Most bytes are letters, digits and punctuation that matter nowhere but at the start,
+        // or only inside `[...]` and `{...}` (a Jinja template's braces and brackets). Spaces
+        // between two such bytes (words of a sentence) start or end nothing and precede no
+        // `#`; a line feed between them, maybe followed by spaces (the next line of a file
+        // and its indentation), only makes the text multi-line, a space after a break.
         if index > 0 {
           var end = index
-          while end < count && kinds[Int(bytes[end])] & ByteKind.ordinary != 0 { end += 1 }
+          var seen: UInt8 = 0
+          while end < count {
+            let byte = bytes[end]
+            let kind = kinds[Int(byte)]
+            if kind & ByteKind.inner != 0 {
+              seen |= kind
+              end += 1
+              continue
+            }
+            guard end > index, byte == space || byte == newline else { break }
+            let spaces = byte == newline ? end + 1 : end
+            var next = spaces
+            while next < count && bytes[next] == space { next += 1 }
+            guard next < count, kinds[Int(bytes[next])] & ByteKind.inner != 0 else { break }
+            if byte == newline {
+              multiline = true
+              if next > spaces { breakSpace = true }
+            }
+            end = next
+          }
+          if seen & ByteKind.flowIndicator != 0 { flowIndicators = true }
           if end > index {
             previousSpace = false
             previousBreak = false
@@ -395,6 +435,12 @@ extension YAMLEmitter {
     /// Printable ASCII that changes nothing past a scalar's first byte: not a space, `:`, `#`
     /// or a flow indicator.
     static let ordinary: UInt8 = 4
+    /// What past a scalar's first byte changes at most whether it can be plain in flow.
+    static let inner: UInt8 = ordinary | flowIndicator
+    /// ASCII letters and digits, `_` and `/`: no indicator at a scalar's start.
+    static let wordStart: UInt8 = 8
+    /// The word bytes and `-`, `.`: a scalar of these after a `wordStart` is plain anywhere.
+    static let word: UInt8 = 16
   }
 
   static let byteKinds: [UInt8] = {
@@ -404,6 +450,9 @@ extension YAMLEmitter {
     for byte in UInt8(0x21)...0x7E where !",?[]{}:#".utf8.contains(byte) {
       table[Int(byte)] |= ByteKind.ordinary
     }
+    let letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_/"
+    for byte in letters.utf8 { table[Int(byte)] |= ByteKind.wordStart | ByteKind.word }
+    for byte in "-.".utf8 { table[Int(byte)] |= ByteKind.word }
     return table
   }()
 
@@ -501,7 +550,7 @@ extension YAMLEmitter {
         value = value << 6 | UInt32(Self.byteAt(bytes, index + offset) & 0x3F)
       }
       out.write(byte: backslash)
-      if let short = shortEscapes[value] {
+      if let short = shortEscape(value) {
         out.write(byte: short)
       } else {
         let (letter, digits): (UInt8, Int) =
@@ -519,13 +568,29 @@ extension YAMLEmitter {
     out.write(byte: quote)
   }
 
-  private static let shortEscapes: [UInt32: UInt8] = [
-    0x00: UInt8(ascii: "0"), 0x07: UInt8(ascii: "a"), 0x08: UInt8(ascii: "b"),
-    0x09: UInt8(ascii: "t"), 0x0A: UInt8(ascii: "n"), 0x0B: UInt8(ascii: "v"),
-    0x0C: UInt8(ascii: "f"), 0x0D: UInt8(ascii: "r"), 0x1B: UInt8(ascii: "e"),
-    0x22: UInt8(ascii: "\""), 0x5C: UInt8(ascii: "\\"), 0x85: UInt8(ascii: "N"),
-    0xA0: UInt8(ascii: "_"), 0x2028: UInt8(ascii: "L"), 0x2029: UInt8(ascii: "P"),
-  ]
+  /// The one-letter escape of a character, if it has one. A switch, not a dictionary: a
+  /// `[UInt32: UInt8]` costs the runtime a scan of every conformance record (`Hashable`) the
+  /// first time it is built, more than all the escapes of a playbook.
+  private static func shortEscape(_ value: UInt32) -> UInt8? {
+    switch value {
+    case 0x00: UInt8(ascii: "0")
+    case 0x07: UInt8(ascii: "a")
+    case 0x08: UInt8(ascii: "b")
+    case 0x09: UInt8(ascii: "t")
+    case 0x0A: UInt8(ascii: "n")
+    case 0x0B: UInt8(ascii: "v")
+    case 0x0C: UInt8(ascii: "f")
+    case 0x0D: UInt8(ascii: "r")
+    case 0x1B: UInt8(ascii: "e")
+    case 0x22: UInt8(ascii: "\"")
+    case 0x5C: UInt8(ascii: "\\")
+    case 0x85: UInt8(ascii: "N")
+    case 0xA0: UInt8(ascii: "_")
+    case 0x2028: UInt8(ascii: "L")
+    case 0x2029: UInt8(ascii: "P")
+    default: nil
+    }
+  }
 
   private static let hexDigits: [UInt8] = Array("0123456789ABCDEF".utf8)
 

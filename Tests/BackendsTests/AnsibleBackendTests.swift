@@ -153,6 +153,22 @@ import Testing
     #expect(result.status == 0, "\(result.output)")
   }
 
+  /// The play written task by task (what `nodespec compile` writes) is the very document
+  /// `YAMLEmitter` writes for the play as one tree.
+  @Test(arguments: goldens.map(\.0))
+  func taskWriterMatchesTheEmitter(_ name: String) throws {
+    let plan = try #require(Self.goldens.first { $0.0 == name }?.1)
+    var playbook = AnsibleBackend.Playbook(plan: plan)
+    var diagnostics = Diagnostics()
+    playbook.build(diagnostics: &diagnostics)
+    var written = ByteWriter()
+    written.line("---")
+    playbook.write(to: &written)
+    let emitted = YAMLEmitter.emit(
+      .sequence([playbook.play]), explicitStart: true, indentSequences: true)
+    #expect(written.text == emitted)
+  }
+
   /// Indenting sequences under their keys changes whitespace only: PyYAML reads the same
   /// document, tags included, with and without it.
   @Test(arguments: goldens.map(\.0))

@@ -25,6 +25,10 @@ import Testing
       "a\n\n", "\n\n", "\na", "  indented\nfirst", "a\n  b\n", "a \nb", "a\n b", "line\n",
       "é", "日本語: x", "#", "# x", "x #", "'", "''", "\"", "\\", "\\\"", "a'b\"c",
       String(repeating: "k", count: 130),
+      // The analysis's fast loop: runs of spaces, line breaks and indentation between bytes
+      // that change nothing, and what must still leave it.
+      "a  b", "a   #b", "a\n  b", "a\n  #b", "a\n  - b", "a\n  :b", "x{y} [z], w", "a b\n c\n",
+      "k: {{ v }}\n  w", "a\n\n  b", "a \n b", "a\n  ", "a  ", "name\n", "/usr/local/bin",
     ]
     return strings
   }()
