@@ -32,6 +32,9 @@ let package = Package(
       pkgConfig: "zlib",
       providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
     ),
+    // syncfs and sync_file_range, which Swift's Glibc module does not declare: the batch's one
+    // sync for all its outputs (Sources/nodespec/BatchCompile.swift).
+    .target(name: "CFileSync"),
     .target(name: "Spec", dependencies: ["CLibYAML"]),
     // X509 (swift-certificates) parses the PEMs a spec delivers.
     .target(
@@ -46,7 +49,7 @@ let package = Package(
     .executableTarget(
       name: "nodespec",
       dependencies: [
-        "Spec", "Compiler", "Backends",
+        "Spec", "Compiler", "Backends", "CFileSync",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       // A Linux release is one static executable: loading the Swift runtime's shared libraries
