@@ -39,6 +39,9 @@ let package = Package(
       pkgConfig: "libdeflate",
       providers: [.apt(["libdeflate-dev"]), .brew(["libdeflate"])]
     ),
+    // syncfs and sync_file_range, which Swift's Glibc module does not declare: the batch's one
+    // sync for all its outputs (Sources/nodespec/BatchCompile.swift).
+    .target(name: "CFileSync"),
     .target(name: "Spec", dependencies: ["CLibYAML"], swiftSettings: releaseSwiftSettings),
     // X509 (swift-certificates) parses the PEMs a spec delivers.
     .target(
@@ -57,7 +60,7 @@ let package = Package(
     .executableTarget(
       name: "nodespec",
       dependencies: [
-        "Spec", "Compiler", "Backends",
+        "Spec", "Compiler", "Backends", "CFileSync",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       // A Linux release is one static executable: loading the Swift runtime's shared libraries

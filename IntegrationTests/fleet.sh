@@ -71,6 +71,48 @@ check "the report is in spec order: broken.yml's before warned.yaml's" \
   sh -c "grep -n -e 'broken.yml:' -e 'warned.yaml:' '$work/report-1' | cut -d: -f2 | tr '\n' ' ' |
     grep -q 'broken.yml.*warned.yaml'"
 
+# Durable before visible, with one sync for the batch: every temporary is created, then one
+# syncfs, then the renames, then one fsync (of the folder); no fsync per output. The order is
+# the program's, not a race: the workers have ended before the sync, and the sync returns
+# before the renames start.
+if command -v strace >/dev/null; then
+  strace -f -qq -o "$work/trace" -e trace=openat,fsync,fdatasync,syncfs,rename,renameat,renameat2 \
+    "$nodespec" compile "$work"/fleet/node-*.yaml --target shell --out-dir "$work/traced" \
+    --jobs 3 >/dev/null 2>&1
+  check "the batch creates every temporary, then syncs once, renames, and fsyncs the folder" \
+    python3 - "$work/trace" "$work/traced" <<'PY'
+import re, sys
+trace, folder = sys.argv[1], sys.argv[2]
+steps = []
+for line in open(trace):
+    call = re.match(r"\d+\s+(\w+)\((.*)", line)
+    if not call:  # "<... resumed>" halves of calls already counted
+        continue
+    name, rest = call[1], call[2]
+    if name == "openat" and "O_CREAT" in rest and folder + "/." in rest:
+        steps.append("create")
+    elif name.startswith("rename"):
+        steps.append("rename")
+    elif name in ("fsync", "fdatasync", "syncfs"):
+        steps.append(name)
+expected = ["create"] * 12 + ["syncfs"] + ["rename"] * 12 + ["fsync"]
+assert steps == expected, steps
+PY
+  check "... and writes every output" \
+    test "$(find "$work/traced" -type f -name 'node-*.sh' | wc -l)" = 12
+fi
+
+# Compiled again into the same folder: a changed spec's output is replaced, the others are
+# the same bytes, and no temporary is left.
+cp -r "$work/out-1" "$work/again"
+sed -i "s/^name: .*/name: node-renamed/" "$work/fleet/node-3.yaml"
+"$nodespec" compile "$work"/fleet/node-*.yaml --target shell --out-dir "$work/again" \
+  --jobs 2 2>/dev/null
+check "compiled again into the same folder: the changed spec's output is replaced" sh -c \
+  "grep -q node-renamed '$work/again/node-3.sh' && ! grep -q node-renamed '$work/out-1/node-3.sh'"
+check "... the others are the same bytes" cmp "$work/again/node-4.sh" "$work/out-1/node-4.sh"
+check "... and no temporary is left" test -z "$(find "$work/again" -name '.*nodespec*')"
+
 # Usage errors are found before anything is written: two specs with one stem (even in other
 # folders or with .yml), standard input, -o with several specs, --jobs 0.
 mkdir -p "$work/other"

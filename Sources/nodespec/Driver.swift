@@ -1,4 +1,5 @@
 import Backends
+import CFileSync
 import Compiler
 import Spec
 
@@ -274,6 +275,29 @@ struct Driver {
   /// Writes through a temporary file in the same folder, fsync and a rename, so a reader never
   /// sees half a file and a failure leaves any old file untouched. Returns an error text.
   func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) -> String? {
+    switch writeTemporary(bytes, beside: path, mode: mode, durably: true) {
+    case .failure(let failure): return failure.reason
+    case .success(let temporary):
+      guard rename(temporary, path) == 0 else {
+        let failure = String(cString: strerror(errno))
+        unlink(temporary)
+        return failure
+      }
+      return nil
+    }
+  }
+
+  /// Why a file could not be written.
+  struct WriteFailure: Error { var reason: String }
+
+  /// Writes `bytes` to a new temporary file beside `path` (`.<name>.nodespec-XXXXXX`, in the
+  /// same folder so that a rename puts it in place) with `mode`, and returns its path; on a
+  /// failure nothing is left. `durably`: fsync before returning. Without it the data is only
+  /// handed to the kernel, its write-back started (the batch syncs the file system once
+  /// before any rename, `BatchCompile`).
+  func writeTemporary(_ bytes: [UInt8], beside path: String, mode: mode_t, durably: Bool)
+    -> Result<String, WriteFailure>
+  {
     let slash = path.lastIndex(of: "/")
     let folder = slash.map { String(path[..<$0]) } ?? "."
     let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
@@ -281,17 +305,25 @@ struct Driver {
     let fd = template.withUnsafeMutableBufferPointer { buffer in
       buffer.baseAddress.map { mkstemp($0) } ?? -1
     }
-    guard fd >= 0 else { return String(cString: strerror(errno)) }
-    let temporary = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    guard fd >= 0 else { return .failure(WriteFailure(reason: String(cString: strerror(errno)))) }
+    let temporary = String(
+      decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
     var failure: String?
-    if !writeAll(fd, bytes) || fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
+    if !writeAll(fd, bytes) || (durably && fsync(fd) != 0) {
+      failure = String(cString: strerror(errno))
+    }
     // An output is a script or config for root to run; 0644 like any generated file (mkstemp
     // makes 0600), or 0600 when it holds a secret.
     if failure == nil, fchmod(fd, mode) != 0 { failure = String(cString: strerror(errno)) }
+    // Start the write-back now, without waiting for it, so that the one sync at the end
+    // finds most of the data already on its way (its errors surface there).
+    if failure == nil, !durably { nodespec_start_writeback(fd) }
     close(fd)
-    if failure == nil, rename(temporary, path) != 0 { failure = String(cString: strerror(errno)) }
-    if failure != nil { unlink(temporary) }
-    return failure
+    if let failure {
+      unlink(temporary)
+      return .failure(WriteFailure(reason: failure))
+    }
+    return .success(temporary)
   }
 
   @discardableResult

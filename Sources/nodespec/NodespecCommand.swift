@@ -76,7 +76,8 @@ struct Compile: ParsableCommand {
       DIR/<stem>.user-data or DIR/<stem>.playbook.yml (stem: the file name without .yaml or \
       .yml), each byte-identical to compiling that spec alone. A spec with problems writes \
       nothing; the others are written; the status is 1 if any spec failed (74 if one could \
-      not be read or written).
+      not be read or written). The outputs are put in place together, once all of them are \
+      on disk.
 
       \(Exit.help)
       """)

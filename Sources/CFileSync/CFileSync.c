@@ -1,0 +1,22 @@
+#define _GNU_SOURCE
+#include "CFileSync.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+int nodespec_syncfs(int fd) {
+#ifdef __linux__
+  return syncfs(fd);
+#else
+  sync();
+  return fsync(fd);
+#endif
+}
+
+void nodespec_start_writeback(int fd) {
+#ifdef __linux__
+  (void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+#else
+  (void)fd;
+#endif
+}

@@ -1,0 +1,16 @@
+#ifndef NODESPEC_CFILESYNC_H
+#define NODESPEC_CFILESYNC_H
+
+// Two Linux calls the batch (`compile --out-dir`) needs that Swift's Glibc module leaves
+// out, because glibc declares them only under _GNU_SOURCE. Elsewhere they fall back to
+// what POSIX has.
+
+/// Every dirty page and inode of the file system holding `fd` on disk (syncfs(2)); errno
+/// set on failure. Elsewhere: sync(2), then fsync of `fd`.
+int nodespec_syncfs(int fd);
+
+/// Starts the write-back of `fd`'s dirty pages without waiting for it
+/// (sync_file_range(2) with SYNC_FILE_RANGE_WRITE). A hint: does nothing elsewhere.
+void nodespec_start_writeback(int fd);
+
+#endif
