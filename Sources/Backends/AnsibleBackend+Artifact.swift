@@ -228,7 +228,7 @@ extension AnsibleBackend.Playbook {
             ("mode", Scalar.mode(mode)),
           ] + Self.ownership(nil)
         ).notify(topics))
-    case .archive(let directory):
+    case .archive(let directory, _):
       steps += Self.folderTasks(directory)
       steps.append(
         Task(

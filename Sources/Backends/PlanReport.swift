@@ -107,7 +107,7 @@ public enum PlanReport {
         switch artifact.install {
         case .binary(let path, let mode):
           .object(["binary": .object(["path": .string(path), "mode": .string(Self.mode(mode))])])
-        case .archive(let directory):
+        case .archive(let directory, _):
           .object(["archive": .object(["directory": .string(directory)])])
         }
       return [
@@ -249,7 +249,7 @@ public enum PlanReport {
       let install =
         switch artifact.install {
         case .binary(let path, let mode): "installed as \(flat(path)) \(Self.mode(mode))"
-        case .archive(let directory): "unpacked into \(flat(directory))"
+        case .archive(let directory, _): "unpacked into \(flat(directory))"
         }
       return "\(flat(artifact.title)), \(install)\n      " + sources.joined(separator: "\n      ")
     case .packages(let packages):

@@ -257,8 +257,18 @@ public struct Artifact: Sendable, Equatable {
   public enum Install: Sendable, Equatable {
     /// A raw binary installed at `path` with `mode`.
     case binary(path: String, mode: Int)
-    /// A `.tar.gz` extracted into `directory` (created if missing), members' modes kept.
-    case archive(directory: String)
+    /// A tarball extracted into `directory` (created if missing), members' modes kept; a
+    /// folder that exists keeps its own mode and owner (an archive unpacked over `/` names
+    /// `./` and `./opt/`).
+    case archive(directory: String, format: ArchiveFormat = .tarGz)
+  }
+
+  /// How an archive is compressed: the node needs the matching decompressor for tar.
+  public enum ArchiveFormat: String, Sendable, Equatable {
+    /// gzip (`tar -z`), which every tar reads.
+    case tarGz = "tar.gz"
+    /// xz (`tar -J`): the `xz` program must be installed, which minimal images lack.
+    case tarXz = "tar.xz"
   }
 
   /// What the stamp file holds after installing `source`: one line, `<url> <check>`.
