@@ -228,18 +228,25 @@ extension AnsibleBackend.Playbook {
             ("mode", Scalar.mode(mode)),
           ] + Self.ownership(nil)
         ).notify(topics))
-    case .archive(let directory, _):
+    case .archive(let directory, let format):
+      var unpack: [(String, YAMLValue)] = [
+        ("src", Scalar.template(download)),
+        ("remote_src", Scalar.bool(true)),
+        ("dest", Scalar.literal(directory)),
+        // The members it installs go into the manifest.
+        ("list_files", Scalar.bool(true)),
+      ]
+      if format == .tarXz {
+        steps += Self.xzTasks(title)
+        // A folder that exists keeps its mode, owner and time: kata's archive, unpacked over
+        // `/`, names `./` and `./opt/` (the shell target's `ns_unpack` does the same).
+        unpack.append(("extra_opts", .sequence([.scalar("--no-overwrite-dir")])))
+      }
       steps += Self.folderTasks(directory)
       steps.append(
         Task(
           "Unpack \(title) into \(directory)", "ansible.builtin.unarchive",
-          [
-            ("src", Scalar.template(download)),
-            ("remote_src", Scalar.bool(true)),
-            ("dest", Scalar.literal(directory)),
-            // The members it installs go into the manifest.
-            ("list_files", Scalar.bool(true)),
-          ] + Self.ownership(nil)
+          unpack + Self.ownership(nil)
         ).notify(topics).register(
           Self.unpackedVariable(archives.firstIndex { $0.resource.id == resource.id } ?? 0)))
     }
@@ -265,6 +272,28 @@ extension AnsibleBackend.Playbook {
           ("mode", Scalar.mode(0o644)),
         ] + Self.ownership(nil)))
     return steps
+  }
+
+  /// unarchive unpacks a `.tar.xz` by running the xz program, and says only that no handler
+  /// fits when it is missing: these tasks stop the run naming what to install instead.
+  static func xzTasks(_ title: String) -> [Task] {
+    [
+      Task(
+        "Check that xz is installed to unpack \(title)", "ansible.builtin.command",
+        [("argv", Scalar.list(["xz", "--version"]))]
+      ).register("nodespec_xz").with("failed_when", Scalar.bool(false)).changedWhen("false"),
+      Task(
+        "Fail when xz is missing", "ansible.builtin.fail",
+        [
+          (
+            "msg",
+            Scalar.template(
+              "nodespec: cannot unpack {{ nodespec_artifact.file_name }}: xz is not installed"
+                + " (the xz-utils package on Debian and Ubuntu, xz on Fedora, RHEL and SUSE)")
+          )
+        ]
+      ).when("nodespec_xz.rc != 0"),
+    ]
   }
 
   /// How an artifact with an `https` source is downloaded. get_url follows a redirect to any

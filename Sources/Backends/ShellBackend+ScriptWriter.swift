@@ -203,6 +203,14 @@ extension ShellBackend {
         fi
 
         """)
+      // What the node lacks and the compiler could not know: said, not a failure.
+      for warning in plan.warnings {
+        out.write("if [ ! -e ")
+        out.write(shellWord: warning.path)
+        out.write(" ]; then\n  printf 'nodespec: warning: %s\\n' ")
+        out.write(shellWord: warning.message)
+        out.write(" >&2\nfi\n")
+      }
     }
 
     // MARK: Steps

@@ -129,7 +129,8 @@ public enum Compiler {
     }
     return Plan(
       name: spec.name?.value, arches: context.arches, resources: builder.all,
-      downloadEnvironment: builder.downloadEnvironment, purge: dataFolders(context))
+      downloadEnvironment: builder.downloadEnvironment, purge: dataFolders(context),
+      warnings: builder.warnings)
   }
 
   /// The data folders of the runtimes the spec installs, in root mode: containerd's (also
