@@ -646,8 +646,7 @@ extension ShellBackend {
         local -A created=()
         if [ "$(head -c 6 -- "$1" | od -An -tx1 | tr -d ' \n')" = fd377a585a00 ]; then
           if ! command -v xz >/dev/null 2>&1; then
-            ns_die "cannot unpack $file: xz is not installed (the xz-utils package on" \
-              "Debian and Ubuntu, xz on Fedora, RHEL and SUSE)"
+            ns_die "cannot unpack $file: xz is not installed (install the xz-utils or xz package)"
           fi
           tar_format=(-J --no-overwrite-dir)
         fi

@@ -119,8 +119,8 @@ enum RuntimesModule: CompilerModule {
     plan.warnings.append(
       NodeWarning(
         unless: "/dev/kvm",
-        "/dev/kvm is missing: Kata Containers cannot start its VMs here (enable hardware "
-          + "virtualization, or nested virtualization on a virtual machine)"))
+        "/dev/kvm is missing: kata cannot start its VMs (enable hardware or nested "
+          + "virtualization)"))
   }
 
   /// youki's tarball holds README.md and LICENSE beside the binary, so it gets a folder of
