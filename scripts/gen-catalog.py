@@ -45,6 +45,7 @@ SWIFT_CASES = {
     "containerd-static": "containerdStatic",
     "crictl": "crictl",
     "crun": "crun",
+    "kata": "kata",
     "nerdctl": "nerdctl",
     "nerdctl-full": "nerdctlFull",
     "runc": "runc",

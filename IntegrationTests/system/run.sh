@@ -8,7 +8,7 @@
 #                                            nosystemd, published, redirect, quoting, large,
 #                                            packages, tls, operations, fleet, auth, images,
 #                                            converge, check, components, runtimes,
-#                                            crossover
+#                                            kata, crossover
 #
 # Environment: NODESPEC (compiler binary; default .build/debug/nodespec, built if missing),
 # NODESPEC_VENV (ansible venv, default .venv in the repository), CASE_TIMEOUT (seconds per case, default 300), JOBS (cases run side by
@@ -26,7 +26,7 @@ NODESPEC_VENV=$(readlink -f "${NODESPEC_VENV:-$REPO/.venv}")
 export NODESPEC_VENV
 ALL_TARGETS=(shell cloud-init ansible)
 ALL_CASES=(apply faults nosystemd published redirect quoting large packages tls operations fleet
-  auth images converge check components runtimes crossover)
+  auth images converge check components runtimes kata crossover)
 TARGETS=()
 CASES=()
 while (($#)); do
@@ -116,7 +116,10 @@ source "$SYSTEM_TESTS/lib/packages.sh"
 # Only the packages case needs it; without it that case fails at its setup, naming why.
 if [[ " ${CASES[*]} " == *" packages "* ]]; then debs_build; fi
 if [[ " ${CASES[*]} " == *" images "* ]]; then preload_build || { echo "0 passed, 1 failed"; exit 1; }; fi
-if [[ " ${CASES[*]} " == *" runtimes "* ]]; then mirror_runtimes || { echo "0 passed, 1 failed"; exit 1; }; fi
+if [[ " ${CASES[*]} " == *" runtimes "* || " ${CASES[*]} " == *" kata "* ]]; then
+  mirror_runtimes || { echo "0 passed, 1 failed"; exit 1; }
+fi
+if [[ " ${CASES[*]} " == *" kata "* ]]; then mirror_kata || { echo "0 passed, 1 failed"; exit 1; }; fi
 
 RESULTS_DIR=$WORK/last-run
 rm -rf "$RESULTS_DIR"
@@ -153,6 +156,8 @@ run_case() { # run_case <case> <target> <dir>
   [[ -z ${CASE_TIMEOUT:-} && $1 == apply && $2 == ansible ]] && limit=600
   # crossover applies three times, with Ansible as one of two engines for two targets.
   [[ -z ${CASE_TIMEOUT:-} && $1 == crossover ]] && limit=600
+  # kata applies four times and uninstalls; with Ansible, three applies took 300 s loaded.
+  [[ -z ${CASE_TIMEOUT:-} && $1 == kata ]] && limit=900
   COMPILER=${COMPILER_FOR[$2]} timeout --kill-after=10 "$limit" \
     unshare --mount --net --pid --fork --kill-child --mount-proc \
     "$SYSTEM_TESTS/lib/case.sh" "$1" "$2" "$3" >"$3/case.log" 2>&1 || rc=$?

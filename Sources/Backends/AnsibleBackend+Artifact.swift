@@ -52,9 +52,11 @@ extension AnsibleBackend.Playbook {
       ).with("loop_control", .mapping([("label", Scalar.template("{{ item[10] }}"))]))
         .register("nodespec_installed"))
     let present = "nodespec_installed.results | selectattr('stat.exists')"
+    // A symbolic link an archive holds (kata's configuration.toml) has no checksum in stat's
+    // answer; the manifest records `-` for it.
     let drift = [
       "nodespec_installed.results | rejectattr('stat.exists') | list | length > 0",
-      "\(present) | map(attribute='stat.checksum') | list\n    != \(present)"
+      "\(present) | map(attribute='stat.checksum', default='-') | list\n    != \(present)"
         + " | map(attribute='item.5') | list",
     ]
     needed.append("nodespec_drifted | bool")
@@ -228,18 +230,25 @@ extension AnsibleBackend.Playbook {
             ("mode", Scalar.mode(mode)),
           ] + Self.ownership(nil)
         ).notify(topics))
-    case .archive(let directory):
+    case .archive(let directory, let format):
+      var unpack: [(String, YAMLValue)] = [
+        ("src", Scalar.template(download)),
+        ("remote_src", Scalar.bool(true)),
+        ("dest", Scalar.literal(directory)),
+        // The members it installs go into the manifest.
+        ("list_files", Scalar.bool(true)),
+      ]
+      if format == .tarXz {
+        steps += Self.xzTasks(title)
+        // A folder that exists keeps its mode, owner and time: kata's archive, unpacked over
+        // `/`, names `./` and `./opt/` (the shell target's `ns_unpack` does the same).
+        unpack.append(("extra_opts", .sequence([.scalar("--no-overwrite-dir")])))
+      }
       steps += Self.folderTasks(directory)
       steps.append(
         Task(
           "Unpack \(title) into \(directory)", "ansible.builtin.unarchive",
-          [
-            ("src", Scalar.template(download)),
-            ("remote_src", Scalar.bool(true)),
-            ("dest", Scalar.literal(directory)),
-            // The members it installs go into the manifest.
-            ("list_files", Scalar.bool(true)),
-          ] + Self.ownership(nil)
+          unpack + Self.ownership(nil)
         ).notify(topics).register(
           Self.unpackedVariable(archives.firstIndex { $0.resource.id == resource.id } ?? 0)))
     }
@@ -266,6 +275,28 @@ extension AnsibleBackend.Playbook {
           ("mode", Scalar.mode(0o644)),
         ] + Self.ownership(nil)))
     return steps
+  }
+
+  /// unarchive unpacks a `.tar.xz` by running the xz program, and says only that no handler
+  /// fits when it is missing: these tasks stop the run naming what to install instead.
+  static func xzTasks(_ title: String) -> [Task] {
+    [
+      Task(
+        "Check that xz is installed to unpack \(title)", "ansible.builtin.command",
+        [("argv", Scalar.list(["xz", "--version"]))]
+      ).register("nodespec_xz").with("failed_when", Scalar.bool(false)).changedWhen("false"),
+      Task(
+        "Fail when xz is missing", "ansible.builtin.fail",
+        [
+          (
+            "msg",
+            Scalar.template(
+              "nodespec: cannot unpack {{ nodespec_artifact.file_name }}: xz is not installed"
+                + " (install the xz-utils or xz package)")
+          )
+        ]
+      ).when("nodespec_xz.rc != 0"),
+    ]
   }
 
   /// How an artifact with an `https` source is downloaded. get_url follows a redirect to any

@@ -36,7 +36,7 @@ extension AnsibleBackend.Playbook {
   var archives: [(resource: Resource, artifact: Artifact, directory: String)] {
     plan.resources.compactMap { resource in
       guard case .artifact(let artifact) = resource.kind,
-        case .archive(let directory) = artifact.install
+        case .archive(let directory, _) = artifact.install
       else { return nil }
       return (resource, artifact, directory)
     }

@@ -266,7 +266,23 @@ extension AnsibleBackend {
             "Look up the accounts commands and user services run as", "ansible.builtin.getent",
             [("database", .scalar("passwd"))]))
       }
-      return checks + manifestReadTasks()
+      // After the uninstall, which ends the play: what the node lacks and the compiler
+      // could not know is said, not a failure.
+      var warnings: [Task] = []
+      for (index, warning) in plan.warnings.enumerated() {
+        let found = "nodespec_warning_\(index)"
+        warnings += [
+          Task(
+            "Check whether \(warning.path) exists", "ansible.builtin.stat",
+            [("path", Scalar.literal(warning.path)), ("get_checksum", Scalar.bool(false))]
+          ).register(found),
+          Task(
+            "Warn that \(warning.path) is missing", "ansible.builtin.debug",
+            [("msg", Scalar.literal("nodespec: warning: \(warning.message)"))]
+          ).when("not \(found).stat.exists"),
+        ]
+      }
+      return checks + manifestReadTasks() + warnings
     }
 
     /// Accounts that run commands or own user services, in Plan order.

@@ -107,8 +107,15 @@ public enum PlanReport {
         switch artifact.install {
         case .binary(let path, let mode):
           .object(["binary": .object(["path": .string(path), "mode": .string(Self.mode(mode))])])
-        case .archive(let directory):
+        // `format` only for what is not a `.tar.gz`, so that other plans read as before.
+        case .archive(let directory, .tarGz):
           .object(["archive": .object(["directory": .string(directory)])])
+        case .archive(let directory, let format):
+          .object([
+            "archive": .object([
+              "directory": .string(directory), "format": .string(format.rawValue),
+            ])
+          ])
         }
       return [
         "kind": .string("artifact"), "title": .string(artifact.title),
@@ -249,7 +256,9 @@ public enum PlanReport {
       let install =
         switch artifact.install {
         case .binary(let path, let mode): "installed as \(flat(path)) \(Self.mode(mode))"
-        case .archive(let directory): "unpacked into \(flat(directory))"
+        case .archive(let directory, .tarGz): "unpacked into \(flat(directory))"
+        case .archive(let directory, let format):
+          "unpacked (\(format.rawValue)) into \(flat(directory))"
         }
       return "\(flat(artifact.title)), \(install)\n      " + sources.joined(separator: "\n      ")
     case .packages(let packages):

@@ -51,7 +51,8 @@ extension ShellBackend {
 
     /// The bash text. `tracksNotifies` adds the `ns_changed` flag to `ns_change`: it exists
     /// only when a step notifies, so that no script carries a variable nothing reads.
-    func text(tracksNotifies: Bool) -> String {
+    /// `unpacksXz` gives `ns_unpack` the `.tar.xz` reading a plan with such an archive needs.
+    func text(tracksNotifies: Bool, unpacksXz: Bool = false) -> String {
       switch self {
       case .say: Self.sayText
       case .temporaryFiles: Self.temporaryFilesText
@@ -67,7 +68,7 @@ extension ShellBackend {
       case .userFiles: Self.userFilesText
       case .keptUserFile: Self.keptUserFileText
       case .download: Self.downloadText
-      case .artifact: Self.artifactText
+      case .artifact: Self.artifactText + "\n\n" + Self.unpackText(xz: unpacksXz)
       case .packages: Self.packagesText
       case .kernelModule: Self.kernelModuleText
       case .sysctl: Self.sysctlText
@@ -612,7 +613,16 @@ extension ShellBackend {
           ns_change "installed $title"
         fi
       }
+      """#
 
+    /// `ns_unpack`, which `ns_artifact` calls for an archive. The plain one reads `.tar.gz`;
+    /// a plan with a `.tar.xz` archive (`Artifact.ArchiveFormat.tarXz`) gets the one that
+    /// reads both, so that no other script carries lines it never runs.
+    static func unpackText(xz: Bool) -> String {
+      xz ? unpackBothText : unpackGzText
+    }
+
+    private static let unpackGzText = #"""
       # Extracts the verified .tar.gz $1 into folder $2 and records in the manifest every
       # file it installs and every folder it creates (a member with a `..` component, which
       # tar refuses to extract, is not recorded).
@@ -620,6 +630,37 @@ extension ShellBackend {
         local member path dir root=${2%/} files=() folders=()
         local -A created=()
         ns_mkdir "$2"
+      \#(unpackMembers)
+        done < <(tar -tzf "$1")
+        tar -xzf "$1" -C "$2" --no-same-owner
+      \#(unpackRecord)
+      """#
+
+    private static let unpackBothText = #"""
+      # Extracts the verified .tar.gz or .tar.xz $1 into folder $2 and records in the manifest
+      # every file it installs and every folder it creates (a member with a `..` component,
+      # which tar refuses to extract, is not recorded). xz's magic bytes tell a .tar.xz, which
+      # tar unpacks by running the xz program. There a folder that exists keeps its mode,
+      # owner and time (--no-overwrite-dir): kata's archive, unpacked over /, names ./ and
+      # ./opt/.
+      ns_unpack() {
+        local member path dir root=${2%/} files=() folders=() tar_format=(-z)
+        local -A created=()
+        if [ "$(head -c 6 -- "$1" | od -An -tx1 | tr -d ' \n')" = fd377a585a00 ]; then
+          if ! command -v xz >/dev/null 2>&1; then
+            ns_die "cannot unpack $file: xz is not installed (install the xz-utils or xz package)"
+          fi
+          tar_format=(-J --no-overwrite-dir)
+        fi
+        ns_mkdir "$2"
+      \#(unpackMembers)
+        done < <(tar -t "${tar_format[@]}" -f "$1")
+        tar -x "${tar_format[@]}" -f "$1" -C "$2" --no-same-owner
+      \#(unpackRecord)
+      """#
+
+    /// The start of `ns_unpack`'s loop over the archive's members.
+    private static let unpackMembers = #"""
         while IFS= read -r member; do
           member=${member#./}
           case /$member/ in */../* | //*) continue ;; esac
@@ -630,8 +671,10 @@ extension ShellBackend {
             created[$dir]=1
             dir=${dir%/*}
           done
-        done < <(tar -tzf "$1")
-        tar -xzf "$1" -C "$2" --no-same-owner
+      """#
+
+    /// The end of `ns_unpack`: what it installed goes into the manifest.
+    private static let unpackRecord = #"""
         if ((${#created[@]} > 0)); then
           mapfile -t folders < <(printf '%s\n' "${!created[@]}" | LC_ALL=C sort)
         fi

@@ -120,7 +120,7 @@ extension ShellBackend {
         }
         switch a.install {
         case .binary(let path, _): all.append(path)
-        case .archive(let directory): all.append(directory)
+        case .archive(let directory, _): all.append(directory)
         }
       case .packages(let p): all += p.apt + p.dnf + p.zypper
       case .kernelModule(let m): all.append(m.name)

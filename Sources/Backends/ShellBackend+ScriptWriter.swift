@@ -104,9 +104,16 @@ extension ShellBackend {
       // The staged apply script counts against EC2's 16 KB of user-data, and the commented
       // helpers are there to read in the shell target's own output: it keeps only the code.
       let explained = fileSource == .inline
+      let unpacksXz = plan.resources.contains {
+        if case .artifact(let artifact) = $0.kind, case .archive(_, .tarXz) = artifact.install {
+          true
+        } else {
+          false
+        }
+      }
       for (index, helper) in Helper.closure(of: needed).enumerated() {
         if index > 0 { out.newline() }
-        let text = helper.text(tracksNotifies: tracksNotifies)
+        let text = helper.text(tracksNotifies: tracksNotifies, unpacksXz: unpacksXz)
         if explained {
           out.line(text)
         } else {
@@ -196,6 +203,14 @@ extension ShellBackend {
         fi
 
         """)
+      // What the node lacks and the compiler could not know: said, not a failure.
+      for warning in plan.warnings {
+        out.write("if [ ! -e ")
+        out.write(shellWord: warning.path)
+        out.write(" ]; then\n  printf 'nodespec: warning: %s\\n' ")
+        out.write(shellWord: warning.message)
+        out.write(" >&2\nfi\n")
+      }
     }
 
     // MARK: Steps
@@ -446,7 +461,7 @@ extension ShellBackend {
         out.write(shellWord: path)
         out.write(" --mode ")
         out.write(octal(mode))
-      case .archive(let directory):
+      case .archive(let directory, _):
         out.write("--archive ")
         out.write(shellWord: directory)
       }

@@ -797,6 +797,24 @@ extension Catalog {
       .crun, "1.17", .ppc64le,
       .sha256("ca8ee0fabcac57b61b80f6c234ae20b3b9821433fdf1a6306be5defeac11930e")),
     .init(
+      .kata, "3.5.0", .amd64,
+      .sha256("cd0e6a70828db3f9e27390f08c863edda36824c201c35eaa0a4c7498b7e4c9e3")),
+    .init(
+      .kata, "3.5.0", .arm64,
+      .sha256("fa4cf67d010244c4f8d0e6d450d04e28d1bbce5ad1a3cbc0154adff628d56c0c")),
+    .init(
+      .kata, "3.6.0", .amd64,
+      .sha256("d418859e123d04edd71e79c8f532213e5281ec7170b97cdfe3cf85487187d60f")),
+    .init(
+      .kata, "3.6.0", .arm64,
+      .sha256("38277c8d1b9f3c4ea1089338f9251238551b88a5259e8e8ed45fe392ec1ed4bd")),
+    .init(
+      .kata, "3.7.0", .amd64,
+      .sha256("bebf218cafdc082476c7dabbcc5439aee6a41d6dda24dd3cfffbe0a6ae94e23d")),
+    .init(
+      .kata, "3.7.0", .arm64,
+      .sha256("23e0d5c4e38c6944729a11c631f947abc5aab19427a44d8691bfb9ad1c38b831")),
+    .init(
       .nerdctl, "1.7.0", .amd64,
       .sha256("844c47b175a3d6bc8eaad0c51f23624a5ef10c09e55607803ec2bc846fb04df9")),
     .init(

@@ -26,6 +26,9 @@ public enum CatalogComponent: String, Sendable, Hashable, CaseIterable, Comparab
   /// bucket, not GitHub, pinned by sha512 (the only hash gVisor publishes).
   case runsc
   case runscShim = "containerd-shim-runsc-v1"
+  /// Kata Containers (`runtimes.kata`): one `kata-static` `.tar.xz` per arch whose members all
+  /// lie under `./opt/kata` (kata's binaries and configurations name that prefix).
+  case kata
 
   /// `owner/repo` on GitHub.
   public var repository: String {
@@ -41,6 +44,7 @@ public enum CatalogComponent: String, Sendable, Hashable, CaseIterable, Comparab
     case .crun: "containers/crun"
     case .youki: "youki-dev/youki"
     case .runsc, .runscShim: "google/gvisor"
+    case .kata: "kata-containers/kata-containers"
     }
   }
 
@@ -59,6 +63,9 @@ public enum CatalogComponent: String, Sendable, Hashable, CaseIterable, Comparab
     case (.youki, .amd64), (.runsc, .amd64), (.runscShim, .amd64): "x86_64"
     case (.youki, .arm64), (.runsc, .arm64), (.runscShim, .arm64): "aarch64"
     case (.youki, _), (.runsc, _), (.runscShim, _): nil
+    // kubespray pins kata for these two (`kata-static-VER-ARCH.tar.xz`).
+    case (.kata, .amd64), (.kata, .arm64): arch.rawValue
+    case (.kata, _): nil
     case (.containerd, .arm), (.containerdStatic, .arm): nil
     case (.nerdctlFull, .amd64), (.nerdctlFull, .arm64): arch.rawValue
     case (.nerdctlFull, _): nil
@@ -93,13 +100,15 @@ public enum CatalogComponent: String, Sendable, Hashable, CaseIterable, Comparab
     case .youki: "youki-\(version)-\(a)-gnu.tar.gz"
     case .runsc: "runsc"
     case .runscShim: "containerd-shim-runsc-v1"
+    case .kata: "kata-static-\(version)-\(a).tar.xz"
     }
   }
 
   /// The release's download folder, `https://github.com/OWNER/REPO/releases/download/vVER`.
   public func releaseBase(version: String) -> String {
-    // crun tags its releases without a `v` (kubespray's crun_download_url).
-    let tag = self == .crun ? version : "v\(version)"
+    // crun and kata tag their releases without a `v` (kubespray's crun_download_url and
+    // kata_containers_download_url).
+    let tag = self == .crun || self == .kata ? version : "v\(version)"
     return "\(Self.github)/\(repository)/releases/download/\(tag)"
   }
 
@@ -137,7 +146,8 @@ public enum CatalogComponent: String, Sendable, Hashable, CaseIterable, Comparab
     // crun publishes no checksum file beside its binaries that nodespec has verified; youki's
     // is not verified research either. gVisor publishes `<asset>.sha512`, and
     // `verify: published` reads sha256 files only: its pins come from kubespray.
-    case .crun, .youki, .runsc, .runscShim: nil
+    // kata publishes no checksum file beside its tarballs that nodespec has verified.
+    case .crun, .youki, .runsc, .runscShim, .kata: nil
     }
   }
 

@@ -17,6 +17,9 @@ import Spec
 /// | `runtimes.crun.binary` | artifact, binary `<prefix>/bin/crun` | |
 /// | `runtimes.youki.archive` | artifact into `<prefix>/libexec/youki` | |
 /// | `runtimes.runsc.binary`, `runtimes.runsc.shim` | artifacts, binaries `<prefix>/bin/runsc`, `containerd-shim-runsc-v1` (sha512) | |
+/// | `runtimes.kata.archive` | artifact, `.tar.xz` over `/` (lands in `/opt/kata`) | |
+/// | `runtimes.kata.shim`, `runtimes.kata.modules` | files `<prefix>/bin/containerd-shim-kata-v2`, `/etc/modules-load.d/nodespec-kata.conf` | |
+/// | `runtimes.kata.module.vhost_vsock`, `….vhost_net` | kernelModule | |
 /// | `cni.archive` | artifact into `/opt/cni/bin` | |
 /// | `containerd.archive` | artifact into `<prefix>` | containerd.service |
 /// | `containerd.unit` | file `<units>/containerd.service` (`Paths.systemdUnits`) | containerd.service |
@@ -129,7 +132,8 @@ public enum Compiler {
     }
     return Plan(
       name: spec.name?.value, arches: context.arches, resources: builder.all,
-      downloadEnvironment: builder.downloadEnvironment, purge: dataFolders(context))
+      downloadEnvironment: builder.downloadEnvironment, purge: dataFolders(context),
+      warnings: builder.warnings)
   }
 
   /// The data folders of the runtimes the spec installs, in root mode: containerd's (also

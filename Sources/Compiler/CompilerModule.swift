@@ -37,6 +37,8 @@ struct PlanBuilder {
   private(set) var services: [Resource] = []
   /// `Plan.downloadEnvironment`.
   var downloadEnvironment: [EnvironmentVariable] = []
+  /// `Plan.warnings`.
+  var warnings: [NodeWarning] = []
   private(set) var afterServices: [Resource] = []
 
   mutating func add(

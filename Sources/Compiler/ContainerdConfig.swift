@@ -25,6 +25,13 @@ struct ContainerdConfig: Equatable {
     /// `options.BinaryName`: the runtime binary runc's shim runs instead of `runc`; nil for
     /// another shim, which gets no runc `options` (nor `SystemdCgroup`, a runc option).
     var binaryName: String?
+    /// `options.ConfigPath`: the configuration another shim reads (kata's).
+    var configPath: String? = nil
+    /// `privileged_without_host_devices`: a privileged pod gets none of the host's devices
+    /// (a VM runtime would hand them to the guest).
+    var privilegedWithoutHostDevices = false
+    /// `pod_annotations`: the pod annotations passed to the runtime.
+    var podAnnotations: [String] = []
   }
 
   var layout: Layout
@@ -106,6 +113,17 @@ struct ContainerdConfig: Equatable {
       let entry = table + ["runtimes", runtime.name]
       let key = "runtimes.\(runtime.name)"
       config.set(entry + ["runtime_type"], .string(runtime.runtimeType), managedBy: key)
+      if runtime.privilegedWithoutHostDevices {
+        config.set(entry + ["privileged_without_host_devices"], .bool(true), managedBy: key)
+      }
+      if !runtime.podAnnotations.isEmpty {
+        config.set(
+          entry + ["pod_annotations"], .array(runtime.podAnnotations.map(TOMLValue.string)),
+          managedBy: key)
+      }
+      if let configPath = runtime.configPath {
+        config.set(entry + ["options", "ConfigPath"], .string(configPath), managedBy: key)
+      }
       guard let binaryName = runtime.binaryName else { continue }
       config.set(entry + ["options", "BinaryName"], .string(binaryName), managedBy: key)
       config.set(

@@ -26,13 +26,18 @@ public struct Plan: Sendable, Equatable {
   /// keeps and an uninstall with purge removes. No manifest names them: nodespec did not
   /// write what is in them.
   public var purge: [String]
+  /// What the node is told on stderr when a run starts (not an uninstall) and the node lacks
+  /// something the compiler cannot know about, e.g. `/dev/kvm` for Kata Containers. A run
+  /// goes on after it: the node may gain it later (nested virtualization switched on).
+  public var warnings: [NodeWarning]
 
   /// The manifest's place on a node.
   public static let defaultManifest = "/var/lib/nodespec/manifest"
 
   public init(
     name: String?, arches: [Arch], resources: [Resource],
-    downloadEnvironment: [EnvironmentVariable] = [], manifest: String = defaultManifest, purge: [String] = []
+    downloadEnvironment: [EnvironmentVariable] = [], manifest: String = defaultManifest,
+    purge: [String] = [], warnings: [NodeWarning] = []
   ) {
     self.name = name
     self.arches = arches
@@ -40,12 +45,27 @@ public struct Plan: Sendable, Equatable {
     self.downloadEnvironment = downloadEnvironment
     self.manifest = manifest
     self.purge = purge
+    self.warnings = warnings
   }
 
   /// Whether the arch is decided on the node.
   public var detectsArch: Bool { arches.count > 1 }
 
   public func resource(_ id: String) -> Resource? { resources.first { $0.id == id } }
+}
+
+/// A warning a run prints (`nodespec: warning: <message>` on stderr) when `path` does not
+/// exist on the node. Not a change: a second run prints it again and changes nothing.
+public struct NodeWarning: Sendable, Equatable {
+  /// Absolute; tested with `-e` (any file type).
+  public var path: String
+  /// One line, without the `nodespec: warning: ` prefix.
+  public var message: String
+
+  public init(unless path: String, _ message: String) {
+    self.path = path
+    self.message = message
+  }
 }
 
 /// One thing on the node, with a stable id and the spec range it came from.
@@ -257,8 +277,18 @@ public struct Artifact: Sendable, Equatable {
   public enum Install: Sendable, Equatable {
     /// A raw binary installed at `path` with `mode`.
     case binary(path: String, mode: Int)
-    /// A `.tar.gz` extracted into `directory` (created if missing), members' modes kept.
-    case archive(directory: String)
+    /// A tarball extracted into `directory` (created if missing), members' modes kept; a
+    /// folder that exists keeps its own mode and owner (an archive unpacked over `/` names
+    /// `./` and `./opt/`).
+    case archive(directory: String, format: ArchiveFormat = .tarGz)
+  }
+
+  /// How an archive is compressed: the node needs the matching decompressor for tar.
+  public enum ArchiveFormat: String, Sendable, Equatable {
+    /// gzip (`tar -z`), which every tar reads.
+    case tarGz = "tar.gz"
+    /// xz (`tar -J`): the `xz` program must be installed, which minimal images lack.
+    case tarXz = "tar.xz"
   }
 
   /// What the stamp file holds after installing `source`: one line, `<url> <check>`.

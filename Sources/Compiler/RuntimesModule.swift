@@ -16,7 +16,14 @@ import Spec
 /// - `nvidia`: `nvidia-container-runtime` from the node's packages (the NVIDIA Container
 ///   Toolkit; nodespec installs no driver or toolkit), through the runc shim with
 ///   `BinaryName`, and `enable_cdi = true` so that devices named by CDI reach containers.
-/// - `kata` is refused (`unsupported-runtime`): see `refuseKata`.
+/// - `kata` (Kata Containers, a lightweight VM per pod): the release's `kata-static`
+///   `.tar.xz` unpacked over `/`, so that its files land under `/opt/kata` (kata's binaries
+///   and configurations name that prefix, so it cannot move); a wrapper
+///   `<prefix>/bin/containerd-shim-kata-v2` that runs `/opt/kata/bin/containerd-shim-kata-v2`
+///   so that containerd finds the shim on its `PATH` (`runtime_type =
+///   "io.containerd.kata.v2"`); the `vhost_vsock` and `vhost_net` modules, loaded and listed
+///   in `/etc/modules-load.d/nodespec-kata.conf`; and a warning at run time on a node without
+///   `/dev/kvm`. See `kata`.
 ///
 /// The entries reach the kubelet (CRI) only, so they are written with `kubernetes:`; nerdctl
 /// and ctr pick a runtime per container (`nerdctl run --runtime crun`).
@@ -29,7 +36,6 @@ enum RuntimesModule: CompilerModule {
     _ context: CompileContext, into plan: inout PlanBuilder, diagnostics: inout Diagnostics
   ) {
     let runtimes = context.spec.runtimes
-    if let kata = runtimes.kata { refuseKata(kata, diagnostics: &diagnostics) }
     checkNvidia(context, diagnostics: &diagnostics)
     checkDefault(context, diagnostics: &diagnostics)
     if let crun = runtimes.crun {
@@ -55,6 +61,66 @@ enum RuntimesModule: CompilerModule {
           &plan, &diagnostics)
       }
     }
+    if let kata = runtimes.kata { self.kata(kata, context, &plan, &diagnostics) }
+  }
+
+  /// Where kata's release puts everything: its binaries and configurations are built for this
+  /// prefix (`PREFIX=/opt/kata` in kata's tools/packaging/kata-deploy/local-build/
+  /// kata-deploy-binaries.sh), so the archive is unpacked over `/` and the prefix cannot move.
+  static let kataFolder = "/opt/kata"
+  static let kataShim = "\(kataFolder)/bin/containerd-shim-kata-v2"
+  /// The QEMU configuration the release ships; `configuration.toml` beside it is a link to
+  /// it (tools/packaging/static-build/shim-v2/build.sh at 3.7.0). kata-deploy names it in
+  /// containerd's `options.ConfigPath`, as nodespec does.
+  static let kataConfiguration =
+    "\(kataFolder)/share/defaults/kata-containers/configuration-qemu.toml"
+  /// What kata's VMs need from the host kernel: vsock to talk to the agent in the VM and
+  /// vhost-net for its network (kubespray's kata-containers role loads the same two).
+  static let kataModules = ["vhost_vsock", "vhost_net"]
+  static let kataModulesFile = "/etc/modules-load.d/nodespec-kata.conf"
+
+  /// Kata Containers: the release, the shim on containerd's `PATH`, the vhost modules. Root
+  /// containerd only: a VM per pod needs `/dev/kvm` and vhost devices that a rootless
+  /// containerd's user namespace does not give.
+  private static func kata(
+    _ kata: Component, _ context: CompileContext, _ plan: inout PlanBuilder,
+    _ diagnostics: inout Diagnostics
+  ) {
+    if context.rootless != nil {
+      diagnostics.error(
+        "rootless-runtime",
+        "Kata Containers runs each pod in a VM, which needs /dev/kvm, vhost devices and "
+          + "kernel modules that a rootless containerd cannot use or load",
+        at: kata.range, path: "runtimes.kata",
+        hint: "use crun or youki in rootless mode, or kata with `mode: root`")
+      return
+    }
+    add(
+      "runtimes.kata.archive", kata, .kata, .archive(directory: "/", format: .tarXz),
+      [kataShim, kataConfiguration], context, &plan, &diagnostics)
+    let header = "# \(Paths.generatedHeader)\n"
+    // A wrapper, not a link: a file resource is recorded, repaired and pruned like every
+    // other file nodespec writes. `exec` leaves the shim its own path (it re-runs itself).
+    plan.add(
+      "runtimes.kata.shim", origin: kata.range,
+      .file(
+        File(
+          path: "\(context.paths.bin)/containerd-shim-kata-v2",
+          content: .init("#!/bin/sh\n\(header)exec \(kataShim) \"$@\"\n"), mode: 0o755)))
+    plan.add(
+      "runtimes.kata.modules", origin: kata.range,
+      .file(
+        File(
+          path: kataModulesFile, content: .init(header + kataModules.map { "\($0)\n" }.joined()))))
+    for module in kataModules {
+      plan.add(
+        "runtimes.kata.module.\(module)", origin: kata.range, .kernelModule(.init(name: module)))
+    }
+    plan.warnings.append(
+      NodeWarning(
+        unless: "/dev/kvm",
+        "/dev/kvm is missing: kata cannot start its VMs (enable hardware or nested "
+          + "virtualization)"))
   }
 
   /// youki's tarball holds README.md and LICENSE beside the binary, so it gets a folder of
@@ -121,22 +187,6 @@ enum RuntimesModule: CompilerModule {
     Catalog.builtin.releases(of: .runsc).first?.version ?? "20260817.0"
   }
 
-  /// Kata Containers is a VM per pod: its release is one `kata-static` tarball (`.tar.xz`,
-  /// `.tar.zst` from 3.x releases kubespray pins lately) unpacked over `/opt/kata`, with a
-  /// hypervisor configuration (`configuration-qemu.toml`), a shim per hypervisor and
-  /// `vhost_vsock`/`vhost_net` modules on a node with hardware virtualization. nodespec unpacks
-  /// `.tar.gz` only and writes none of that, so it refuses kata rather than half-install it.
-  private static func refuseKata(_ kata: Component, diagnostics: inout Diagnostics) {
-    diagnostics.error(
-      "unsupported-runtime",
-      "nodespec does not install Kata Containers: its `kata-static` release (.tar.xz or "
-        + ".tar.zst) needs a hypervisor configuration and KVM on the node, which nodespec "
-        + "does not set up",
-      at: kata.range, path: "runtimes.kata",
-      hint: "install kata with kata-deploy or kata-manager, and add its `io.containerd.kata.v2` "
-        + "runtime table through containerd's conf.d")
-  }
-
   /// The runtime tables config.toml gets besides runc's, in a fixed order.
   static func entries(_ context: CompileContext) -> [ContainerdConfig.Runtime] {
     var entries: [ContainerdConfig.Runtime] = []
@@ -152,6 +202,14 @@ enum RuntimesModule: CompilerModule {
     }
     if context.spec.runtimes.nvidia != nil {
       entries.append(.init(name: "nvidia", binaryName: nvidiaRuntime))
+    }
+    if runtimes.kata != nil {
+      // As kata's docs/how-to/containerd-kata.md and kata-deploy write it (3.7.0): a
+      // privileged pod gets no host devices, kata's own pod annotations reach the shim.
+      entries.append(
+        .init(
+          name: "kata", runtimeType: "io.containerd.kata.v2", configPath: kataConfiguration,
+          privilegedWithoutHostDevices: true, podAnnotations: ["io.katacontainers.*"]))
     }
     return entries
   }

@@ -1332,16 +1332,13 @@ extension DiagnosticGuide {
       text: #"""
         unsupported-runtime
 
-        *error*: a runtime nodespec cannot set up: `kata` (Kata Containers: its `kata-static` release
-        is a `.tar.xz` or `.tar.zst` unpacked over `/opt/kata` that needs a hypervisor configuration
-        and KVM on the node, none of which nodespec writes), or `nvidia` with a containerd older than
-        1.7, which has no CDI (`enable_cdi`).
+        *error*: a runtime the pinned containerd cannot serve: `nvidia` with a containerd older
+        than 1.7, which has no CDI (`enable_cdi`).
 
             components: {containerd: 1.6.36}
             runtimes: {nvidia: {}}
 
-        Fix: pin containerd 1.7 or later for `nvidia`; install kata with kata-deploy or kata-manager
-        and add its `io.containerd.kata.v2` table through containerd's `conf.d`.
+        Fix: pin containerd 1.7 or later for `nvidia`.
 
         """#),
     Entry(
@@ -1364,16 +1361,18 @@ extension DiagnosticGuide {
       text: #"""
         rootless-runtime
 
-        *error*: `runsc` in rootless mode. nodespec sets gVisor up for root containerd only: under
-        rootless containerd runsc needs its `--rootless` flag passed through a shim configuration
-        (`runsc.toml`) that nodespec does not write.
+        *error*: `runsc` or `kata` in rootless mode. nodespec sets gVisor up for root containerd
+        only: under rootless containerd runsc needs its `--rootless` flag passed through a shim
+        configuration (`runsc.toml`) that nodespec does not write. Kata Containers runs each pod in a
+        VM, which needs `/dev/kvm`, vhost devices and kernel modules (`vhost_vsock`, `vhost_net`)
+        that a rootless containerd cannot use or load.
 
             mode: rootless
             user: builder
             components: {nerdctl-full: 2.0.3}
             runtimes: {runsc: "20260817.0"}
 
-        Fix: use `crun` or `youki` in rootless mode, or run gVisor with `mode: root`.
+        Fix: use `crun` or `youki` in rootless mode, or run gVisor or kata with `mode: root`.
 
         """#),
     Entry(

@@ -687,4 +687,76 @@ struct ShellBehaviourTests {
     #expect(none.status != 0)
     #expect(none.stderr.contains("nodespec: no checksum for tool-linux-amd64 in file://"))
   }
+
+  /// A `.tar.xz` archive (kata's format) beside a `.tar.gz` one: both unpacked and recorded;
+  /// unpacked over a folder that exists, whose `./` member would otherwise reset its mode;
+  /// without the xz program the run stops naming it and installs nothing.
+  @Test func unpacksAnXzArchiveOverAnExistingFolder() throws {
+    defer { try? FileManager.default.removeItem(at: root) }
+    let staging = "\(base)/pack"
+    try FileManager.default.createDirectory(
+      atPath: "\(staging)/opt/kata/bin", withIntermediateDirectories: true)
+    try Data("#!/bin/sh\necho shim\n".utf8).write(
+      to: URL(fileURLWithPath: "\(staging)/opt/kata/bin/shim"))
+    try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: staging)
+    let served = "\(base)/served"
+    try FileManager.default.createDirectory(atPath: served, withIntermediateDirectories: true)
+    let archive = "\(served)/kata-static-1.0-amd64.tar.xz"
+    // As kata packs it: `tar cvfJ ... .` from the folder holding `opt/`.
+    let tar = try ShellTestSupport.run("tar", ["-cJf", archive, "-C", staging, "."])
+    try #require(tar.status == 0)
+    let node = "\(base)/node"
+    try FileManager.default.createDirectory(
+      atPath: "\(node)/opt", withIntermediateDirectories: true,
+      attributes: [.posixPermissions: 0o750])
+    try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: node)
+    var plan = artifactPlan(
+      url: "file://\(archive)", check: .sha256(try sha256(archive)),
+      install: .archive(directory: node, format: .tarXz),
+      provides: ["\(node)/opt/kata/bin/shim"])
+    plan.warnings = [NodeWarning(unless: "\(base)/kvm", "no kvm here")]
+
+    // No xz on PATH: the run names the program and the packages, and unpacks nothing.
+    let bin = "\(base)/bin-without-xz"
+    let link = try ShellTestSupport.run(
+      "bash",
+      [
+        "-c",
+        "mkdir -p \"$1\" && for f in /usr/bin/* /usr/sbin/*; do n=${f##*/};"
+          + " [ \"$n\" = xz ] || ln -sf \"$f\" \"$1/$n\"; done", "sh", bin,
+      ])
+    try #require(link.status == 0)
+    let script = try ShellTestSupport.render(local(plan), with: ShellBackend())
+    let path = root.appendingPathComponent("apply.sh").path
+    try Data(script.utf8).write(to: URL(fileURLWithPath: path))
+    let missing = try ShellTestSupport.run("env", ["PATH=\(bin)", "bash", path])
+    #expect(missing.status != 0)
+    #expect(
+      missing.stderr.contains(
+        "nodespec: cannot unpack tool-linux-amd64: xz is not installed"),
+      "\(missing.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: "\(node)/opt/kata"))
+
+    let first = try apply(plan)
+    #expect(first.status == 0, "\(first.stderr)")
+    #expect(first.stderr.contains("nodespec: warning: no kvm here"))
+    #expect(read("\(node)/opt/kata/bin/shim") == "#!/bin/sh\necho shim\n")
+    // The folders that existed keep their modes; those it made are recorded.
+    #expect(try attributes(node).mode == 0o755)
+    #expect(try attributes("\(node)/opt").mode == 0o750)
+    let manifest = read("\(base)/state/manifest") ?? ""
+    for folder in ["\(node)/opt/kata", "\(node)/opt/kata/bin"] {
+      #expect(manifest.contains("dir\ttool\t\(folder)\n"), "\(manifest)")
+    }
+    #expect(!manifest.contains("dir\ttool\t\(node)/opt\n"))
+    #expect(manifest.contains("\t\(node)/opt/kata/bin/shim\n"))
+
+    // Again: nothing to do, the warning still said (the node still lacks the path).
+    let second = try apply(plan)
+    #expect(second.status == 0)
+    #expect(second.stdout.isEmpty)
+    #expect(second.stderr.contains("nodespec: warning: no kvm here"))
+    try Data().write(to: URL(fileURLWithPath: "\(base)/kvm"))
+    #expect(try apply(plan).stderr.isEmpty)
+  }
 }

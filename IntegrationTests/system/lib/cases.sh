@@ -25,6 +25,9 @@
 #   runtimes <target>   runtimes: {crun} with default_runtime: crun and kubernetes, Debian's
 #                       crun served as the release: its entry read back by containerd 1.6, a
 #                       container really run by the installed crun; again: nothing changes
+#   kata <target>       runtimes: {kata} from a stand-in kata-static .tar.xz: unpacked under
+#                       /opt/kata, the shim on PATH, vhost modules (stand-in modprobe), the
+#                       table read back by containerd 1.6; again, dropped, uninstalled
 
 MIRROR_URL=http://127.0.0.1:$MIRROR_PORT
 REGISTRY_URL=http://127.0.0.1:$REGISTRY_PORT
@@ -1012,4 +1015,155 @@ case_runtimes() {
   pid2=$(service_pid containerd.service)
   check "$t/runtimes-again: containerd not restarted" "was $pid, now ${pid2:-none}" \
     test "$pid" = "$pid2"
+}
+
+# --- kata: Kata Containers from a stand-in kata-static .tar.xz (mirror_kata in lib/mirror.sh),
+# with containerd 1.7.24 (the 1.x layout Debian's containerd 1.6 reads). Nothing starts a VM:
+# the stand-in has no hypervisor. modprobe is a stand-in in the sandbox that records its
+# calls: the host's kernel is shared, and no test loads a module into it.
+
+write_kata_spec() { # write_kata_spec <out> [kata]
+  cat >"$1" <<EOF
+nodespec: 1
+name: system-test
+arch: amd64
+downloads:
+  mirror: $MIRROR_URL
+components:
+  containerd:
+    version: $RUNTIMES_CONTAINERD
+    sha256: $(mirror_sha256 "$(containerd_asset "$RUNTIMES_CONTAINERD")")
+  runc:
+    version: $RUNC_VERSION
+    sha256: $(mirror_sha256 "$(runc_asset "$RUNC_VERSION")")
+EOF
+  if [[ ${2:-} == kata ]]; then
+    cat >>"$1" <<EOF
+runtimes:
+  kata:
+    version: "$KATA_VERSION"
+    url: $MIRROR_URL/$KATA_ASSET
+    sha256: $(mirror_sha256 "$KATA_ASSET")
+default_runtime: kata
+EOF
+  fi
+  printf 'kubernetes:\n  prerequisites: false\n' >>"$1"
+}
+
+KATA_DEFAULTS=/opt/kata/share/defaults/kata-containers
+
+kata_installed() { # the release's files under /opt/kata, byte for byte, the link kept
+  local f
+  for f in bin/containerd-shim-kata-v2 share/defaults/kata-containers/configuration-qemu.toml; do
+    same_bytes "$CASE_DIR/kata-release/opt/kata/$f" "$SB_ROOT/opt/kata/$f" ||
+      { echo "  /opt/kata/$f differs from the release's" >&2; return 1; }
+  done
+  [[ -x $SB_ROOT/opt/kata/bin/containerd-shim-kata-v2 ]] ||
+    { echo "  the shim is not executable" >&2; return 1; }
+  [[ $(readlink "$SB_ROOT$KATA_DEFAULTS/configuration.toml") == configuration-qemu.toml ]] ||
+    { echo "  configuration.toml: $(ls -l "$SB_ROOT$KATA_DEFAULTS" 2>&1 | tr '\n' ' ')" >&2; return 1; }
+}
+
+# Nothing kata installed is left. Ansible records no folder an archive creates below the
+# folder it unpacks into (docs/targets.md), so with Ansible empty folders may stay.
+kata_gone() { # kata_gone <target>
+  local left f
+  left=$(find "$SB_ROOT/opt/kata" ! -type d 2>/dev/null | tr '\n' ' ')
+  [[ -z $left ]] || { echo "  left under /opt/kata: $left" >&2; return 1; }
+  for f in /usr/local/bin/containerd-shim-kata-v2 /etc/modules-load.d/nodespec-kata.conf \
+    /var/lib/nodespec/artifacts/runtimes.kata.archive.stamp; do
+    [[ ! -e $SB_ROOT$f ]] || { echo "  $f is still there" >&2; return 1; }
+  done
+  if [[ $1 != ansible && -e $SB_ROOT/opt/kata ]]; then
+    echo "  left: $(cd "$SB_ROOT" && find opt/kata | tr '\n' ' ')" >&2
+    return 1
+  fi
+}
+
+case_kata() {
+  local t=$1 pid pid2 dl out conf calls cr='plugins."io.containerd.grpc.v1.cri".containerd'
+  conf=$SB_ROOT/etc/modules-load.d/nodespec-kata.conf
+  mkdir -p "$CASE_DIR/kata-release"
+  tar -xJf "$WORK/mirror/$KATA_ASSET" -C "$CASE_DIR/kata-release" ||
+    { fail "$t/kata: setup" "cannot read the stand-in release"; return; }
+  rm -f "$SB_ROOT/usr/sbin/modprobe"
+  printf '#!/bin/sh\n# stand-in: records the call, loads nothing\necho "$*" >>/run/modprobe.calls\n' \
+    >"$SB_ROOT/usr/sbin/modprobe"
+  chmod 0755 "$SB_ROOT/usr/sbin/modprobe"
+  write_kata_spec "$CASE_DIR/spec1.yaml" kata
+  step 1 "$t" "$CASE_DIR/spec1.yaml"
+  check "$t/kata: output applies" "engine failed, see $CASE_DIR/apply1.log" test $? = 0
+  check "$t/kata: the release's files under /opt/kata" "see above" kata_installed
+  check "$t/kata: / and /opt keep their modes (the archive's ./ and ./opt/ are 0700)" \
+    "$(stat -c '%n %a' "$SB_ROOT/" "$SB_ROOT/opt" | tr '\n' ' ')" \
+    test "$(stat -c %a "$SB_ROOT/" "$SB_ROOT/opt" | tr '\n' ' ')" = "$(stat -c %a / /opt | tr '\n' ' ')"
+  out=$(sb_chroot env PATH=/usr/local/bin:/usr/bin containerd-shim-kata-v2 -v 2>&1)
+  check "$t/kata: containerd-shim-kata-v2 on PATH runs kata's shim" "it printed: $out" \
+    test "$out" = "stand-in containerd-shim-kata-v2 -v"
+  check "$t/kata: vhost modules persisted" "$(tr '\n' ' ' <"$conf" 2>&1)" \
+    eval "grep -qx vhost_vsock '$conf' && grep -qx vhost_net '$conf'"
+  check "$t/kata: vhost modules loaded (modprobe called)" \
+    "calls: $(tr '\n' ';' <"$SB_ROOT/run/modprobe.calls" 2>&1)" \
+    eval "grep -qw vhost_vsock '$SB_ROOT/run/modprobe.calls' && grep -qw vhost_net '$SB_ROOT/run/modprobe.calls'"
+  if [[ -e $SB_ROOT/dev/kvm ]]; then
+    check "$t/kata: no warning with /dev/kvm" "see $CASE_DIR/apply1.log" \
+      eval "! grep -q 'warning: /dev/kvm' '$CASE_DIR/apply1.log'"
+  else
+    check "$t/kata: warns without /dev/kvm" "see $CASE_DIR/apply1.log" \
+      output_says "$CASE_DIR/apply1.log" "nodespec: warning: /dev/kvm is missing"
+  fi
+  pid=$(service_pid containerd.service)
+  check "$t/kata: containerd started" "not running" test -n "$pid"
+  check "$t/kata: containerd 1.6 reads kata as the default" "see above" \
+    dump_table_has "$cr" 'default_runtime_name = "kata"'
+  check "$t/kata: containerd 1.6 reads kata's runtime_type" "see above" \
+    dump_table_has "$cr.runtimes.kata" 'runtime_type = "io.containerd.kata.v2"'
+  check "$t/kata: containerd 1.6 reads privileged_without_host_devices" "see above" \
+    dump_table_has "$cr.runtimes.kata" 'privileged_without_host_devices = true'
+  check "$t/kata: containerd 1.6 reads pod_annotations" "see above" \
+    dump_table_has "$cr.runtimes.kata" 'pod_annotations = ["io.katacontainers.*"]'
+  check "$t/kata: containerd 1.6 reads ConfigPath" "see above" \
+    dump_table_has "$cr.runtimes.kata.options" "ConfigPath = \"$KATA_DEFAULTS/configuration-qemu.toml\""
+  check "$t/kata: the manifest names kata's shim, its configuration and the wrapper" \
+    "see $SB_ROOT$NS_MANIFEST" \
+    eval "manifest_names file /opt/kata/bin/containerd-shim-kata-v2 &&
+      manifest_names file $KATA_DEFAULTS/configuration-qemu.toml &&
+      manifest_names file /usr/local/bin/containerd-shim-kata-v2"
+  check "$t/kata: manifest matches the node" "see above" manifest_matches_node
+
+  # --- again: nothing downloaded, nothing changed but the modules: the stand-in modprobe
+  # adds no /sys/module entry, which is what tells a loaded module, so each run loads them.
+  dl=$(mirror_downloads)
+  calls=$(wc -l <"$SB_ROOT/run/modprobe.calls")
+  step 2 "$t" "$CASE_DIR/spec1.yaml"
+  check "$t/kata-again: output applies" "engine failed, see $CASE_DIR/apply2.log" test $? = 0
+  check "$t/kata-again: downloads nothing" "$(($(mirror_downloads) - dl)) downloads" \
+    test "$(mirror_downloads)" = "$dl"
+  pid2=$(service_pid containerd.service)
+  check "$t/kata-again: containerd not restarted" "was $pid, now ${pid2:-none}" test "$pid" = "$pid2"
+  calls=$(($(wc -l <"$SB_ROOT/run/modprobe.calls") - calls))
+  check "$t/kata-again: only the two modules loaded again" "$calls modprobe calls" test "$calls" = 2
+  if [[ $t == ansible ]]; then
+    check "$t/kata-again: recap changed=2 (the modules)" "recap: $(cat "$CASE_DIR/recap")" \
+      test "$(recap_changed)" = 2
+  else
+    check "$t/kata-again: says nothing else changed" "see $CASE_DIR/apply2.log" \
+      eval "! grep '^nodespec: [a-z]*ed ' '$CASE_DIR/apply2.log' | grep -qv '^nodespec: loaded kernel module '"
+  fi
+
+  # --- kata dropped from the spec: what it installed is pruned
+  write_kata_spec "$CASE_DIR/spec3.yaml"
+  step 3 "$t" "$CASE_DIR/spec3.yaml"
+  check "$t/kata-drop: output applies" "engine failed, see $CASE_DIR/apply3.log" test $? = 0
+  check "$t/kata-drop: kata's files are gone" "see above" kata_gone "$t"
+  check "$t/kata-drop: containerd 1.6 has no kata table" "see $CASE_DIR/dump.$APPLY_COUNT" \
+    eval "! dump_table_has '$cr.runtimes.kata' 'runtime_type = \"io.containerd.kata.v2\"' 2>/dev/null"
+  check "$t/kata-drop: manifest matches the node" "see above" manifest_matches_node
+
+  # --- kata again, then the uninstall removes it
+  step 4 "$t" "$CASE_DIR/spec1.yaml"
+  check "$t/kata-uninstall: reinstalled" "see $CASE_DIR/apply4.log" kata_installed
+  uninstall_only "$t" "$CASE_DIR/spec1.yaml" >"$CASE_DIR/uninstall.log" 2>&1
+  check "$t/kata-uninstall: runs" "see $CASE_DIR/uninstall.log" test $? = 0
+  check "$t/kata-uninstall: kata's files are gone" "see above" kata_gone "$t"
 }

@@ -61,6 +61,8 @@ manifest_matches_node() {
       continue
     fi
     rest="$(stat -c '%a %U %G' "$SB_ROOT$path") $(sha256sum <"$SB_ROOT$path" | cut -c1-64)"
+    # Ansible's stat gives no checksum for a symbolic link (kata's archive holds one): `-`.
+    [[ -L $SB_ROOT$path && $sha == - ]] && rest="${rest% *} -"
     if [[ $rest != "$mode $user $group $sha" ]]; then
       echo "  $path: manifest says $mode $user $group $sha, node has $rest" >&2
       bad=1

@@ -192,6 +192,29 @@ mirror_runtimes() {
   rm -rf "$stage"
 }
 
+# A stand-in kata-static release, laid out as kata packs it (`tar cvfJ ... .` from the folder
+# holding opt/kata, tools/packaging/kata-deploy/local-build/kata-deploy-binaries.sh at 3.7.0):
+# members `./`, `./opt/`, `./opt/kata/...`; the shim a script that says it is the stand-in,
+# configuration.toml a link to configuration-qemu.toml (static-build/shim-v2/build.sh). Its
+# `./` and `./opt/` are 0700, so unpacking them over a node's / would show. No hypervisor,
+# kernel or image: nothing here starts a VM.
+KATA_VERSION=3.7.0
+KATA_ASSET=kata-containers/kata-containers/releases/download/$KATA_VERSION/kata-static-$KATA_VERSION-amd64.tar.xz
+mirror_kata() {
+  local root=$WORK/mirror stage=$WORK/mirror-stage-kata defaults
+  defaults=$stage/opt/kata/share/defaults/kata-containers
+  rm -rf "$stage"
+  mkdir -p "$stage/opt/kata/bin" "$defaults" "${root}/${KATA_ASSET%/*}"
+  printf '#!/bin/sh\necho "stand-in containerd-shim-kata-v2 $*"\n' >"$stage/opt/kata/bin/containerd-shim-kata-v2"
+  chmod 0755 "$stage/opt/kata/bin/containerd-shim-kata-v2"
+  printf '[hypervisor.qemu]\npath = "/opt/kata/bin/qemu-system-x86_64"\n' >"$defaults/configuration-qemu.toml"
+  ln -s configuration-qemu.toml "$defaults/configuration.toml"
+  chmod 0700 "$stage" "$stage/opt"
+  tar --sort=name --mtime=@1700000000 --owner=0 --group=0 --numeric-owner \
+    -C "$stage" -cf - . | xz -0 -T1 >"$root/$KATA_ASSET"
+  rm -rf "$stage"
+}
+
 mirror_sha256() { # mirror_sha256 <asset path>
   sha256sum "$WORK/mirror/$1" | cut -d' ' -f1
 }
