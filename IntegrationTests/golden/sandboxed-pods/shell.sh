@@ -530,7 +530,7 @@ ns_file_kept() {
 # Downloads $1 into the file $2 with curl, or wget where there is no curl. An https URL
 # may redirect only to https: a downgrade to http would let anyone on the path swap the
 # bytes. wget cannot refuse such a redirect, so it fetches an https URL only for a
-# download a pinned sha256 vouches for (ns_artifact's `verify`: sha256).
+# download a pinned checksum vouches for (ns_artifact's `verify`: sha256 or sha512).
 ns_download() {
   if command -v curl >/dev/null 2>&1; then
     case $1 in
@@ -540,7 +540,7 @@ ns_download() {
   elif command -v wget >/dev/null 2>&1; then
     if [[ $1 == https://* && ${verify:-} != sha256 && ${verify:-} != sha512 ]]; then
       ns_die "cannot download $1 without curl: wget cannot refuse a redirect to http," \
-        "and no pinned sha256 vouches for the download"
+        "and no pinned checksum vouches for the download"
     fi
     wget -q --tries=3 -O "$2" -- "$1" || ns_die "cannot download $1"
   else
