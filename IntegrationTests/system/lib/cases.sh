@@ -44,19 +44,11 @@ arch: amd64
 downloads:
   mirror: $MIRROR_URL
 components:
-  containerd:
-    version: $cv
-    sha256: $(mirror_sha256 "$(containerd_asset "$cv")")
-  runc:
-    version: $RUNC_VERSION
-    sha256: $(mirror_sha256 "$(runc_asset "$RUNC_VERSION")")
-  cni:
-    version: $CNI_VERSION
-    sha256: $(mirror_sha256 "$(cni_asset "$CNI_VERSION")")
-registries:
-  docker.io:
-    mirrors:
 EOF
+    pinned containerd "$cv" "$(containerd_asset "$cv")"
+    pinned runc "$RUNC_VERSION" "$(runc_asset "$RUNC_VERSION")"
+    pinned cni "$CNI_VERSION" "$(cni_asset "$CNI_VERSION")"
+    printf 'registries:\n  docker.io:\n    mirrors:\n'
     for m in "$@"; do echo "      - $m"; done
   } >"$out"
 }
@@ -893,12 +885,8 @@ arch: amd64
 downloads:
   mirror: $MIRROR_URL
 components:
-  containerd:
-    version: $RUNTIMES_CONTAINERD
-    sha256: $(mirror_sha256 "$(containerd_asset "$RUNTIMES_CONTAINERD")")
-  runc:
-    version: $RUNC_VERSION
-    sha256: $(mirror_sha256 "$(runc_asset "$RUNC_VERSION")")
+$(pinned containerd "$RUNTIMES_CONTAINERD" "$(containerd_asset "$RUNTIMES_CONTAINERD")")
+$(pinned runc "$RUNC_VERSION" "$(runc_asset "$RUNC_VERSION")")
 registries:
   docker.io:
     mirrors: [$REGISTRY_URL]
@@ -1030,12 +1018,8 @@ arch: amd64
 downloads:
   mirror: $MIRROR_URL
 components:
-  containerd:
-    version: $RUNTIMES_CONTAINERD
-    sha256: $(mirror_sha256 "$(containerd_asset "$RUNTIMES_CONTAINERD")")
-  runc:
-    version: $RUNC_VERSION
-    sha256: $(mirror_sha256 "$(runc_asset "$RUNC_VERSION")")
+$(pinned containerd "$RUNTIMES_CONTAINERD" "$(containerd_asset "$RUNTIMES_CONTAINERD")")
+$(pinned runc "$RUNC_VERSION" "$(runc_asset "$RUNC_VERSION")")
 EOF
   if [[ ${2:-} == kata ]]; then
     cat >>"$1" <<EOF

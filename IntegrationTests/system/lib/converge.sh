@@ -25,21 +25,10 @@ downloads:
   mirror: $MIRROR_URL
 components:
 EOF
-    if [[ ${NO_CONTAINERD:-0} != 1 ]]; then
-      cat <<EOF
-  containerd:
-    version: $CONTAINERD_VERSION
-    sha256: $(mirror_sha256 "$(containerd_asset "$CONTAINERD_VERSION")")
-EOF
-    fi
-    cat <<EOF
-  runc:
-    version: $RUNC_VERSION
-    sha256: $(mirror_sha256 "$(runc_asset "$RUNC_VERSION")")
-  cni:
-    version: $CNI_VERSION
-    sha256: $(mirror_sha256 "$(cni_asset "$CNI_VERSION")")
-EOF
+    [[ ${NO_CONTAINERD:-0} == 1 ]] ||
+      pinned containerd "$CONTAINERD_VERSION" "$(containerd_asset "$CONTAINERD_VERSION")"
+    pinned runc "$RUNC_VERSION" "$(runc_asset "$RUNC_VERSION")"
+    pinned cni "$CNI_VERSION" "$(cni_asset "$CNI_VERSION")"
     if (($#)); then
       echo "registries:"
       for r in "$@"; do printf '  %s:\n    mirrors:\n      - %s\n' "$r" "$REGISTRY_URL"; done
@@ -436,33 +425,15 @@ registries:
 components:
 SPEC
     if [[ $set == full ]]; then
-      cat <<SPEC
-  nerdctl-full:
-    version: $NERDCTL_FULL_VERSION
-    sha256: $(mirror_sha256 "$(nerdctl_full_asset "$NERDCTL_FULL_VERSION")")
-SPEC
+      pinned nerdctl-full "$NERDCTL_FULL_VERSION" "$(nerdctl_full_asset "$NERDCTL_FULL_VERSION")"
     else
-      cat <<SPEC
-  containerd:
-    version: $CONTAINERD_VERSION
-    sha256: $(mirror_sha256 "$(containerd_asset "$CONTAINERD_VERSION")")
-  runc:
-    version: $RUNC_VERSION
-    sha256: $(mirror_sha256 "$(runc_asset "$RUNC_VERSION")")
-  cni:
-    version: $CNI_VERSION
-    sha256: $(mirror_sha256 "$(cni_asset "$CNI_VERSION")")
-SPEC
+      pinned containerd "$CONTAINERD_VERSION" "$(containerd_asset "$CONTAINERD_VERSION")"
+      pinned runc "$RUNC_VERSION" "$(runc_asset "$RUNC_VERSION")"
+      pinned cni "$CNI_VERSION" "$(cni_asset "$CNI_VERSION")"
     fi
     if [[ $set == separate ]]; then
-      cat <<SPEC
-  nerdctl:
-    version: $NERDCTL_VERSION
-    sha256: $(mirror_sha256 "$(nerdctl_asset "$NERDCTL_VERSION")")
-  buildkit:
-    version: $BUILDKIT_VERSION
-    sha256: $(mirror_sha256 "$(buildkit_asset "$BUILDKIT_VERSION")")
-SPEC
+      pinned nerdctl "$NERDCTL_VERSION" "$(nerdctl_asset "$NERDCTL_VERSION")"
+      pinned buildkit "$BUILDKIT_VERSION" "$(buildkit_asset "$BUILDKIT_VERSION")"
     fi
   } >"$out"
 }

@@ -219,6 +219,12 @@ mirror_sha256() { # mirror_sha256 <asset path>
   sha256sum "$WORK/mirror/$1" | cut -d' ' -f1
 }
 
+# One `components:` entry of a test spec, pinned to the mirror's file (every spec writer
+# of the system tests takes its release files from the mirror this way).
+pinned() { # pinned <key> <version> <asset path>
+  printf '  %s:\n    version: %s\n    sha256: %s\n' "$1" "$2" "$(mirror_sha256 "$3")"
+}
+
 # Starts the server in the current network namespace; MIRROR_LOG and MIRROR_CONTROL are
 # per case. Stopped by PID in mirror_stop.
 mirror_start() { # mirror_start <case-dir>
