@@ -877,8 +877,10 @@ SPEC
 # --- runtimes: crun installed from the (stand-in) release, configured, and running containers
 # (the release files: mirror_runtimes in lib/mirror.sh, run once by run.sh)
 
-write_runtimes_spec() { # write_runtimes_spec <out>
-  cat >"$1" <<EOF
+# The start of the runtimes and kata specs: the test mirror, containerd $RUNTIMES_CONTAINERD
+# (the 1.x layout Debian's containerd 1.6 reads) and runc.
+runtimes_spec_head() {
+  cat <<EOF
 nodespec: 1
 name: system-test
 arch: amd64
@@ -887,6 +889,12 @@ downloads:
 components:
 $(pinned containerd "$RUNTIMES_CONTAINERD" "$(containerd_asset "$RUNTIMES_CONTAINERD")")
 $(pinned runc "$RUNC_VERSION" "$(runc_asset "$RUNC_VERSION")")
+EOF
+}
+
+write_runtimes_spec() { # write_runtimes_spec <out>
+  runtimes_spec_head >"$1"
+  cat >>"$1" <<EOF
 registries:
   docker.io:
     mirrors: [$REGISTRY_URL]
@@ -1011,16 +1019,7 @@ case_runtimes() {
 # calls: the host's kernel is shared, and no test loads a module into it.
 
 write_kata_spec() { # write_kata_spec <out> [kata]
-  cat >"$1" <<EOF
-nodespec: 1
-name: system-test
-arch: amd64
-downloads:
-  mirror: $MIRROR_URL
-components:
-$(pinned containerd "$RUNTIMES_CONTAINERD" "$(containerd_asset "$RUNTIMES_CONTAINERD")")
-$(pinned runc "$RUNC_VERSION" "$(runc_asset "$RUNC_VERSION")")
-EOF
+  runtimes_spec_head >"$1"
   if [[ ${2:-} == kata ]]; then
     cat >>"$1" <<EOF
 runtimes:
