@@ -189,7 +189,6 @@ public enum Compiler {
     }
   }
 
-
   /// The longest prefix: its paths land in unit lines, AppArmor profile names and PATH.
   static let maxPrefixLength = 128
 

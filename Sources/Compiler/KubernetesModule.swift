@@ -50,7 +50,8 @@ enum KubernetesModule: CompilerModule {
     for (key, value) in sysctls { sysctlLines += "\(key) = \(value)\n" }
     plan.add(
       "kubernetes.modules", origin: origin,
-      .file(File(path: "/etc/modules-load.d/nodespec-kubernetes.conf", content: .init(moduleLines))))
+      .file(File(path: "/etc/modules-load.d/nodespec-kubernetes.conf", content: .init(moduleLines)))
+    )
     for module in modules {
       plan.add("kubernetes.module.\(module)", origin: origin, .kernelModule(.init(name: module)))
     }
