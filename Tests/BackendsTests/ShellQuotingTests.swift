@@ -43,4 +43,19 @@ import Testing
   @Test func commentTextStaysOnOneLine() {
     #expect(ShellQuoting.commentText("a\nb\rc") == "a b c")
   }
+
+  /// `containsNUL` (C's `memchr` over the UTF-8) finds a NUL wherever it is, in small strings
+  /// kept inline and in large ones on the heap, and nothing else.
+  @Test func findsEveryNUL() {
+    let bases = Self.payloads + [String(repeating: "ünïcødé ✓ 0123456789", count: 300)]
+    for base in bases {
+      #expect(!ShellQuoting.containsNUL(base), "\(base.debugDescription)")
+      for offset in [0, base.utf8.count / 2, base.utf8.count] {
+        var bytes = Array(base.utf8)
+        bytes.insert(0, at: offset)
+        let value = String(decoding: bytes, as: UTF8.self)
+        #expect(ShellQuoting.containsNUL(value), "\(value.debugDescription) at \(offset)")
+      }
+    }
+  }
 }
