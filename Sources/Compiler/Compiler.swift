@@ -218,7 +218,12 @@ public enum Compiler {
         hint: "binaries and units go under it: /usr/local or /opt/<name>")
       return
     }
-    let normal = "/" + parts.joined(separator: "/")
+    // Built from Strings: `joined(separator:)` on `[Substring]`, and `String + Substring`,
+    // are generic calls the optimiser leaves unspecialised, and the first of them in a
+    // process makes the runtime look up associated type witnesses (0.23 M instructions).
+    var normal = ""
+    for part in parts { normal += "/" + String(part) }
+    if normal.isEmpty { normal = "/" }
     if let shared = sharedFolders.first(where: { normal == $0 || normal.hasPrefix($0 + "/") }) {
       diagnostics.error(
         "unsafe-prefix",

@@ -50,10 +50,13 @@ struct ResolvedHost: Equatable {
 
   /// `host[:port][/path]`, the URL without scheme or trailing slash (BuildKit's mirror form).
   var hostAndPath: String {
-    var rest = Substring(url)
-    if let scheme = rest.firstUTF8Range(of: "://") { rest = rest[scheme.upperBound...] }
-    while rest.hasSuffix("/") { rest.removeLast() }
-    return String(rest)
+    let bytes = url.utf8
+    let start = url.firstUTF8Range(of: "://")?.upperBound ?? bytes.startIndex
+    var end = bytes.endIndex
+    while end > start, bytes[bytes.index(before: end)] == UInt8(ascii: "/") {
+      end = bytes.index(before: end)
+    }
+    return String(decoding: bytes[start..<end], as: UTF8.self)
   }
 
   /// `host[:port]` alone.
@@ -282,7 +285,9 @@ extension ResolvedRegistry {
       scheme = rest[..<separator.lowerBound].lowercased()
       rest = rest[separator.upperBound...]
     }
-    let authorityEnd = rest.firstIndex(of: "/") ?? rest.endIndex
+    // On the bytes: the authority is ASCII (the spec grammar's host check), and a search by
+    // Character costs a grapheme-break test per character.
+    let authorityEnd = rest.utf8.firstIndex(of: UInt8(ascii: "/")) ?? rest.endIndex
     var authority = rest[..<authorityEnd].lowercased()
     var path = rest[authorityEnd...]
     while path.hasSuffix("/") { path.removeLast() }
