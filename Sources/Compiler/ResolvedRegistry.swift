@@ -238,21 +238,24 @@ extension ResolvedRegistry {
   static func folder(for name: String) -> String? {
     if name == "_default" { return name }
     if name.hasPrefix("[") { return ipv6Folder(name) }
-    let allowed = name.unicodeScalars.allSatisfy {
-      ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0)
-        || $0 == "." || $0 == "-" || $0 == ":"
-    }
-    let parts = name.split(separator: ":", omittingEmptySubsequences: false)
-    guard allowed, !name.hasPrefix("."), !name.containsUTF8(".."), let host = parts.first,
-      !host.isEmpty
+    // On the bytes: every allowed character is ASCII.
+    let bytes = name.utf8
+    guard let first = bytes.first, first != UInt8(ascii: "."), first != UInt8(ascii: ":"),
+      bytes.allSatisfy({ hostNameBytes[Int($0)] }), !name.containsUTF8("..")
     else { return nil }
-    switch parts.count {
-    case 1: return name
-    case 2:
-      guard let port = Int(parts[1]), (1...65535).contains(port) else { return nil }
-      return "\(host)_\(parts[1])_"
-    default: return nil
-    }
+    guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else { return name }
+    let port = name[bytes.index(after: colon)...]
+    guard !port.utf8.contains(UInt8(ascii: ":")), let number = Int(port),
+      (1...65535).contains(number)
+    else { return nil }
+    return "\(name[..<colon])_\(port)_"
+  }
+
+  /// The bytes a registry name other than `[IPv6]` may hold: ASCII letters, digits, `.-:`.
+  private static let hostNameBytes: [Bool] = (0..<256).map { byte in
+    let scalar = Unicode.Scalar(UInt8(byte))
+    return ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar)
+      || ("0"..."9").contains(scalar) || scalar == "." || scalar == "-" || scalar == ":"
   }
 
   /// `[address]` or `[address]:port`, kept as written: the `host:port` folder form, which

@@ -51,6 +51,40 @@ import Testing
     }
   }
 
+  @Test func registryFoldersAreTheCharacterVersions() {
+    let pieces = [
+      "", "a", "Docker.IO", ".", "..", ":", ":5000", ":0", ":65536", ":+80", ":0080", "-",
+      "_default", "[::1]", "[::1]:5000", "\u{E9}", "x\u{301}", " ", "/", "1.2.3.4",
+    ]
+    for a in pieces {
+      for b in pieces {
+        for c in pieces {
+          let name = a + b + c
+          #expect(ResolvedRegistry.folder(for: name) == Reference.folder(for: name), "\(name)")
+        }
+      }
+    }
+  }
+
+  @Test func semanticVersionsAreTheCharacterVersions() {
+    let pieces = [
+      "", "0", "1", "10", "007", "+1", "+", "-", ".", "..", "rc", "RC1", "a-b", "\u{E9}",
+      "1\u{301}", "\r\n", " ", "99999999999999999999", "9223372036854775807", "_",
+    ]
+    for a in pieces {
+      for b in pieces {
+        for c in pieces {
+          for text in [a + "." + b + c, a + b + "." + c, a + "." + b + "." + c, a + b + c] {
+            let fast = SemanticVersion(text)
+            let reference = Reference.semanticVersion(text)
+            #expect(fast?.numbers == reference?.numbers, "\(text.debugDescription)")
+            #expect(fast?.prerelease == reference?.prerelease, "\(text.debugDescription)")
+          }
+        }
+      }
+    }
+  }
+
   @Test func prefixCheckIsTheJoinedVersion() {
     let parts = ["", "usr", "local", "opt", "tmp", "var", ".", "..", "a+b", "x_y"]
     var prefixes: [String] = ["/", "//", "///"]
@@ -72,6 +106,56 @@ import Testing
 
 /// The code before the change, word for word.
 private enum Reference {
+  static func folder(for name: String) -> String? {
+    if name == "_default" { return name }
+    if name.hasPrefix("[") { return ResolvedRegistry.folder(for: name) }
+    let allowed = name.unicodeScalars.allSatisfy {
+      ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0)
+        || $0 == "." || $0 == "-" || $0 == ":"
+    }
+    let parts = name.split(separator: ":", omittingEmptySubsequences: false)
+    guard allowed, !name.hasPrefix("."), !name.containsUTF8(".."), let host = parts.first,
+      !host.isEmpty
+    else { return nil }
+    switch parts.count {
+    case 1: return name
+    case 2:
+      guard let port = Int(parts[1]), (1...65535).contains(port) else { return nil }
+      return "\(host)_\(parts[1])_"
+    default: return nil
+    }
+  }
+
+  static func semanticVersion(_ text: String) -> (numbers: [Int], prerelease: [String])? {
+    let (core, pre): (Substring, Substring?) =
+      if let dash = text.firstIndex(of: "-") {
+        (text[..<dash], text[text.index(after: dash)...])
+      } else {
+        (text[...], nil)
+      }
+    let parts = core.split(separator: ".", omittingEmptySubsequences: false)
+    guard (2...3).contains(parts.count) else { return nil }
+    var numbers: [Int] = []
+    for part in parts {
+      guard !part.isEmpty, part.allSatisfy(\.isASCII), let number = Int(part) else { return nil }
+      numbers.append(number)
+    }
+    var prerelease: [String]
+    if let pre {
+      let identifiers = pre.split(separator: ".", omittingEmptySubsequences: false)
+      guard
+        !identifiers.isEmpty,
+        identifiers.allSatisfy({
+          !$0.isEmpty && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
+        })
+      else { return nil }
+      prerelease = identifiers.map(String.init)
+    } else {
+      prerelease = []
+    }
+    return (numbers + Array(repeating: 0, count: 3 - numbers.count), prerelease)
+  }
+
   static func normalizedURL(_ url: String) -> String {
     var rest = Substring(url)
     var scheme = "https"
