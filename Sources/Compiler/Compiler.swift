@@ -166,8 +166,9 @@ public enum Compiler {
     // `Set<SourceRange>` of a run costs the runtime a search of the binary's whole conformance
     // table for `SourceRange: Hashable` (0.3 M instructions).
     var used: [SourceRange] = []
+    let present = spec.components.present
     for diagnostic in found.all {
-      let acceptance = spec.components.present.lazy.compactMap { component in
+      let acceptance = present.lazy.compactMap { component in
         component.accept.first {
           $0.value == diagnostic.id
             && diagnostic.path?.hasPrefix("components.\(component.key)") == true
@@ -179,7 +180,7 @@ public enum Compiler {
         diagnostics.append(diagnostic)
       }
     }
-    for component in spec.components.present {
+    for component in present {
       for id in component.accept where !used.contains(id.range) {
         diagnostics.warning(
           "unused-accept", "no `\(id.value)` warning about \(component.key) to accept",

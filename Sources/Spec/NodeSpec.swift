@@ -190,17 +190,24 @@ public struct Components: Sendable, Equatable {
 
   /// Whether the component the spec names `key` is present. Reads each slot's key only:
   /// `present` copies every component out of its slot.
-  public func contains(key: String) -> Bool {
-    [
-      _containerd, _runc, _cni, _nerdctl, _buildkit, _nerdctlFull, _rootlesskit, _slirp4netns,
-      _crictl,
-    ].contains { $0.key == key }
-  }
+  public func contains(key: String) -> Bool { slots.contains { $0.key == key } }
 
   /// The components present, in a fixed order.
   public var present: [Component] {
-    [containerd, runc, cni, nerdctl, buildkit, nerdctlFull, rootlesskit, slirp4netns, crictl]
-      .compactMap { $0 }
+    var present: [Component] = []
+    present.reserveCapacity(slots.count)
+    for slot in slots {
+      if let component = slot.wrappedValue { present.append(component) }
+    }
+    return present
+  }
+
+  /// Every slot, in `present`'s order: one reference each, nothing copied.
+  private var slots: [ComponentSlot] {
+    [
+      _containerd, _runc, _cni, _nerdctl, _buildkit, _nerdctlFull, _rootlesskit, _slirp4netns,
+      _crictl,
+    ]
   }
 }
 
