@@ -301,6 +301,22 @@ extension ResolvedRegistry {
     return "\(scheme)://\(authority)\(path)"
   }
 
+  /// How many non-empty parts `/` separates `text` into (`split(separator: "/").count`,
+  /// counted on the bytes without making the array).
+  static func slashSeparatedParts(_ text: String) -> Int {
+    var parts = 0
+    var inPart = false
+    for byte in text.utf8 {
+      if byte == UInt8(ascii: "/") {
+        inPart = false
+      } else if !inPart {
+        inPart = true
+        parts += 1
+      }
+    }
+    return parts
+  }
+
   /// The URL with a scheme: scheme-less gets `https://` (what containerd assumes) and a
   /// `missing-scheme` warning; any scheme but http(s) is an error. The result is normalized
   /// (`normalizedURL`).
@@ -321,7 +337,7 @@ extension ResolvedRegistry {
     }
     let lower = text.lowercased()
     if lower.hasPrefix("https://") || lower.hasPrefix("http://") {
-      guard text.utf8.split(separator: UInt8(ascii: "/")).count >= 2 else {
+      guard slashSeparatedParts(text) >= 2 else {
         diagnostics.error("invalid-url", "`\(text)` has no host", at: url.range, path: path)
         return nil
       }

@@ -51,6 +51,22 @@ import Testing
     }
   }
 
+  @Test func slashSeparatedPartsAreTheSplitCount() {
+    let pieces = ["", "/", "//", "a", "https:", "h\u{E9}", "x\u{301}", ":"]
+    for a in pieces {
+      for b in pieces {
+        for c in pieces {
+          for d in pieces {
+            let text = a + b + c + d
+            #expect(
+              ResolvedRegistry.slashSeparatedParts(text)
+                == text.utf8.split(separator: UInt8(ascii: "/")).count, "\(text)")
+          }
+        }
+      }
+    }
+  }
+
   @Test func registryFoldersAreTheCharacterVersions() {
     let pieces = [
       "", "a", "Docker.IO", ".", "..", ":", ":5000", ":0", ":65536", ":+80", ":0080", "-",
