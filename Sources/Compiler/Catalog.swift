@@ -66,9 +66,8 @@ public struct Catalog: Sendable {
   /// A scan, not a dictionary: a compile looks up a handful of assets, and building a
   /// dictionary of every entry at each start cost more than all the scans (docs/performance.md).
   public func digest(_ component: CatalogComponent, version: String, arch: Arch) -> Digest? {
-    // By index: `first(where:)` copies every entry it passes (a retain and release each).
-    entries.firstIndex { $0.component == component && $0.arch == arch && $0.version == version }
-      .map { entries[$0].digest }
+    entries.first { $0.component == component && $0.arch == arch && $0.version == version }?
+      .digest
   }
 
   /// Every known version of `component`, newest first (semantic version order), with the
