@@ -199,12 +199,15 @@ enum BuildKitModule: CompilerModule {
     var rest = Substring(host.url)
     if let scheme = rest.firstUTF8Range(of: "://") { rest = rest[scheme.upperBound...] }
     var segments: [Substring] = []
-    if let slash = rest.firstIndex(of: "/") {
+    if let slash = rest.utf8.firstIndex(of: UInt8(ascii: "/")) {
       for segment in rest[slash...].split(separator: "/") where segment != "." {
         if segment == ".." { _ = segments.popLast() } else { segments.append(segment) }
       }
     }
-    let path = segments.isEmpty ? "" : "/" + segments.joined(separator: "/")
+    // Not `joined(separator:)` nor `String + Substring`: unspecialised generic calls, the
+    // first of which costs a runtime lookup (`Compiler.checkPrefix`).
+    var path = ""
+    for segment in segments { path += "/" + String(segment) }
     if path.hasSuffix("/v2") || host.overridePath == true { return path.isEmpty ? "/" : path }
     return path + "/v2"
   }

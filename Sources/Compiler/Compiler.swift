@@ -166,8 +166,9 @@ public enum Compiler {
     // `Set<SourceRange>` of a run costs the runtime a search of the binary's whole conformance
     // table for `SourceRange: Hashable` (0.3 M instructions).
     var used: [SourceRange] = []
+    let present = spec.components.present
     for diagnostic in found.all {
-      let acceptance = spec.components.present.lazy.compactMap { component in
+      let acceptance = present.lazy.compactMap { component in
         component.accept.first {
           $0.value == diagnostic.id
             && diagnostic.path?.hasPrefix("components.\(component.key)") == true
@@ -179,7 +180,7 @@ public enum Compiler {
         diagnostics.append(diagnostic)
       }
     }
-    for component in spec.components.present {
+    for component in present {
       for id in component.accept where !used.contains(id.range) {
         diagnostics.warning(
           "unused-accept", "no `\(id.value)` warning about \(component.key) to accept",
@@ -188,6 +189,7 @@ public enum Compiler {
       }
     }
   }
+
 
   /// The longest prefix: its paths land in unit lines, AppArmor profile names and PATH.
   static let maxPrefixLength = 128
@@ -217,14 +219,12 @@ public enum Compiler {
         hint: "binaries and units go under it: /usr/local or /opt/<name>")
       return
     }
-    // Part by part, each made a `String` first: `joined` and `+` over substrings are generic
-    // code whose first call looks its types up at run time, about 0.2 M instructions
-    // (docs/performance.md).
-    var normal = parts.isEmpty ? "/" : ""
-    for part in parts {
-      normal += "/"
-      normal += String(part)
-    }
+    // Built from Strings: `joined(separator:)` on `[Substring]`, and `String + Substring`,
+    // are generic calls the optimiser leaves unspecialised, and the first of them in a
+    // process makes the runtime look up associated type witnesses (0.23 M instructions).
+    var normal = ""
+    for part in parts { normal += "/" + String(part) }
+    if normal.isEmpty { normal = "/" }
     if let shared = sharedFolders.first(where: { normal == $0 || normal.hasPrefix($0 + "/") }) {
       diagnostics.error(
         "unsafe-prefix",

@@ -50,10 +50,13 @@ struct ResolvedHost: Equatable {
 
   /// `host[:port][/path]`, the URL without scheme or trailing slash (BuildKit's mirror form).
   var hostAndPath: String {
-    var rest = Substring(url)
-    if let scheme = rest.firstUTF8Range(of: "://") { rest = rest[scheme.upperBound...] }
-    while rest.hasSuffix("/") { rest.removeLast() }
-    return String(rest)
+    let bytes = url.utf8
+    let start = url.firstUTF8Range(of: "://")?.upperBound ?? bytes.startIndex
+    var end = bytes.endIndex
+    while end > start, bytes[bytes.index(before: end)] == UInt8(ascii: "/") {
+      end = bytes.index(before: end)
+    }
+    return String(decoding: bytes[start..<end], as: UTF8.self)
   }
 
   /// `host[:port]` alone.
@@ -235,21 +238,24 @@ extension ResolvedRegistry {
   static func folder(for name: String) -> String? {
     if name == "_default" { return name }
     if name.hasPrefix("[") { return ipv6Folder(name) }
-    let allowed = name.unicodeScalars.allSatisfy {
-      ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0)
-        || $0 == "." || $0 == "-" || $0 == ":"
-    }
-    let parts = name.split(separator: ":", omittingEmptySubsequences: false)
-    guard allowed, !name.hasPrefix("."), !name.containsUTF8(".."), let host = parts.first,
-      !host.isEmpty
+    // On the bytes: every allowed character is ASCII.
+    let bytes = name.utf8
+    guard let first = bytes.first, first != UInt8(ascii: "."), first != UInt8(ascii: ":"),
+      bytes.allSatisfy({ hostNameBytes[Int($0)] }), !name.containsUTF8("..")
     else { return nil }
-    switch parts.count {
-    case 1: return name
-    case 2:
-      guard let port = Int(parts[1]), (1...65535).contains(port) else { return nil }
-      return "\(host)_\(parts[1])_"
-    default: return nil
-    }
+    guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else { return name }
+    let port = name[bytes.index(after: colon)...]
+    guard !port.utf8.contains(UInt8(ascii: ":")), let number = Int(port),
+      (1...65535).contains(number)
+    else { return nil }
+    return "\(name[..<colon])_\(port)_"
+  }
+
+  /// The bytes a registry name other than `[IPv6]` may hold: ASCII letters, digits, `.-:`.
+  private static let hostNameBytes: [Bool] = (0..<256).map { byte in
+    let scalar = Unicode.Scalar(UInt8(byte))
+    return ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar)
+      || ("0"..."9").contains(scalar) || scalar == "." || scalar == "-" || scalar == ":"
   }
 
   /// `[address]` or `[address]:port`, kept as written: the `host:port` folder form, which
@@ -282,7 +288,9 @@ extension ResolvedRegistry {
       scheme = rest[..<separator.lowerBound].lowercased()
       rest = rest[separator.upperBound...]
     }
-    let authorityEnd = rest.firstIndex(of: "/") ?? rest.endIndex
+    // On the bytes: the authority is ASCII (the spec grammar's host check), and a search by
+    // Character costs a grapheme-break test per character.
+    let authorityEnd = rest.utf8.firstIndex(of: UInt8(ascii: "/")) ?? rest.endIndex
     var authority = rest[..<authorityEnd].lowercased()
     var path = rest[authorityEnd...]
     while path.hasSuffix("/") { path.removeLast() }
@@ -291,6 +299,22 @@ extension ResolvedRegistry {
       authority.removeLast(defaultPort.count)
     }
     return "\(scheme)://\(authority)\(path)"
+  }
+
+  /// How many non-empty parts `/` separates `text` into (`split(separator: "/").count`,
+  /// counted on the bytes without making the array).
+  static func slashSeparatedParts(_ text: String) -> Int {
+    var parts = 0
+    var inPart = false
+    for byte in text.utf8 {
+      if byte == UInt8(ascii: "/") {
+        inPart = false
+      } else if !inPart {
+        inPart = true
+        parts += 1
+      }
+    }
+    return parts
   }
 
   /// The URL with a scheme: scheme-less gets `https://` (what containerd assumes) and a
@@ -313,7 +337,7 @@ extension ResolvedRegistry {
     }
     let lower = text.lowercased()
     if lower.hasPrefix("https://") || lower.hasPrefix("http://") {
-      guard text.utf8.split(separator: UInt8(ascii: "/")).count >= 2 else {
+      guard slashSeparatedParts(text) >= 2 else {
         diagnostics.error("invalid-url", "`\(text)` has no host", at: url.range, path: path)
         return nil
       }

@@ -107,11 +107,12 @@ enum RuntimesModule: CompilerModule {
         File(
           path: "\(context.paths.bin)/containerd-shim-kata-v2",
           content: .init("#!/bin/sh\n\(header)exec \(kataShim) \"$@\"\n"), mode: 0o755)))
+    // Not `joined()`: see `KubernetesModule`.
+    var modulesFile = header
+    for module in kataModules { modulesFile += module + "\n" }
     plan.add(
       "runtimes.kata.modules", origin: kata.range,
-      .file(
-        File(
-          path: kataModulesFile, content: .init(header + kataModules.map { "\($0)\n" }.joined()))))
+      .file(File(path: kataModulesFile, content: .init(modulesFile))))
     for module in kataModules {
       plan.add(
         "runtimes.kata.module.\(module)", origin: kata.range, .kernelModule(.init(name: module)))

@@ -97,7 +97,7 @@ public struct NodeSpec: Sendable, Equatable {
     case "proxy": return proxy != nil
     default:
       guard parts.count == 2, parts[0] == "components" else { return false }
-      return components.present.contains { $0.key == parts[1] }
+      return components.contains(key: String(parts[1]))
     }
   }
 }
@@ -188,10 +188,26 @@ public struct Components: Sendable, Equatable {
     self.range = range
   }
 
+  /// Whether the component the spec names `key` is present. Reads each slot's key only:
+  /// `present` copies every component out of its slot.
+  public func contains(key: String) -> Bool { slots.contains { $0.key == key } }
+
   /// The components present, in a fixed order.
   public var present: [Component] {
-    [containerd, runc, cni, nerdctl, buildkit, nerdctlFull, rootlesskit, slirp4netns, crictl]
-      .compactMap { $0 }
+    var present: [Component] = []
+    present.reserveCapacity(slots.count)
+    for slot in slots {
+      if let component = slot.wrappedValue { present.append(component) }
+    }
+    return present
+  }
+
+  /// Every slot, in `present`'s order: one reference each, nothing copied.
+  private var slots: [ComponentSlot] {
+    [
+      _containerd, _runc, _cni, _nerdctl, _buildkit, _nerdctlFull, _rootlesskit, _slirp4netns,
+      _crictl,
+    ]
   }
 }
 
@@ -271,6 +287,9 @@ public struct ComponentSlot: Sendable, Equatable {
     get { box?.component }
     set { box = newValue.map(Box.init) }
   }
+
+  /// The component's spec key, nil when the slot is empty.
+  var key: String? { box?.component.key }
 
   public static func == (lhs: Self, rhs: Self) -> Bool {
     lhs.box === rhs.box || lhs.wrappedValue == rhs.wrappedValue

@@ -183,16 +183,32 @@ enum SpecGrammar {
     if let port, !isPort(port) { return false }
     if bracketed { return true }
     guard (1...253).contains(host.count) else { return false }
-    let labels = host.split(separator: ascii("."), omittingEmptySubsequences: false)
+    // The labels between dots (empty ones too), checked one by one without an array of them.
+    var labels = 0
+    var allOctets = true
+    var allNames = true
+    var lastIsNumber = false
+    var rest = host
+    while true {
+      let end = rest.firstIndex(of: ascii(".")) ?? rest.endIndex
+      let label = rest[..<end]
+      labels += 1
+      allOctets = allOctets && isOctet(label)
+      allNames = allNames && isLabel(label)
+      lastIsNumber = label.allSatisfy(isDigit)
+      guard end < rest.endIndex else { break }
+      rest = rest[(end + 1)...]
+    }
     // No top-level domain is numeric: a name ending in a number is an IPv4 address, four
     // numbers of 0 to 255 without leading zeros (which some resolvers read as octal).
-    if let last = labels.last, last.allSatisfy(isDigit) {
-      return labels.count == 4 && labels.allSatisfy(isOctet)
-    }
-    return labels.allSatisfy { label in
-      (1...63).contains(label.count) && label.first != ascii("-") && label.last != ascii("-")
-        && label.allSatisfy { isAlphanumeric($0) || $0 == ascii("-") }
-    }
+    if lastIsNumber { return labels == 4 && allOctets }
+    return allNames
+  }
+
+  /// A DNS label: 1 to 63 letters, digits and inner `-`.
+  private static func isLabel(_ label: ArraySlice<UInt8>) -> Bool {
+    (1...63).contains(label.count) && label.first != ascii("-") && label.last != ascii("-")
+      && label.allSatisfy { isAlphanumeric($0) || $0 == ascii("-") }
   }
 
   /// 0 to 255 in decimal digits, without a leading zero.

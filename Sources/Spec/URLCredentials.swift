@@ -77,7 +77,9 @@ public enum URLCredentials {
   private static func isAuthorityEnd(_ scalar: Unicode.Scalar) -> Bool {
     switch scalar {
     case "/", "?", "#", "\"", "'", "<", ">", "`", "\\", ",", "{", "}": true
-    default: scalar.properties.isWhitespace || scalar.value < 0x20
+    // Unicode's White_Space in ASCII is tab to carriage return and the space, all at or
+    // below 0x20: the property table (300 instructions a call) is asked only about the rest.
+    default: scalar.isASCII ? scalar.value <= 0x20 : scalar.properties.isWhitespace
     }
   }
 }

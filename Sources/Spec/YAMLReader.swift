@@ -348,22 +348,23 @@ public struct YAMLReader {
 
   /// Adds a finished node to the open collection, or makes it the root.
   private mutating func attach(_ node: YAMLNode, size: Int) {
-    guard var frame = frames.popLast() else {
+    // Changed in place: popping the frame and appending it again copied it for every node.
+    guard let last = frames.indices.last else {
       root = node
       return
     }
-    frame.size += size
-    if !frame.isMapping {
-      frame.items.append(node)
-    } else if let key = frame.pendingKey {
-      if !frame.dropsValue { frame.pairs.append(.init(key: key, value: node)) }
-      frame.pendingKey = nil
-      frame.dropsValue = false
+    frames[last].size += size
+    if !frames[last].isMapping {
+      frames[last].items.append(node)
+    } else if let key = frames[last].pendingKey {
+      if !frames[last].dropsValue { frames[last].pairs.append(.init(key: key, value: node)) }
+      frames[last].pendingKey = nil
+      frames[last].dropsValue = false
     } else {
-      frame.pendingKey = node
-      frame.dropsValue = !accepts(key: node, in: &frame)
+      frames[last].pendingKey = node
+      frames[last].dropsValue = !Self.accepts(
+        key: node, firstKeys: &frames[last].firstKeys, diagnostics: &diagnostics)
     }
-    frames.append(frame)
   }
 
   /// Leaves out a node that cannot be built (an undefined alias), together with its key, so
@@ -386,7 +387,9 @@ public struct YAMLReader {
   }
 
   /// Refuses keys the schema cannot use; libyaml accepts all of them.
-  private mutating func accepts(key: YAMLNode, in frame: inout Frame) -> Bool {
+  private static func accepts(
+    key: YAMLNode, firstKeys: inout [String: SourceRange], diagnostics: inout Diagnostics
+  ) -> Bool {
     guard let scalar = key.scalar else {
       diagnostics.error(
         "non-scalar-key", "a mapping key must be a plain string, not \(key.kindDescription)",
@@ -399,14 +402,14 @@ public struct YAMLReader {
         hint: "write the keys out; a spec should read the same to people and tools")
       return false
     }
-    if let first = frame.firstKeys[scalar.text] {
+    if let first = firstKeys[scalar.text] {
       diagnostics.error(
         "duplicate-key", "duplicate key `\(display(scalar.text))`", at: key.range,
         notes: [.init("first defined here", at: first)],
         hint: "YAML keeps only one of them; remove the other")
       return false
     }
-    frame.firstKeys[scalar.text] = key.range
+    firstKeys[scalar.text] = key.range
     return true
   }
 
