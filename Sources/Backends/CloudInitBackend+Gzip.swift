@@ -6,12 +6,12 @@ extension CloudInitBackend {
   /// `write_files` entries with `encoding: gz+b64` and for a user-data compressed whole.
   ///
   /// Compression is what keeps a large plan's user-data under EC2's 16 KB, at two levels
-  /// (docs/performance.md, "The compression level"): `fastLevel` first, which leaves every
-  /// example's cloud-config well under the limit for 40% of the instructions, and
-  /// `thoroughLevel` only for a document that does not fit that way (and for the user-data
-  /// compressed whole), so that as many registries fit as before. The header carries no time
-  /// stamp and OS 255 (unknown), so the same input at the same level gives the same bytes with
-  /// the same libdeflate.
+  /// (docs/performance.md, "The compression level"): `fastLevel` first, which keeps every
+  /// example's cloud-config under the limit for 40% of the instructions, and `thoroughLevel`
+  /// only for a document that does not fit that way (and for the user-data compressed whole),
+  /// so that as many registries fit as with it alone. The header carries no time stamp and OS
+  /// 255 (unknown), so the same input at the same level gives the same bytes with the same
+  /// libdeflate.
   enum Gzip {
     /// libdeflate's fastest parse (a hash table, one candidate per position): 1.13 M
     /// instructions and 42 page faults for the write-up's 38 KB apply script, against 2.85 M
