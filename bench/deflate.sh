@@ -65,6 +65,7 @@ instructions() { # instructions <command...>: instructions inside compress_once(
 encoders=(
   "zlib 6 8 15 0" "zlib 7 8 15 0" "zlib 8 8 15 0" "zlib 9 8 15 0" "zlib 9 9 15 0"
   "zlib 9 9 14 0" "zlib 9 9 13 0" "zlib 9 9 15 1" "zlib 9 1 15 0"
+  "libdeflate 1" "libdeflate 2" "libdeflate 3" "libdeflate 4" "libdeflate 5"
   "libdeflate 6" "libdeflate 7" "libdeflate 8" "libdeflate 9" "libdeflate 10"
   "libdeflate 11" "libdeflate 12"
 )

@@ -42,7 +42,7 @@ public struct CloudInitBackend: Backend {
   public func output(_ plan: Plan, diagnostics: inout Diagnostics) -> [UInt8]? {
     guard let bytes = document(plan, diagnostics: &diagnostics)?.bytes else { return nil }
     guard gzip || bytes.count > Self.userDataLimit else { return bytes }
-    guard let packed = Gzip.compress(bytes) else {
+    guard let packed = Gzip.compress(bytes, level: Gzip.thoroughLevel) else {
       diagnostics.error(
         "cloud-init-emit", "cannot gzip the user-data (libdeflate failed)", at: nil)
       return nil
@@ -94,14 +94,48 @@ public struct CloudInitBackend: Backend {
     header.line("write_files:")
     let runcmd = Self.runcmd
 
-    // The document's size is the sum of its parts, so checking it needs no re-render. Over
-    // the limit, the biggest files are compressed first, as few as it takes. A file not
-    // rendered yet counts as its content's bytes, which its entry can only exceed: while
-    // even that estimate is over the limit, the next file is compressed without being
-    // rendered as text first (the apply script, 30 KB and more, usually is). Once the
-    // estimate fits, the rest are rendered and the size is exact.
+    // Compressed at the fast level first. A document that does not fit that way is laid out
+    // again at the thorough level, which is today's document exactly: the same files
+    // compressed, the same bytes, as many registries fitting. Only the first file compressed
+    // is surely one the thorough level compresses too (it is the biggest, and compressing
+    // anything starts only over the limit); a second one may be a file the thorough level
+    // would leave readable, so the fast layout stops before it.
+    let fixed = header.count + runcmd.count
+    var layout = self.layout(files, around: fixed, level: Gzip.fastLevel, compressingAtMost: 1)
+    if layout.size > Self.userDataLimit && layout.compressed > 0 {
+      layout = self.layout(
+        files, around: fixed, level: Gzip.thoroughLevel, compressingAtMost: files.count)
+    }
+
+    var output = ByteWriter(capacity: layout.size)
+    output.write(bytes: header.bytes)
+    for (file, entry) in zip(files, layout.entries) {
+      if let entry {
+        output.write(bytes: entry.bytes)
+      } else {
+        YAMLEmitter.writeItem(file.yaml, column: 0, to: &output)
+      }
+    }
+    output.write(bytes: runcmd.bytes)
+    return output
+  }
+
+  /// The `write_files` entries with the biggest files compressed at `level`, as few as it
+  /// takes to bring the document under the limit and at most `most`, and the document's size
+  /// with them; `fixed` is the size of the rest of the document. An entry left nil is written
+  /// as text by `document`.
+  ///
+  /// The document's size is the sum of its parts, so checking it needs no re-render. A file
+  /// not rendered yet counts as its content's bytes, which its entry can only exceed: while
+  /// even that estimate is over the limit, the next file is compressed without being
+  /// rendered as text first (the apply script, 30 KB and more, usually is). Once the
+  /// estimate fits, the rest are rendered and the size is exact.
+  private func layout(
+    _ files: [WriteFile], around fixed: Int, level: Int32, compressingAtMost most: Int
+  ) -> (entries: [ByteWriter?], size: Int, compressed: Int) {
     var entries = [ByteWriter?](repeating: nil, count: files.count)
-    var size = header.count + runcmd.count + files.reduce(0) { $0 + $1.content.utf8.count }
+    var size = fixed + files.reduce(0) { $0 + $1.content.utf8.count }
+    var compressed = 0
     let bySize = files.indices.sorted {
       let (a, b) = (files[$0].content.utf8.count, files[$1].content.utf8.count)
       return a != b ? a > b : $0 < $1
@@ -114,25 +148,15 @@ public struct CloudInitBackend: Backend {
           entries[other] = plain
         }
       }
-      guard size > Self.userDataLimit,
+      guard size > Self.userDataLimit, compressed < most,
         files[index].content.utf8.count >= Self.compressionThreshold,
-        let packed = packedEntry(files[index])
+        let packed = packedEntry(files[index], level: level)
       else { break }
       size += packed.count - (entries[index]?.count ?? files[index].content.utf8.count)
       entries[index] = packed
+      compressed += 1
     }
-
-    var output = ByteWriter(capacity: size)
-    output.write(bytes: header.bytes)
-    for (file, entry) in zip(files, entries) {
-      if let entry {
-        output.write(bytes: entry.bytes)
-      } else {
-        YAMLEmitter.writeItem(file.yaml, column: 0, to: &output)
-      }
-    }
-    output.write(bytes: runcmd.bytes)
-    return output
+    return (entries, size, compressed)
   }
 
   /// Files smaller than this stay readable even when the document is over the limit.
@@ -170,9 +194,9 @@ public struct CloudInitBackend: Backend {
   /// The entry with its content gzip-compressed, in base64 (`encoding: gz+b64`); nil when it
   /// cannot be compressed. The base64 lines go straight into the literal block: none of its
   /// characters needs quoting, so the YAML writer's scan of them would find nothing.
-  private func packedEntry(_ file: WriteFile) -> ByteWriter? {
+  private func packedEntry(_ file: WriteFile, level: Int32) -> ByteWriter? {
     var content = file.content
-    guard let packed = content.withUTF8({ Gzip.compress($0) }) else { return nil }
+    guard let packed = content.withUTF8({ Gzip.compress($0, level: level) }) else { return nil }
     var out = ByteWriter(capacity: packed.count / 57 * 81 + 81 + 256)
     YAMLEmitter.writeItem(
       .mapping(file.attributes + [("encoding", .scalar("gz+b64"))]), column: 0, to: &out)

@@ -17,6 +17,8 @@ import Testing
       var content: String
       /// `gz+b64` when the entry is compressed; `content` is then already decoded.
       var encoding: String?
+      /// The compressed entry's base64 text as the document holds it, without line breaks.
+      var member: String?
     }
     var write_files: [WriteFile]
     var runcmd: [[String]]
@@ -28,6 +30,7 @@ import Testing
       document = yaml.safe_load(sys.stdin.read())
       for entry in document["write_files"]:
           if entry.get("encoding") == "gz+b64":
+              entry["member"] = "".join(entry["content"].split())
               entry["content"] = gzip.decompress(base64.b64decode(entry["content"])).decode()
       json.dump(document, sys.stdout)
       """
@@ -244,6 +247,161 @@ import Testing
       ])
     try #require(run.status == 0, "not gzip: \(run.stderr)")
     return run.stdout
+  }
+
+  typealias Gzip = CloudInitBackend.Gzip
+
+  /// The gzip member a compressed entry holds.
+  static func member(_ file: Parsed.WriteFile) throws -> [UInt8] {
+    try [UInt8](#require(file.member.flatMap { Data(base64Encoded: $0) }, "not base64"))
+  }
+
+  /// Which of the backend's two levels compresses `text` to the member `file` holds; nil for
+  /// neither (or a file not compressed).
+  static func level(of file: Parsed.WriteFile) throws -> Int32? {
+    guard file.encoding != nil else { return nil }
+    let member = try Self.member(file)
+    return [Gzip.fastLevel, Gzip.thoroughLevel].first {
+      Gzip.compress(Array(file.content.utf8), level: $0) == member
+    }
+  }
+
+  /// The write-up's full setup fits with its apply script compressed at the fast level, so
+  /// that is the level it gets: the member is the fast level's, byte for byte, and decodes to
+  /// the script.
+  @Test func compressesAtTheFastLevelWhatFitsThatWay() throws {
+    let plan = try #require(CloudInitGzipTests.examplePlan, "the example no longer compiles")
+    var diagnostics = Diagnostics()
+    let document = try #require(CloudInitBackend().render(plan, diagnostics: &diagnostics))
+    #expect(document.utf8.count <= CloudInitBackend.userDataLimit)
+    let file = try #require(Self.parse(document).write_files.last)
+    #expect(file.path == CloudInitBackend.applyScript && file.encoding == "gz+b64")
+    let script = try ShellTestSupport.render(
+      plan, with: ShellBackend(fileSource: .staged(root: CloudInitBackend.stagedRoot)))
+    #expect(file.content == script)
+    #expect(try Self.level(of: file) == Gzip.fastLevel)
+  }
+
+  /// A staged file sized so that the document fits with the apply script (the biggest file)
+  /// compressed at the thorough level but not at the fast one. The fast layout would go on
+  /// to compress the staged file too, which the thorough level leaves readable: instead the
+  /// document is laid out at the thorough level, and the same files are compressed as with
+  /// that level alone.
+  @Test func compressesNoMoreFilesThanTheThoroughLevelWould() throws {
+    func line(_ index: Int) -> String { "staged line \(100_000 + index) of 32 bytes\n" }
+    // Each line takes 4 more bytes in the literal block: its indentation.
+    let lineSize = line(0).utf8.count + 4
+    func plan(_ lines: Int) -> Plan {
+      let content = (0..<lines).map(line).joined()
+      return Plan(
+        name: nil, arches: [.amd64],
+        resources: [
+          Resource(id: "f", origin: nil, kind: .file(File(path: "/f", content: .init(content))))
+        ])
+    }
+    /// The apply script, and how much longer its base64 is at the fast level.
+    func script(_ plan: Plan) throws -> (text: String, gap: Int) {
+      let text = try ShellTestSupport.render(
+        plan, with: ShellBackend(fileSource: .staged(root: CloudInitBackend.stagedRoot)))
+      func size(_ level: Int32) throws -> Int {
+        var out = ByteWriter()
+        try Gzip.base64(
+          #require(Gzip.compress(Array(text.utf8), level: level)), indent: 4, to: &out)
+        return out.count
+      }
+      return (text, try size(Gzip.fastLevel) - size(Gzip.thoroughLevel))
+    }
+    // 150 lines (enough to be staged) fit with the apply script at the fast level; the
+    // document at the thorough level is `gap` bytes smaller. Then enough lines to bring that
+    // one half the gap under the limit.
+    var diagnostics = Diagnostics()
+    let start = try #require(CloudInitBackend().render(plan(150), diagnostics: &diagnostics))
+    try #require(start.utf8.count <= CloudInitBackend.userDataLimit, "\(start.utf8.count) bytes")
+    let startGap = try script(plan(150)).gap
+    try #require(startGap > 100, "the fast level is hardly larger: \(startGap) bytes")
+    let startFiles = try Self.parse(start).write_files
+    try #require(startFiles.map(\.encoding) == [nil, "gz+b64"])
+    try #require(Self.level(of: startFiles[1]) == Gzip.fastLevel)
+    let limit = CloudInitBackend.userDataLimit
+    let lines = 150 + (limit - startGap / 2 - (start.utf8.count - startGap)) / lineSize
+
+    let document = try #require(CloudInitBackend().render(plan(lines), diagnostics: &diagnostics))
+    #expect(diagnostics.all.isEmpty, "\(diagnostics.all)")
+    let (text, gap) = try script(plan(lines))
+    #expect(document.utf8.count <= limit)
+    #expect(document.utf8.count + gap > limit, "not in the window: pick the lines again")
+    let files = try Self.parse(document).write_files
+    try #require(files.count == 2 && files[0].content.utf8.count < text.utf8.count)
+    #expect(files.map(\.encoding) == [nil, "gz+b64"])
+    #expect(files[1].content == text)
+    #expect(try Self.level(of: files[1]) == Gzip.thoroughLevel)
+  }
+
+  /// A spec of the write-up's full setup with `count` registries, one mirror each: what
+  /// `bench/registries.py` writes.
+  static func registriesPlan(_ count: Int) throws -> Plan {
+    var text = """
+      nodespec: 1
+      name: scale-\(count)
+      arch: amd64
+      components:
+        containerd: 2.0.0
+        runc:
+          version: 1.2.2
+          accept: [known-bad-version]
+        cni: 1.6.1
+        nerdctl:
+          version: 2.0.2
+          completion: bash
+        buildkit:
+          version: 0.18.1
+          worker: containerd
+      kubernetes:
+        cgroup_driver: systemd
+        prerequisites: true
+      registries:
+
+      """
+    for index in 0..<count {
+      text += "  registry-\(index).example.com:\n"
+      text += "    mirrors: [https://mirror-\(index).example.net]\n"
+    }
+    var diagnostics = Diagnostics()
+    let plan = SpecLoader.load(
+      SourceFile(path: "registries.yaml", bytes: Array(text.utf8)), diagnostics: &diagnostics
+    ).flatMap { Compiler.compile($0, diagnostics: &diagnostics) }
+    return try #require(plan, "\(diagnostics.all)")
+  }
+
+  /// 250 registries, near the 270 up to which every count fits (`bench/fit.sh`): the fast
+  /// level's document does not fit even gzip-compressed whole, so the backend lays it out
+  /// again at the thorough level, which does. As many registries fit as with the thorough
+  /// level alone: from 34 registries on, the user-data is byte for byte the one that level
+  /// alone gives (docs/performance.md, "The compression level").
+  @Test func fallsBackToTheThoroughLevelNearTheLimit() throws {
+    let plan = try Self.registriesPlan(250)
+    var diagnostics = Diagnostics()
+    let bytes = try #require(CloudInitBackend().output(plan, diagnostics: &diagnostics))
+    #expect(diagnostics.all.isEmpty, "\(diagnostics.all)")
+    #expect(bytes.count <= CloudInitBackend.userDataLimit)
+    try #require(bytes.starts(with: [0x1F, 0x8B]), "expected the user-data gzip'd whole")
+    let document = try Self.gunzip(bytes)
+    let file = try #require(Self.parse(document).write_files.last)
+    #expect(file.path == CloudInitBackend.applyScript && file.encoding == "gz+b64")
+    let script = Array(file.content.utf8)
+    let member = try Self.member(file)
+    #expect(try Self.level(of: file) == Gzip.thoroughLevel)
+
+    // The same document with the script compressed at the fast level instead is over the
+    // limit even gzip'd whole: the fallback is what makes this many registries fit.
+    var fast = ByteWriter()
+    try Gzip.base64(#require(Gzip.compress(script, level: Gzip.fastLevel)), indent: 4, to: &fast)
+    var thorough = ByteWriter()
+    Gzip.base64(member, indent: 4, to: &thorough)
+    let lines = try #require(document.range(of: thorough.text), "member not found as written")
+    let fastDocument = document.replacingCharacters(in: lines, with: fast.text)
+    let packed = try #require(Gzip.compress(Array(fastDocument.utf8), level: Gzip.thoroughLevel))
+    #expect(packed.count > CloudInitBackend.userDataLimit, "pick a count nearer the limit")
   }
 
   @Test func refusesTwoResourcesStagingOnePath() {
