@@ -144,7 +144,9 @@ extension AnsibleBackend.Playbook {
 
   /// The task run as `user` (when set) through `become`, with that user's
   /// `XDG_RUNTIME_DIR=/run/user/<uid>` (uid from the `getent` facts) and `environment`.
-  static func runAs(_ user: String?, environment: [EnvironmentVariable], _ task: Task) -> Task {
+  static func runAs(
+    _ user: String?, environment: [EnvironmentVariable], _ task: consuming Task
+  ) -> Task {
     var variables: [(String, YAMLValue)] = []
     var values: [(String, YAMLValue)] = []
     func set(_ name: String, _ value: YAMLValue) {

@@ -215,4 +215,27 @@ import Testing
     #expect(AnsibleBackend.Scalar.holdsJinja(text) == holds)
   }
 
+  /// The folders above a path, found in one pass over its bytes, are those a split at `/`
+  /// finds (the way they were found before): empty components, trailing slashes and
+  /// characters that combine with a `/` included.
+  @Test(arguments: [
+    "/etc/containerd/config.toml", "/usr/local/bin/", "/a//b///c", "relative/path/file", "/",
+    "", "file", "//", "/opt/ü/x", "/a/\u{301}b/c", "/a/b\u{301}/c/", "/srv/nodespec-test/a b/c",
+  ])
+  func foldersAboveAPathAreThoseASplitFinds(_ path: String) {
+    for including in [false, true] {
+      var parts = path.utf8.split(separator: UInt8(ascii: "/")).map { String(Substring($0)) }
+      if !including { parts = Array(parts.dropLast()) }
+      var expected: [String] = []
+      var folder = ""
+      for part in parts {
+        folder += "/" + part
+        expected.append(folder)
+      }
+      #expect(
+        AnsibleBackend.Playbook.folders(of: path, including: including) == expected,
+        "\(path) including: \(including)")
+    }
+  }
+
 }
