@@ -139,7 +139,7 @@ extension AnsibleBackend {
       }
       pair("name", name)
       if !module.isEmpty { pair(module, arguments) }
-      for (key, value) in keywords { pair(key, value) }
+      for index in keywords.indices { pair(keywords[index].0, keywords[index].1) }
       if !block.isEmpty {
         out.indent(column)
         Self.write("block", block, column: column, to: &out)
