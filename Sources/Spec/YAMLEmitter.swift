@@ -135,10 +135,6 @@ extension YAMLEmitter {
     func pair(_ key: String, _ value: YAMLValue, column: Int, _ out: inout ByteWriter) {
       var key = key
       key.withUTF8 { bytes in
-        if YAMLEmitter.isPlainWord(bytes) {
-          out.write(bytes: bytes)
-          return
-        }
         let analysis = Analysis(bytes)
         if bytes.count > 128 || analysis.multiline {
           // libyaml's rule: a key longer than 128 bytes or spanning lines is an explicit one.
@@ -206,11 +202,6 @@ extension YAMLEmitter {
     ) {
       var text = text
       text.withUTF8 { bytes in
-        if tag == nil && (style == .any || style == .plain) && YAMLEmitter.isPlainWord(bytes) {
-          out.write(bytes: bytes)
-          if endLine { out.write(byte: newline) }
-          return
-        }
         scalar(
           bytes, Analysis(bytes), style, tag, context, contentColumn: contentColumn,
           endLine: endLine, &out)
@@ -433,23 +424,6 @@ extension YAMLEmitter {
       if style == .literal && (!literal || context != .block) { return .doubleQuoted }
       return style
     }
-  }
-
-  /// Whether the text is a word (keys, module names, paths, states: a letter, digit, `_` or
-  /// `/`, then those, `-` and `.`) of at most 128 bytes that YAML would not retype: every
-  /// style and context allows it plain, and `Analysis` would find nothing in it, so the
-  /// emitter writes it as it is without analysing it.
-  @inline(__always)
-  static func isPlainWord(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-    guard let first = bytes.first, bytes.count <= 128 else { return false }
-    let kinds = byteKinds
-    guard kinds[Int(first)] & ByteKind.wordStart != 0 else { return false }
-    var index = 1
-    while index < bytes.count {
-      guard kinds[Int(bytes[index])] & ByteKind.word != 0 else { return false }
-      index += 1
-    }
-    return !wouldRetype(bytes)
   }
 
   /// Bit flags per byte value, for the indicator checks.

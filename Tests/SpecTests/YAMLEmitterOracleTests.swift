@@ -85,51 +85,6 @@ import Testing
     }
   }
 
-  /// The emitter writes a word as it is, without analysing it (`isPlainWord`): for every
-  /// string it takes for one, the full analysis chooses plain too, as a key, in a block and
-  /// in a flow collection, and libyaml writes the same bytes.
-  @Test func plainWordsNeedNoAnalysis() throws {
-    var words =
-      Self.adversarial + [
-      "ansible.builtin.copy", "nodespec_stamp", "get_checksum", "/etc/containerd", "a-b.c",
-      "_x", "0a", "9", "yes", "No", "on", "y", "null", "Null", "x.y-z/w", "a/b-", "x..",
-      String(repeating: "w", count: 128), String(repeating: "w", count: 129), "dés", "a b",
-    ]
-    for byte in UInt8(0x21)...0x7E {
-      let c = String(UnicodeScalar(byte))
-      words += [c + "a", "a" + c, "a" + c + "b"]
-    }
-    var found = 0
-    for word in words {
-      var text = word
-      let plain = text.withUTF8 { bytes -> Bool in
-        guard YAMLEmitter.isPlainWord(bytes) else { return false }
-        let analysis = YAMLEmitter.Analysis(bytes)
-        for context in [YAMLEmitter.Context.key, .block, .flow] {
-          for style in [YAMLValue.Style.any, .plain] {
-            #expect(
-              analysis.style(for: style, tagged: false, in: context, bytes) == .plain,
-              "\(word) \(context) \(style)")
-          }
-        }
-        return true
-      }
-      guard plain else { continue }
-      found += 1
-      let value = YAMLValue.mapping([(word, .sequence([.scalar(word), .scalar(word, style: .plain)]))])
-      let document = YAMLEmitter.emit(value)
-      #expect(document == "\(word):\n- \(word)\n- \(word)\n")
-      #expect(try LibYAMLEmitter.emit(value) == document, "\(word)")
-    }
-    // Words were found, and what is not a word was not taken for one.
-    #expect(found > 100)
-    for text in ["yes", "0a", "a b", "-x", ".x", "a:b", "a#b", "", "dés"] {
-      var text = text
-      let word = text.withUTF8(YAMLEmitter.isPlainWord)
-      #expect(!word, "\(text)")
-    }
-  }
-
   @Test func literalBlocksCarryIndicatorsAndIndentation() {
     let value = YAMLValue.mapping([
       ("a", .sequence([.scalar(" x\ny\n", style: .literal)])),
