@@ -175,6 +175,8 @@ extension AnsibleBackend.Playbook {
   /// Task names start with a capital letter (ansible-lint's `name[casing]`).
   static func capitalized(_ text: String) -> String {
     guard let first = text.first else { return text }
-    return first.uppercased() + text.dropFirst()
+    // `String(...)` copies the rest's bytes: appending the `Substring` itself would go
+    // Character by Character (about 0.2 M instructions for one title).
+    return first.uppercased() + String(text.dropFirst())
   }
 }
