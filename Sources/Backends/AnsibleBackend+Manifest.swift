@@ -32,8 +32,8 @@ extension AnsibleBackend.Playbook {
     return pairs
   }
 
-  /// The archives of the plan, in order: their install results are `nodespec_unpacked_<n>`.
-  var archives: [(resource: Resource, artifact: Artifact, directory: String)] {
+  /// The archives of a plan, in order: their install results are `nodespec_unpacked_<n>`.
+  static func archives(of plan: Plan) -> [Archive] {
     plan.resources.compactMap { resource in
       guard case .artifact(let artifact) = resource.kind,
         case .archive(let directory, _) = artifact.install
