@@ -41,7 +41,10 @@ extension AnsibleBackend {
     /// unquoted `0644` would be read as the integer 420 by some YAML loaders and 644 by others).
     static func mode(_ mode: Int) -> YAMLValue {
       guard (0..<0o10000).contains(mode) else {
-        return .scalar(String(mode, radix: 8), style: .doubleQuoted)
+        let digits = String(mode, radix: 8)
+        return .scalar(
+          String(repeating: "0", count: max(0, 4 - digits.count)) + digits,
+          style: .doubleQuoted)
       }
       // Four octal digits, made from their bytes: `String(_:radix:)` and padding cost about
       // 20 times as much, for a hundred modes a playbook.
