@@ -310,6 +310,11 @@ extension AnsibleBackend.Playbook {
     /// The most redirects one download follows (GitHub's release downloads take one).
     static let maxRedirects = 5
     static let redirectStatuses = [301, 302, 303, 307, 308]
+    /// The statuses as a Jinja list, and as the `uri` task's `status_code` (with 200): made
+    /// once, not for each download.
+    static let redirectList =
+      "[" + redirectStatuses.map(String.init).joined(separator: ", ") + "]"
+    static let statusCodes = YAMLValue.sequence(([200] + redirectStatuses).map(Scalar.int))
     /// Whether some source's hash comes from a published checksum file (walked too).
     let publishes: Bool
     /// Whether every source is `https`; otherwise the walk follows an `http` start anywhere.
@@ -333,7 +338,7 @@ extension AnsibleBackend.Playbook {
       -> [Task]
     {
       let hop = "nodespec_hop"
-      let redirects = "[" + Self.redirectStatuses.map(String.init).joined(separator: ", ") + "]"
+      let redirects = Self.redirectList
       let toHTTPS = "nodespec_fetch.location | default('') is match('https://', ignorecase=true)"
       let start = "\(url) is not match('https://', ignorecase=true)"
       // One condition a line; with `onlyIf`, the walk's own conditions are nested one deeper.
@@ -352,7 +357,7 @@ extension AnsibleBackend.Playbook {
           ("mode", Scalar.mode(0o600)),
           ("follow_redirects", .scalar("none")),
           ("force", Scalar.bool(true)),
-          ("status_code", .sequence(([200] + Self.redirectStatuses).map(Scalar.int))),
+          ("status_code", Self.statusCodes),
         ]
       ).register("nodespec_fetch")
         .with("until", Scalar.template("nodespec_fetch is succeeded"))

@@ -17,7 +17,7 @@ extension AnsibleBackend.Playbook {
   /// A task on a folder or file a user owns, run as that user (`become_user`): it writes with
   /// that user's rights alone, so a symlink the user planted in their home (`~/.config ->
   /// /etc`) leads nowhere root could go; an owner or mode it cannot set fails the run.
-  static func asOwner(_ owner: Ownership?, _ task: Task) -> Task {
+  static func asOwner(_ owner: Ownership?, _ task: consuming Task) -> Task {
     guard let owner else { return task }
     return becoming(owner.user, task)
   }
@@ -25,7 +25,7 @@ extension AnsibleBackend.Playbook {
   /// `task` run as `user`: through `su` (root needs no password, and every Linux has it,
   /// unlike sudo), with `/bin/sh` as the shell, so that an account whose login shell is
   /// `nologin` works too. `become: true` beside it, so the task does not depend on the play's.
-  static func becoming(_ user: String, _ task: Task) -> Task {
+  static func becoming(_ user: String, _ task: consuming Task) -> Task {
     task.with("become", Scalar.bool(true)).with("become_user", Scalar.literal(user))
       .with("become_method", .scalar("ansible.builtin.su"))
       .with("become_flags", .scalar("-s /bin/sh"))

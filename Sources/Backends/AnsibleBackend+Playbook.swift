@@ -12,6 +12,10 @@ extension AnsibleBackend {
     private(set) var handlers: [Task] = []
     /// Folders an earlier task creates: files going into them need no folder check.
     var ensuredFolders: Set<String> = []
+    typealias Archive = (resource: Resource, artifact: Artifact, directory: String)
+    /// The plan's archives (`archives(of:)`), found once: the play's variables and each
+    /// archive's unpack task look them up.
+    let archives: [Archive]
 
     /// The registered result of `stat /run/systemd/system`, read once (sd_booted()'s test).
     static let systemdVariable = "nodespec_systemd"
@@ -23,6 +27,7 @@ extension AnsibleBackend {
     init(plan: Plan, hosts: String = "all") {
       self.plan = plan
       self.hosts = hosts
+      self.archives = Self.archives(of: plan)
     }
 
     /// Writes the play, once `build` has run, as the one entry of the playbook's sequence:

@@ -40,10 +40,21 @@ extension AnsibleBackend {
     /// A permission mode as Ansible wants it: a quoted octal string such as `"0644"` (an
     /// unquoted `0644` would be read as the integer 420 by some YAML loaders and 644 by others).
     static func mode(_ mode: Int) -> YAMLValue {
-      let digits = String(mode, radix: 8)
-      return .scalar(
-        String(repeating: "0", count: max(0, 4 - digits.count)) + digits,
-        style: .doubleQuoted)
+      guard (0..<0o10000).contains(mode) else {
+        let digits = String(mode, radix: 8)
+        return .scalar(
+          String(repeating: "0", count: max(0, 4 - digits.count)) + digits,
+          style: .doubleQuoted)
+      }
+      // Four octal digits, made from their bytes: `String(_:radix:)` and padding cost about
+      // 20 times as much, for a hundred modes a playbook.
+      let digits = String(unsafeUninitializedCapacity: 4) { digits in
+        for (index, shift) in [9, 6, 3, 0].enumerated() {
+          digits[index] = UInt8(ascii: "0") + UInt8((mode >> shift) & 7)
+        }
+        return 4
+      }
+      return .scalar(digits, style: .doubleQuoted)
     }
 
     static func list(_ items: [String]) -> YAMLValue { .sequence(items.map(literal)) }
@@ -56,23 +67,22 @@ extension AnsibleBackend {
     static func holdsJinja(_ text: String) -> Bool {
       var text = text
       return text.withUTF8 { bytes in
-        var index = 1
-        while index < bytes.count {
-          if jinjaSecondBytes[Int(bytes[index])] && bytes[index - 1] == UInt8(ascii: "{") {
-            return true
+        // Looks for a `{` first (one comparison a byte), then at the byte after it.
+        guard bytes.count > 1 else { return false }
+        let last = bytes.count - 1
+        var index = 0
+        while index < last {
+          if bytes[index] == UInt8(ascii: "{") {
+            let next = bytes[index + 1]
+            if next == UInt8(ascii: "{") || next == UInt8(ascii: "%") || next == UInt8(ascii: "#") {
+              return true
+            }
           }
           index += 1
         }
         return false
       }
     }
-
-    /// Indexed by the byte after a `{`: `{`, `%` and `#` open a Jinja construct.
-    private static let jinjaSecondBytes: [Bool] = {
-      var table = [Bool](repeating: false, count: 256)
-      for byte in "{%#".utf8 { table[Int(byte)] = true }
-      return table
-    }()
 
     /// Double-quoted when YAML 1.1 would read the plain form as something else than this
     /// string (`yes`, `0755`, the empty string); else plain where the emitter allows it: it

@@ -9,8 +9,11 @@ extension AnsibleBackend {
     /// The task's name. Ansible templates names too, so one built from Plan strings goes
     /// through `Scalar.literal`; `named(template:)` sets one that is a template on purpose.
     var name: YAMLValue
-    /// `module: args` for a module call; empty for a block.
-    var action: [(String, YAMLValue)]
+    /// The module a call runs (`ansible.builtin.copy`); empty for a block. Kept apart from
+    /// its arguments rather than as a one-pair array: one heap object less per task.
+    var module: String
+    /// The module's arguments: a mapping, or a bare scalar (`meta: flush_handlers`).
+    var arguments: YAMLValue
     /// Task keywords (`when`, `register`, `notify`, ...), in the order given.
     var keywords: [(String, YAMLValue)]
     var block: [Task]
@@ -20,7 +23,8 @@ extension AnsibleBackend {
     /// A module call; `module` is the fully qualified name, e.g. `ansible.builtin.copy`.
     init(_ name: String, _ module: String, _ args: [(String, YAMLValue)]) {
       self.name = Scalar.literal(name)
-      self.action = [(module, .mapping(args))]
+      self.module = module
+      self.arguments = .mapping(args)
       self.keywords = []
       self.block = []
       self.rescue = []
@@ -30,52 +34,57 @@ extension AnsibleBackend {
     /// A module that takes a bare argument, such as `ansible.builtin.meta: flush_handlers`.
     init(_ name: String, _ module: String, freeForm argument: String) {
       self.init(name, module, [])
-      self.action = [(module, .scalar(argument))]
+      self.arguments = .scalar(argument)
     }
 
     /// A block; `rescue` tasks run when one of `tasks` failed, `always` tasks in any case.
     init(block name: String, _ tasks: [Task], rescue: [Task] = [], always: [Task] = []) {
       self.name = Scalar.literal(name)
-      self.action = []
+      self.module = ""
+      self.arguments = .mapping([])
       self.keywords = []
       self.block = tasks
       self.rescue = rescue
       self.always = always
     }
 
+    // The modifiers below are `consuming`: a chain such as `Task(...).register(...).when(...)`
+    // then moves the task along instead of copying it (and its keyword array) at each step.
+
     /// The task named by a Jinja template written by this backend.
-    func named(template: String) -> Task {
-      var copy = self
-      copy.name = Scalar.template(template)
-      return copy
+    consuming func named(template: String) -> Task {
+      name = Scalar.template(template)
+      return self
     }
 
     /// The task with one more keyword.
     /// Consuming: a chain of `.with(...)` on a new task appends in place, no array copied.
     consuming func with(_ keyword: String, _ value: YAMLValue) -> Task {
+      // Most tasks get two to four keywords: room for four at once, not 1, 2, then 4.
+      if keywords.isEmpty { keywords.reserveCapacity(4) }
       keywords.append((keyword, value))
       return self
     }
 
     /// The task with a `when:` condition (a Jinja expression written by this backend).
-    func when(_ condition: String) -> Task { with("when", Scalar.template(condition)) }
+    consuming func when(_ condition: String) -> Task { with("when", Scalar.template(condition)) }
 
     /// The task run when any of the conditions holds: one condition a line, so that long
     /// ones stay readable (Jinja reads the line breaks as spaces).
-    func when(anyOf conditions: [String]) -> Task {
+    consuming func when(anyOf conditions: [String]) -> Task {
       guard conditions.count > 1 else { return when(conditions.first ?? "true") }
       return with("when", .scalar(conditions.joined(separator: "\nor "), style: .literal))
     }
 
     /// The task run when all of the conditions hold (Ansible's list form of `when`).
-    func when(allOf conditions: [String]) -> Task {
+    consuming func when(allOf conditions: [String]) -> Task {
       with("when", .sequence(conditions.map(Scalar.template)))
     }
 
-    func register(_ variable: String) -> Task { with("register", .scalar(variable)) }
+    consuming func register(_ variable: String) -> Task { with("register", .scalar(variable)) }
 
     /// The task with `changed_when:`, a condition or a constant.
-    func changedWhen(_ condition: String) -> Task {
+    consuming func changedWhen(_ condition: String) -> Task {
       with(
         "changed_when",
         condition == "true" || condition == "false"
@@ -83,32 +92,31 @@ extension AnsibleBackend {
     }
 
     /// The task with `vars:`, in the order given, after any it already has.
-    func vars(_ pairs: [(String, YAMLValue)]) -> Task {
+    consuming func vars(_ pairs: [(String, YAMLValue)]) -> Task {
       guard !pairs.isEmpty else { return self }
-      var copy = self
-      if let index = copy.keywords.firstIndex(where: { $0.0 == "vars" }),
-        case .mapping(let existing) = copy.keywords[index].1
+      if let index = keywords.firstIndex(where: { $0.0 == "vars" }),
+        case .mapping(let existing) = keywords[index].1
       {
-        copy.keywords[index].1 = .mapping(existing + pairs)
-        return copy
+        keywords[index].1 = .mapping(existing + pairs)
+        return self
       }
-      return copy.with("vars", .mapping(pairs))
+      return with("vars", .mapping(pairs))
     }
 
     /// The task notifying these handler topics, if any.
-    func notify(_ topics: [String]) -> Task {
+    consuming func notify(_ topics: [String]) -> Task {
       topics.isEmpty ? self : with("notify", Scalar.list(topics))
     }
 
     /// Marks the task's output as secret: Ansible then prints neither arguments nor results.
-    func secret(_ isSecret: Bool = true) -> Task {
+    consuming func secret(_ isSecret: Bool = true) -> Task {
       isSecret ? with("no_log", Scalar.bool(true)) : self
     }
 
     /// The task as a mapping, for the tests that compare `write` with `YAMLEmitter`.
     var yaml: YAMLValue {
       var pairs: [(String, YAMLValue)] = [("name", name)]
-      pairs += action
+      if !module.isEmpty { pairs.append((module, arguments)) }
       pairs += keywords
       if !block.isEmpty { pairs.append(("block", .sequence(block.map(\.yaml)))) }
       if !rescue.isEmpty { pairs.append(("rescue", .sequence(rescue.map(\.yaml)))) }
@@ -130,8 +138,8 @@ extension AnsibleBackend {
         YAMLEmitter.writePair(key, value, column: column, to: &out, indentSequences: true)
       }
       pair("name", name)
-      for (key, value) in action { pair(key, value) }
-      for (key, value) in keywords { pair(key, value) }
+      if !module.isEmpty { pair(module, arguments) }
+      for index in keywords.indices { pair(keywords[index].0, keywords[index].1) }
       if !block.isEmpty {
         out.indent(column)
         Self.write("block", block, column: column, to: &out)

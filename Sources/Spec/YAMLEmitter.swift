@@ -641,6 +641,13 @@ extension YAMLEmitter {
     // folding ASCII case alone is what `lowercased()` would do here.
     let count = utf8.count
     guard count <= 5 else { return false }
+    // Every word starts with one of these letters: most keys (`path`, `mode`, `src`) stop here.
+    switch first | 0x20 {
+    case UInt8(ascii: "y"), UInt8(ascii: "n"), UInt8(ascii: "t"), UInt8(ascii: "f"),
+      UInt8(ascii: "o"):
+      break
+    default: return false
+    }
     return retypingWords.contains { word in
       word.count == count
         && zip(word, utf8).allSatisfy { $0 == (0x41...0x5a ~= $1 ? $1 | 0x20 : $1) }
