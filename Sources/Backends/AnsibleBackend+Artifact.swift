@@ -104,13 +104,13 @@ extension AnsibleBackend.Playbook {
             (
               "nodespec_drifted",
               .scalar(
-                "{{ " + drift.map { "(\($0))" }.joined(separator: "\n  or ") + " }}",
+                "{{ " + drift.map { "(\($0))" }.joinedUTF8(separator: "\n  or ") + " }}",
                 style: .literal)
             ),
             (
               "nodespec_reinstall",
               .scalar(
-                "{{ " + needed.map { "(\($0))" }.joined(separator: "\n  or ") + " }}",
+                "{{ " + needed.map { "(\($0))" }.joinedUTF8(separator: "\n  or ") + " }}",
                 style: .literal)
             ),
           ] + variables)
@@ -313,7 +313,7 @@ extension AnsibleBackend.Playbook {
     /// The statuses as a Jinja list, and as the `uri` task's `status_code` (with 200): made
     /// once, not for each download.
     static let redirectList =
-      "[" + redirectStatuses.map(String.init).joined(separator: ", ") + "]"
+      "[" + redirectStatuses.map(String.init).joinedUTF8(separator: ", ") + "]"
     static let statusCodes = YAMLValue.sequence(([200] + redirectStatuses).map(Scalar.int))
     /// Whether some source's hash comes from a published checksum file (walked too).
     let publishes: Bool
@@ -346,7 +346,7 @@ extension AnsibleBackend.Playbook {
       let follow = [
         "nodespec_fetch is not skipped", "nodespec_fetch.status in \(redirects)",
         onlyHTTPS ? toHTTPS : "(\(toHTTPS) or \(start))",
-      ].joined(separator: indent + "  and ")
+      ].joinedUTF8(separator: indent + "  and ")
       let walking = "\(hop) == 0\(indent)or (\(follow))"
       let when = condition.map { "\($0)\nand (\(walking))" } ?? walking
       let walk = Task(

@@ -12,7 +12,7 @@ extension AnsibleBackend.Playbook {
   /// A Jinja expression over several lines (a `|-` block; Jinja reads the line breaks as
   /// spaces), so that no playbook line grows past what yamllint allows.
   static func expression(_ lines: String...) -> YAMLValue {
-    .scalar("{{ " + lines.joined(separator: "\n  ") + " }}", style: .literal)
+    .scalar("{{ " + lines.joinedUTF8(separator: "\n  ") + " }}", style: .literal)
   }
   /// True when the play runs with `-e nodespec_state=absent`.
   static let uninstalling = "nodespec_state | default('present') == 'absent'"
@@ -152,7 +152,7 @@ extension AnsibleBackend.Playbook {
     variables.append(
       (
         "nodespec_managed",
-        .scalar("{{ " + all.joined(separator: "\n  + ") + " }}", style: .literal)
+        .scalar("{{ " + all.joinedUTF8(separator: "\n  + ") + " }}", style: .literal)
       ))
     let services = plan.resources.compactMap { resource -> [String]? in
       guard case .service(let service) = resource.kind else { return nil }
@@ -327,7 +327,7 @@ extension AnsibleBackend.Playbook {
       "{% for s in nodespec_services -%}",
       "{{ (['service'] + s) | join(nodespec_tab) }}",
       "{% endfor -%}",
-    ].joined(separator: "\n")
+    ].joinedUTF8(separator: "\n")
     // On bytes: a split on Characters and `"/" + $0` cost 0.2 M instructions, most of it the
     // runtime's first use of the generic append of Characters.
     let folder = Self.folders(of: plan.manifest, including: false).last ?? ""

@@ -203,7 +203,7 @@ extension AnsibleBackend {
           ])
       ]
       if plan.detectsArch {
-        let supported = plan.arches.map(\.rawValue).joined(separator: ", ")
+        let supported = plan.arches.map(\.rawValue).joinedUTF8(separator: ", ")
         checks.append(
           Task(
             "Check that the node's architecture is supported", "ansible.builtin.assert",

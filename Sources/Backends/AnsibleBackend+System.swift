@@ -36,7 +36,7 @@ extension AnsibleBackend.Playbook {
     if !packages.apt.isEmpty {
       steps.append(
         Task(
-          "Install \(packages.apt.joined(separator: ", ")) with apt", "ansible.builtin.apt",
+          "Install \(packages.apt.joinedUTF8(separator: ", ")) with apt", "ansible.builtin.apt",
           [
             ("name", Scalar.list(packages.apt)),
             ("state", .scalar("present")),
@@ -50,13 +50,13 @@ extension AnsibleBackend.Playbook {
       for (manager, module) in dnf {
         steps.append(
           Task(
-            "Install \(packages.dnf.joined(separator: ", ")) with \(manager)", module,
+            "Install \(packages.dnf.joinedUTF8(separator: ", ")) with \(manager)", module,
             [("name", Scalar.list(packages.dnf)), ("state", .scalar("present"))]
           ).when("ansible_facts['pkg_mgr'] == '\(manager)'").notify(topics))
       }
     }
     if !packages.zypper.isEmpty {
-      let names = packages.zypper.joined(separator: ", ")
+      let names = packages.zypper.joinedUTF8(separator: ", ")
       steps += [
         Task(
           "Check whether \(names) are installed", "ansible.builtin.command",

@@ -73,7 +73,7 @@ extension AnsibleBackend {
     /// ones stay readable (Jinja reads the line breaks as spaces).
     consuming func when(anyOf conditions: [String]) -> Task {
       guard conditions.count > 1 else { return when(conditions.first ?? "true") }
-      return with("when", .scalar(conditions.joined(separator: "\nor "), style: .literal))
+      return with("when", .scalar(conditions.joinedUTF8(separator: "\nor "), style: .literal))
     }
 
     /// The task run when all of the conditions hold (Ansible's list form of `when`).

@@ -168,7 +168,7 @@ public enum PlanReport {
   /// The plan for people: one section per kind, resources in Plan order, one line each (a
   /// second, indented line where there is more to say).
   public static func text(_ plan: Plan) -> String {
-    let arches = plan.arches.map(\.rawValue).joined(separator: ", ")
+    let arches = plan.arches.map(\.rawValue).joinedUTF8(separator: ", ")
     var out =
       "Plan for \(plan.name.map { "node \(flat($0))" } ?? "the node") ("
       + (plan.detectsArch ? "arch detected on the node: \(arches)" : arches) + "), "
@@ -188,15 +188,16 @@ public enum PlanReport {
         }
         let units = restarts(resource, in: plan)
         if !units.isEmpty {
-          notes.append("a change restarts \(units.map(flat).joined(separator: ", "))")
+          notes.append("a change restarts \(units.map(flat).joinedUTF8(separator: ", "))")
         }
         if case .service = resource.kind {
           let by = plan.resources.filter { $0.notifies.contains(resource.id) }.map(\.id)
           notes.append(
             by.isEmpty
-              ? "restarted by nothing" : "restarted by a change of " + by.joined(separator: ", "))
+              ? "restarted by nothing"
+              : "restarted by a change of " + by.joinedUTF8(separator: ", "))
         }
-        if !notes.isEmpty { out += "      " + notes.joined(separator: "; ") + "\n" }
+        if !notes.isEmpty { out += "      " + notes.joinedUTF8(separator: "; ") + "\n" }
       }
     }
     return out
@@ -239,7 +240,7 @@ public enum PlanReport {
             ? ""
             : ", read on the node from "
               + file.content.parts.compactMap(\.nodeFile).map(flat)
-              .joined(separator: ", "))
+              .joinedUTF8(separator: ", "))
         : size ?? ""
       return "file \(flat(file.path)) \(mode(file.mode)) \(owner(file.owner)), \(what)"
     case .artifact(let artifact):
@@ -260,10 +261,11 @@ public enum PlanReport {
         case .archive(let directory, let format):
           "unpacked (\(format.rawValue)) into \(flat(directory))"
         }
-      return "\(flat(artifact.title)), \(install)\n      " + sources.joined(separator: "\n      ")
+      return "\(flat(artifact.title)), \(install)\n      "
+        + sources.joinedUTF8(separator: "\n      ")
     case .packages(let packages):
-      return "packages, apt: \(packages.apt.joined(separator: " ")); dnf: "
-        + "\(packages.dnf.joined(separator: " ")); zypper: \(packages.zypper.joined(separator: " "))"
+      return "packages, apt: \(packages.apt.joinedUTF8(separator: " ")); dnf: "
+        + "\(packages.dnf.joinedUTF8(separator: " ")); zypper: \(packages.zypper.joinedUTF8(separator: " "))"
     case .kernelModule(let module):
       return "kernel module \(flat(module.name)) loaded"
     case .sysctl(let sysctl):
@@ -275,7 +277,7 @@ public enum PlanReport {
       let guardText =
         switch command.guard {
         case .creates(let path): "unless \(flat(path)) exists"
-        case .unless(let argv): "unless `\(argv.map(flat).joined(separator: " "))` succeeds"
+        case .unless(let argv): "unless `\(argv.map(flat).joinedUTF8(separator: " "))` succeeds"
         }
       return "run \(flat(command.title))"
         + (command.user.map { " as \(flat($0))" } ?? "") + ", \(guardText)"

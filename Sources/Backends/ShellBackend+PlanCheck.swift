@@ -58,7 +58,7 @@ extension ShellBackend {
     }
 
     private static func names(_ arches: [Arch]) -> String {
-      arches.isEmpty ? "no arch" : arches.map(\.rawValue).joined(separator: ", ")
+      arches.isEmpty ? "no arch" : arches.map(\.rawValue).joinedUTF8(separator: ", ")
     }
 
     /// A path must be absolute and normal: a `.` or `..` component would let a staged copy

@@ -82,6 +82,6 @@ struct ConfigTable: Equatable {
 
   /// `a."b.c".d`, as a TOML key path, for messages.
   static func dotted(_ path: [String]) -> String {
-    path.map(TOMLWriter.key).joined(separator: ".")
+    path.map(TOMLWriter.key).joinedUTF8(separator: ".")
   }
 }

@@ -30,7 +30,7 @@ enum ContainerdSettings {
   ) {
     for setting in settings {
       let here = path + [setting.key.value]
-      let specPath = "components.containerd.settings." + here.joined(separator: ".")
+      let specPath = "components.containerd.settings." + here.joinedUTF8(separator: ".")
       if let managedBy = manager(of: here, isTable: isTable(setting.value.value), in: config) {
         let written = "`\(ConfigTable.dotted(here))` is written by nodespec"
         diagnostics.error(
@@ -86,7 +86,7 @@ enum ContainerdSettings {
   private static func hint(for path: [String], keys: ContainerdConfigKeys) -> String {
     let plugins = Set(keys.keys.compactMap { $0.first == "plugins" ? $0[1] : nil }).sorted()
     if path.count >= 2, path[0] == "plugins", !plugins.contains(path[1]) {
-      let tables = plugins.map { "`\($0)`" }.joined(separator: ", ")
+      let tables = plugins.map { "`\($0)`" }.joinedUTF8(separator: ", ")
       return "config version \(keys.layout) has the CRI tables \(tables)"
     }
     let siblings = keys.keys.filter {

@@ -84,7 +84,7 @@ enum Downloads {
           "unknown-arch", "\(component.key) publishes no \(arch) build",
           at: component.version.range, path: path,
           hint: "\(component.key) is published for "
-            + release.publishedArches.map(\.rawValue).joined(separator: ", "))
+            + release.publishedArches.map(\.rawValue).joinedUTF8(separator: ", "))
         failed = true
         continue
       }
@@ -140,14 +140,14 @@ enum Downloads {
 
     if !unpinned.isEmpty {
       failed = true
-      let arches = unpinned.map(\.rawValue).joined(separator: ", ")
+      let arches = unpinned.map(\.rawValue).joinedUTF8(separator: ", ")
       if context.catalog.knows(release, version: version) {
         let pinned = context.catalog.releases(of: release).first { $0.version == version }
         diagnostics.error(
           "unknown-arch", "no pinned sha256 for \(release.rawValue) \(version) on \(arches)",
           at: component.version.range, path: path,
           hint: "the catalog pins it for "
-            + (pinned?.arches ?? []).map(\.rawValue).joined(separator: ", ")
+            + (pinned?.arches ?? []).map(\.rawValue).joinedUTF8(separator: ", ")
             + "; give `sha256:` for \(arches) or set `arch:`")
       } else {
         // Only ways that work: BuildKit and slirp4netns publish no checksum file.
@@ -167,7 +167,7 @@ enum Downloads {
           diagnostics.error(
             "unknown-version", "\(release.rawValue) \(version) is not in the catalog",
             at: component.version.range, path: path,
-            hint: (near.isEmpty ? "" : "nearest known: \(near.joined(separator: ", ")); or ")
+            hint: (near.isEmpty ? "" : "nearest known: \(near.joinedUTF8(separator: ", ")); or ")
               + ways)
         }
       }

@@ -23,7 +23,8 @@ enum NerdctlFullModule: CompilerModule {
         // The spec decoder reports this too; kept for specs built in code.
         "conflicting-components",
         "nerdctl-full bundles containerd, runc, CNI, nerdctl and BuildKit; "
-          + "it cannot be combined with " + others.map { "`\($0.key)`" }.joined(separator: ", "),
+          + "it cannot be combined with "
+          + others.map { "`\($0.key)`" }.joinedUTF8(separator: ", "),
         at: full.range, path: "components.nerdctl-full",
         notes: others.map { .init("\($0.key) given here", at: $0.range) })
     }

@@ -48,7 +48,10 @@ enum ProxyModule: CompilerModule {
     var out: [EnvironmentVariable] = []
     let values: [(String, String?)] = [
       ("HTTP_PROXY", proxy.http?.value), ("HTTPS_PROXY", proxy.https?.value),
-      ("NO_PROXY", proxy.noProxy.isEmpty ? nil : proxy.noProxy.map(\.value).joined(separator: ",")),
+      (
+        "NO_PROXY",
+        proxy.noProxy.isEmpty ? nil : proxy.noProxy.map(\.value).joinedUTF8(separator: ",")
+      ),
     ]
     for case (let name, let value?) in values {
       out.append(EnvironmentVariable(name: name, value: value))
@@ -66,7 +69,7 @@ enum ProxyModule: CompilerModule {
     for variable in variables {
       lines.append("Environment=\(quoted("\(variable.name)=\(variable.value)"))")
     }
-    return lines.joined(separator: "\n") + "\n"
+    return lines.joinedUTF8(separator: "\n") + "\n"
   }
 
   static func quoted(_ assignment: String) -> String {
@@ -97,7 +100,7 @@ enum ProxyModule: CompilerModule {
       } ?? proxy.range
     diagnostics.warning(
       "no-proxy-kubernetes",
-      "`no_proxy` lacks \(missing.map { "`\($0)`" }.joined(separator: ", ")), which a "
+      "`no_proxy` lacks \(missing.map { "`\($0)`" }.joinedUTF8(separator: ", ")), which a "
         + "Kubernetes node reaches directly",
       at: range, path: "proxy.no_proxy",
       hint: "add them, and the cluster's pod and service CIDRs (e.g. 10.96.0.0/12)")

@@ -24,7 +24,7 @@ enum RootlessSetupModule: CompilerModule {
       name: "PATH",
       value: [context.paths.bin, context.paths.sbin, "/usr/local/sbin", "/usr/local/bin"]
         .reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
-        .joined(separator: ":") + ":/usr/sbin:/usr/bin:/sbin:/bin")
+        .joinedUTF8(separator: ":") + ":/usr/sbin:/usr/bin:/sbin:/bin")
 
     let containerdUnit = "\(user.userUnits)/\(ContainerdModule.service)"
     plan.add(

@@ -246,7 +246,7 @@ enum RuntimesModule: CompilerModule {
       diagnostics.error(
         "unknown-runtime", "`\(given.value)` is not a configured runtime", at: given.range,
         path: "default_runtime",
-        hint: "one of: " + runtimes.names.map { "`\($0)`" }.joined(separator: ", ")
+        hint: "one of: " + runtimes.names.map { "`\($0)`" }.joinedUTF8(separator: ", ")
           + "; a runtime other than runc must also be listed under `runtimes`")
       return
     }

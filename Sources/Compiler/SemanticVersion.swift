@@ -69,8 +69,8 @@ public struct SemanticVersion: Sendable, Hashable, Comparable, CustomStringConve
   public var line: (major: Int, minor: Int) { (major, minor) }
 
   public var description: String {
-    numbers.map(String.init).joined(separator: ".")
-      + (prerelease.isEmpty ? "" : "-" + prerelease.joined(separator: "."))
+    numbers.map(String.init).joinedUTF8(separator: ".")
+      + (prerelease.isEmpty ? "" : "-" + prerelease.joinedUTF8(separator: "."))
   }
 
   public static func < (a: SemanticVersion, b: SemanticVersion) -> Bool {

@@ -118,6 +118,6 @@ enum SystemdUnits {
         if line.hasPrefix("Description=") || line.hasPrefix("Documentation=") { return "" }
         return String(line).replacingUTF8("bin/containerd", with: "bin/buildkitd")
       }
-      .joined(separator: "\n")
+      .joinedUTF8(separator: "\n")
   }
 }

@@ -34,7 +34,7 @@ public struct DiagnosticRenderer: Sendable {
     // A secret one diagnostic points at must not show in another one's snippet of its line.
     let redacted = diagnostics.flatMap(\.redacted)
     let context = Context(sources: sources, main: files.first?.id ?? 0, redacted: redacted)
-    return diagnostics.map { render($0, context) }.joined()
+    return diagnostics.map { render($0, context) }.joinedUTF8()
   }
 
   /// A file and its lines.
@@ -65,7 +65,7 @@ public struct DiagnosticRenderer: Sendable {
     let counts = [count(.error, "error"), warnings].compactMap { $0 }
     guard !counts.isEmpty else { return "" }
     let strictly = strict && warnings != nil ? "; --strict treats warnings as errors" : ""
-    return counts.joined(separator: ", ") + strictly + "\n"
+    return counts.joinedUTF8(separator: ", ") + strictly + "\n"
   }
 
   private func render(_ diagnostic: Diagnostic, _ context: Context) -> String {
@@ -174,7 +174,7 @@ public struct DiagnosticRenderer: Sendable {
     let cutBefore = start > 0
     let cutAfter = end < cells.count || !complete
     let shown =
-      (cutBefore ? "…" : "") + cells[start..<end].map(\.text).joined() + (cutAfter ? "…" : "")
+      (cutBefore ? "…" : "") + cells[start..<end].map(\.text).joinedUTF8() + (cutAfter ? "…" : "")
     let before = cells[start..<max(start, caret)].reduce(0) { $0 + $1.width }
     let offset = (cutBefore ? 1 : 0) + before
     var marker = String(repeating: " ", count: offset) + "^"

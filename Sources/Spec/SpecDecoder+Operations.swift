@@ -156,7 +156,7 @@ extension SpecGrammar {
     let parts = text.split(separator: "/")
     if parts.isEmpty { return "is the root folder" }
     if parts.contains(".") { return "contains a `.` segment" }
-    let normal = "/" + parts.joined(separator: "/")
+    let normal = "/" + parts.map(String.init).joinedUTF8(separator: "/")
     if let shared = unsafeDataFolders.first(where: { normal == $0 || normal.hasPrefix($0 + "/") }) {
       return "is under `\(shared)`, where others can write"
     }

@@ -128,7 +128,7 @@ extension SpecDecoder {
 
   /// A one-key mapping naming where a certificate or key comes from.
   private mutating func delivered(_ entry: Entry, allowed: [String]) -> Located<Delivered>? {
-    let expected = allowed.map { "{\($0): …}" }.joined(separator: ", ")
+    let expected = allowed.map { "{\($0): …}" }.joinedUTF8(separator: ", ")
     guard case .mapping = entry.node.kind else {
       mismatch(entry, expected: expected)
       return nil

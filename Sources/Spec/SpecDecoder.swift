@@ -543,7 +543,7 @@ func codePoint(_ scalar: Unicode.Scalar) -> String {
 
 /// `a, b, c`, each in backticks.
 func list(_ words: [String]) -> String {
-  words.map { "`\($0)`" }.joined(separator: ", ")
+  words.map { "`\($0)`" }.joinedUTF8(separator: ", ")
 }
 
 /// The allowed word nearest to `word` by edit distance, if it is near enough to be a typo.

@@ -289,6 +289,6 @@ func normalizedPath(_ path: String) -> String {
     default: parts.append(part)
     }
   }
-  let joined = parts.joined(separator: "/")
+  let joined = parts.map(String.init).joinedUTF8(separator: "/")
   return absolute ? "/" + joined : joined.isEmpty ? "." : joined
 }

@@ -47,3 +47,23 @@ extension String {
     return result
   }
 }
+
+extension Array where Element == String {
+  /// The elements with `separator` between them, as `joined(separator:)` gives them. The
+  /// standard library's `joined` is generic code the optimiser leaves unspecialised in our
+  /// modules, and its first call in a process makes the runtime look up associated type
+  /// witnesses, which walks every protocol-conformance record: about 0.2 M instructions, as
+  /// much as rendering a dozen registries (docs/performance.md). This one is plain appends.
+  @inlinable
+  public func joinedUTF8(separator: String = "") -> String {
+    var size = separator.utf8.count * Swift.max(count - 1, 0)
+    for element in self { size += element.utf8.count }
+    var out = ""
+    out.reserveCapacity(size)
+    for index in indices {
+      if index > startIndex { out += separator }
+      out += self[index]
+    }
+    return out
+  }
+}

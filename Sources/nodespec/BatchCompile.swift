@@ -261,7 +261,7 @@ private final class WorkQueue: @unchecked Sendable {
 
   /// The failed renames' reports, in spec order (after every compile report).
   func printRenameFailures() {
-    let out = renameFailures.keys.sorted().compactMap { renameFailures[$0] }.joined()
+    let out = renameFailures.keys.sorted().compactMap { renameFailures[$0] }.joinedUTF8()
     if !out.isEmpty { Driver(strict: false).writeAll(STDERR_FILENO, Array(out.utf8)) }
   }
 

@@ -17,7 +17,7 @@ struct CatalogCommand: ParsableCommand {
 
   @Argument(
     help: ArgumentHelp(
-      "A component, as the spec names it: \(Catalog.componentKeys.joined(separator: ", ")).",
+      "A component, as the spec names it: \(Catalog.componentKeys.joinedUTF8(separator: ", ")).",
       valueName: "component"))
   var component: String?
 
@@ -35,7 +35,7 @@ struct CatalogCommand: ParsableCommand {
       ?? ""
     throw ValidationError(
       "unknown component `\(component)`; \(guess)known: "
-        + Catalog.componentKeys.joined(separator: ", "))
+        + Catalog.componentKeys.joinedUTF8(separator: ", "))
   }
 
   func run() throws {
@@ -62,8 +62,8 @@ struct CatalogCommand: ParsableCommand {
         out += "  the catalog pins no release: give `sha256:` per arch in the spec\n"
       }
       for release in listing.releases {
-        let arches = release.arches.map(\.rawValue).joined(separator: " ")
-        let marks = (listing.warnings[release.version] ?? []).map { "  [\($0)]" }.joined()
+        let arches = release.arches.map(\.rawValue).joinedUTF8(separator: " ")
+        let marks = (listing.warnings[release.version] ?? []).map { "  [\($0)]" }.joinedUTF8()
         out += "  \(release.version.padding(toLength: 10))  \(arches)\(marks)\n"
       }
     }

@@ -26,7 +26,7 @@ struct Explain: ParsableCommand {
   func run() throws {
     let text =
       id.flatMap { DiagnosticGuide.entry($0)?.text }
-      ?? DiagnosticGuide.ids.map { "\($0)\n" }.joined()
+      ?? DiagnosticGuide.ids.map { "\($0)\n" }.joinedUTF8()
     if !Driver(strict: false).writeStandardOutput(text) { throw Exit.ioFailure }
   }
 }

@@ -33,4 +33,20 @@ import Testing
     #expect("none".replacingUTF8("x", with: "y") == "none")
     #expect("é-é".replacingUTF8("-", with: "–") == "é–é")
   }
+  /// `joinedUTF8` gives what the standard library's `joined` gives, for every separator and
+  /// any number of elements, empty ones and non-ASCII ones included.
+  @Test func joinsAsTheStandardLibraryDoes() {
+    let words = ["", "a", "é", "bc", "\n", "✓ x", String(repeating: "long ", count: 40)]
+    for separator in ["", ", ", "\n  or ", "é"] {
+      for count in 0...4 {
+        for start in words.indices {
+          let elements = (0..<count).map { words[(start + $0 * 3) % words.count] }
+          #expect(
+            elements.joinedUTF8(separator: separator) == elements.joined(separator: separator),
+            "\(elements) with \(separator.debugDescription)")
+        }
+      }
+    }
+    #expect(["a", "b"].joinedUTF8() == "ab")
+  }
 }
