@@ -95,11 +95,11 @@ public struct CloudInitBackend: Backend {
     let runcmd = Self.runcmd
 
     // Compressed at the fast level first. A document that does not fit that way is laid out
-    // again at the thorough level, which is today's document exactly: the same files
-    // compressed, the same bytes, as many registries fitting. Only the first file compressed
-    // is surely one the thorough level compresses too (it is the biggest, and compressing
-    // anything starts only over the limit); a second one may be a file the thorough level
-    // would leave readable, so the fast layout stops before it.
+    // again at the thorough level, as if it were the only level: the same files compressed,
+    // the same bytes, as many registries fitting. Only the first file compressed is surely
+    // one the thorough level compresses too (it is the biggest, and compressing anything
+    // starts only over the limit); a second one may be a file the thorough level would leave
+    // readable, so the fast layout stops before it.
     let fixed = header.count + runcmd.count
     var layout = self.layout(files, around: fixed, level: Gzip.fastLevel, compressingAtMost: 1)
     if layout.size > Self.userDataLimit && layout.compressed > 0 {
