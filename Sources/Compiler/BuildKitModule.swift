@@ -204,10 +204,7 @@ enum BuildKitModule: CompilerModule {
         if segment == ".." { _ = segments.popLast() } else { segments.append(segment) }
       }
     }
-    // Not `joined(separator:)` nor `String + Substring`: unspecialised generic calls, the
-    // first of which costs a runtime lookup (`Compiler.checkPrefix`).
-    var path = ""
-    for segment in segments { path += "/" + String(segment) }
+    let path = segments.map { "/" + String($0) }.joinedUTF8()
     if path.hasSuffix("/v2") || host.overridePath == true { return path.isEmpty ? "/" : path }
     return path + "/v2"
   }

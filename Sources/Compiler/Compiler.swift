@@ -190,7 +190,6 @@ public enum Compiler {
     }
   }
 
-
   /// The longest prefix: its paths land in unit lines, AppArmor profile names and PATH.
   static let maxPrefixLength = 128
 
@@ -219,12 +218,7 @@ public enum Compiler {
         hint: "binaries and units go under it: /usr/local or /opt/<name>")
       return
     }
-    // Built from Strings: `joined(separator:)` on `[Substring]`, and `String + Substring`,
-    // are generic calls the optimiser leaves unspecialised, and the first of them in a
-    // process makes the runtime look up associated type witnesses (0.23 M instructions).
-    var normal = ""
-    for part in parts { normal += "/" + String(part) }
-    if normal.isEmpty { normal = "/" }
+    let normal = "/" + parts.map(String.init).joinedUTF8(separator: "/")
     if let shared = sharedFolders.first(where: { normal == $0 || normal.hasPrefix($0 + "/") }) {
       diagnostics.error(
         "unsafe-prefix",

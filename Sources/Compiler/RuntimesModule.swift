@@ -107,9 +107,7 @@ enum RuntimesModule: CompilerModule {
         File(
           path: "\(context.paths.bin)/containerd-shim-kata-v2",
           content: .init("#!/bin/sh\n\(header)exec \(kataShim) \"$@\"\n"), mode: 0o755)))
-    // Not `joined()`: see `KubernetesModule`.
-    var modulesFile = header
-    for module in kataModules { modulesFile += module + "\n" }
+    let modulesFile = header + kataModules.map { "\($0)\n" }.joinedUTF8()
     plan.add(
       "runtimes.kata.modules", origin: kata.range,
       .file(File(path: kataModulesFile, content: .init(modulesFile))))
