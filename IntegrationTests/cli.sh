@@ -197,6 +197,10 @@ check "unknown target is a usage error (64, got $s)" test "$s" = 64
 
 s=$(status "$nodespec" compile "$work/missing.yaml" --target shell)
 check "unreadable file is an I/O error (74, got $s)" test "$s" = 74
+err=$(head -c 9000000 /dev/zero | "$nodespec" compile - --target shell 2>&1 >/dev/null)
+s=$?
+check "a stream past the read limit is refused as an I/O error (74, got $s)" test "$s" = 74
+check "the refusal names the limit" grep -q '^nodespec: cannot read -: it is larger than' <<<"$err"
 
 s=$(status "$nodespec" validate "$good" "$work/bad.yaml")
 check "validate fails when one spec is bad (got $s)" test "$s" = 1

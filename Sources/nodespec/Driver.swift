@@ -47,30 +47,15 @@ struct Driver {
       return nil
     }
     defer { if fd != STDIN_FILENO { close(fd) } }
-    // The chunk is not zeroed first: a batch reads thousands of specs, and zeroing 64 KB for
-    // each cost more than reading it.
-    let bytes = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64 * 1024) {
-      chunk -> [UInt8]? in
-      var bytes: [UInt8] = []
-      while true {
-        let count = Glibc.read(fd, chunk.baseAddress, chunk.count)
-        if count == 0 { return bytes }
-        if count < 0 {
-          if errno == EINTR { continue }
-          say("nodespec: cannot read \(path): \(String(cString: strerror(errno)))")
-          return nil
-        }
-        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[0..<count]))
-        // Refuse early rather than reading an unbounded stream into memory; the reader has
-        // its own (smaller) limit with a proper diagnostic.
-        if bytes.count > SpecLimits.maxReadBytes {
-          say("nodespec: \(path) is larger than \(SpecLimits.maxReadBytes) bytes; not a spec")
-          return nil
-        }
-      }
+    // Refused early past the limit rather than reading an unbounded stream into memory; the
+    // reader has its own (smaller) limit with a proper diagnostic.
+    switch Self.readAll(fd, limit: SpecLimits.maxReadBytes) {
+    case .success(let bytes):
+      return SourceFile(path: path == "-" ? "<stdin>" : path, bytes: bytes)
+    case .failure(let problem):
+      say("nodespec: cannot read \(path): \(problem.reason)")
+      return nil
     }
-    guard let bytes else { return nil }
-    return SourceFile(path: path == "-" ? "<stdin>" : path, bytes: bytes)
   }
 
   /// The spec with its bases (`extends`) and `--set`s merged: the one way every command
@@ -170,7 +155,8 @@ struct Driver {
     return readAll(fd, limit: limit)
   }
 
-  /// Everything `fd` holds, refused past `limit` bytes.
+  /// Everything `fd` holds, refused past `limit` bytes. The chunk is not zeroed first: a
+  /// batch reads thousands of specs, and zeroing it for each cost more than reading it.
   private static func readAll(_ fd: Int32, limit: Int) -> Result<
     [UInt8], LocalFiles.Unreadable
   > {
