@@ -12,15 +12,15 @@ extension AnsibleBackend.Playbook {
   /// and stamp are chosen from a map keyed by `nodespec_arch`.
   func artifactTasks(
     _ artifact: Artifact, resource: Resource, notify topics: [String],
-    diagnostics: inout Diagnostics
-  ) -> [Task] {
+    into tasks: inout [Task], diagnostics: inout Diagnostics
+  ) {
     let walk = RedirectWalk(artifact)
     guard let (variables, checked) = variables(for: artifact, resource, walk, &diagnostics)
     else {
-      return []
+      return
     }
     let title = artifact.title
-    var reads = [
+    var steps = [
       // A missing stamp is not an error: it means "not installed yet".
       Task(
         "Read the install stamp of \(title)", "ansible.builtin.slurp",
@@ -31,7 +31,7 @@ extension AnsibleBackend.Playbook {
       "(nodespec_stamp.content | default('') | b64decode) != nodespec_artifact.stamp | join(' ')"
     ]
     if !artifact.provides.isEmpty {
-      reads.append(
+      steps.append(
         Task(
           "Check the files \(title) provides", "ansible.builtin.stat",
           [("path", Scalar.template("{{ item }}")), ("get_checksum", Scalar.bool(false))]
@@ -40,7 +40,7 @@ extension AnsibleBackend.Playbook {
     }
     // Drift: a file the manifest records for this artifact that is gone or holds other bytes
     // than it recorded reinstalls it.
-    reads.append(
+    steps.append(
       Task(
         "Check the files the manifest records for \(title)", "ansible.builtin.stat",
         [("path", Scalar.template("{{ item[10] }}")), ("checksum_algorithm", .scalar("sha256"))]
@@ -64,39 +64,44 @@ extension AnsibleBackend.Playbook {
       "Remove the download folder of \(title)", "ansible.builtin.file",
       [("path", Scalar.template("{{ nodespec_download.path }}")), ("state", .scalar("absent"))]
     ).when("nodespec_download.path is defined")
-    let install = Task(
-      block: "Download and install \(title)",
-      installTasks(artifact, resource: resource, walk, checked: checked, notify: topics),
-      rescue: Self.failureReports(title, walk), always: [cleanup]
-    ).when(allOf: ["nodespec_reinstall | bool", "not ansible_check_mode"])
+    var install: [Task] = []
+    installTasks(
+      artifact, resource: resource, walk, checked: checked, notify: topics, into: &install)
+    steps.append(
+      Task(
+        block: "Download and install \(title)", install,
+        rescue: Self.failureReports(title, walk), always: [cleanup]
+      ).when(allOf: ["nodespec_reinstall | bool", "not ansible_check_mode"]))
     // `--check` downloads nothing (get_url and tempfile would fail or skip there): that it
     // would install is the answer, worded as the shell target's `--check` words it.
-    let wouldInstall = Task(
-      "Report that \(title) would be installed", "ansible.builtin.debug",
-      [
-        (
-          "msg",
-          Self.expression(
-            "'nodespec: would reinstall ' + nodespec_title + ': its installed files had changed'",
-            "if nodespec_drifted | bool else 'nodespec: would install ' + nodespec_title")
-        )
-      ]
-    ).changedWhen("true").notify(topics)
-      .when(allOf: ["nodespec_reinstall | bool", "ansible_check_mode"])
+    steps.append(
+      Task(
+        "Report that \(title) would be installed", "ansible.builtin.debug",
+        [
+          (
+            "msg",
+            Self.expression(
+              "'nodespec: would reinstall ' + nodespec_title + ': its installed files had changed'",
+              "if nodespec_drifted | bool else 'nodespec: would install ' + nodespec_title")
+          )
+        ]
+      ).changedWhen("true").notify(topics)
+        .when(allOf: ["nodespec_reinstall | bool", "ansible_check_mode"]))
     // Installed already: the mode and owner the manifest recorded are put back.
-    let repair = Task(
-      "Put back the mode and owner of the files \(title) installed", "ansible.builtin.file",
-      [
-        ("path", Scalar.template("{{ item.item[10] }}")),
-        ("mode", Scalar.template("0{{ item.item[2] }}")),
-        ("owner", Scalar.template("{{ item.item[3] }}")),
-        ("group", Scalar.template("{{ item.item[4] }}")),
-      ]
-    ).with("loop", Scalar.template("{{ \(present) | rejectattr('stat.islnk') | list }}"))
-      .with("loop_control", .mapping([("label", Scalar.template("{{ item.item[10] }}"))]))
-      .when("not (nodespec_reinstall | bool)")
-    return [
-      Task(block: "Install \(title)", reads + [install, wouldInstall, repair])
+    steps.append(
+      Task(
+        "Put back the mode and owner of the files \(title) installed", "ansible.builtin.file",
+        [
+          ("path", Scalar.template("{{ item.item[10] }}")),
+          ("mode", Scalar.template("0{{ item.item[2] }}")),
+          ("owner", Scalar.template("{{ item.item[3] }}")),
+          ("group", Scalar.template("{{ item.item[4] }}")),
+        ]
+      ).with("loop", Scalar.template("{{ \(present) | rejectattr('stat.islnk') | list }}"))
+        .with("loop_control", .mapping([("label", Scalar.template("{{ item.item[10] }}"))]))
+        .when("not (nodespec_reinstall | bool)"))
+    tasks.append(
+      Task(block: "Install \(title)", steps)
         .vars(
           [
             ("nodespec_title", Scalar.literal(title)),
@@ -113,8 +118,7 @@ extension AnsibleBackend.Playbook {
                 "{{ " + needed.map { "(\($0))" }.joinedUTF8(separator: "\n  or ") + " }}",
                 style: .literal)
             ),
-          ] + variables)
-    ]
+          ] + variables))
   }
 
   /// The block variables: `nodespec_artifact` (url, file_name, checksum, stamp), straight or
@@ -151,16 +155,15 @@ extension AnsibleBackend.Playbook {
   /// Download into a fresh folder, verify, install, stamp: run only when needed.
   private func installTasks(
     _ artifact: Artifact, resource: Resource, _ walk: RedirectWalk?, checked: Bool,
-    notify topics: [String]
-  ) -> [Task] {
+    notify topics: [String], into steps: inout [Task]
+  ) {
     let title = artifact.title
     let download = "{{ nodespec_download.path }}/{{ nodespec_artifact.file_name }}"
-    var steps = [
+    steps.append(
       Task(
         "Create a download folder for \(title)", "ansible.builtin.tempfile",
         [("state", .scalar("directory")), ("prefix", .scalar("nodespec."))]
-      ).register("nodespec_download")
-    ]
+      ).register("nodespec_download"))
     guard let walk else {
       // Retried like `curl --retry 3`, except a checksum mismatch: that will not heal.
       var fetch: [(String, YAMLValue)] = [
@@ -180,15 +183,16 @@ extension AnsibleBackend.Playbook {
               "nodespec_fetch is succeeded or 'did not match' in nodespec_fetch.msg | default('')")
           )
           .with("retries", Scalar.int(3)).with("delay", Scalar.int(2)))
-      return steps + finishTasks(artifact, resource: resource, download: download, notify: topics)
+      finishTasks(artifact, resource: resource, download: download, notify: topics, into: &steps)
+      return
     }
-    steps += walk.tasks(title, url: "nodespec_artifact.url", dest: download)
+    walk.tasks(title, url: "nodespec_artifact.url", dest: download, into: &steps)
     if checked {
       let sums = "{{ nodespec_download.path }}/nodespec.checksums"
       if walk.publishes {
-        steps += walk.tasks(
+        walk.tasks(
           "the checksum file of \(title)", url: "nodespec_artifact.checksum_url", dest: sums,
-          onlyIf: "nodespec_artifact.checksum_url is defined")
+          onlyIf: "nodespec_artifact.checksum_url is defined", into: &steps)
       }
       // get_url on the downloaded file itself: it keeps a file whose hash matches, and fails
       // with "did not match" (or "Unable to find a checksum") otherwise. It looks the hash up
@@ -209,15 +213,15 @@ extension AnsibleBackend.Playbook {
             ("mode", Scalar.mode(0o600)),
           ]))
     }
-    return steps + finishTasks(artifact, resource: resource, download: download, notify: topics)
+    finishTasks(artifact, resource: resource, download: download, notify: topics, into: &steps)
   }
 
   /// Install the verified download, then write the stamp.
   private func finishTasks(
-    _ artifact: Artifact, resource: Resource, download: String, notify topics: [String]
-  ) -> [Task] {
+    _ artifact: Artifact, resource: Resource, download: String, notify topics: [String],
+    into steps: inout [Task]
+  ) {
     let title = artifact.title
-    var steps: [Task] = []
     switch artifact.install {
     case .binary(let path, let mode):
       steps.append(
@@ -239,12 +243,12 @@ extension AnsibleBackend.Playbook {
         ("list_files", Scalar.bool(true)),
       ]
       if format == .tarXz {
-        steps += Self.xzTasks(title)
+        Self.xzTasks(title, into: &steps)
         // A folder that exists keeps its mode, owner and time: kata's archive, unpacked over
         // `/`, names `./` and `./opt/` (the shell target's `ns_unpack` does the same).
         unpack.append(("extra_opts", .sequence([.scalar("--no-overwrite-dir")])))
       }
-      steps += Self.folderTasks(directory)
+      Self.folderTasks(directory, into: &steps)
       steps.append(
         Task(
           "Unpack \(title) into \(directory)", "ansible.builtin.unarchive",
@@ -274,17 +278,17 @@ extension AnsibleBackend.Playbook {
           ("dest", Scalar.literal(artifact.stamp)),
           ("mode", Scalar.mode(0o644)),
         ] + Self.ownership(nil)))
-    return steps
   }
 
   /// unarchive unpacks a `.tar.xz` by running the xz program, and says only that no handler
   /// fits when it is missing: these tasks stop the run naming what to install instead.
-  static func xzTasks(_ title: String) -> [Task] {
-    [
+  static func xzTasks(_ title: String, into steps: inout [Task]) {
+    steps.append(
       Task(
         "Check that xz is installed to unpack \(title)", "ansible.builtin.command",
         [("argv", Scalar.list(["xz", "--version"]))]
-      ).register("nodespec_xz").with("failed_when", Scalar.bool(false)).changedWhen("false"),
+      ).register("nodespec_xz").with("failed_when", Scalar.bool(false)).changedWhen("false"))
+    steps.append(
       Task(
         "Fail when xz is missing", "ansible.builtin.fail",
         [
@@ -295,8 +299,7 @@ extension AnsibleBackend.Playbook {
                 + " (install the xz-utils or xz package)")
           )
         ]
-      ).when("nodespec_xz.rc != 0"),
-    ]
+      ).when("nodespec_xz.rc != 0"))
   }
 
   /// How an artifact with an `https` source is downloaded. get_url follows a redirect to any
@@ -334,9 +337,10 @@ extension AnsibleBackend.Playbook {
     /// `nodespec_fetch`. Each request is retried like `curl --retry 3`; every step writes
     /// `dest` (a redirect's small body, then the file), with `force` so that no step sends
     /// If-Modified-Since for the file the step before it wrote.
-    func tasks(_ what: String, url: String, dest: String, onlyIf condition: String? = nil)
-      -> [Task]
-    {
+    func tasks(
+      _ what: String, url: String, dest: String, onlyIf condition: String? = nil,
+      into steps: inout [Task]
+    ) {
       let hop = "nodespec_hop"
       let redirects = Self.redirectList
       let toHTTPS = "nodespec_fetch.location | default('') is match('https://', ignorecase=true)"
@@ -349,43 +353,44 @@ extension AnsibleBackend.Playbook {
       ].joinedUTF8(separator: indent + "  and ")
       let walking = "\(hop) == 0\(indent)or (\(follow))"
       let when = condition.map { "\($0)\nand (\(walking))" } ?? walking
-      let walk = Task(
-        "Download \(what)", "ansible.builtin.uri",
-        [
-          ("url", Scalar.template("{{ \(url) if \(hop) == 0 else nodespec_fetch.location }}")),
-          ("dest", Scalar.template(dest)),
-          ("mode", Scalar.mode(0o600)),
-          ("follow_redirects", .scalar("none")),
-          ("force", Scalar.bool(true)),
-          ("status_code", Self.statusCodes),
-        ]
-      ).register("nodespec_fetch")
-        .with("until", Scalar.template("nodespec_fetch is succeeded"))
-        .with("retries", Scalar.int(3)).with("delay", Scalar.int(2))
-        .with("loop", Scalar.template("{{ range(\(Self.maxRedirects + 1)) | list }}"))
-        .with("loop_control", .mapping([("loop_var", .scalar(hop))]))
-        .with("when", .scalar(when, style: .literal))
+      steps.append(
+        Task(
+          "Download \(what)", "ansible.builtin.uri",
+          [
+            ("url", Scalar.template("{{ \(url) if \(hop) == 0 else nodespec_fetch.location }}")),
+            ("dest", Scalar.template(dest)),
+            ("mode", Scalar.mode(0o600)),
+            ("follow_redirects", .scalar("none")),
+            ("force", Scalar.bool(true)),
+            ("status_code", Self.statusCodes),
+          ]
+        ).register("nodespec_fetch")
+          .with("until", Scalar.template("nodespec_fetch is succeeded"))
+          .with("retries", Scalar.int(3)).with("delay", Scalar.int(2))
+          .with("loop", Scalar.template("{{ range(\(Self.maxRedirects + 1)) | list }}"))
+          .with("loop_control", .mapping([("loop_var", .scalar(hop))]))
+          .with("when", .scalar(when, style: .literal)))
       // The answer of the last request made (the steps after it are skipped).
       let last = "nodespec_fetch.results | reject('skipped') | last"
       var refused = "nodespec_last.location | default('') is not match('https://', ignorecase=true)"
       if !onlyHTTPS { refused += " and \(url) is match('https://', ignorecase=true)" }
-      let check = Task(
-        "Refuse the redirects of \(what)", "ansible.builtin.fail",
-        [
-          (
-            "msg",
-            AnsibleBackend.Playbook.expression(
-              "'refused the redirect of ' + \(url) + ' to ' + nodespec_last.location | default('')",
-              "+ ': an https download is redirected only to https'",
-              "if \(refused)",
-              "else 'more than \(Self.maxRedirects) redirects from ' + \(url)")
-          )
-        ]
-      ).vars([("nodespec_last", Scalar.template("{{ \(last) }}"))])
-        .when(
-          condition.map { "\($0) and nodespec_last.status != 200" }
-            ?? "nodespec_last.status != 200")
-      return [walk, check]
+      steps.append(
+        Task(
+          "Refuse the redirects of \(what)", "ansible.builtin.fail",
+          [
+            (
+              "msg",
+              AnsibleBackend.Playbook.expression(
+                "'refused the redirect of ' + \(url) + ' to ' + nodespec_last.location | default('')",
+                "+ ': an https download is redirected only to https'",
+                "if \(refused)",
+                "else 'more than \(Self.maxRedirects) redirects from ' + \(url)")
+            )
+          ]
+        ).vars([("nodespec_last", Scalar.template("{{ \(last) }}"))])
+          .when(
+            condition.map { "\($0) and nodespec_last.status != 200" }
+              ?? "nodespec_last.status != 200"))
     }
   }
 

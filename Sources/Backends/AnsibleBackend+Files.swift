@@ -54,14 +54,15 @@ extension AnsibleBackend.Playbook {
   /// Content with `.secretFile` parts is assembled on the node: each secret file is checked
   /// (so a missing one is named, which `no_log` would hide), read with `slurp`, and joined
   /// with the literal parts, which reach the template only through `!unsafe` variables.
-  mutating func fileTasks(_ file: File, notify topics: [String]) -> [Task] {
+  mutating func fileTasks(_ file: File, notify topics: [String], into tasks: inout [Task]) {
     let destination: [(String, YAMLValue)] =
       [
         ("dest", Scalar.literal(file.path)),
         ("mode", Scalar.mode(file.mode)),
       ] + Self.ownership(file.owner)
     let name = "Write \(file.path)"
-    var steps = parentTasks(of: file.path, owner: file.owner)
+    var steps: [Task] = []
+    parentTasks(of: file.path, owner: file.owner, into: &steps)
 
     if let text = file.content.literalText {
       let write = Self.asOwner(
@@ -71,7 +72,13 @@ extension AnsibleBackend.Playbook {
           [("content", Scalar.content(text))] + destination
         )
         .notify(topics).secret(file.content.isSecret))
-      return steps.isEmpty ? [write] : [Task(block: name, steps + [write])]
+      if steps.isEmpty {
+        tasks.append(write)
+      } else {
+        steps.append(write)
+        tasks.append(Task(block: name, steps))
+      }
+      return
     }
 
     var template = ""
@@ -87,27 +94,28 @@ extension AnsibleBackend.Playbook {
         template += "{{ \(variable) | join('') }}"
       case .secretFile(let path), .escapedSecretFile(let path, _):
         let variable = "nodespec_secret_\(index)"
-        steps += [
+        steps.append(
           Task(
             "Check that secret file \(path) exists", "ansible.builtin.stat",
             [
               ("path", Scalar.literal(path)),
               ("get_checksum", Scalar.bool(false)),
             ]
-          ).register("nodespec_secret_file"),
+          ).register("nodespec_secret_file"))
+        steps.append(
           Task(
             "Fail when secret file \(path) is missing", "ansible.builtin.fail",
             [
               ("msg", Scalar.literal("nodespec: secret file \(path) is missing"))
             ]
-          ).when("not nodespec_secret_file.stat.exists"),
+          ).when("not nodespec_secret_file.stat.exists"))
+        steps.append(
           Task(
             "Read secret file \(path)", "ansible.builtin.slurp",
             [
               ("src", Scalar.literal(path))
             ]
-          ).register(variable).secret(),
-        ]
+          ).register(variable).secret())
         // The node file's content minus one trailing newline, as the contract says. The
         // Jinja string holds a real line break (YAML escapes it): Ansible's Jinja does not
         // turn a backslash-n in a string literal into one.
@@ -155,35 +163,43 @@ extension AnsibleBackend.Playbook {
         file.owner,
         Task(name, "ansible.builtin.copy", [("content", Scalar.template(template))] + destination)
           .vars(textVariables).notify(topics).secret()))
-    return [Task(block: name, steps)]
+    tasks.append(Task(block: name, steps))
   }
 
   /// Creates the folder a file goes into when it is missing, unless an earlier resource of
   /// the playbook already did.
-  private mutating func parentTasks(of path: String, owner: Ownership?) -> [Task] {
-    guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return [] }
+  private mutating func parentTasks(
+    of path: String, owner: Ownership?, into steps: inout [Task]
+  ) {
+    guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return }
     let folder = String(path[..<slash])
-    guard !folder.isEmpty, ensuredFolders.insert(folder).inserted else { return [] }
-    return Self.folderTasks(folder, owner: owner)
+    guard !folder.isEmpty, ensuredFolders.insert(folder).inserted else { return }
+    Self.folderTasks(folder, owner: owner, into: &steps)
   }
 
   /// Creates a folder (and its parents: 0755, root, or as and for `owner`) only when it is
   /// missing: an existing one keeps its mode and owner.
-  static func folderTasks(_ folder: String, owner: Ownership? = nil) -> [Task] {
-    [
-      Task(
-        "Check whether folder \(folder) exists", "ansible.builtin.stat",
-        [("path", Scalar.literal(folder)), ("get_checksum", Scalar.bool(false))]
-      ).register("nodespec_folder"),
-      Task(
-        "Create folder \(folder)", "ansible.builtin.file",
-        [
-          ("path", Scalar.literal(folder)),
-          ("state", .scalar("directory")),
-          ("mode", Scalar.mode(0o755)),
-        ] + ownership(owner)
-      ).when("not nodespec_folder.stat.exists"),
-    ].map { asOwner(owner, $0) }
+  static func folderTasks(
+    _ folder: String, owner: Ownership? = nil, into steps: inout [Task]
+  ) {
+    steps.append(
+      asOwner(
+        owner,
+        Task(
+          "Check whether folder \(folder) exists", "ansible.builtin.stat",
+          [("path", Scalar.literal(folder)), ("get_checksum", Scalar.bool(false))]
+        ).register("nodespec_folder")))
+    steps.append(
+      asOwner(
+        owner,
+        Task(
+          "Create folder \(folder)", "ansible.builtin.file",
+          [
+            ("path", Scalar.literal(folder)),
+            ("state", .scalar("directory")),
+            ("mode", Scalar.mode(0o755)),
+          ] + ownership(owner)
+        ).when("not nodespec_folder.stat.exists")))
   }
 
   /// The text cut after each line break; joined, the pieces give the text back.

@@ -169,44 +169,46 @@ extension AnsibleBackend.Playbook {
 
   /// The first tasks: read the manifest and which candidate folders exist; with
   /// `nodespec_state=absent`, remove everything the manifest names and end the play.
-  func manifestReadTasks() -> [Task] {
-    [
-      // A missing manifest is not an error: nothing was installed yet.
+  func manifestReadTasks(into tasks: inout [Task]) {
+    // A missing manifest is not an error: nothing was installed yet.
+    tasks.append(
       Task(
         "Read the manifest of what nodespec manages here", "ansible.builtin.slurp",
         [("src", Scalar.template("{{ nodespec_manifest }}"))]
-      ).register("nodespec_manifest_read").with("failed_when", Scalar.bool(false)).secret(),
+      ).register("nodespec_manifest_read").with("failed_when", Scalar.bool(false)).secret())
+    tasks.append(
       Task(
         "Check which folders nodespec may create already exist", "ansible.builtin.stat",
         [("path", Scalar.template("{{ item[1] }}")), ("get_checksum", Scalar.bool(false))]
       ).with("loop", Scalar.template("{{ nodespec_folders }}"))
         .with("loop_control", .mapping([("label", Scalar.template("{{ item[1] }}"))]))
-        .register("nodespec_folders_before"),
+        .register("nodespec_folders_before"))
+    var then = [
       Task(
-        block: "Uninstall: remove everything the manifest names",
-        pruneTasks(
-          keeping: nil,
-          then: [
-            Task(
-              "Remove the manifest", "ansible.builtin.file",
-              [("path", Scalar.template("{{ nodespec_manifest }}")), ("state", .scalar("absent"))]
-            )
-          ] + purgeTasks())
-      ).when(Self.uninstalling),
-      Task("Stop after the uninstall", "ansible.builtin.meta", freeForm: "end_host")
-        .when(Self.uninstalling),
+        "Remove the manifest", "ansible.builtin.file",
+        [("path", Scalar.template("{{ nodespec_manifest }}")), ("state", .scalar("absent"))]
+      )
     ]
+    purgeTasks(into: &then)
+    var uninstall: [Task] = []
+    pruneTasks(keeping: nil, then: then, into: &uninstall)
+    tasks.append(
+      Task(block: "Uninstall: remove everything the manifest names", uninstall)
+        .when(Self.uninstalling))
+    tasks.append(
+      Task("Stop after the uninstall", "ansible.builtin.meta", freeForm: "end_host")
+        .when(Self.uninstalling))
   }
 
   /// With `-e nodespec_purge=true`, the uninstall also removes the runtimes' data folders
   /// (`Plan.purge`), as the shell's `--uninstall --purge` does: what is on their own file
   /// system goes (`find -xdev`), mounts below them stay, and a folder that is a mount point
   /// itself is emptied and kept.
-  func purgeTasks() -> [Task] {
-    guard !plan.purge.isEmpty else { return [] }
+  func purgeTasks(into tasks: inout [Task]) {
+    guard !plan.purge.isEmpty else { return }
     let purging = "nodespec_purge | default(false) | bool"
     let label = YAMLValue.mapping([("label", Scalar.template("nodespec: removed {{ item }}"))])
-    return [
+    tasks.append(
       Task(
         "Empty the data folders of the runtimes", "ansible.builtin.command",
         [
@@ -219,23 +221,25 @@ extension AnsibleBackend.Playbook {
           ),
           ("removes", Scalar.template("{{ item }}")),
         ]
-      ).with("loop", Scalar.list(plan.purge)).with("loop_control", label).when(purging),
+      ).with("loop", Scalar.list(plan.purge)).with("loop_control", label).when(purging))
+    tasks.append(
       Task(
         "Remove the data folders of the runtimes unless they are mount points",
         "ansible.builtin.command",
         [("argv", .sequence([.scalar("rmdir"), .scalar("--"), Scalar.template("{{ item }}")]))]
       ).with("loop", Scalar.list(plan.purge))
         .register("nodespec_purged").with("failed_when", Scalar.bool(false))
-        .changedWhen("nodespec_purged.rc == 0").when(purging),
-    ]
+        .changedWhen("nodespec_purged.rc == 0").when(purging))
   }
 
   /// Removes what the previous manifest names and `keeping` (Jinja expressions for the kept
   /// file paths, units and resource ids) does not; nil keeps nothing (uninstall). Services
-  /// are stopped and disabled before their unit goes; folders go only when empty.
-  func pruneTasks(keeping: (files: String, units: String, ids: String)?, then: [Task] = [])
-    -> [Task]
-  {
+  /// are stopped and disabled before their unit goes; folders go only when empty. `then`
+  /// runs after the files went, before the folders go.
+  func pruneTasks(
+    keeping: (files: String, units: String, ids: String)?, then: [Task] = [],
+    into tasks: inout [Task]
+  ) {
     let keep = keeping ?? (files: "[]", units: "[]", ids: "[]")
     let goneServices = Self.expression(
       "nodespec_old | selectattr('0', 'eq', 'service') | selectattr('2', 'eq', '-')",
@@ -249,7 +253,7 @@ extension AnsibleBackend.Playbook {
     let label: (String) -> YAMLValue = {
       .mapping([("label", Scalar.template("nodespec: removed {{ \($0) }}"))])
     }
-    return [
+    tasks.append(
       Task(
         "Stop and disable the services the spec no longer names",
         "ansible.builtin.systemd_service",
@@ -259,7 +263,8 @@ extension AnsibleBackend.Playbook {
         ]
       ).with("loop", goneServices)
         .with("loop_control", .mapping([("label", Scalar.template("{{ item[3] }}"))]))
-        .register("nodespec_gone_services").when(Self.systemdRunning),
+        .register("nodespec_gone_services").when(Self.systemdRunning))
+    tasks.append(
       Task(
         "Disable the services the spec no longer names", "ansible.builtin.file",
         [
@@ -271,16 +276,19 @@ extension AnsibleBackend.Playbook {
         ]
       ).with("loop", goneServices)
         .with("loop_control", .mapping([("label", Scalar.template("{{ item[3] }}"))]))
-        .when("not (\(Self.systemdRunning))"),
+        .when("not (\(Self.systemdRunning))"))
+    tasks.append(
       Task(
         "Remove the files the spec no longer names", "ansible.builtin.file",
         [("path", Scalar.template("{{ item }}")), ("state", .scalar("absent"))]
-      ).with("loop", goneFiles).with("loop_control", label("item")),
+      ).with("loop", goneFiles).with("loop_control", label("item")))
+    tasks.append(
       Task(
         "Reload systemd after removing units", "ansible.builtin.systemd_service",
         [("daemon_reload", Scalar.bool(true))]
-      ).when(allOf: [Self.systemdRunning, "nodespec_gone_services is changed"]),
-    ] + then + [
+      ).when(allOf: [Self.systemdRunning, "nodespec_gone_services is changed"]))
+    tasks += then
+    tasks.append(
       Task(
         "Remove the folders nodespec created for what the spec no longer names, when empty",
         "ansible.builtin.command",
@@ -288,12 +296,11 @@ extension AnsibleBackend.Playbook {
       ).with("loop", goneFolders)
         .with("loop_control", label("item"))
         .register("nodespec_rmdir").with("failed_when", Scalar.bool(false))
-        .changedWhen("nodespec_rmdir.rc == 0")
-    ]
+        .changedWhen("nodespec_rmdir.rc == 0"))
   }
 
   /// The last tasks: prune, then record what this run manages.
-  func manifestWriteTasks() -> [Task] {
+  func manifestWriteTasks(into tasks: inout [Task]) {
     let kept = (
       files: "(nodespec_managed | map(attribute='1') | list)",
       units: "(nodespec_services | map(attribute='2') | list)",
@@ -331,7 +338,9 @@ extension AnsibleBackend.Playbook {
     // On bytes: a split on Characters and `"/" + $0` cost 0.2 M instructions, most of it the
     // runtime's first use of the generic append of Characters.
     let folder = Self.folders(of: plan.manifest, including: false).last ?? ""
-    return pruneTasks(keeping: kept) + Self.folderTasks(folder) + [
+    pruneTasks(keeping: kept, into: &tasks)
+    Self.folderTasks(folder, into: &tasks)
+    tasks.append(
       Task(
         "Read the facts of the files nodespec manages", "ansible.builtin.stat",
         [
@@ -340,20 +349,21 @@ extension AnsibleBackend.Playbook {
         ]
       ).with("loop", Scalar.template("{{ nodespec_managed }}"))
         .with("loop_control", .mapping([("label", Scalar.template("{{ item[1] }}"))]))
-        .register("nodespec_facts"),
+        .register("nodespec_facts"))
+    tasks.append(
       Task(
         "Check which folders nodespec may have created", "ansible.builtin.stat",
         [("path", Scalar.template("{{ item[1] }}")), ("get_checksum", Scalar.bool(false))]
       ).with("loop", Scalar.template("{{ nodespec_folders }}"))
         .with("loop_control", .mapping([("label", Scalar.template("{{ item[1] }}"))]))
-        .register("nodespec_folders_after"),
+        .register("nodespec_folders_after"))
+    tasks.append(
       Task(
         "Record what nodespec manages here", "ansible.builtin.copy",
         [
           ("content", .scalar(content + "\n", style: .literal)),
           ("dest", Scalar.template("{{ nodespec_manifest }}")),
           ("mode", Scalar.mode(0o600)),
-        ] + Self.ownership(nil)),
-    ]
+        ] + Self.ownership(nil)))
   }
 }

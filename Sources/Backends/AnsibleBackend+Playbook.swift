@@ -100,8 +100,15 @@ extension AnsibleBackend {
     }
 
     /// Translates every resource, in Plan order, reporting what cannot be expressed.
+    ///
+    /// Every builder appends its tasks to the list it is given (`into:`) rather than returning
+    /// an array to be joined: joining copies each task (a retain of each of its fields), and
+    /// releasing the array it came from undoes that again.
     mutating func build(diagnostics: inout Diagnostics) {
-      tasks = preamble()
+      // A local list, not `self.tasks`: the builders are `mutating` (they record the folders
+      // they create), and one access to `self` cannot overlap another.
+      var tasks: [Task] = []
+      preamble(into: &tasks)
       handlers = reloadHandlers()
       // What may carry a unit file (a file, an artifact, a command, a package) also asks for a
       // daemon-reload: it runs once, at the next flush, and only on a run that changed one.
@@ -109,53 +116,23 @@ extension AnsibleBackend {
       var previousWasService = false
       for resource in plan.resources {
         let topics = restartTopics(for: resource, diagnostics: &diagnostics)
-        // The resource's own tasks start here; a condition wraps them in a block.
-        var first = tasks.count
-        switch resource.kind {
-        case .directory(let directory):
-          tasks.append(directoryTask(directory))
-        case .file(let file):
-          tasks += fileTasks(file, notify: topics + reload)
-        case .artifact(let artifact):
-          tasks += artifactTasks(
-            artifact, resource: resource, notify: topics + reload, diagnostics: &diagnostics)
-        case .packages(let packages):
-          tasks += packagesTasks(packages, notify: reload)
-        case .kernelModule(let module):
-          tasks.append(kernelModuleTask(module))
-        case .sysctl(let sysctl):
-          tasks.append(sysctlTask(sysctl))
-        case .command(let command):
-          for variable in command.environment where !Scalar.isSafeKey(variable.name) {
-            diagnostics.error(
-              "ansible-environment-name",
-              "the environment variable name `\(variable.name)` would be read as a template in"
-                + " a playbook",
-              at: resource.origin)
-          }
-          tasks.append(commandTask(command, notify: topics + reload))
-        case .service(let service):
-          if !previousWasService {
-            // Handlers run here, before the units start: systemd reloads what changed, and a
-            // unit started for the first time reads its new configuration once instead of
-            // being started and then restarted at the end of the play.
-            tasks.append(
-              Task(
-                "Reload systemd and restart running services whose configuration changed",
-                "ansible.builtin.meta", freeForm: "flush_handlers"))
-            // `flush_handlers` takes no condition: it stays outside the block.
-            first = tasks.count
-          }
-          tasks += serviceTasks(service)
-          handlers.append(offlineHandler(service))
-          if plan.resources.contains(where: { $0.notifies.contains(resource.id) }) {
-            handlers += restartHandlers(service)
-          }
+        if case .service = resource.kind, !previousWasService {
+          // Handlers run here, before the units start: systemd reloads what changed, and a
+          // unit started for the first time reads its new configuration once instead of
+          // being started and then restarted at the end of the play. `flush_handlers` takes
+          // no condition: it stays outside the resource's block.
+          tasks.append(
+            Task(
+              "Reload systemd and restart running services whose configuration changed",
+              "ansible.builtin.meta", freeForm: "flush_handlers"))
         }
+        // A condition wraps the resource's own tasks in a block.
         if let condition = resource.condition {
-          let own = Array(tasks[first...])
-          tasks.removeSubrange(first...)
-          tasks += conditioned(own, on: condition, id: resource.id)
+          var own: [Task] = []
+          translate(resource, topics: topics, reload: reload, into: &own, &diagnostics)
+          conditioned(own, on: condition, id: resource.id, into: &tasks)
+        } else {
+          translate(resource, topics: topics, reload: reload, into: &tasks, &diagnostics)
         }
         if case .service = resource.kind {
           previousWasService = true
@@ -163,25 +140,66 @@ extension AnsibleBackend {
           previousWasService = false
         }
       }
-      tasks += manifestWriteTasks()
+      manifestWriteTasks(into: &tasks)
+      self.tasks = tasks
+    }
+
+    /// One resource's own tasks; its handlers, for a service.
+    private mutating func translate(
+      _ resource: Resource, topics: [String], reload: [String], into tasks: inout [Task],
+      _ diagnostics: inout Diagnostics
+    ) {
+      switch resource.kind {
+      case .directory(let directory):
+        tasks.append(directoryTask(directory))
+      case .file(let file):
+        fileTasks(file, notify: topics + reload, into: &tasks)
+      case .artifact(let artifact):
+        artifactTasks(
+          artifact, resource: resource, notify: topics + reload, into: &tasks,
+          diagnostics: &diagnostics)
+      case .packages(let packages):
+        packagesTasks(packages, notify: reload, into: &tasks)
+      case .kernelModule(let module):
+        tasks.append(kernelModuleTask(module))
+      case .sysctl(let sysctl):
+        tasks.append(sysctlTask(sysctl))
+      case .command(let command):
+        for variable in command.environment where !Scalar.isSafeKey(variable.name) {
+          diagnostics.error(
+            "ansible-environment-name",
+            "the environment variable name `\(variable.name)` would be read as a template in"
+              + " a playbook",
+            at: resource.origin)
+        }
+        tasks.append(commandTask(command, notify: topics + reload))
+      case .service(let service):
+        serviceTasks(service, into: &tasks)
+        handlers.append(offlineHandler(service))
+        if plan.resources.contains(where: { $0.notifies.contains(resource.id) }) {
+          Self.restartHandlers(service, into: &handlers)
+        }
+      }
     }
 
     /// `own` (one resource's tasks) in a block applied only where `condition` holds.
     private func conditioned(
-      _ own: [Task], on condition: Resource.Condition, id: String
-    ) -> [Task] {
+      _ own: consuming [Task], on condition: Resource.Condition, id: String,
+      into tasks: inout [Task]
+    ) {
       switch condition {
       case .pathExists(let path):
-        return [
+        tasks.append(
           Task(
             "Check whether \(path) exists", "ansible.builtin.stat",
             [("path", Scalar.literal(path)), ("get_checksum", Scalar.bool(false))]
-          ).register("nodespec_condition"),
+          ).register("nodespec_condition"))
+        tasks.append(
           Task(block: "Apply \(id) where \(path) exists", own)
-            .when("nodespec_condition.stat.exists"),
-        ]
+            .when("nodespec_condition.stat.exists"))
       case .systemdRunning:
-        return [Task(block: "Apply \(id) when systemd is running", own).when(Self.systemdRunning)]
+        tasks.append(
+          Task(block: "Apply \(id) when systemd is running", own).when(Self.systemdRunning))
       }
     }
 
@@ -192,16 +210,15 @@ extension AnsibleBackend {
 
     /// The checks every run starts with: root, arch, file paths, systemd, the users commands
     /// run as.
-    private func preamble() -> [Task] {
-      var checks = [
+    private func preamble(into checks: inout [Task]) {
+      checks.append(
         Task(
           "Check that nodespec runs as root", "ansible.builtin.assert",
           [
             ("that", .sequence([Scalar.template("ansible_facts['user_uid'] == 0")])),
             ("fail_msg", Scalar.literal("nodespec: must run as root")),
             ("quiet", Scalar.bool(true)),
-          ])
-      ]
+          ]))
       if plan.detectsArch {
         let supported = plan.arches.map(\.rawValue).joinedUTF8(separator: ", ")
         checks.append(
@@ -229,18 +246,18 @@ extension AnsibleBackend {
       if !files.isEmpty {
         // `copy` would write into a directory found at a file's path, silently: stop instead,
         // before anything changed.
-        checks += [
+        checks.append(
           Task(
             "Check the paths of the files nodespec writes", "ansible.builtin.stat",
             [("path", Scalar.template("{{ item }}")), ("get_checksum", Scalar.bool(false))]
-          ).with("loop", Scalar.list(files)).register("nodespec_files"),
+          ).with("loop", Scalar.list(files)).register("nodespec_files"))
+        checks.append(
           Task(
             "Fail when a file's path is a directory", "ansible.builtin.fail",
             [("msg", Scalar.template("nodespec: {{ item.item }} is a directory, not a file"))]
           ).with("loop", Scalar.template("{{ nodespec_files.results }}"))
             .with("loop_control", .mapping([("label", Scalar.template("{{ item.item }}"))]))
-            .when("item.stat.isdir | default(false)"),
-        ]
+            .when("item.stat.isdir | default(false)"))
       }
       // Always: pruning a service the spec no longer names needs to know too.
       do {
@@ -271,23 +288,22 @@ extension AnsibleBackend {
             "Look up the accounts commands and user services run as", "ansible.builtin.getent",
             [("database", .scalar("passwd"))]))
       }
+      manifestReadTasks(into: &checks)
       // After the uninstall, which ends the play: what the node lacks and the compiler
       // could not know is said, not a failure.
-      var warnings: [Task] = []
       for (index, warning) in plan.warnings.enumerated() {
         let found = "nodespec_warning_\(index)"
-        warnings += [
+        checks.append(
           Task(
             "Check whether \(warning.path) exists", "ansible.builtin.stat",
             [("path", Scalar.literal(warning.path)), ("get_checksum", Scalar.bool(false))]
-          ).register(found),
+          ).register(found))
+        checks.append(
           Task(
             "Warn that \(warning.path) is missing", "ansible.builtin.debug",
             [("msg", Scalar.literal("nodespec: warning: \(warning.message)"))]
-          ).when("not \(found).stat.exists"),
-        ]
+          ).when("not \(found).stat.exists"))
       }
-      return checks + manifestReadTasks() + warnings
     }
 
     /// Accounts that run commands or own user services, in Plan order.

@@ -13,7 +13,7 @@ extension AnsibleBackend.Playbook {
 
   /// A unit enabled and started when systemd runs; without systemd (an image build, a
   /// container) enabled by hand, as `systemctl enable` would, and not started.
-  func serviceTasks(_ service: Service) -> [Task] {
+  func serviceTasks(_ service: Service, into tasks: inout [Task]) {
     var args: [(String, YAMLValue)] = [
       ("name", Scalar.literal(service.unit)),
       ("enabled", Scalar.bool(true)),
@@ -83,13 +83,10 @@ extension AnsibleBackend.Playbook {
         ).notify([Self.offlineTopic(service)]),
       ]
     ).when("not (\(Self.systemdRunning))")
-    return [
-      unitFile,
-      running,
-      wouldStart,
-      Self.runAs(service.scope.user, environment: [], offline)
-        .vars(linkVariables),
-    ]
+    tasks.append(unitFile)
+    tasks.append(running)
+    tasks.append(wouldStart)
+    tasks.append(Self.runAs(service.scope.user, environment: [], offline).vars(linkVariables))
   }
 
   /// The topic every change that may touch a unit file notifies.
@@ -146,7 +143,7 @@ extension AnsibleBackend.Playbook {
   /// service's own step, after the daemon-reload handlers: a unit that is not running yet is
   /// left alone there (the step starts it with the new configuration), a running one is
   /// restarted.
-  func restartHandlers(_ service: Service) -> [Task] {
+  static func restartHandlers(_ service: Service, into handlers: inout [Task]) {
     let topic = Self.restartTopic(service)
     var scope: [(String, YAMLValue)] = []
     if case .user = service.scope { scope = [("scope", .scalar("user"))] }
@@ -171,7 +168,8 @@ extension AnsibleBackend.Playbook {
       "nodespec_unit.status.ActiveState | default('') in ['active', 'activating', 'reloading']",
     ])
     .with("listen", Scalar.literal(topic))
-    return [read, restart].map { Self.runAs(service.scope.user, environment: [], $0) }
+    handlers.append(Self.runAs(service.scope.user, environment: [], read))
+    handlers.append(Self.runAs(service.scope.user, environment: [], restart))
   }
 }
 

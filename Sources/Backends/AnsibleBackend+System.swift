@@ -10,7 +10,7 @@ extension AnsibleBackend.Playbook {
   /// installs no recommends. zypper has no `ansible.builtin` module: an
   /// `rpm -q --whatprovides` check (names count when another package provides them, as zypper
   /// resolves them) and `zypper install` stand in for it.
-  func packagesTasks(_ packages: Packages, notify topics: [String]) -> [Task] {
+  func packagesTasks(_ packages: Packages, notify topics: [String], into tasks: inout [Task]) {
     let dnf: [(String, String)] = [
       ("dnf", "ansible.builtin.dnf"), ("dnf5", "ansible.builtin.dnf5"),
     ]
@@ -57,12 +57,13 @@ extension AnsibleBackend.Playbook {
     }
     if !packages.zypper.isEmpty {
       let names = packages.zypper.joinedUTF8(separator: ", ")
-      steps += [
+      steps.append(
         Task(
           "Check whether \(names) are installed", "ansible.builtin.command",
           [("argv", Scalar.list(["rpm", "-q", "--whatprovides"] + packages.zypper))]
         ).register("nodespec_rpm").changedWhen("false").with("failed_when", Scalar.bool(false))
-          .when("ansible_facts['pkg_mgr'] == 'zypper'"),
+          .when("ansible_facts['pkg_mgr'] == 'zypper'"))
+      steps.append(
         Task(
           "Install \(names) with zypper", "ansible.builtin.command",
           [
@@ -73,11 +74,10 @@ extension AnsibleBackend.Playbook {
             )
           ]
         ).when(allOf: ["ansible_facts['pkg_mgr'] == 'zypper'", "nodespec_rpm.rc != 0"])
-          .changedWhen("true").notify(topics),
-      ]
+          .changedWhen("true").notify(topics))
     }
-    guard steps.count > 1 else { return [] }
-    return [Task(block: "Install distribution packages", steps)]
+    guard steps.count > 1 else { return }
+    tasks.append(Task(block: "Install distribution packages", steps))
   }
 
   /// A kernel module, loaded unless `/sys/module/<name>` exists (`creates:` is that stat).

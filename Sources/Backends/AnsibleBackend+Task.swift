@@ -16,9 +16,23 @@ extension AnsibleBackend {
     var arguments: YAMLValue
     /// Task keywords (`when`, `register`, `notify`, ...), in the order given.
     var keywords: [(String, YAMLValue)]
-    var block: [Task]
-    var rescue: [Task]
-    var always: [Task]
+    /// A block's lists of tasks; nil for a module call. Kept in one box rather than as three
+    /// arrays of every task: a module call (most tasks) then holds one reference less to copy
+    /// and release, not three empty arrays.
+    var nested: Nested?
+
+    /// The lists under a block's `block:`, `rescue:` and `always:`.
+    final class Nested {
+      let block: [Task]
+      let rescue: [Task]
+      let always: [Task]
+
+      init(block: [Task], rescue: [Task], always: [Task]) {
+        self.block = block
+        self.rescue = rescue
+        self.always = always
+      }
+    }
 
     /// A module call; `module` is the fully qualified name, e.g. `ansible.builtin.copy`.
     init(_ name: String, _ module: String, _ args: [(String, YAMLValue)]) {
@@ -26,9 +40,7 @@ extension AnsibleBackend {
       self.module = module
       self.arguments = .mapping(args)
       self.keywords = []
-      self.block = []
-      self.rescue = []
-      self.always = []
+      self.nested = nil
     }
 
     /// A module that takes a bare argument, such as `ansible.builtin.meta: flush_handlers`.
@@ -43,9 +55,7 @@ extension AnsibleBackend {
       self.module = ""
       self.arguments = .mapping([])
       self.keywords = []
-      self.block = tasks
-      self.rescue = rescue
-      self.always = always
+      self.nested = Nested(block: tasks, rescue: rescue, always: always)
     }
 
     // The modifiers below are `consuming`: a chain such as `Task(...).register(...).when(...)`
@@ -118,9 +128,13 @@ extension AnsibleBackend {
       var pairs: [(String, YAMLValue)] = [("name", name)]
       if !module.isEmpty { pairs.append((module, arguments)) }
       pairs += keywords
-      if !block.isEmpty { pairs.append(("block", .sequence(block.map(\.yaml)))) }
-      if !rescue.isEmpty { pairs.append(("rescue", .sequence(rescue.map(\.yaml)))) }
-      if !always.isEmpty { pairs.append(("always", .sequence(always.map(\.yaml)))) }
+      if let nested {
+        for (key, tasks) in [
+          ("block", nested.block), ("rescue", nested.rescue), ("always", nested.always),
+        ] where !tasks.isEmpty {
+          pairs.append((key, .sequence(tasks.map(\.yaml))))
+        }
+      }
       return .mapping(pairs)
     }
 
@@ -140,17 +154,18 @@ extension AnsibleBackend {
       pair("name", name)
       if !module.isEmpty { pair(module, arguments) }
       for index in keywords.indices { pair(keywords[index].0, keywords[index].1) }
-      if !block.isEmpty {
+      guard let nested else { return }
+      if !nested.block.isEmpty {
         out.indent(column)
-        Self.write("block", block, column: column, to: &out)
+        Self.write("block", nested.block, column: column, to: &out)
       }
-      if !rescue.isEmpty {
+      if !nested.rescue.isEmpty {
         out.indent(column)
-        Self.write("rescue", rescue, column: column, to: &out)
+        Self.write("rescue", nested.rescue, column: column, to: &out)
       }
-      if !always.isEmpty {
+      if !nested.always.isEmpty {
         out.indent(column)
-        Self.write("always", always, column: column, to: &out)
+        Self.write("always", nested.always, column: column, to: &out)
       }
     }
 
