@@ -232,7 +232,8 @@ extension AnsibleBackend.Playbook {
             ("remote_src", Scalar.bool(true)),
             ("dest", Scalar.literal(path)),
             ("mode", Scalar.mode(mode)),
-          ] + Self.ownership(nil)
+            Self.owner(nil), Self.group(nil),
+          ]
         ).notify(topics))
     case .archive(let directory, let format):
       var unpack: [(String, YAMLValue)] = [
@@ -248,11 +249,13 @@ extension AnsibleBackend.Playbook {
         // `/`, names `./` and `./opt/` (the shell target's `ns_unpack` does the same).
         unpack.append(("extra_opts", .sequence([.scalar("--no-overwrite-dir")])))
       }
+      unpack.append(Self.owner(nil))
+      unpack.append(Self.group(nil))
       Self.folderTasks(directory, into: &steps)
       steps.append(
         Task(
           "Unpack \(title) into \(directory)", "ansible.builtin.unarchive",
-          unpack + Self.ownership(nil)
+          unpack
         ).notify(topics).register(
           Self.unpackedVariable(archives.firstIndex { $0.resource.id == resource.id } ?? 0)))
     }
@@ -268,7 +271,8 @@ extension AnsibleBackend.Playbook {
             ("path", Scalar.literal(stampFolder)),
             ("state", .scalar("directory")),
             ("mode", Scalar.mode(0o755)),
-          ] + Self.ownership(nil)))
+            Self.owner(nil), Self.group(nil),
+          ]))
     }
     steps.append(
       Task(
@@ -277,7 +281,8 @@ extension AnsibleBackend.Playbook {
           ("content", Scalar.template("{{ nodespec_artifact.stamp | join(' ') }}")),
           ("dest", Scalar.literal(artifact.stamp)),
           ("mode", Scalar.mode(0o644)),
-        ] + Self.ownership(nil)))
+          Self.owner(nil), Self.group(nil),
+        ]))
   }
 
   /// unarchive unpacks a `.tar.xz` by running the xz program, and says only that no handler

@@ -8,11 +8,21 @@ extension AnsibleBackend.Playbook {
   /// `owner:` and `group:` for an ownership; nil means root:root, set explicitly so that a
   /// file someone chowned is put back.
   static func ownership(_ owner: Ownership?) -> [(String, YAMLValue)] {
-    [
-      ("owner", Scalar.literal(owner?.user ?? "root")),
-      ("group", Scalar.literal(owner?.group ?? "root")),
-    ]
+    [Self.owner(owner), Self.group(owner)]
   }
+
+  /// `owner:` alone, to write into an argument list (`ownership`'s array, joined with `+`,
+  /// cost two arrays more for each task).
+  static func owner(_ owner: Ownership?) -> (String, YAMLValue) {
+    ("owner", owner.map { Scalar.literal($0.user) } ?? root)
+  }
+
+  /// `group:` alone, as `owner`.
+  static func group(_ owner: Ownership?) -> (String, YAMLValue) {
+    ("group", owner.map { Scalar.literal($0.group) } ?? root)
+  }
+
+  private static let root = Scalar.literal("root")
 
   /// A task on a folder or file a user owns, run as that user (`become_user`): it writes with
   /// that user's rights alone, so a symlink the user planted in their home (`~/.config ->
@@ -40,7 +50,8 @@ extension AnsibleBackend.Playbook {
         ("path", Scalar.literal(directory.path)),
         ("state", .scalar("directory")),
         ("mode", Scalar.mode(directory.mode)),
-      ] + Self.ownership(directory.owner))
+        Self.owner(directory.owner), Self.group(directory.owner),
+      ])
     return Self.asOwner(directory.owner, task)
   }
 
@@ -55,12 +66,13 @@ extension AnsibleBackend.Playbook {
   /// (so a missing one is named, which `no_log` would hide), read with `slurp`, and joined
   /// with the literal parts, which reach the template only through `!unsafe` variables.
   mutating func fileTasks(_ file: File, notify topics: [String], into tasks: inout [Task]) {
-    let destination: [(String, YAMLValue)] =
+    func copy(_ content: YAMLValue) -> [(String, YAMLValue)] {
       [
-        ("dest", Scalar.literal(file.path)),
-        ("mode", Scalar.mode(file.mode)),
-      ] + Self.ownership(file.owner)
-    let name = "Write \(file.path)"
+        ("content", content), ("dest", Scalar.literal(file.path)),
+        ("mode", Scalar.mode(file.mode)), Self.owner(file.owner), Self.group(file.owner),
+      ]
+    }
+    let name = Self.text("Write ", file.path)
     var steps: [Task] = []
     parentTasks(of: file.path, owner: file.owner, into: &steps)
 
@@ -69,7 +81,7 @@ extension AnsibleBackend.Playbook {
         file.owner,
         Task(
           name, "ansible.builtin.copy",
-          [("content", Scalar.content(text))] + destination
+          copy(Scalar.content(text))
         )
         .notify(topics).secret(file.content.isSecret))
       if steps.isEmpty {
@@ -161,7 +173,7 @@ extension AnsibleBackend.Playbook {
     steps.append(
       Self.asOwner(
         file.owner,
-        Task(name, "ansible.builtin.copy", [("content", Scalar.template(template))] + destination)
+        Task(name, "ansible.builtin.copy", copy(Scalar.template(template)))
           .vars(textVariables).notify(topics).secret()))
     tasks.append(Task(block: name, steps))
   }
@@ -186,19 +198,20 @@ extension AnsibleBackend.Playbook {
       asOwner(
         owner,
         Task(
-          "Check whether folder \(folder) exists", "ansible.builtin.stat",
+          text("Check whether folder ", folder, " exists"), "ansible.builtin.stat",
           [("path", Scalar.literal(folder)), ("get_checksum", Scalar.bool(false))]
         ).register("nodespec_folder")))
     steps.append(
       asOwner(
         owner,
         Task(
-          "Create folder \(folder)", "ansible.builtin.file",
+          text("Create folder ", folder), "ansible.builtin.file",
           [
             ("path", Scalar.literal(folder)),
             ("state", .scalar("directory")),
             ("mode", Scalar.mode(0o755)),
-          ] + ownership(owner)
+            Self.owner(owner), Self.group(owner),
+          ]
         ).when("not nodespec_folder.stat.exists")))
   }
 

@@ -17,19 +17,35 @@ extension AnsibleBackend.Playbook {
   /// True when the play runs with `-e nodespec_state=absent`.
   static let uninstalling = "nodespec_state | default('present') == 'absent'"
 
-  /// The files this plan manages that the compiler knows by path: `[id, path]` pairs.
-  var knownFiles: [[String]] {
-    var pairs: [[String]] = []
+  /// A resource's id and a path: the play's variables hold them as `[id, path]` lists.
+  typealias PathOwner = (id: String, path: String)
+
+  /// The files this plan manages that the compiler knows by path.
+  var knownFiles: [PathOwner] {
+    var pairs: [PathOwner] = []
     for resource in plan.resources {
       switch resource.kind {
-      case .file(let file): pairs.append([resource.id, file.path])
+      case .file(let file): pairs.append((resource.id, file.path))
       case .artifact(let artifact):
-        if case .binary(let path, _) = artifact.install { pairs.append([resource.id, path]) }
-        pairs.append([resource.id, artifact.stamp])
+        if case .binary(let path, _) = artifact.install { pairs.append((resource.id, path)) }
+        pairs.append((resource.id, artifact.stamp))
       default: break
       }
     }
     return pairs
+  }
+
+  /// The pairs as a list of `[id, path]` lists, made straight from the pairs (not through a
+  /// `[String]` for each), and each id's scalar once for the pairs after it of the same id.
+  static func list(_ pairs: [PathOwner]) -> YAMLValue {
+    var items: [YAMLValue] = []
+    items.reserveCapacity(pairs.count)
+    var id = ("", Scalar.literal(""))
+    for pair in pairs {
+      if pair.id != id.0 { id = (pair.id, Scalar.literal(pair.id)) }
+      items.append(.sequence([id.1, Scalar.literal(pair.path)]))
+    }
+    return .sequence(items)
   }
 
   /// The archives of a plan, in order: their install results are `nodespec_unpacked_<n>`.
@@ -47,16 +63,16 @@ extension AnsibleBackend.Playbook {
   /// Folders this run may create: every ancestor of a path it writes (`/` aside), with the
   /// first resource that needs it. Those missing at the start and there at the end are
   /// recorded as created, and removed again (when empty) with the resource.
-  var candidateFolders: [[String]] {
+  func candidateFolders(_ knownFiles: [PathOwner]) -> [PathOwner] {
     var seen = Set<String>()
-    var pairs: [[String]] = []
+    var pairs: [PathOwner] = []
     func add(_ id: String, ancestorsOf path: String, including: Bool = false) {
       for folder in Self.folders(of: path, including: including)
       where seen.insert(folder).inserted {
-        pairs.append([id, folder])
+        pairs.append((id, folder))
       }
     }
-    for pair in knownFiles { add(pair[0], ancestorsOf: pair[1]) }
+    for pair in knownFiles { add(pair.id, ancestorsOf: pair.path) }
     for archive in archives {
       add(archive.resource.id, ancestorsOf: archive.directory, including: true)
     }
@@ -99,6 +115,7 @@ extension AnsibleBackend.Playbook {
 
   /// Play variables: the previous manifest parsed into field lists, what this plan manages.
   var manifestVariables: [(String, YAMLValue)] {
+    let known = knownFiles
     var all = [
       "nodespec_known_files"
     ]
@@ -112,7 +129,7 @@ extension AnsibleBackend.Playbook {
           "| reject('match', '#') | map('split', nodespec_tab) | list")
       ),
       ("nodespec_ids", Scalar.list(plan.resources.map(\.id) + ["nodespec"])),
-      ("nodespec_known_files", .sequence(knownFiles.map(Scalar.list))),
+      ("nodespec_known_files", Self.list(known)),
     ]
     for (index, archive) in archives.enumerated() {
       let name = "nodespec_archive_files_\(index)"
@@ -162,7 +179,7 @@ extension AnsibleBackend.Playbook {
     }
     variables += [
       ("nodespec_services", .sequence(services.map(Scalar.list))),
-      ("nodespec_folders", .sequence(candidateFolders.map(Scalar.list))),
+      ("nodespec_folders", Self.list(candidateFolders(known))),
     ]
     return variables
   }
@@ -364,6 +381,7 @@ extension AnsibleBackend.Playbook {
           ("content", .scalar(content + "\n", style: .literal)),
           ("dest", Scalar.template("{{ nodespec_manifest }}")),
           ("mode", Scalar.mode(0o600)),
-        ] + Self.ownership(nil)))
+          Self.owner(nil), Self.group(nil),
+        ]))
   }
 }
