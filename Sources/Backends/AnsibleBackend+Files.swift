@@ -72,7 +72,7 @@ extension AnsibleBackend.Playbook {
         ("mode", Scalar.mode(file.mode)), Self.owner(file.owner), Self.group(file.owner),
       ]
     }
-    let name = Self.text("Write ", file.path)
+    let name = "Write \(file.path)"
     var steps: [Task] = []
     parentTasks(of: file.path, owner: file.owner, into: &steps)
 
@@ -198,14 +198,14 @@ extension AnsibleBackend.Playbook {
       asOwner(
         owner,
         Task(
-          text("Check whether folder ", folder, " exists"), "ansible.builtin.stat",
+          "Check whether folder \(folder) exists", "ansible.builtin.stat",
           [("path", Scalar.literal(folder)), ("get_checksum", Scalar.bool(false))]
         ).register("nodespec_folder")))
     steps.append(
       asOwner(
         owner,
         Task(
-          text("Create folder ", folder), "ansible.builtin.file",
+          "Create folder \(folder)", "ansible.builtin.file",
           [
             ("path", Scalar.literal(folder)),
             ("state", .scalar("directory")),

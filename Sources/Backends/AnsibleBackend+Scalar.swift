@@ -94,29 +94,3 @@ extension AnsibleBackend {
     }
   }
 }
-
-extension AnsibleBackend.Playbook {
-  /// The pieces one after the other, for the names and templates made for every task: their
-  /// bytes copied once into a string of the final size. An interpolation such as
-  /// `"Create folder \(folder)"` reserves room for its literal pieces only and grows for the
-  /// value (a second allocation, a copy and a free), and each `String.append` costs about 300
-  /// instructions of checks, where these copies cost a few dozen.
-  static func text(_ a: String, _ b: String, _ c: String = "", _ d: String = "") -> String {
-    let count = a.utf8.count + b.utf8.count + c.utf8.count + d.utf8.count
-    return String(unsafeUninitializedCapacity: count) { buffer in
-      var end = 0
-      func copy(_ piece: String) {
-        var piece = piece
-        piece.withUTF8 { bytes in
-          end += UnsafeMutableBufferPointer(rebasing: buffer[end...]).initialize(
-            fromContentsOf: bytes)
-        }
-      }
-      copy(a)
-      copy(b)
-      copy(c)
-      copy(d)
-      return end
-    }
-  }
-}
