@@ -27,16 +27,12 @@ extension AnsibleBackend.Playbook {
         [("src", Scalar.literal(artifact.stamp))]
       ).register("nodespec_stamp").with("failed_when", Scalar.bool(false))
     ]
-    var needed = [
-      "(nodespec_stamp.content | default('') | b64decode) != nodespec_artifact.stamp | join(' ')"
-    ]
     if !artifact.provides.isEmpty {
       steps.append(
         Task(
           "Check the files \(title) provides", "ansible.builtin.stat",
           [("path", Scalar.template("{{ item }}")), ("get_checksum", Scalar.bool(false))]
         ).with("loop", Scalar.list(artifact.provides)).register("nodespec_provides"))
-      needed.append("nodespec_provides.results | rejectattr('stat.exists') | list | length > 0")
     }
     // Drift: a file the manifest records for this artifact that is gone or holds other bytes
     // than it recorded reinstalls it.
@@ -51,15 +47,6 @@ extension AnsibleBackend.Playbook {
             + " | list }}")
       ).with("loop_control", .mapping([("label", Scalar.template("{{ item[10] }}"))]))
         .register("nodespec_installed"))
-    let present = "nodespec_installed.results | selectattr('stat.exists')"
-    // A symbolic link an archive holds (kata's configuration.toml) has no checksum in stat's
-    // answer; the manifest records `-` for it.
-    let drift = [
-      "nodespec_installed.results | rejectattr('stat.exists') | list | length > 0",
-      "\(present) | map(attribute='stat.checksum', default='-') | list\n    != \(present)"
-        + " | map(attribute='item.5') | list",
-    ]
-    needed.append("nodespec_drifted | bool")
     let cleanup = Task(
       "Remove the download folder of \(title)", "ansible.builtin.file",
       [("path", Scalar.template("{{ nodespec_download.path }}")), ("state", .scalar("absent"))]
@@ -97,7 +84,7 @@ extension AnsibleBackend.Playbook {
           ("owner", Scalar.template("{{ item.item[3] }}")),
           ("group", Scalar.template("{{ item.item[4] }}")),
         ]
-      ).with("loop", Scalar.template("{{ \(present) | rejectattr('stat.islnk') | list }}"))
+      ).with("loop", Self.presentFiles)
         .with("loop_control", .mapping([("label", Scalar.template("{{ item.item[10] }}"))]))
         .when("not (nodespec_reinstall | bool)"))
     tasks.append(
@@ -106,19 +93,51 @@ extension AnsibleBackend.Playbook {
           [
             ("nodespec_title", Scalar.literal(title)),
             ("nodespec_id", Scalar.literal(resource.id)),
-            (
-              "nodespec_drifted",
-              .scalar(
-                "{{ " + drift.map { "(\($0))" }.joinedUTF8(separator: "\n  or ") + " }}",
-                style: .literal)
-            ),
+            ("nodespec_drifted", Self.drifted),
             (
               "nodespec_reinstall",
-              .scalar(
-                "{{ " + needed.map { "(\($0))" }.joinedUTF8(separator: "\n  or ") + " }}",
-                style: .literal)
+              artifact.provides.isEmpty ? Self.reinstall : Self.reinstallOrProvide
             ),
           ] + variables))
+  }
+
+  // The block's conditions: Jinja written by this backend, holding no Plan value, so made once
+  // (`static let`) rather than joined again for every artifact.
+
+  /// Files the manifest records for the artifact that are there.
+  private static let present = "nodespec_installed.results | selectattr('stat.exists')"
+
+  /// Drift: a recorded file that is gone, or holds other bytes than recorded. A symbolic
+  /// link an archive holds (kata's configuration.toml) has no checksum in stat's answer; the
+  /// manifest records `-` for it.
+  private static let drifted = anyOf([
+    "nodespec_installed.results | rejectattr('stat.exists') | list | length > 0",
+    "\(present) | map(attribute='stat.checksum', default='-') | list\n    != \(present)"
+      + " | map(attribute='item.5') | list",
+  ])
+
+  /// Installed when the stamp says something else is installed, or files drifted.
+  private static let reinstall = anyOf([
+    "(nodespec_stamp.content | default('') | b64decode) != nodespec_artifact.stamp | join(' ')",
+    "nodespec_drifted | bool",
+  ])
+
+  /// `reinstall`, or a `provides` path is missing.
+  private static let reinstallOrProvide = anyOf([
+    "(nodespec_stamp.content | default('') | b64decode) != nodespec_artifact.stamp | join(' ')",
+    "nodespec_provides.results | rejectattr('stat.exists') | list | length > 0",
+    "nodespec_drifted | bool",
+  ])
+
+  /// The present files that are not symbolic links: their mode and owner are put back.
+  private static let presentFiles = Scalar.template(
+    "{{ \(present) | rejectattr('stat.islnk') | list }}")
+
+  /// One condition a line, any of them.
+  private static func anyOf(_ conditions: [String]) -> YAMLValue {
+    .scalar(
+      "{{ " + conditions.map { "(\($0))" }.joinedUTF8(separator: "\n  or ") + " }}",
+      style: .literal)
   }
 
   /// The block variables: `nodespec_artifact` (url, file_name, checksum, stamp), straight or
@@ -404,61 +423,76 @@ extension AnsibleBackend.Playbook {
   /// any other failure (for the walk's loop, the message of the request that failed). Each is
   /// a `fail`, so the play still stops.
   private static func failureReports(_ title: String, _ walk: RedirectWalk?) -> [Task] {
-    let failure = "ansible_failed_result.msg | default('')"
-    let checksumFile =
-      walk == nil
-      ? "nodespec_artifact.checksum | regex_replace('^sha256:', '')"
-      : "nodespec_artifact.checksum_url"
-    // A loop's own message is "One or more items failed": the walk names its failed request's.
-    let cause = walk == nil ? "ansible_failed_result.msg" : "nodespec_cause"
-    let hashes = "regex_search('did not match (\\w+); it was (\\w+)', '\\1', '\\2')"
+    let texts = walk == nil ? Reports.get : Reports.walk
     return [
       Task(
         "Report the checksum mismatch of \(title)", "ansible.builtin.fail",
-        [
-          (
-            "msg",
-            Scalar.template(
-              "nodespec: checksum mismatch for {{ nodespec_artifact.file_name }}:"
-                + " expected {{ nodespec_hashes[0] }}, got {{ nodespec_hashes[1] }}")
-          )
-        ]
-      ).vars([("nodespec_hashes", Scalar.template("{{ \(failure) | \(hashes) }}"))])
-        .when("'did not match' in \(failure)"),
+        [("msg", Reports.mismatch)]
+      ).vars(Reports.hashes).when(Reports.mismatchCondition),
       Task(
         "Report the missing published checksum of \(title)", "ansible.builtin.fail",
-        [
-          (
-            "msg",
-            Scalar.template(
-              "nodespec: no checksum for {{ nodespec_artifact.file_name }} in"
-                + " {{ \(checksumFile) }}")
-          )
-        ]
-      ).when("'Unable to find a checksum' in \(failure)"),
+        [("msg", texts.noChecksum)]
+      ).when(Reports.noChecksumCondition),
       Task(
         "Report the failed installation of \(title)", "ansible.builtin.fail",
-        [
-          (
-            "msg",
-            Scalar.template(
-              "nodespec: cannot install {{ nodespec_title }} from"
-                + " {{ nodespec_artifact.file_name }}: {{ \(cause) }}")
-          )
-        ]
-      ).vars(
-        walk == nil
-          ? []
-          : [
-            (
-              "nodespec_cause",
-              expression(
-                "ansible_failed_result.results | default([ansible_failed_result])",
-                "| selectattr('failed', 'defined') | selectattr('failed')",
-                "| map(attribute='msg') | first")
-            )
-          ]),
+        [("msg", texts.failed)]
+      ).vars(texts.cause),
     ]
+  }
+
+  /// The rescue steps' messages, conditions and variables: Jinja written by this backend,
+  /// holding no Plan value, so made once for a download through get_url and once for the
+  /// redirect walk, not for every artifact.
+  private struct Reports {
+    /// The missing published checksum's message.
+    let noChecksum: YAMLValue
+    /// The message of any other failure.
+    let failed: YAMLValue
+    /// The variables that message reads.
+    let cause: [(String, YAMLValue)]
+
+    static let get = Reports(walks: false)
+    static let walk = Reports(walks: true)
+
+    static let failure = "ansible_failed_result.msg | default('')"
+    static let mismatch = Scalar.template(
+      "nodespec: checksum mismatch for {{ nodespec_artifact.file_name }}:"
+        + " expected {{ nodespec_hashes[0] }}, got {{ nodespec_hashes[1] }}")
+    static let hashes = [
+      (
+        "nodespec_hashes",
+        Scalar.template(
+          "{{ \(failure) | regex_search('did not match (\\w+); it was (\\w+)', '\\1', '\\2') }}")
+      )
+    ]
+    static let mismatchCondition = "'did not match' in \(failure)"
+    static let noChecksumCondition = "'Unable to find a checksum' in \(failure)"
+
+    init(walks: Bool) {
+      let checksumFile =
+        walks
+        ? "nodespec_artifact.checksum_url"
+        : "nodespec_artifact.checksum | regex_replace('^sha256:', '')"
+      noChecksum = Scalar.template(
+        "nodespec: no checksum for {{ nodespec_artifact.file_name }} in {{ \(checksumFile) }}")
+      // A loop's own message is "One or more items failed": the walk names its failed
+      // request's.
+      let cause = walks ? "nodespec_cause" : "ansible_failed_result.msg"
+      failed = Scalar.template(
+        "nodespec: cannot install {{ nodespec_title }} from"
+          + " {{ nodespec_artifact.file_name }}: {{ \(cause) }}")
+      self.cause =
+        walks
+        ? [
+          (
+            "nodespec_cause",
+            AnsibleBackend.Playbook.expression(
+              "ansible_failed_result.results | default([ansible_failed_result])",
+              "| selectattr('failed', 'defined') | selectattr('failed')",
+              "| map(attribute='msg') | first")
+          )
+        ] : []
+    }
   }
 
   /// What the tasks read from `nodespec_artifact` for one source.
