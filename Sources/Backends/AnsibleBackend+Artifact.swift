@@ -205,13 +205,12 @@ extension AnsibleBackend.Playbook {
       finishTasks(artifact, resource: resource, download: download, notify: topics, into: &steps)
       return
     }
-    walk.tasks(title, url: "nodespec_artifact.url", dest: download, into: &steps)
+    walk.tasks(title, fetching: .artifact, dest: download, into: &steps)
     if checked {
       let sums = "{{ nodespec_download.path }}/nodespec.checksums"
       if walk.publishes {
         walk.tasks(
-          "the checksum file of \(title)", url: "nodespec_artifact.checksum_url", dest: sums,
-          onlyIf: "nodespec_artifact.checksum_url is defined", into: &steps)
+          "the checksum file of \(title)", fetching: .checksumFile, dest: sums, into: &steps)
       }
       // get_url on the downloaded file itself: it keeps a file whose hash matches, and fails
       // with "did not match" (or "Unable to find a checksum") otherwise. It looks the hash up
@@ -357,31 +356,32 @@ extension AnsibleBackend.Playbook {
       }
     }
 
-    /// Fetches the URL in the Jinja variable `url` into `dest`, registering the steps in
-    /// `nodespec_fetch`. Each request is retried like `curl --retry 3`; every step writes
-    /// `dest` (a redirect's small body, then the file), with `force` so that no step sends
-    /// If-Modified-Since for the file the step before it wrote.
-    func tasks(
-      _ what: String, url: String, dest: String, onlyIf condition: String? = nil,
-      into steps: inout [Task]
-    ) {
-      let hop = "nodespec_hop"
-      let redirects = Self.redirectList
-      let toHTTPS = "nodespec_fetch.location | default('') is match('https://', ignorecase=true)"
-      let start = "\(url) is not match('https://', ignorecase=true)"
-      // One condition a line; with `onlyIf`, the walk's own conditions are nested one deeper.
-      let indent = condition == nil ? "\n" : "\n  "
-      let follow = [
-        "nodespec_fetch is not skipped", "nodespec_fetch.status in \(redirects)",
-        onlyHTTPS ? toHTTPS : "(\(toHTTPS) or \(start))",
-      ].joinedUTF8(separator: indent + "  and ")
-      let walking = "\(hop) == 0\(indent)or (\(follow))"
-      let when = condition.map { "\($0)\nand (\(walking))" } ?? walking
+    /// What a walk fetches.
+    enum Fetched {
+      /// The artifact, from `nodespec_artifact.url`.
+      case artifact
+      /// Its published checksum file, from `nodespec_artifact.checksum_url` where the source
+      /// names one.
+      case checksumFile
+    }
+
+    /// Fetches the URL of `fetched` into `dest`, registering the steps in `nodespec_fetch`.
+    /// Each request is retried like `curl --retry 3`; every step writes `dest` (a redirect's
+    /// small body, then the file), with `force` so that no step sends If-Modified-Since for
+    /// the file the step before it wrote.
+    func tasks(_ what: String, fetching fetched: Fetched, dest: String, into steps: inout [Task]) {
+      let texts =
+        switch (fetched, onlyHTTPS) {
+        case (.artifact, true): Texts.artifactHTTPS
+        case (.artifact, false): Texts.artifact
+        case (.checksumFile, true): Texts.checksumFileHTTPS
+        case (.checksumFile, false): Texts.checksumFile
+        }
       steps.append(
         Task(
           "Download \(what)", "ansible.builtin.uri",
           [
-            ("url", Scalar.template("{{ \(url) if \(hop) == 0 else nodespec_fetch.location }}")),
+            ("url", texts.url),
             ("dest", Scalar.template(dest)),
             ("mode", Scalar.mode(0o600)),
             ("follow_redirects", .scalar("none")),
@@ -391,30 +391,79 @@ extension AnsibleBackend.Playbook {
         ).register("nodespec_fetch")
           .with("until", Scalar.template("nodespec_fetch is succeeded"))
           .with("retries", Scalar.int(3)).with("delay", Scalar.int(2))
-          .with("loop", Scalar.template("{{ range(\(Self.maxRedirects + 1)) | list }}"))
-          .with("loop_control", .mapping([("loop_var", .scalar(hop))]))
-          .with("when", .scalar(when, style: .literal)))
-      // The answer of the last request made (the steps after it are skipped).
-      let last = "nodespec_fetch.results | reject('skipped') | last"
-      var refused = "nodespec_last.location | default('') is not match('https://', ignorecase=true)"
-      if !onlyHTTPS { refused += " and \(url) is match('https://', ignorecase=true)" }
+          .with("loop", Texts.hops)
+          .with("loop_control", Texts.hopVariable)
+          .with("when", texts.walking))
       steps.append(
         Task(
           "Refuse the redirects of \(what)", "ansible.builtin.fail",
-          [
-            (
-              "msg",
-              AnsibleBackend.Playbook.expression(
-                "'refused the redirect of ' + \(url) + ' to ' + nodespec_last.location | default('')",
-                "+ ': an https download is redirected only to https'",
-                "if \(refused)",
-                "else 'more than \(Self.maxRedirects) redirects from ' + \(url)")
-            )
-          ]
-        ).vars([("nodespec_last", Scalar.template("{{ \(last) }}"))])
-          .when(
-            condition.map { "\($0) and nodespec_last.status != 200" }
-              ?? "nodespec_last.status != 200"))
+          [("msg", texts.refusal)]
+        ).vars(Texts.last).when(texts.refused))
+    }
+
+    /// The walk's URL, conditions and messages: Jinja written by this backend, holding no
+    /// Plan value, so made once for each thing fetched and kind of sources, not for each
+    /// download.
+    struct Texts {
+      /// The `uri` task's URL: the start, then where the step before it redirected to.
+      let url: YAMLValue
+      /// When a step runs: the first, or one after a redirect the walk follows.
+      let walking: YAMLValue
+      /// The message that names a refused redirect, or one too many.
+      let refusal: YAMLValue
+      /// When the walk ended elsewhere than at a 200.
+      let refused: String
+
+      static let artifactHTTPS = Texts(.artifact, onlyHTTPS: true)
+      static let artifact = Texts(.artifact, onlyHTTPS: false)
+      static let checksumFileHTTPS = Texts(.checksumFile, onlyHTTPS: true)
+      static let checksumFile = Texts(.checksumFile, onlyHTTPS: false)
+
+      static let hop = "nodespec_hop"
+      static let hops = Scalar.template("{{ range(\(maxRedirects + 1)) | list }}")
+      static let hopVariable = YAMLValue.mapping([("loop_var", .scalar(hop))])
+      /// The answer of the last request made (the steps after it are skipped).
+      static let last = [
+        (
+          "nodespec_last",
+          Scalar.template("{{ nodespec_fetch.results | reject('skipped') | last }}")
+        )
+      ]
+
+      private init(_ fetched: Fetched, onlyHTTPS: Bool) {
+        let (url, condition): (String, String?) =
+          switch fetched {
+          case .artifact: ("nodespec_artifact.url", nil)
+          case .checksumFile:
+            ("nodespec_artifact.checksum_url", "nodespec_artifact.checksum_url is defined")
+          }
+        let hop = Self.hop
+        let redirects = RedirectWalk.redirectList
+        let toHTTPS = "nodespec_fetch.location | default('') is match('https://', ignorecase=true)"
+        let start = "\(url) is not match('https://', ignorecase=true)"
+        // One condition a line; with `condition`, the walk's own conditions are nested one
+        // deeper.
+        let indent = condition == nil ? "\n" : "\n  "
+        let follow = [
+          "nodespec_fetch is not skipped", "nodespec_fetch.status in \(redirects)",
+          onlyHTTPS ? toHTTPS : "(\(toHTTPS) or \(start))",
+        ].joinedUTF8(separator: indent + "  and ")
+        let walking = "\(hop) == 0\(indent)or (\(follow))"
+        self.walking = .scalar(
+          condition.map { "\($0)\nand (\(walking))" } ?? walking, style: .literal)
+        self.url = Scalar.template("{{ \(url) if \(hop) == 0 else nodespec_fetch.location }}")
+        var refused =
+          "nodespec_last.location | default('') is not match('https://', ignorecase=true)"
+        if !onlyHTTPS { refused += " and \(url) is match('https://', ignorecase=true)" }
+        self.refusal = AnsibleBackend.Playbook.expression(
+          "'refused the redirect of ' + \(url) + ' to ' + nodespec_last.location | default('')",
+          "+ ': an https download is redirected only to https'",
+          "if \(refused)",
+          "else 'more than \(maxRedirects) redirects from ' + \(url)")
+        self.refused =
+          condition.map { "\($0) and nodespec_last.status != 200" }
+          ?? "nodespec_last.status != 200"
+      }
     }
   }
 
