@@ -208,7 +208,7 @@ extension AnsibleBackend.Playbook {
     ]
     purgeTasks(into: &then)
     var uninstall: [Task] = []
-    pruneTasks(keeping: nil, then: then, into: &uninstall)
+    pruneTasks(.everything, then: then, into: &uninstall)
     tasks.append(
       Task(block: "Uninstall: remove everything the manifest names", uninstall)
         .when(Self.uninstalling))
@@ -249,24 +249,41 @@ extension AnsibleBackend.Playbook {
         .changedWhen("nodespec_purged.rc == 0").when(purging))
   }
 
-  /// Removes what the previous manifest names and `keeping` (Jinja expressions for the kept
-  /// file paths, units and resource ids) does not; nil keeps nothing (uninstall). Services
-  /// are stopped and disabled before their unit goes; folders go only when empty. `then`
-  /// runs after the files went, before the folders go.
-  func pruneTasks(
-    keeping: (files: String, units: String, ids: String)?, then: [Task] = [],
-    into tasks: inout [Task]
-  ) {
-    let keep = keeping ?? (files: "[]", units: "[]", ids: "[]")
-    let goneServices = Self.expression(
-      "nodespec_old | selectattr('0', 'eq', 'service') | selectattr('2', 'eq', '-')",
-      "| rejectattr('3', 'in', \(keep.units)) | list")
-    let goneFiles = Self.expression(
-      "nodespec_old | selectattr('0', 'eq', 'file') | map(attribute='10')",
-      "| reject('in', \(keep.files)) | list")
-    let goneFolders = Self.expression(
-      "nodespec_old | selectattr('0', 'eq', 'dir') | rejectattr('1', 'in', \(keep.ids))",
-      "| map(attribute='2') | sort(reverse=true) | list")
+  /// What a prune removes: the services, files and folders of the previous manifest that
+  /// the kept file paths, units and resource ids (Jinja expressions) do not name, as the
+  /// `loop:`s of its tasks. Made once (they hold no Plan value), not for every playbook.
+  struct Gone {
+    let services: YAMLValue
+    let files: YAMLValue
+    let folders: YAMLValue
+
+    /// Everything the manifest names (the uninstall).
+    static let everything = Gone(keepingFiles: "[]", units: "[]", ids: "[]")
+    /// What this plan no longer manages.
+    static let unmanaged = Gone(
+      keepingFiles: "(nodespec_managed | map(attribute='1') | list)",
+      units: "(nodespec_services | map(attribute='2') | list)",
+      ids: "nodespec_ids")
+
+    private init(keepingFiles files: String, units: String, ids: String) {
+      services = AnsibleBackend.Playbook.expression(
+        "nodespec_old | selectattr('0', 'eq', 'service') | selectattr('2', 'eq', '-')",
+        "| rejectattr('3', 'in', \(units)) | list")
+      self.files = AnsibleBackend.Playbook.expression(
+        "nodespec_old | selectattr('0', 'eq', 'file') | map(attribute='10')",
+        "| reject('in', \(files)) | list")
+      folders = AnsibleBackend.Playbook.expression(
+        "nodespec_old | selectattr('0', 'eq', 'dir') | rejectattr('1', 'in', \(ids))",
+        "| map(attribute='2') | sort(reverse=true) | list")
+    }
+  }
+
+  /// Removes what `gone` names. Services are stopped and disabled before their unit goes;
+  /// folders go only when empty. `then` runs after the files went, before the folders go.
+  func pruneTasks(_ gone: Gone, then: [Task] = [], into tasks: inout [Task]) {
+    let goneServices = gone.services
+    let goneFiles = gone.files
+    let goneFolders = gone.folders
     let label: (String) -> YAMLValue = {
       .mapping([("label", Scalar.template("nodespec: removed {{ \($0) }}"))])
     }
@@ -316,13 +333,9 @@ extension AnsibleBackend.Playbook {
         .changedWhen("nodespec_rmdir.rc == 0"))
   }
 
-  /// The last tasks: prune, then record what this run manages.
-  func manifestWriteTasks(into tasks: inout [Task]) {
-    let kept = (
-      files: "(nodespec_managed | map(attribute='1') | list)",
-      units: "(nodespec_services | map(attribute='2') | list)",
-      ids: "nodespec_ids"
-    )
+  /// The manifest's template: Jinja written by this backend, holding no Plan value, made
+  /// once.
+  private static let manifestContent: YAMLValue = {
     let removed =
       "nodespec_rmdir.results | default([]) | selectattr('rc', 'defined')"
       + " | selectattr('rc', 'eq', 0) | map(attribute='item') | list"
@@ -352,10 +365,15 @@ extension AnsibleBackend.Playbook {
       "{{ (['service'] + s) | join(nodespec_tab) }}",
       "{% endfor -%}",
     ].joinedUTF8(separator: "\n")
+    return .scalar(content + "\n", style: .literal)
+  }()
+
+  /// The last tasks: prune, then record what this run manages.
+  func manifestWriteTasks(into tasks: inout [Task]) {
     // On bytes: a split on Characters and `"/" + $0` cost 0.2 M instructions, most of it the
     // runtime's first use of the generic append of Characters.
     let folder = Self.folders(of: plan.manifest, including: false).last ?? ""
-    pruneTasks(keeping: kept, into: &tasks)
+    pruneTasks(.unmanaged, into: &tasks)
     Self.folderTasks(folder, into: &tasks)
     tasks.append(
       Task(
@@ -378,7 +396,7 @@ extension AnsibleBackend.Playbook {
       Task(
         "Record what nodespec manages here", "ansible.builtin.copy",
         [
-          ("content", .scalar(content + "\n", style: .literal)),
+          ("content", Self.manifestContent),
           ("dest", Scalar.template("{{ nodespec_manifest }}")),
           ("mode", Scalar.mode(0o600)),
           Self.owner(nil), Self.group(nil),
