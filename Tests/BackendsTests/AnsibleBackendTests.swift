@@ -254,4 +254,28 @@ import Testing
     }
   }
 
+  /// `Playbook.words` (a byte loop) cuts a stamp as the generic split it replaced did, kept
+  /// here as the reference, over generated texts: spaces leading, trailing and doubled, tabs,
+  /// non-ASCII words, the empty text.
+  @Test func stampWordsAreTheSplitOnes() {
+    let pieces = [
+      "", " ", "  ", "a", "containerd", "2.0.4", "sha256:0f3c", "caf\u{E9}", "\t", "\u{65E5}",
+    ]
+    var count = 0
+    for a in pieces {
+      for b in pieces {
+        for c in pieces {
+          for d in pieces.prefix(4) {
+            let text = a + b + c + d
+            let reference = text.utf8
+              .split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
+              .map { String(Substring($0)) }
+            #expect(AnsibleBackend.Playbook.words(text) == reference, "\(text)")
+            count += 1
+          }
+        }
+      }
+    }
+    #expect(count == 4_000)
+  }
 }
