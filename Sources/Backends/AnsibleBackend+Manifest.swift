@@ -140,7 +140,7 @@ extension AnsibleBackend.Playbook {
       // manifest recorded for it, or, installed by a nodespec without a manifest, what it
       // provides.
       let unpacked = Self.unpackedVariable(index)
-      variables += [
+      variables.append(
         (
           "nodespec_archive_\(index)",
           .mapping([
@@ -149,7 +149,8 @@ extension AnsibleBackend.Playbook {
             ("provides", Scalar.list(archive.artifact.provides)),
             ("stamp", Scalar.literal(archive.artifact.stamp)),
           ])
-        ),
+        ))
+      variables.append(
         (
           name,
           Self.expression(
@@ -163,8 +164,7 @@ extension AnsibleBackend.Playbook {
             "  or nodespec_archive_\(index).provides))",
             "| map('regex_replace', '^', nodespec_archive_\(index).id + nodespec_tab)",
             "| map('split', nodespec_tab) | list")
-        ),
-      ]
+        ))
     }
     variables.append(
       (
