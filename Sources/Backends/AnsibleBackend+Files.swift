@@ -22,6 +22,7 @@ extension AnsibleBackend.Playbook {
     ("group", owner.map { Scalar.literal($0.group) } ?? root)
   }
 
+  /// `root`, checked once rather than for every task.
   private static let root = Scalar.literal("root")
 
   /// A task on a folder or file a user owns, run as that user (`become_user`): it writes with
@@ -66,6 +67,7 @@ extension AnsibleBackend.Playbook {
   /// (so a missing one is named, which `no_log` would hide), read with `slurp`, and joined
   /// with the literal parts, which reach the template only through `!unsafe` variables.
   mutating func fileTasks(_ file: File, notify topics: [String], into tasks: inout [Task]) {
+    /// The `copy` module's arguments: the content, where and how it is written.
     func copy(_ content: YAMLValue) -> [(String, YAMLValue)] {
       [
         ("content", content), ("dest", Scalar.literal(file.path)),

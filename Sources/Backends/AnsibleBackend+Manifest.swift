@@ -67,10 +67,16 @@ extension AnsibleBackend.Playbook {
     var seen = Set<String>()
     var pairs: [PathOwner] = []
     func add(_ id: String, ancestorsOf path: String, including: Bool = false) {
-      for folder in Self.folders(of: path, including: including)
-      where seen.insert(folder).inserted {
-        pairs.append((id, folder))
+      let folders = Self.folders(of: path, including: including)
+      // Innermost first: the folders above one already listed are all listed too (they came
+      // with it), so the first one found in `seen` ends the search, and the new ones are the
+      // innermost, listed outermost first. A path below listed folders costs one lookup, not
+      // one for each of its folders.
+      var firstNew = folders.endIndex
+      while firstNew > folders.startIndex, seen.insert(folders[firstNew - 1]).inserted {
+        firstNew -= 1
       }
+      for folder in folders[firstNew...] { pairs.append((id, folder)) }
     }
     for pair in knownFiles { add(pair.id, ancestorsOf: pair.path) }
     for archive in archives {

@@ -278,4 +278,43 @@ import Testing
     }
     #expect(count == 4_000)
   }
+
+  /// `candidateFolders` stops at the first folder it has listed already (innermost first);
+  /// the loop it replaced, kept here as the reference, looked up every folder of every path.
+  /// Both give the same pairs in the same order over generated sets of paths: shared and
+  /// distinct folders, `//`, trailing slashes, paths that are folders of others.
+  @Test func candidateFoldersAreTheOnesEveryLookupFinds() {
+    let playbook = AnsibleBackend.Playbook(plan: AnsiblePlans.everyKind)
+    let paths = [
+      "/etc/a.conf", "/etc/containerd/config.toml", "/etc//containerd/certs.d/x/hosts.toml",
+      "/usr/local/bin/x", "/usr/local/", "/usr/local/lib/y", "/opt/cni/bin/", "/a/b/c/d/e",
+      "/a/b", "/a/b/c", "/x", "/etc/containerd", "/usr/local/bin/z", "/opt//cni/bin/q",
+    ]
+    func reference(_ known: [AnsibleBackend.Playbook.PathOwner]) -> [String] {
+      var seen = Set<String>()
+      var pairs: [String] = []
+      func add(_ id: String, ancestorsOf path: String, including: Bool = false) {
+        for folder in AnsibleBackend.Playbook.folders(of: path, including: including)
+        where seen.insert(folder).inserted {
+          pairs.append(id + " " + folder)
+        }
+      }
+      for pair in known { add(pair.id, ancestorsOf: pair.path) }
+      for archive in playbook.archives {
+        add(archive.resource.id, ancestorsOf: archive.directory, including: true)
+      }
+      add("nodespec", ancestorsOf: playbook.plan.manifest)
+      return pairs
+    }
+    // A fixed walk through the paths (the same sets every run), from none to eleven paths.
+    var state: UInt64 = 1
+    for round in 0..<500 {
+      let known = (0..<(round % 12)).map { index in
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        return (id: "r\(index % 3)", path: paths[Int(state >> 33) % paths.count])
+      }
+      let found = playbook.candidateFolders(known).map { $0.id + " " + $0.path }
+      #expect(found == reference(known), "\(known)")
+    }
+  }
 }
