@@ -133,8 +133,7 @@ extension YAMLEmitter {
 
     /// `key: value`, or `key:` and the collection on the next lines.
     func pair(_ key: String, _ value: YAMLValue, column: Int, _ out: inout ByteWriter) {
-      var key = key
-      key.withUTF8 { bytes in
+      YAMLEmitter.withUTF8(of: key) { bytes in
         let analysis = Analysis(bytes)
         if bytes.count > 128 || analysis.multiline {
           // libyaml's rule: a key longer than 128 bytes or spanning lines is an explicit one.
@@ -200,8 +199,7 @@ extension YAMLEmitter {
       _ text: String, _ style: YAMLValue.Style, _ tag: String?, _ context: Context,
       contentColumn: Int, endLine: Bool, _ out: inout ByteWriter
     ) {
-      var text = text
-      text.withUTF8 { bytes in
+      YAMLEmitter.withUTF8(of: text) { bytes in
         scalar(
           bytes, Analysis(bytes), style, tag, context, contentColumn: contentColumn,
           endLine: endLine, &out)
@@ -228,6 +226,20 @@ extension YAMLEmitter {
       }
       if endLine { out.write(byte: newline) }
     }
+  }
+}
+
+extension YAMLEmitter {
+  /// Calls `body` with the UTF-8 bytes of `text`: in place for a native string, without the
+  /// copy (a retain and a release) that `withUTF8` needs to be called at all, being mutating;
+  /// through it for a string bridged from elsewhere, which it first makes contiguous.
+  @inline(__always)
+  static func withUTF8<Result>(
+    of text: String, _ body: (UnsafeBufferPointer<UInt8>) -> Result
+  ) -> Result {
+    if let result = text.utf8.withContiguousStorageIfAvailable(body) { return result }
+    var text = text
+    return text.withUTF8(body)
   }
 }
 
@@ -702,8 +714,7 @@ extension YAMLEmitter {
   /// or timestamp (anything starting with a digit, a sign or a dot), a merge key or `=`.
   /// Errs on the side of quoting.
   public static func wouldRetype(_ text: String) -> Bool {
-    var text = text
-    return text.withUTF8 { wouldRetype($0) }
+    withUTF8(of: text) { wouldRetype($0) }
   }
 
   static func wouldRetype(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
