@@ -251,7 +251,9 @@ private let space = UInt8(ascii: " ")
 
 extension YAMLEmitter {
   /// What a scalar's text allows, found in one pass over its bytes: libyaml's
-  /// `yaml_emitter_analyze_scalar`, with the stricter rules `YAMLEmitter` describes.
+  /// `yaml_emitter_analyze_scalar`, with the stricter rules `YAMLEmitter` describes. (The flow
+  /// indicators past the first character are looked for in a second pass, only for a scalar
+  /// written inside `[...]` or `{...}`: `plainInFlow`.)
   struct Analysis {
     var isEmpty = false
     var multiline = false
