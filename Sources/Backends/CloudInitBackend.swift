@@ -108,15 +108,15 @@ public struct CloudInitBackend: Backend {
     }
 
     var output = ByteWriter(capacity: layout.size)
-    output.write(bytes: header.bytes)
+    output.write(contentsOf: header)
     for (file, entry) in zip(files, layout.entries) {
       if let entry {
-        output.write(bytes: entry.bytes)
+        output.write(contentsOf: entry)
       } else {
         YAMLEmitter.writeItem(file.yaml, column: 0, to: &output)
       }
     }
-    output.write(bytes: runcmd.bytes)
+    output.write(contentsOf: runcmd)
     return output
   }
 

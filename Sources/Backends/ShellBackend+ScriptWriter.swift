@@ -27,7 +27,7 @@ extension ShellBackend {
       helpers(used, into: &out)
       out.write(byte: UInt8(ascii: "\n"))
       preflight(into: &out)
-      out.write(bytes: steps.bytes)
+      out.write(contentsOf: steps)
       out.write(
         """
 

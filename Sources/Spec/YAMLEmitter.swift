@@ -133,8 +133,7 @@ extension YAMLEmitter {
 
     /// `key: value`, or `key:` and the collection on the next lines.
     func pair(_ key: String, _ value: YAMLValue, column: Int, _ out: inout ByteWriter) {
-      var key = key
-      key.withUTF8 { bytes in
+      YAMLEmitter.withUTF8(of: key) { bytes in
         let analysis = Analysis(bytes)
         if bytes.count > 128 || analysis.multiline {
           // libyaml's rule: a key longer than 128 bytes or spanning lines is an explicit one.
@@ -200,8 +199,7 @@ extension YAMLEmitter {
       _ text: String, _ style: YAMLValue.Style, _ tag: String?, _ context: Context,
       contentColumn: Int, endLine: Bool, _ out: inout ByteWriter
     ) {
-      var text = text
-      text.withUTF8 { bytes in
+      YAMLEmitter.withUTF8(of: text) { bytes in
         scalar(
           bytes, Analysis(bytes), style, tag, context, contentColumn: contentColumn,
           endLine: endLine, &out)
@@ -231,6 +229,20 @@ extension YAMLEmitter {
   }
 }
 
+extension YAMLEmitter {
+  /// Calls `body` with the UTF-8 bytes of `text`: in place for a native string, without the
+  /// copy (a retain and a release) that `withUTF8` needs to be called at all, being mutating;
+  /// through it for a string bridged from elsewhere, which it first makes contiguous.
+  @inline(__always)
+  static func withUTF8<Result>(
+    of text: String, _ body: (UnsafeBufferPointer<UInt8>) -> Result
+  ) -> Result {
+    if let result = text.utf8.withContiguousStorageIfAvailable(body) { return result }
+    var text = text
+    return text.withUTF8(body)
+  }
+}
+
 private let newline = UInt8(ascii: "\n")
 private let carriageReturn = UInt8(ascii: "\r")
 private let space = UInt8(ascii: " ")
@@ -239,11 +251,15 @@ private let space = UInt8(ascii: " ")
 
 extension YAMLEmitter {
   /// What a scalar's text allows, found in one pass over its bytes: libyaml's
-  /// `yaml_emitter_analyze_scalar`, with the stricter rules `YAMLEmitter` describes.
+  /// `yaml_emitter_analyze_scalar`, with the stricter rules `YAMLEmitter` describes. (The flow
+  /// indicators past the first character are looked for in a second pass, only for a scalar
+  /// written inside `[...]` or `{...}`: `plainInFlow`.)
   struct Analysis {
     var isEmpty = false
     var multiline = false
-    var flowPlain = true
+    /// Plain inside `[...]` or `{...}`, but for the flow indicators `, ? [ ] { }` past the
+    /// first character: only a scalar written there needs them looked for (`plainInFlow`).
+    var flowPlainButForIndicators = true
     var blockPlain = true
     var singleQuoted = true
     var literal = true
@@ -252,120 +268,105 @@ extension YAMLEmitter {
       let count = bytes.count
       guard count > 0 else {
         isEmpty = true
-        flowPlain = false
+        flowPlainButForIndicators = false
         literal = false
         return
       }
-      // A word (keys, module names, paths, states) allows every style: nothing to find.
-      let kinds = YAMLEmitter.byteKinds
-      if kinds[Int(bytes[0])] & ByteKind.wordStart != 0 {
-        var index = 1
-        while index < count && kinds[Int(bytes[index])] & ByteKind.word != 0 { index += 1 }
-        if index == count { return }
-      }
-      var blockIndicators = false
+      // What libyaml's analysis notes, as bits of one word (`Found`); the flags follow from
+      // them at the end.
+      var found: Found = []
       var flowIndicators = false
-      var special = false
-      var otherBreak = false
-      var leadingSpace = false
-      var leadingBreak = false
-      var trailingSpace = false
-      var trailingBreak = false
-      var breakSpace = false
-      var spaceBreak = false
       var previousSpace = false
       var previousBreak = false
       var precededByWhitespace = true
 
-      if count >= 3, bytes[0] == bytes[1], bytes[1] == bytes[2],
+      var index = 0
+      if YAMLEmitter.byteKinds[Int(bytes[0])] & ByteKind.wordStart != 0 {
+        // A letter, digit, `_` or `/` first (keys, module names, paths, states): no indicator,
+        // what the step below would find for it.
+        precededByWhitespace = false
+        index = 1
+      } else if count >= 3, bytes[0] == bytes[1], bytes[1] == bytes[2],
         bytes[0] == UInt8(ascii: "-") || bytes[0] == UInt8(ascii: ".")
       {
-        blockIndicators = true
+        found.insert(.blockIndicators)
         flowIndicators = true
       }
-      var index = 0
-      while index < count {
-        // Most bytes are letters, digits and punctuation that matter nowhere but at the start,
-        // or only inside `[...]` and `{...}` (a Jinja template's braces and brackets). Spaces
-        // between two such bytes (words of a sentence) start or end nothing and precede no
-        // `#`; a line feed between them, maybe followed by spaces (the next line of a file
-        // and its indentation), only makes the text multi-line, a space after a break.
+      while true {
+        // Past the first byte, most are quiet (`quietRunEnd`): of a run of them only a space
+        // that starts it after a line break matters, and whether it ends with a space (before a
+        // line break or `#`, or at the end); its flow indicators only in flow (`plainInFlow`).
         if index > 0 {
-          var end = index
-          var seen: UInt8 = 0
-          while end < count {
-            let byte = bytes[end]
-            let kind = kinds[Int(byte)]
-            if kind & ByteKind.inner != 0 {
-              seen |= kind
-              end += 1
-              continue
-            }
-            guard end > index, byte == space || byte == newline else { break }
-            let spaces = byte == newline ? end + 1 : end
-            var next = spaces
-            while next < count && bytes[next] == space { next += 1 }
-            guard next < count, kinds[Int(bytes[next])] & ByteKind.inner != 0 else { break }
-            if byte == newline {
-              multiline = true
-              if next > spaces { breakSpace = true }
-            }
-            end = next
-          }
-          if seen & ByteKind.flowIndicator != 0 { flowIndicators = true }
+          let end = YAMLEmitter.quietRunEnd(bytes, from: index)
           if end > index {
-            previousSpace = false
+            let endsWithSpace = bytes[end - 1] == space
+            if previousBreak && bytes[index] == space { found.insert(.breakSpace) }
+            if endsWithSpace && end == count { found.insert(.trailingSpace) }
+            previousSpace = endsWithSpace
             previousBreak = false
-            precededByWhitespace = false
+            precededByWhitespace = endsWithSpace
             index = end
-            continue
           }
         }
+        guard index < count else { break }
+        // One character that is not quiet, or the first one.
         let byte = bytes[index]
-        let kind = kinds[Int(byte)]
+        if byte == newline {
+          // The next line of a file: what the general step finds for a line feed.
+          found.insert(.multiline)
+          if index == 0 { found.insert(.leadingBreak) }
+          if index + 1 == count { found.insert(.trailingBreak) }
+          if previousSpace { found.insert(.spaceBreak) }
+          previousSpace = false
+          previousBreak = true
+          precededByWhitespace = true
+          index += 1
+          continue
+        }
+        let kind = YAMLEmitter.byteKinds[Int(byte)]
         let width = YAMLEmitter.width(of: byte)
         let next = index + width
         let followedByWhitespace = next >= count || YAMLEmitter.isBlankOrBreak(bytes, at: next)
         if index == 0 {
           if kind & ByteKind.leadingIndicator != 0 {
             flowIndicators = true
-            blockIndicators = true
+            found.insert(.blockIndicators)
           }
           if byte == UInt8(ascii: "?") || byte == UInt8(ascii: ":") {
             flowIndicators = true
-            if followedByWhitespace { blockIndicators = true }
+            if followedByWhitespace { found.insert(.blockIndicators) }
           }
           if byte == UInt8(ascii: "-") && followedByWhitespace {
             flowIndicators = true
-            blockIndicators = true
+            found.insert(.blockIndicators)
           }
         } else {
-          if kind & ByteKind.flowIndicator != 0 { flowIndicators = true }
+          // (A flow indicator past the first byte is quiet: `plainInFlow` looks for it.)
           if byte == UInt8(ascii: ":") {
             flowIndicators = true
-            if followedByWhitespace { blockIndicators = true }
+            if followedByWhitespace { found.insert(.blockIndicators) }
           }
           if byte == UInt8(ascii: "#") && precededByWhitespace {
             flowIndicators = true
-            blockIndicators = true
+            found.insert(.blockIndicators)
           }
         }
-        if !YAMLEmitter.isPrintable(bytes, at: index) { special = true }
+        if !YAMLEmitter.isPrintable(bytes, at: index) { found.insert(.special) }
         let isBreak = YAMLEmitter.isBreak(bytes, at: index)
         if isBreak {
-          multiline = true
-          if byte != newline { otherBreak = true }
+          found.insert(.multiline)
+          if byte != newline { found.insert(.otherBreak) }
         }
         if byte == space {
-          if index == 0 { leadingSpace = true }
-          if next == count { trailingSpace = true }
-          if previousBreak { breakSpace = true }
+          if index == 0 { found.insert(.leadingSpace) }
+          if next == count { found.insert(.trailingSpace) }
+          if previousBreak { found.insert(.breakSpace) }
           previousSpace = true
           previousBreak = false
         } else if isBreak {
-          if index == 0 { leadingBreak = true }
-          if next == count { trailingBreak = true }
-          if previousSpace { spaceBreak = true }
+          if index == 0 { found.insert(.leadingBreak) }
+          if next == count { found.insert(.trailingBreak) }
+          if previousSpace { found.insert(.spaceBreak) }
           previousSpace = false
           previousBreak = true
         } else {
@@ -376,33 +377,56 @@ extension YAMLEmitter {
         index = next
       }
 
-      if leadingSpace || leadingBreak || trailingSpace || trailingBreak {
-        flowPlain = false
+      if flowIndicators { flowPlainButForIndicators = false }
+      // Most scalars (words, paths, sentences) end here: every style allowed.
+      if found.isEmpty { return }
+      if !found.isDisjoint(with: [.leadingSpace, .leadingBreak, .trailingSpace, .trailingBreak]) {
+        flowPlainButForIndicators = false
         blockPlain = false
       }
-      if trailingSpace { literal = false }
-      if breakSpace {
-        flowPlain = false
+      if found.contains(.trailingSpace) { literal = false }
+      if found.contains(.breakSpace) {
+        flowPlainButForIndicators = false
         blockPlain = false
         singleQuoted = false
       }
       // A space before a line break: yamllint's trailing-spaces in a block; in any style,
       // control characters other than the line feed and tab have to be escaped.
-      if spaceBreak || special {
-        flowPlain = false
+      if !found.isDisjoint(with: [.spaceBreak, .special]) {
+        flowPlainButForIndicators = false
         blockPlain = false
         singleQuoted = false
         literal = false
       }
-      if multiline {
-        flowPlain = false
+      if found.contains(.multiline) {
+        multiline = true
+        flowPlainButForIndicators = false
         blockPlain = false
         // Stricter than libyaml: a multi-line quoted scalar is folded by the reader.
         singleQuoted = false
       }
-      if otherBreak { literal = false }
-      if flowIndicators { flowPlain = false }
-      if blockIndicators { blockPlain = false }
+      if found.contains(.otherBreak) { literal = false }
+      if found.contains(.blockIndicators) { blockPlain = false }
+    }
+
+    /// What the pass over a scalar found, by libyaml's names.
+    struct Found: OptionSet {
+      let rawValue: UInt16
+      static let blockIndicators = Found(rawValue: 1 << 0)
+      static let special = Found(rawValue: 1 << 1)
+      static let multiline = Found(rawValue: 1 << 2)
+      static let otherBreak = Found(rawValue: 1 << 3)
+      static let leadingSpace = Found(rawValue: 1 << 4)
+      static let leadingBreak = Found(rawValue: 1 << 5)
+      static let trailingSpace = Found(rawValue: 1 << 6)
+      static let trailingBreak = Found(rawValue: 1 << 7)
+      static let breakSpace = Found(rawValue: 1 << 8)
+      static let spaceBreak = Found(rawValue: 1 << 9)
+    }
+
+    /// Whether the text can be plain inside `[...]` or `{...}`.
+    func plainInFlow(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+      flowPlainButForIndicators && !YAMLEmitter.holdsFlowIndicator(bytes)
     }
 
     /// The style to write: the one asked for when the text allows it, else the next safe one
@@ -417,7 +441,7 @@ extension YAMLEmitter {
       }
       if context == .key && multiline { return .doubleQuoted }
       if style == .plain {
-        let allowed = context == .flow ? flowPlain : blockPlain
+        let allowed = context == .flow ? plainInFlow(bytes) : blockPlain
         if !allowed || isEmpty { style = .singleQuoted }
       }
       if style == .singleQuoted && !singleQuoted { return .doubleQuoted }
@@ -432,29 +456,91 @@ extension YAMLEmitter {
     static let leadingIndicator: UInt8 = 1
     /// Not plain anywhere inside `[...]` or `{...}`: `, ? [ ] { }`.
     static let flowIndicator: UInt8 = 2
-    /// Printable ASCII that changes nothing past a scalar's first byte: not a space, `:`, `#`
-    /// or a flow indicator.
-    static let ordinary: UInt8 = 4
-    /// What past a scalar's first byte changes at most whether it can be plain in flow.
-    static let inner: UInt8 = ordinary | flowIndicator
+    /// Quiet (`quietRunEnd`): printable ASCII or the space, but not `:` or `#`.
+    static let quiet: UInt8 = 4
     /// ASCII letters and digits, `_` and `/`: no indicator at a scalar's start.
     static let wordStart: UInt8 = 8
-    /// The word bytes and `-`, `.`: a scalar of these after a `wordStart` is plain anywhere.
-    static let word: UInt8 = 16
   }
 
   static let byteKinds: [UInt8] = {
     var table = [UInt8](repeating: 0, count: 256)
     for byte in "#,[]{}&*!|>'\"%@`".utf8 { table[Int(byte)] |= ByteKind.leadingIndicator }
     for byte in ",?[]{}".utf8 { table[Int(byte)] |= ByteKind.flowIndicator }
-    for byte in UInt8(0x21)...0x7E where !",?[]{}:#".utf8.contains(byte) {
-      table[Int(byte)] |= ByteKind.ordinary
+    for byte in UInt8(0x20)...0x7E where byte != UInt8(ascii: ":") && byte != UInt8(ascii: "#") {
+      table[Int(byte)] |= ByteKind.quiet
     }
     let letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_/"
-    for byte in letters.utf8 { table[Int(byte)] |= ByteKind.wordStart | ByteKind.word }
-    for byte in "-.".utf8 { table[Int(byte)] |= ByteKind.word }
+    for byte in letters.utf8 { table[Int(byte)] |= ByteKind.wordStart }
     return table
   }()
+
+  /// Where the run of quiet bytes that starts at `start` ends: printable ASCII and the space,
+  /// but not `:` or `#`. Past a scalar's first byte such a byte is no line break, needs no
+  /// escape and starts or ends no indicator (a `- `, `? `, `: ` or ` #` holds a loud byte).
+  /// Most of a scalar's bytes are quiet, so they are tested eight at a time (`QuietWord`); the
+  /// last eight bytes are read as one word that overlaps the one before, and a scalar of fewer
+  /// than eight is read byte by byte.
+  @inline(__always)
+  static func quietRunEnd(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+    let count = bytes.count
+    guard count >= 8, start < count, let base = bytes.baseAddress else {
+      let kinds = byteKinds
+      var index = start
+      while index < count && kinds[Int(bytes[index])] & ByteKind.quiet != 0 { index += 1 }
+      return index
+    }
+    let raw = UnsafeRawPointer(base)
+    var index = start
+    while true {
+      let at = Swift.min(index, count &- 8)
+      let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt64.self))
+      // Only the bytes from `index` on are tested: the last word may start before it.
+      let loud = QuietWord.loud(word) & ~0 &<< (UInt64(index &- at) &* 8)
+      if loud != 0 { return at &+ loud.trailingZeroBitCount / 8 }
+      index = at &+ 8
+      if index == count { return count }
+    }
+  }
+
+  /// Eight bytes tested at once, in a `UInt64` (the first byte lowest): each test sets the
+  /// high bit of every byte it finds and no other bit. Exact per byte: no sum carries from one
+  /// byte into the next (unlike the shorter `(x - 0x0101...) & ~x & 0x8080...`, exact only for
+  /// the lowest byte found), so the first byte found is the lowest bit set.
+  enum QuietWord {
+    static let ones: UInt64 = 0x0101_0101_0101_0101
+    static let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+    static let high: UInt64 = 0x8080_8080_8080_8080
+
+    /// The bytes equal to `byte`: `(x & 0x7F) + 0x7F`, or'ed with `x`, has the high bit set
+    /// unless the byte `x` of `word ^ byte` is zero.
+    @inline(__always)
+    static func equal(_ word: UInt64, _ byte: UInt8) -> UInt64 {
+      let x = word ^ (ones &* UInt64(byte))
+      return ~(((x & low7) &+ low7) | x) & high
+    }
+
+    /// The bytes that are not quiet: not ASCII (high bit set), below the space (the low seven
+    /// bits plus 0x60 stay below 0x80), DEL (they plus 1 reach 0x80), `:` or `#`.
+    @inline(__always)
+    static func loud(_ word: UInt64) -> UInt64 {
+      let low = word & low7
+      let notPrintable = (word | ~(low &+ ones &* 0x60) | (low &+ ones)) & high
+      return notPrintable | equal(word, UInt8(ascii: ":")) | equal(word, UInt8(ascii: "#"))
+    }
+  }
+
+  /// Whether a character of the text is a flow indicator, `, ? [ ] { }`: not plain inside
+  /// `[...]` or `{...}`. Character by character, as `Analysis` steps: a byte inside a character
+  /// (invalid UTF-8 only) is none.
+  static func holdsFlowIndicator(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    var index = 0
+    while index < bytes.count {
+      let byte = bytes[index]
+      if byteKinds[Int(byte)] & ByteKind.flowIndicator != 0 { return true }
+      index += width(of: byte)
+    }
+    return false
+  }
 
   /// The length of the UTF-8 sequence a lead byte starts (1 for a stray continuation byte).
   @inline(__always)
@@ -630,8 +716,7 @@ extension YAMLEmitter {
   /// or timestamp (anything starting with a digit, a sign or a dot), a merge key or `=`.
   /// Errs on the side of quoting.
   public static func wouldRetype(_ text: String) -> Bool {
-    var text = text
-    return text.withUTF8 { wouldRetype($0) }
+    withUTF8(of: text) { wouldRetype($0) }
   }
 
   static func wouldRetype(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {

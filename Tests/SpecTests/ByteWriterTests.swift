@@ -25,3 +25,49 @@ import Testing
     #expect(writer.text.hasPrefix("bca"))
   }
 }
+
+/// The writer keeps its bytes in a buffer of its own (performance.md, "The emitter and the
+/// writer (fifth round)"): it must still behave as a value, and grow past any capacity.
+@Suite struct ByteWriterStorageTests {
+  @Test func aCopyIsAValueWhicheverSideWritesNext() {
+    var first = ByteWriter(capacity: 64)
+    first.write("shared")
+    var second = first
+    second.write(" second")
+    first.write(" first")
+    #expect(first.text == "shared first")
+    #expect(second.text == "shared second")
+    let third = second
+    second.indent(3)
+    #expect(third.text == "shared second")
+    #expect(second.text == "shared second   ")
+  }
+
+  @Test func growsPastItsCapacityKeepingEveryByte() {
+    var writer = ByteWriter(capacity: 1)
+    var expected: [UInt8] = []
+    for index in 0..<5_000 {
+      let piece = String(repeating: "x", count: index % 7) + "\u{E9}"
+      writer.write(piece)
+      writer.write(byte: UInt8(truncatingIfNeeded: index))
+      writer.indent(index % 70)
+      expected += Array(piece.utf8) + [UInt8(truncatingIfNeeded: index)]
+      expected += Array(repeating: UInt8(ascii: " "), count: index % 70)
+    }
+    #expect(writer.count == expected.count)
+    #expect(writer.bytes == expected)
+  }
+
+  @Test func anotherWritersBytesAreAppendedWhole() {
+    var part = ByteWriter()
+    part.line("a: 1")
+    var whole = ByteWriter(capacity: 2)
+    whole.write(contentsOf: part)
+    whole.write(bytes: part.bytes)
+    whole.write(bytes: part.bytes[1...])
+    whole.write(bytes: [UInt8]())
+    whole.write(contentsOf: ByteWriter())
+    #expect(whole.text == "a: 1\na: 1\n: 1\n")
+    #expect(part.text == "a: 1\n")
+  }
+}
