@@ -16,24 +16,36 @@ extension SpecDecoder {
     "crun": "1.17",
   ]
 
+  /// The component keys, in the key table's order.
+  static let componentKeys = componentOptions.map(\.key)
+
   mutating func components(_ entry: Entry?) -> Components {
-    let names = Self.componentOptions.map(\.key)
     guard let entry else { return Components() }
-    guard let fields = fields(entry, allowed: names) else {
+    var components = Components(range: entry.node.range)
+    guard let fields = fields(entry, allowed: Self.componentKeys) else {
       undecoded.insert(entry.path)
-      return Components(range: entry.node.range)
+      return components
     }
-    var decoded: [String: Component] = [:]
+    // Straight into their slots: a `[String: Component]` in between cost more to hash than
+    // the components did to decode.
     for (name, options) in Self.componentOptions {
-      decoded[name] = self.decoded(fields[name]) { $0.component($1, name: name, options: options) }
+      guard let item = fields[name] else { continue }
+      let component = decoded(item) { $0.component($1, name: name, options: options) }
+      switch name {
+      case "containerd": components.containerd = component
+      case "runc": components.runc = component
+      case "cni": components.cni = component
+      case "nerdctl": components.nerdctl = component
+      case "buildkit": components.buildkit = component
+      case "nerdctl-full": components.nerdctlFull = component
+      case "rootlesskit": components.rootlesskit = component
+      case "slirp4netns": components.slirp4netns = component
+      case "crictl": components.crictl = component
+      default: break
+      }
     }
     reportConflicts(fields)
-    return Components(
-      containerd: decoded["containerd"], runc: decoded["runc"], cni: decoded["cni"],
-      nerdctl: decoded["nerdctl"], buildkit: decoded["buildkit"],
-      nerdctlFull: decoded["nerdctl-full"], range: entry.node.range,
-      rootlesskit: decoded["rootlesskit"], slirp4netns: decoded["slirp4netns"],
-      crictl: decoded["crictl"])
+    return components
   }
 
   /// `nerdctl-full` bundles the other five; asking for both would install two of each.

@@ -299,7 +299,14 @@ extension SpecDecoder {
     var entries: [(name: String, entry: Entry)]
     var range: SourceRange
 
-    subscript(name: String) -> Entry? { entries.first { $0.name == name }?.entry }
+    /// By index, reading only each name: `first(where:)` copied every entry it passed (a
+    /// node, a path and a key each, with their retains).
+    subscript(name: String) -> Entry? {
+      for index in entries.indices where entries[index].name == name {
+        return entries[index].entry
+      }
+      return nil
+    }
   }
 
   /// The mapping at `entry`, with unknown keys reported (and left out). Null counts as an
@@ -312,7 +319,10 @@ extension SpecDecoder {
       mismatch(entry, expected: expected)
       return nil
     }
-    var entries: [(String, Entry)] = []
+    // Labelled as `Fields.entries` is: an unlabelled array was converted element by element
+    // (`_arrayForceCast`) when it was stored.
+    var entries: [(name: String, entry: Entry)] = []
+    entries.reserveCapacity(pairs.count)
     for pair in pairs {
       // The reader lets only scalar keys through.
       let name = pair.key.scalar?.text ?? ""
@@ -320,7 +330,7 @@ extension SpecDecoder {
         unknownKey(name, at: pair.key.range, path: entry.path, allowed: allowed)
         continue
       }
-      entries.append((name, entry.child(pair.value, key: pair.key, name: name)))
+      entries.append((name: name, entry: entry.child(pair.value, key: pair.key, name: name)))
     }
     return Fields(entries: entries, range: entry.node.range)
   }
@@ -506,21 +516,23 @@ extension SpecDecoder {
   /// A string that `isValid` accepts; otherwise reports `id` and gives nil.
   mutating func string(
     _ entry: Entry, matching isValid: (String) -> Bool, else id: String, _ problem: String,
-    hint: String
+    hint: @autoclosure () -> String
   ) -> Located<String>? {
     string(entry).flatMap {
-      checked($0, isValid, else: id, problem, hint: hint, path: entry.path)
+      checked($0, isValid, else: id, problem, hint: hint(), path: entry.path)
     }
   }
 
-  /// `text` when `isValid` accepts it; otherwise reports `id` and gives nil.
+  /// `text` when `isValid` accepts it; otherwise reports `id` and gives nil. The hint is
+  /// made only for an error: `version`'s, built for every valid version, cost more than the
+  /// check.
   mutating func checked(
     _ text: Located<String>, _ isValid: (String) -> Bool, else id: String, _ problem: String,
-    hint: String, path: String? = nil
+    hint: @autoclosure () -> String, path: String? = nil
   ) -> Located<String>? {
     if isValid(text.value) { return text }
     diagnostics.error(
-      id, "`\(display(text.value))` \(problem)", at: text.range, path: path, hint: hint)
+      id, "`\(display(text.value))` \(problem)", at: text.range, path: path, hint: hint())
     return nil
   }
 

@@ -69,7 +69,11 @@ public struct YAMLNode: Sendable, Equatable {
     guard let scalar, scalar.style == .plain, tag == nil || tag == nullTag else {
       return false
     }
-    return ["", "~", "null", "Null", "NULL"].contains(scalar.text)
+    // A switch, not `[…].contains`: the array literal was allocated at every call.
+    switch scalar.text {
+    case "", "~", "null", "Null", "NULL": return true
+    default: return false
+    }
   }
 
   /// "a mapping", "a sequence", "a scalar", "null", "nothing": for type-mismatch messages.

@@ -82,7 +82,40 @@ public struct YAMLReader {
     var pendingKey: YAMLNode?
     /// The pending key was refused (duplicate, merge, non-scalar): drop its value too.
     var dropsValue = false
-    var firstKeys: [String: SourceRange] = [:]
+    var firstKeys = KeyIndex()
+  }
+
+  /// The keys of one mapping so far, each with where it was first written: what the
+  /// duplicate-key check asks. A list while the mapping is small (nearly all are: hashing
+  /// each key into a new dictionary per mapping cost more than comparing a few strings), a
+  /// dictionary once it holds `listLimit` keys, so that a mapping of 1,000 registries stays
+  /// linear.
+  struct KeyIndex {
+    static let listLimit = 16
+    private var list: [(key: String, range: SourceRange)] = []
+    private var table: [String: SourceRange]?
+
+    /// Where `key` was first written, if it was.
+    func first(_ key: String) -> SourceRange? {
+      if let table { return table[key] }
+      for index in list.indices where list[index].key == key { return list[index].range }
+      return nil
+    }
+
+    /// Records `key`, which `first` did not know, written at `range`.
+    mutating func insert(_ key: String, at range: SourceRange) {
+      if table != nil {
+        table?[key] = range
+      } else if list.count < Self.listLimit {
+        list.append((key: key, range: range))
+      } else {
+        var table = [String: SourceRange](minimumCapacity: 2 * Self.listLimit)
+        for (known, at) in list { table[known] = at }
+        table[key] = range
+        self.table = table
+        list = []
+      }
+    }
   }
 
   /// What the event loop does next.
@@ -388,7 +421,7 @@ public struct YAMLReader {
 
   /// Refuses keys the schema cannot use; libyaml accepts all of them.
   private static func accepts(
-    key: YAMLNode, firstKeys: inout [String: SourceRange], diagnostics: inout Diagnostics
+    key: YAMLNode, firstKeys: inout KeyIndex, diagnostics: inout Diagnostics
   ) -> Bool {
     guard let scalar = key.scalar else {
       diagnostics.error(
@@ -402,14 +435,14 @@ public struct YAMLReader {
         hint: "write the keys out; a spec should read the same to people and tools")
       return false
     }
-    if let first = firstKeys[scalar.text] {
+    if let first = firstKeys.first(scalar.text) {
       diagnostics.error(
         "duplicate-key", "duplicate key `\(display(scalar.text))`", at: key.range,
         notes: [.init("first defined here", at: first)],
         hint: "YAML keeps only one of them; remove the other")
       return false
     }
-    firstKeys[scalar.text] = key.range
+    firstKeys.insert(scalar.text, at: key.range)
     return true
   }
 
