@@ -52,15 +52,15 @@ extension SpecDecoder {
   private mutating func reportConflicts(_ fields: Fields) {
     guard let full = fields["nerdctl-full"], let fullKey = full.key else { return }
     // crictl is no part of the bundle.
-    let others = fields.entries.filter { $0.name != "nerdctl-full" && $0.name != "crictl" }
+    let others = fields.entries.filter { name, _ in name != "nerdctl-full" && name != "crictl" }
     guard !others.isEmpty else { return }
     diagnostics.error(
       "conflicting-components",
       "`nerdctl-full` bundles containerd, runc, CNI, nerdctl, BuildKit, RootlessKit and "
         + "slirp4netns; it cannot be combined "
-        + "with \(list(others.map(\.name)))",
+        + "with \(list(others.map { name, _ in name }))",
       at: fullKey.range, path: full.path,
-      notes: others.map { .init("`\($0.name)` asked for here", at: $0.entry.key?.range) },
+      notes: others.map { name, entry in .init("`\(name)` asked for here", at: entry.key?.range) },
       hint: "keep either `nerdctl-full` or the separate components")
   }
 

@@ -134,10 +134,11 @@ extension SpecDecoder {
       return nil
     }
     guard let fields = fields(entry, allowed: allowed) else { return nil }
-    guard fields.entries.count == 1, let (name, value) = fields.entries.first else {
+    guard fields.names.count == 1, let name = fields.names.first, let value = fields.values.first
+    else {
       // Unknown keys were reported already; several sources, or none at all, were not.
       let empty = { if case .mapping(let pairs) = entry.node.kind { pairs.isEmpty } else { false } }
-      if fields.entries.count > 1 || empty() {
+      if fields.names.count > 1 || empty() {
         diagnostics.error(
           "invalid-value", "name exactly one source: \(expected)", at: entry.node.range,
           path: entry.path)
@@ -275,7 +276,7 @@ extension SpecDecoder {
       return nil
     case (nil, nil):
       // Unknown keys were reported already; an empty mapping was not.
-      if fields.entries.isEmpty, case .mapping(let pairs) = entry.node.kind, pairs.isEmpty {
+      if fields.names.isEmpty, case .mapping(let pairs) = entry.node.kind, pairs.isEmpty {
         diagnostics.error(
           "missing-key", "a header value mapping needs `env` or `file`", at: entry.node.range,
           path: entry.path, hint: "e.g. {env: MIRROR_TOKEN} or {file: /etc/mirror-token}")

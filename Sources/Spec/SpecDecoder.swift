@@ -282,30 +282,60 @@ extension SpecDecoder {
   /// for mapping entries, the key node (for diagnostics that point at the key).
   struct Entry {
     var node: YAMLNode
-    var path: String
     var key: YAMLNode?
+    /// The path of what holds this entry, and the step from there to it: the path itself is
+    /// spelt out only when asked (a diagnostic, or a nested mapping's entries), not for every
+    /// value decoded.
+    private var base: String
+    private var step: Step
+
+    private enum Step {
+      case none
+      case key(String)
+      case index(Int)
+    }
+
+    init(node: YAMLNode, path: String, key: YAMLNode? = nil) {
+      self.init(node: node, key: key, base: path, step: .none)
+    }
+
+    private init(node: YAMLNode, key: YAMLNode?, base: String, step: Step) {
+      self.node = node
+      self.key = key
+      self.base = base
+      self.step = step
+    }
+
+    var path: String {
+      switch step {
+      case .none: base
+      case .key(let name): base.isEmpty ? name : "\(base).\(name)"
+      case .index(let index): "\(base)[\(index)]"
+      }
+    }
 
     func child(_ node: YAMLNode, key: YAMLNode? = nil, name: String) -> Entry {
-      Entry(node: node, path: path.isEmpty ? name : "\(path).\(name)", key: key)
+      Entry(node: node, key: key, base: path, step: .key(name))
     }
 
     func item(_ node: YAMLNode, _ index: Int) -> Entry {
-      Entry(node: node, path: "\(path)[\(index)]")
+      Entry(node: node, key: nil, base: path, step: .index(index))
     }
   }
 
-  /// The entries of one mapping whose keys were all checked against the allowed ones.
+  /// The entries of one mapping whose keys were all checked against the allowed ones: the
+  /// names and their entries side by side. An array of `(name, entry)` tuples was copied a
+  /// tuple at a time (through the runtime's generic tuple copy) by every lookup.
   struct Fields {
-    var entries: [(name: String, entry: Entry)]
+    var names: [String]
+    var values: [Entry]
     var range: SourceRange
 
-    /// By index, reading only each name: `first(where:)` copied every entry it passed (a
-    /// node, a path and a key each, with their retains).
+    /// Each name with its entry, in document order.
+    var entries: Zip2Sequence<[String], [Entry]> { zip(names, values) }
+
     subscript(name: String) -> Entry? {
-      for index in entries.indices where entries[index].name == name {
-        return entries[index].entry
-      }
-      return nil
+      names.firstIndex(of: name).map { values[$0] }
     }
   }
 
@@ -314,26 +344,31 @@ extension SpecDecoder {
   mutating func fields(
     _ entry: Entry, allowed: [String]?, expected: String = "a mapping"
   ) -> Fields? {
-    if entry.node.isNull { return Fields(entries: [], range: entry.node.range) }
+    if entry.node.isNull { return Fields(names: [], values: [], range: entry.node.range) }
     guard case .mapping(let pairs) = entry.node.kind else {
       mismatch(entry, expected: expected)
       return nil
     }
-    // Labelled as `Fields.entries` is: an unlabelled array was converted element by element
-    // (`_arrayForceCast`) when it was stored.
-    var entries: [(name: String, entry: Entry)] = []
-    entries.reserveCapacity(pairs.count)
+    var names: [String] = []
+    var values: [Entry] = []
+    names.reserveCapacity(pairs.count)
+    values.reserveCapacity(pairs.count)
+    // Every entry of this mapping starts from its path: spelt out once.
+    let path = entry.path
+    let parent = Entry(node: entry.node, path: path)
     for pair in pairs {
       // The reader lets only scalar keys through.
       let name = pair.key.scalar?.text ?? ""
       if let allowed, !allowed.contains(name) {
-        unknownKey(name, at: pair.key.range, path: entry.path, allowed: allowed)
+        unknownKey(name, at: pair.key.range, path: path, allowed: allowed)
         continue
       }
-      entries.append((name: name, entry: entry.child(pair.value, key: pair.key, name: name)))
+      names.append(name)
+      values.append(parent.child(pair.value, key: pair.key, name: name))
     }
-    return Fields(entries: entries, range: entry.node.range)
+    return Fields(names: names, values: values, range: entry.node.range)
   }
+
 
   mutating func unknownKey(
     _ name: String, at range: SourceRange, path: String, allowed: [String]
