@@ -35,8 +35,10 @@ public struct YAMLReader {
     _ file: SourceFile, limits: Limits = Limits(), allowEmpty: Bool = false,
     diagnostics: inout Diagnostics
   ) -> YAMLNode? {
-    guard checkBytes(file, limits: limits, diagnostics: &diagnostics) else { return nil }
-    var reader = YAMLReader(file: file, limits: limits)
+    guard let end = checkBytes(file, limits: limits, diagnostics: &diagnostics) else {
+      return nil
+    }
+    var reader = YAMLReader(file: file, end: end, limits: limits)
     reader.allowEmpty = allowEmpty
     let root = reader.parse()
     for diagnostic in reader.diagnostics.all { diagnostics.append(diagnostic) }
@@ -58,9 +60,10 @@ public struct YAMLReader {
   private var root: YAMLNode?
   private var allowEmpty = false
 
-  private init(file: SourceFile, limits: Limits) {
+  /// `end` is `file.location(ofByte: file.bytes.count)`, which `checkBytes` found on its way.
+  private init(file: SourceFile, end: SourceLocation, limits: Limits) {
     self.file = file
-    self.end = file.location(ofByte: file.bytes.count)
+    self.end = end
     self.limits = limits
   }
 
@@ -93,6 +96,9 @@ public struct YAMLReader {
   struct KeyIndex {
     static let listLimit = 16
     private var list: [(key: String, range: SourceRange)] = []
+    /// Room for a typical mapping's keys at the first insert: growing the list from one slot
+    /// reallocated it at 1, 2, 4 and 8 keys.
+    static let firstCapacity = 8
     private var table: [String: SourceRange]?
 
     /// Where `key` was first written, if it was.
@@ -107,6 +113,7 @@ public struct YAMLReader {
       if table != nil {
         table?[key] = range
       } else if list.count < Self.listLimit {
+        if list.isEmpty { list.reserveCapacity(Self.firstCapacity) }
         list.append((key: key, range: range))
       } else {
         var table = [String: SourceRange](minimumCapacity: 2 * Self.listLimit)
@@ -125,30 +132,31 @@ public struct YAMLReader {
 
   /// Size, NUL bytes and UTF-8 validity, checked on the raw bytes because libyaml reports
   /// them late, without a position, or (UTF-16 without a byte order mark) not at all.
+  /// Returns where the file ends (line and column) when it passes, nil when it does not.
   private static func checkBytes(
     _ file: SourceFile, limits: Limits, diagnostics: inout Diagnostics
-  ) -> Bool {
+  ) -> SourceLocation? {
     let bytes = file.bytes
     if bytes.count > limits.maxBytes {
       diagnostics.error(
         "too-large", "the spec is \(bytes.count) bytes; the limit is \(limits.maxBytes)",
         at: nil, hint: "a node spec is a few kilobytes; is this the right file?")
-      return false
+      return nil
     }
     if let nul = bytes.firstIndex(of: 0) {
       diagnostics.error(
         "binary-input", "the spec contains a NUL byte; it looks like binary data, not YAML",
         at: SourceRange(at: file.location(ofByte: nul), file: file.id))
-      return false
+      return nil
     }
     if let bad = firstInvalidUTF8(bytes) {
       diagnostics.error(
         "invalid-utf8", "the spec is not valid UTF-8 (byte 0x\(hex(bytes[bad])))",
         at: SourceRange(at: file.location(ofByte: bad), file: file.id),
         hint: "save the file as UTF-8")
-      return false
+      return nil
     }
-    let hidden = hiddenCharacters(file, limit: Diagnostics.displayLimit + 1)
+    let (hidden, end) = hiddenCharactersAndEnd(file, limit: Diagnostics.displayLimit + 1)
     for (location, scalar) in hidden {
       diagnostics.error(
         "invisible-character",
@@ -159,7 +167,7 @@ public struct YAMLReader {
           ? "YAML ends a line here, so text after it is not part of this line; remove it"
           : "remove it; comments included, a spec is plain visible text")
     }
-    return hidden.isEmpty
+    return hidden.isEmpty ? end : nil
   }
 
   /// Where the characters are that a reviewer cannot see (`isHiddenInSource`), at most
@@ -168,6 +176,14 @@ public struct YAMLReader {
   static func hiddenCharacters(
     _ file: SourceFile, limit: Int
   ) -> [(SourceLocation, Unicode.Scalar)] {
+    hiddenCharactersAndEnd(file, limit: limit).found
+  }
+
+  /// `hiddenCharacters`, and where the file ends when the scan got there (fewer than `limit`
+  /// found): the reader needs that location, and counting the lines again cost a second pass.
+  static func hiddenCharactersAndEnd(
+    _ file: SourceFile, limit: Int
+  ) -> (found: [(SourceLocation, Unicode.Scalar)], end: SourceLocation) {
     let bytes = file.bytes
     var found: [(SourceLocation, Unicode.Scalar)] = []
     var line = 1
@@ -199,7 +215,7 @@ public struct YAMLReader {
       column += 1
       i += length
     }
-    return found
+    return (found, SourceLocation(line: line, column: column))
   }
 
   /// The offset of the first byte that does not belong to a well-formed UTF-8 sequence

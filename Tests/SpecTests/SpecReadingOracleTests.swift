@@ -48,6 +48,39 @@ import Testing
       }
     }
   }
+
+  /// Texts from pieces that move lines and columns differently: ASCII, every line end (LF,
+  /// CR, CRLF, and a CR and LF split by other text), two-, three- and four-byte scalars, a
+  /// byte order mark at the start, and hidden characters (which end the scan early).
+  static let texts: [String] = {
+    let pieces = [
+      "a", "ab: c", "\n", "\r", "\r\n", "\n\r", "\u{E9}", "\u{20AC}", "\u{1F600}", "\t", " ",
+      "\u{200B}", "\u{2028}", "\u{85}", "\u{FEFF}", "e\u{301}",
+    ]
+    var texts: [String] = [""]
+    for a in pieces {
+      for b in pieces {
+        texts.append(a + b)
+        for c in pieces { texts.append(a + b + c + a) }
+      }
+    }
+    return texts + texts.map { "\u{FEFF}" + $0 }
+  }()
+
+  @Test func endIsTheLocationOfTheLastByte() {
+    var reached = 0
+    for text in Self.texts {
+      let file = SourceFile(path: "t.yaml", text: text)
+      let limit = Diagnostics.displayLimit + 1
+      let (found, end) = YAMLReader.hiddenCharactersAndEnd(file, limit: limit)
+      #expect(found.count == YAMLReader.hiddenCharacters(file, limit: limit).count)
+      // The end is only used (and only complete) when the scan reached it.
+      guard found.count < limit else { continue }
+      #expect(end == file.location(ofByte: file.bytes.count), "\(text.debugDescription)")
+      reached += 1
+    }
+    #expect(reached > 1_000)
+  }
 }
 
 /// The code before the change, word for word.
