@@ -81,10 +81,37 @@ import Testing
     }
     #expect(reached > 1_000)
   }
+
+  @Test func headAndRestIsTheSplit() {
+    let pieces = ["", ".", "..", "a", "components", "runc", "\u{E9}", "e\u{301}", ".\u{301}"]
+    var two = 0
+    for a in pieces {
+      for b in pieces {
+        for c in pieces {
+          for d in pieces {
+            let path = a + b + c + d
+            // By design (`headAndRest`): a `.` and a combining mark are one Character there.
+            if path.contains(".\u{301}") { continue }
+            let parts = Reference.parts(path)
+            let fast = NodeSpec.headAndRest(path)
+            #expect(fast.map { [$0.head, $0.rest] } == (parts.count == 2 ? parts : nil), "\(path)")
+            if parts.count == 2 { two += 1 }
+          }
+        }
+      }
+    }
+    #expect(two > 1_000)
+  }
 }
 
 /// The code before the change, word for word.
 private enum Reference {
+  /// `NodeSpec.writes`' split of its path.
+  static func parts(_ path: String) -> [Substring] {
+    let parts = path.split(separator: ".", maxSplits: 1)
+    return parts
+  }
+
   /// `YAMLReader.accepts`' bookkeeping of the keys met so far.
   struct KeyTable {
     var firstKeys: [String: SourceRange] = [:]
