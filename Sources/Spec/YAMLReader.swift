@@ -397,22 +397,28 @@ public struct YAMLReader {
 
   /// Adds a finished node to the open collection, or makes it the root.
   private mutating func attach(_ node: YAMLNode, size: Int) {
-    // Changed in place: popping the frame and appending it again copied it for every node.
-    guard let last = frames.indices.last else {
+    guard !frames.isEmpty else {
       root = node
       return
     }
-    frames[last].size += size
-    if !frames[last].isMapping {
-      frames[last].items.append(node)
-    } else if let key = frames[last].pendingKey {
-      if !frames[last].dropsValue { frames[last].pairs.append(.init(key: key, value: node)) }
-      frames[last].pendingKey = nil
-      frames[last].dropsValue = false
+    // One access to the open frame for the whole change: changed in place (popping and
+    // appending it again copied it for every node), and through one `inout` rather than an
+    // access of `frames[last]` per field.
+    Self.add(node, size: size, to: &frames[frames.count - 1], diagnostics: &diagnostics)
+  }
+
+  private static func add(
+    _ node: YAMLNode, size: Int, to frame: inout Frame, diagnostics: inout Diagnostics
+  ) {
+    frame.size += size
+    if !frame.isMapping {
+      frame.items.append(node)
+    } else if let key = frame.pendingKey.take() {
+      if !frame.dropsValue { frame.pairs.append(.init(key: key, value: node)) }
+      frame.dropsValue = false
     } else {
-      frames[last].pendingKey = node
-      frames[last].dropsValue = !Self.accepts(
-        key: node, firstKeys: &frames[last].firstKeys, diagnostics: &diagnostics)
+      frame.dropsValue = !accepts(key: node, firstKeys: &frame.firstKeys, diagnostics: &diagnostics)
+      frame.pendingKey = node
     }
   }
 
