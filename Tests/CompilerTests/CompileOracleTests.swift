@@ -33,10 +33,64 @@ import Testing
     // The inputs reach the accepting paths too, not only refusals.
     #expect(count > 1_000)
   }
+
+  /// URLs as the spec grammar lets them through and some it does not: every scheme case, no
+  /// scheme, other schemes, capitals and non-ASCII in the host, default and other ports,
+  /// trailing slashes, marks after a slash.
+  static let urls: [String] = {
+    let schemes = ["https://", "http://", "HTTPS://", "Http://", "ftp://", "", "https:/"]
+    let hosts = [
+      "m.example", "Mirror.EXAMPLE", "m.example:443", "m.example:80", "m.example:8443",
+      "m.example:5000", "[::1]", "[FE80::1]:443", "10.0.0.1:8080", "\u{C4}.example",
+      "\u{E4}.example:80", "", ":443", "m.example:443:443",
+    ]
+    let paths = [
+      "", "/", "//", "/v2", "/v2/", "/V2", "/proxy/", "/a/../v2", "/caf\u{E9}", "/x\u{301}",
+      "/\u{301}", "/x/\u{301}/", "/:443", "/%2F/v2",
+    ]
+    return ByteFastPathTests.urls + schemes.flatMap { scheme in
+      hosts.flatMap { host in paths.map { scheme + host + $0 } }
+    }
+  }()
+
+  @Test func normalizedURLIsTheStringVersion() {
+    var unchanged = 0
+    for url in Self.urls {
+      let normal = ResolvedRegistry.normalizedURL(url)
+      #expect(normal == Reference.normalizedURL(url), "\(url)")
+      if ResolvedRegistry.isNormal(url) {
+        #expect(normal == url, "\(url)")
+        unchanged += 1
+      }
+    }
+    // The fast path is taken, and not only by a few.
+    #expect(unchanged > 100)
+  }
 }
 
-/// The code before the change, word for word (its `init?` as a function).
+/// The code before the change, word for word (`SemanticVersion.init?` as a function).
 private enum Reference {
+  /// `ResolvedRegistry.normalizedURL`.
+  static func normalizedURL(_ url: String) -> String {
+    var rest = Substring(url)
+    var scheme = "https"
+    if let separator = rest.firstUTF8Range(of: "://") {
+      scheme = rest[..<separator.lowerBound].lowercased()
+      rest = rest[separator.upperBound...]
+    }
+    // On the bytes: the authority is ASCII (the spec grammar's host check), and a search by
+    // Character costs a grapheme-break test per character.
+    let authorityEnd = rest.utf8.firstIndex(of: UInt8(ascii: "/")) ?? rest.endIndex
+    var authority = rest[..<authorityEnd].lowercased()
+    var path = rest[authorityEnd...]
+    while path.hasSuffix("/") { path.removeLast() }
+    let defaultPort = scheme == "https" ? ":443" : scheme == "http" ? ":80" : nil
+    if let defaultPort, authority.hasSuffix(defaultPort) {
+      authority.removeLast(defaultPort.count)
+    }
+    return "\(scheme)://\(authority)\(path)"
+  }
+
   static func semanticVersion(_ text: String) -> (numbers: [Int], prerelease: [String])? {
     let bytes = text.utf8
     let dash = bytes.firstIndex(of: UInt8(ascii: "-"))
