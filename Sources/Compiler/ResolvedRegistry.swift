@@ -105,13 +105,14 @@ extension ResolvedRegistry {
         continue
       }
       // Host names are case-insensitive: `DOCKER.io` is `docker.io`.
-      if let first = seen[folder.lowercased()] {
+      let spelling = folder.lowercased()
+      if let first = seen[spelling] {
         diagnostics.error(
           "duplicate-registry", "`\(name)` is configured twice", at: registry.name.range,
           path: path, notes: [.init("first configured here", at: first)])
         continue
       }
-      seen[folder.lowercased()] = registry.name.range
+      seen[spelling] = registry.name.range
 
       var ok = true
       var hosts: [ResolvedHost] = []
@@ -304,28 +305,23 @@ extension ResolvedRegistry {
 
   /// Whether `normalizedURL` gives `url` back unchanged: an `http`/`https` scheme, an
   /// authority of ASCII without capitals and without the scheme's default port, and no
-  /// trailing `/`. Most spec URLs are written so; this pass over the bytes costs a fifth of
-  /// building the three strings that normalizing does.
+  /// trailing `/`. Most spec URLs are written so; one pass over the bytes costs a fraction
+  /// of building the three strings that normalizing does.
   static func isNormal(_ url: String) -> Bool {
-    guard let separator = url.firstUTF8Range(of: "://") else { return false }
     let bytes = url.utf8
-    let scheme = bytes[..<separator.lowerBound]
-    let defaultPort: String
-    if scheme.elementsEqual("https".utf8) {
-      defaultPort = ":443"
-    } else if scheme.elementsEqual("http".utf8) {
-      defaultPort = ":80"
-    } else {
-      return false
-    }
-    let rest = bytes[separator.upperBound...]
-    let authority = rest[..<(rest.firstIndex(of: UInt8(ascii: "/")) ?? rest.endIndex)]
-    guard !authority.contains(where: { $0 >= 0x80 || (0x41...0x5A).contains($0) }) else {
-      return false
+    let (schemeLength, defaultPort) =
+      bytes.starts(with: "https://".utf8)
+      ? (8, ":443") : bytes.starts(with: "http://".utf8) ? (7, ":80") : (0, "")
+    guard schemeLength > 0 else { return false }
+    var authorityEnd = bytes.index(bytes.startIndex, offsetBy: schemeLength)
+    while authorityEnd < bytes.endIndex, bytes[authorityEnd] != UInt8(ascii: "/") {
+      let byte = bytes[authorityEnd]
+      if byte >= 0x80 || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) { return false }
+      bytes.formIndex(after: &authorityEnd)
     }
     // A `/` at the very end is a whole Character: no mark combines with it.
     return bytes.last != UInt8(ascii: "/")
-      && !authority.reversed().starts(with: defaultPort.utf8.reversed())
+      && !bytes[..<authorityEnd].reversed().starts(with: defaultPort.utf8.reversed())
   }
 
   /// How many non-empty parts `/` separates `text` into (`split(separator: "/").count`,
