@@ -239,12 +239,24 @@ extension ResolvedRegistry {
   static func folder(for name: String) -> String? {
     if name == "_default" { return name }
     if name.hasPrefix("[") { return ipv6Folder(name) }
-    // On the bytes: every allowed character is ASCII.
+    // On the bytes: every allowed character is ASCII. One pass checks each byte, looks for
+    // `..` and finds the first `:` (three searches cost three times as much).
     let bytes = name.utf8
-    guard let first = bytes.first, first != UInt8(ascii: "."), first != UInt8(ascii: ":"),
-      bytes.allSatisfy({ hostNameBytes[Int($0)] }), !name.containsUTF8("..")
+    guard let first = bytes.first, first != UInt8(ascii: "."), first != UInt8(ascii: ":")
     else { return nil }
-    guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else { return name }
+    var colon: String.Index?
+    var previous: UInt8 = 0
+    var index = bytes.startIndex
+    while index < bytes.endIndex {
+      let byte = bytes[index]
+      guard hostNameBytes[Int(byte)], !(byte == UInt8(ascii: ".") && previous == byte) else {
+        return nil
+      }
+      if colon == nil, byte == UInt8(ascii: ":") { colon = index }
+      previous = byte
+      bytes.formIndex(after: &index)
+    }
+    guard let colon else { return name }
     let port = name[bytes.index(after: colon)...]
     guard !port.utf8.contains(UInt8(ascii: ":")), let number = Int(port),
       (1...65535).contains(number)
@@ -253,7 +265,7 @@ extension ResolvedRegistry {
   }
 
   /// The bytes a registry name other than `[IPv6]` may hold: ASCII letters, digits, `.-:`.
-  private static let hostNameBytes: [Bool] = (0..<256).map { byte in
+  static let hostNameBytes: [Bool] = (0..<256).map { byte in
     let scalar = Unicode.Scalar(UInt8(byte))
     return ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar)
       || ("0"..."9").contains(scalar) || scalar == "." || scalar == "-" || scalar == ":"
@@ -262,7 +274,7 @@ extension ResolvedRegistry {
   /// `[address]` or `[address]:port`, kept as written: the `host:port` folder form, which
   /// every containerd looks up (the `host_port_` form is ambiguous for an address full of
   /// colons).
-  private static func ipv6Folder(_ name: String) -> String? {
+  static func ipv6Folder(_ name: String) -> String? {
     guard let close = name.firstIndex(of: "]") else { return nil }
     let address = name[name.index(after: name.startIndex)..<close]
     let rest = name[name.index(after: close)...]

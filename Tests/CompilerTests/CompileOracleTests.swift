@@ -66,10 +66,47 @@ import Testing
     // The fast path is taken, and not only by a few.
     #expect(unchanged > 100)
   }
+
+  @Test func registryFoldersAreTheSearchVersions() {
+    let pieces = [
+      "", "a", "Docker.IO", ".", "..", ":", ":5000", ":0", ":65536", ":+80", ":0080", "-",
+      "_default", "[::1]", "[::1]:5000", "\u{E9}", "x\u{301}", " ", "/", "1.2.3.4", "a.", ".a",
+      "m:1:2", "_", "\u{7F}",
+    ]
+    var folders = 0
+    for a in pieces {
+      for b in pieces {
+        for c in pieces {
+          let name = a + b + c
+          let folder = ResolvedRegistry.folder(for: name)
+          #expect(folder == Reference.folder(for: name), "\(name)")
+          if folder != nil { folders += 1 }
+        }
+      }
+    }
+    #expect(folders > 300)
+  }
 }
 
 /// The code before the change, word for word (`SemanticVersion.init?` as a function).
 private enum Reference {
+  /// `ResolvedRegistry.folder(for:)`.
+  static func folder(for name: String) -> String? {
+    if name == "_default" { return name }
+    if name.hasPrefix("[") { return ResolvedRegistry.ipv6Folder(name) }
+    // On the bytes: every allowed character is ASCII.
+    let bytes = name.utf8
+    guard let first = bytes.first, first != UInt8(ascii: "."), first != UInt8(ascii: ":"),
+      bytes.allSatisfy({ ResolvedRegistry.hostNameBytes[Int($0)] }), !name.containsUTF8("..")
+    else { return nil }
+    guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else { return name }
+    let port = name[bytes.index(after: colon)...]
+    guard !port.utf8.contains(UInt8(ascii: ":")), let number = Int(port),
+      (1...65535).contains(number)
+    else { return nil }
+    return "\(name[..<colon])_\(port)_"
+  }
+
   /// `ResolvedRegistry.normalizedURL`.
   static func normalizedURL(_ url: String) -> String {
     var rest = Substring(url)
