@@ -431,7 +431,7 @@ extension SpecDecoder {
       mismatch(entry, expected: expected)
       return nil
     }
-    if let bad = scalar.text.unicodeScalars.first(where: \.isForbiddenInSpecValue) {
+    if let bad = Self.firstForbidden(in: scalar.text) {
       diagnostics.error(
         "control-character",
         "the value holds the control character \(codePoint(bad))",
@@ -440,6 +440,14 @@ extension SpecDecoder {
       return nil
     }
     return Located(scalar.text, at: entry.node.range)
+  }
+
+  /// The first character of `text` no spec value may hold (`isForbiddenInSpecValue`).
+  /// Printable ASCII, nearly every value, holds none: its bytes are checked first, and the
+  /// scalars only when a byte is not printable ASCII.
+  static func firstForbidden(in text: String) -> Unicode.Scalar? {
+    if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return nil }
+    return text.unicodeScalars.first(where: \.isForbiddenInSpecValue)
   }
 
   /// `true` or `false`, and nothing else: `yes`/`on`/`1` are YAML 1.1 guesses.

@@ -66,7 +66,10 @@ public struct YAMLNode: Sendable, Equatable {
 
   /// The null of YAML's core schema: an empty plain scalar, `~` or `null` (untagged).
   public var isNull: Bool {
-    guard let scalar, scalar.style == .plain, tag == nil || tag == nullTag else {
+    // The length first: no null is longer than four bytes, and most scalars are.
+    guard case .scalar(let scalar) = kind, scalar.text.utf8.count <= 4, scalar.style == .plain,
+      tag == nil || tag == nullTag
+    else {
       return false
     }
     // A switch, not `[…].contains`: the array literal was allocated at every call.

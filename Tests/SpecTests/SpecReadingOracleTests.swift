@@ -102,10 +102,54 @@ import Testing
     }
     #expect(two > 1_000)
   }
+
+  @Test func nullIsTheArrayVersion() {
+    let texts = ["", "~", "null", "Null", "NULL", "nul", "nulls", "NuLL", "~~", " ", "0", "\u{E9}"]
+    let tags: [String?] = [nil, "tag:yaml.org,2002:null", "tag:yaml.org,2002:str", "!"]
+    let styles: [YAMLNode.ScalarStyle] = [.plain, .singleQuoted, .doubleQuoted, .literal, .folded]
+    let range = SourceRange(at: SourceLocation(line: 1, column: 1))
+    var nulls = 0
+    for text in texts {
+      for tag in tags {
+        for style in styles {
+          let node = YAMLNode(.scalar(.init(text, style: style)), tag: tag, at: range)
+          #expect(node.isNull == Reference.isNull(node), "\(text) \(String(describing: tag))")
+          if node.isNull { nulls += 1 }
+        }
+      }
+    }
+    for kind in [YAMLNode.Kind.sequence([]), .mapping([])] {
+      #expect(YAMLNode(kind, at: range).isNull == false)
+    }
+    #expect(nulls == 10)
+  }
+
+  @Test func forbiddenCharacterIsTheScalarSearch() {
+    // Every scalar below U+0100 and a few above, alone and inside printable text.
+    var scalars = (0..<0x100).compactMap(Unicode.Scalar.init)
+    scalars += ["\u{200B}", "\u{2028}", "\u{202E}", "\u{FEFF}", "\u{3164}", "\u{1F600}"]
+    for scalar in scalars {
+      for text in [String(scalar), "a\(scalar)b", "https://m.io/\(scalar)", "\(scalar)\u{E9}"] {
+        let old = text.unicodeScalars.first(where: \.isForbiddenInSpecValue)
+        #expect(SpecDecoder.firstForbidden(in: text) == old, "\(text.debugDescription)")
+      }
+    }
+  }
 }
 
 /// The code before the change, word for word.
 private enum Reference {
+  /// `YAMLNode.isNull`.
+  static func isNull(_ node: YAMLNode) -> Bool {
+    let nullTag = "tag:yaml.org,2002:null"
+    let scalar = node.scalar
+    let tag = node.tag
+    guard let scalar, scalar.style == .plain, tag == nil || tag == nullTag else {
+      return false
+    }
+    return ["", "~", "null", "Null", "NULL"].contains(scalar.text)
+  }
+
   /// `NodeSpec.writes`' split of its path.
   static func parts(_ path: String) -> [Substring] {
     let parts = path.split(separator: ".", maxSplits: 1)
