@@ -14,12 +14,13 @@ extension SpecDecoder {
       Located(name, at: keyRange), SpecGrammar.isRegistryName, else: "invalid-registry-name",
       "is not a registry host", hint: "a host name with an optional :port, or `_default`",
       path: entry.path)
-    let fields = fields(entry, allowed: Self.registryKeys)
-    let server = fields?["server"].flatMap { self.url($0, schemeOptional: true) }
-    let fallback = fields?["fallback"].flatMap { bool($0) }
-    let mirrors = fields?["mirrors"].map { self.mirrors($0) } ?? []
-    let auth = decoded(fields?["auth"]) { $0.auth($1) }
-    guard let validName, fields != nil else { return nil }
+    // Unwrapped once: each `fields?[…]` copied the optional `Fields` and destroyed the copy.
+    guard let fields = fields(entry, allowed: Self.registryKeys) else { return nil }
+    let server = fields["server"].flatMap { self.url($0, schemeOptional: true) }
+    let fallback = fields["fallback"].flatMap { bool($0) }
+    let mirrors = fields["mirrors"].map { self.mirrors($0) } ?? []
+    let auth = decoded(fields["auth"]) { $0.auth($1) }
+    guard let validName else { return nil }
     var registry = Registry(
       name: validName, server: server, fallback: fallback, mirrors: mirrors,
       range: entry.node.range)

@@ -566,16 +566,16 @@ extension SpecDecoder {
     }
   }
 
-  /// `text` when `isValid` accepts it; otherwise reports `id` and gives nil. The hint is
-  /// made only for an error: `version`'s, built for every valid version, cost more than the
-  /// check.
+  /// `text` when `isValid` accepts it; otherwise reports `id` and gives nil. The hint and
+  /// the path are made only for an error: `version`'s hint, built for every valid version,
+  /// cost more than the check, and a registry's path was spelt out for every registry.
   mutating func checked(
     _ text: Located<String>, _ isValid: (String) -> Bool, else id: String, _ problem: String,
-    hint: @autoclosure () -> String, path: String? = nil
+    hint: @autoclosure () -> String, path: @autoclosure () -> String? = nil
   ) -> Located<String>? {
     if isValid(text.value) { return text }
     diagnostics.error(
-      id, "`\(display(text.value))` \(problem)", at: text.range, path: path, hint: hint())
+      id, "`\(display(text.value))` \(problem)", at: text.range, path: path(), hint: hint())
     return nil
   }
 
