@@ -1,10 +1,17 @@
 extension SpecDecoder {
-  /// The options each component accepts besides `version`, `sha256`, `url` and `accept`
-  /// (from the key table, `SpecKeys.allowed(in:)`).
-  static let componentOptions: [(key: String, value: [String])] = SpecKeys.componentNames.map {
-    name in
+  /// A component's key and the options it accepts besides `version`, `sha256`, `url` and
+  /// `accept`. A struct, not a tuple: the runtime builds an array of tuples' type at its
+  /// first use, four times what an array of a struct costs.
+  struct ComponentOptions {
+    var key: String
+    var options: [String]
+  }
+
+  /// Each component's options (from the key table, `SpecKeys.allowed(in:)`).
+  static let componentOptions: [ComponentOptions] = SpecKeys.componentNames.map { name in
     let keys = SpecKeys.allowed(in: "component." + name)
-    return (name, keys.filter { !SpecKeys.componentCommonKeys.contains($0) })
+    return ComponentOptions(
+      key: name, options: keys.filter { !SpecKeys.componentCommonKeys.contains($0) })
   }
 
   /// A real release of each component, for hints (`containerd: 2.0.0`): a placeholder such
@@ -28,7 +35,8 @@ extension SpecDecoder {
     }
     // Straight into their slots: a `[String: Component]` in between cost more to hash than
     // the components did to decode.
-    for (name, options) in Self.componentOptions {
+    for known in Self.componentOptions {
+      let (name, options) = (known.key, known.options)
       guard let item = fields[name] else { continue }
       let component = decoded(item) { $0.component($1, name: name, options: options) }
       switch name {

@@ -396,7 +396,7 @@ extension SpecDecoder {
     ("under `components`", "components", componentOptions.map(\.key)),
     (
       "in a component's mapping (`containerd: {version: 2.0.0}`)", nil,
-      SpecKeys.componentCommonKeys + componentOptions.flatMap(\.value)
+      SpecKeys.componentCommonKeys + componentOptions.flatMap(\.options)
     ),
     ("under `downloads`", "downloads", downloadsKeys),
     ("under `kubernetes`", "kubernetes", kubernetesKeys),
