@@ -105,13 +105,14 @@ extension ResolvedRegistry {
         continue
       }
       // Host names are case-insensitive: `DOCKER.io` is `docker.io`.
-      if let first = seen[folder.lowercased()] {
+      let spelling = folder.lowercased()
+      if let first = seen[spelling] {
         diagnostics.error(
           "duplicate-registry", "`\(name)` is configured twice", at: registry.name.range,
           path: path, notes: [.init("first configured here", at: first)])
         continue
       }
-      seen[folder.lowercased()] = registry.name.range
+      seen[spelling] = registry.name.range
 
       var ok = true
       var hosts: [ResolvedHost] = []
@@ -238,12 +239,24 @@ extension ResolvedRegistry {
   static func folder(for name: String) -> String? {
     if name == "_default" { return name }
     if name.hasPrefix("[") { return ipv6Folder(name) }
-    // On the bytes: every allowed character is ASCII.
+    // On the bytes: every allowed character is ASCII. One pass checks each byte, looks for
+    // `..` and finds the first `:` (three searches cost three times as much).
     let bytes = name.utf8
-    guard let first = bytes.first, first != UInt8(ascii: "."), first != UInt8(ascii: ":"),
-      bytes.allSatisfy({ hostNameBytes[Int($0)] }), !name.containsUTF8("..")
+    guard let first = bytes.first, first != UInt8(ascii: "."), first != UInt8(ascii: ":")
     else { return nil }
-    guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else { return name }
+    var colon: String.Index?
+    var previous: UInt8 = 0
+    var index = bytes.startIndex
+    while index < bytes.endIndex {
+      let byte = bytes[index]
+      guard hostNameBytes[Int(byte)], !(byte == UInt8(ascii: ".") && previous == byte) else {
+        return nil
+      }
+      if colon == nil, byte == UInt8(ascii: ":") { colon = index }
+      previous = byte
+      bytes.formIndex(after: &index)
+    }
+    guard let colon else { return name }
     let port = name[bytes.index(after: colon)...]
     guard !port.utf8.contains(UInt8(ascii: ":")), let number = Int(port),
       (1...65535).contains(number)
@@ -252,7 +265,7 @@ extension ResolvedRegistry {
   }
 
   /// The bytes a registry name other than `[IPv6]` may hold: ASCII letters, digits, `.-:`.
-  private static let hostNameBytes: [Bool] = (0..<256).map { byte in
+  static let hostNameBytes: [Bool] = (0..<256).map { byte in
     let scalar = Unicode.Scalar(UInt8(byte))
     return ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar)
       || ("0"..."9").contains(scalar) || scalar == "." || scalar == "-" || scalar == ":"
@@ -261,7 +274,7 @@ extension ResolvedRegistry {
   /// `[address]` or `[address]:port`, kept as written: the `host:port` folder form, which
   /// every containerd looks up (the `host_port_` form is ambiguous for an address full of
   /// colons).
-  private static func ipv6Folder(_ name: String) -> String? {
+  static func ipv6Folder(_ name: String) -> String? {
     guard let close = name.firstIndex(of: "]") else { return nil }
     let address = name[name.index(after: name.startIndex)..<close]
     let rest = name[name.index(after: close)...]
@@ -282,6 +295,7 @@ extension ResolvedRegistry {
   /// containerd appends `/v2/...` to the URL as written, so `https://m.io/` would make it
   /// request `//v2/...`. Expects a URL the spec grammar accepted (no query, no credentials).
   static func normalizedURL(_ url: String) -> String {
+    if isNormal(url) { return url }
     var rest = Substring(url)
     var scheme = "https"
     if let separator = rest.firstUTF8Range(of: "://") {
@@ -299,6 +313,27 @@ extension ResolvedRegistry {
       authority.removeLast(defaultPort.count)
     }
     return "\(scheme)://\(authority)\(path)"
+  }
+
+  /// Whether `normalizedURL` gives `url` back unchanged: an `http`/`https` scheme, an
+  /// authority of ASCII without capitals and without the scheme's default port, and no
+  /// trailing `/`. Most spec URLs are written so; one pass over the bytes costs a fraction
+  /// of building the three strings that normalizing does.
+  static func isNormal(_ url: String) -> Bool {
+    let bytes = url.utf8
+    let (schemeLength, defaultPort) =
+      bytes.starts(with: "https://".utf8)
+      ? (8, ":443") : bytes.starts(with: "http://".utf8) ? (7, ":80") : (0, "")
+    guard schemeLength > 0 else { return false }
+    var authorityEnd = bytes.index(bytes.startIndex, offsetBy: schemeLength)
+    while authorityEnd < bytes.endIndex, bytes[authorityEnd] != UInt8(ascii: "/") {
+      let byte = bytes[authorityEnd]
+      if byte >= 0x80 || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) { return false }
+      bytes.formIndex(after: &authorityEnd)
+    }
+    // A `/` at the very end is a whole Character: no mark combines with it.
+    return bytes.last != UInt8(ascii: "/")
+      && !bytes[..<authorityEnd].reversed().starts(with: defaultPort.utf8.reversed())
   }
 
   /// How many non-empty parts `/` separates `text` into (`split(separator: "/").count`,

@@ -88,17 +88,35 @@ public struct NodeSpec: Sendable, Equatable {
   /// not decode. For a component, `components.<key>`.
   public func writes(_ path: String) -> Bool {
     if undecoded.contains(path) { return true }
-    let parts = path.split(separator: ".", maxSplits: 1)
-    if parts.count == 2, undecoded.contains(String(parts[0])) { return true }
+    let parts = Self.headAndRest(path)
+    if let parts, undecoded.contains(String(parts.head)) { return true }
     switch path {
     case "user": return user != nil
     case "home": return home != nil
     case "kubernetes": return kubernetes != nil
     case "proxy": return proxy != nil
     default:
-      guard parts.count == 2, parts[0] == "components" else { return false }
-      return components.contains(key: String(parts[1]))
+      guard let parts, parts.head == "components" else { return false }
+      return components.contains(key: String(parts.rest))
     }
+  }
+
+  /// The two parts `path.split(separator: ".", maxSplits: 1)` gives, or nil when it gives
+  /// fewer: dots before the first part are skipped (empty parts are left out), the rest
+  /// after the first dot that follows is kept whole and must not be empty. On the UTF-8
+  /// bytes (`.` is one byte, never inside another character): the array of the split cost
+  /// 5,000 instructions a call, and the compiler asks a dozen times. One difference, of no
+  /// consequence (every caller passes an ASCII path of its own): a `.` followed by a
+  /// combining mark splits here, where the Character split read the two as one character.
+  static func headAndRest(_ path: String) -> (head: Substring, rest: Substring)? {
+    let bytes = path.utf8
+    let dot = UInt8(ascii: ".")
+    guard let start = bytes.firstIndex(where: { $0 != dot }),
+      let split = bytes[start...].firstIndex(of: dot)
+    else { return nil }
+    let restStart = bytes.index(after: split)
+    guard restStart < bytes.endIndex else { return nil }
+    return (Substring(bytes[start..<split]), Substring(bytes[restStart...]))
   }
 }
 

@@ -1,10 +1,17 @@
 extension SpecDecoder {
-  /// The options each component accepts besides `version`, `sha256`, `url` and `accept`
-  /// (from the key table, `SpecKeys.allowed(in:)`).
-  static let componentOptions: [(key: String, value: [String])] = SpecKeys.componentNames.map {
-    name in
+  /// A component's key and the options it accepts besides `version`, `sha256`, `url` and
+  /// `accept`. A struct, not a tuple: the runtime builds an array of tuples' type at its
+  /// first use, four times what an array of a struct costs.
+  struct ComponentOptions {
+    var key: String
+    var options: [String]
+  }
+
+  /// Each component's options (from the key table, `SpecKeys.allowed(in:)`).
+  static let componentOptions: [ComponentOptions] = SpecKeys.componentNames.map { name in
     let keys = SpecKeys.allowed(in: "component." + name)
-    return (name, keys.filter { !SpecKeys.componentCommonKeys.contains($0) })
+    return ComponentOptions(
+      key: name, options: keys.filter { !SpecKeys.componentCommonKeys.contains($0) })
   }
 
   /// A real release of each component, for hints (`containerd: 2.0.0`): a placeholder such
@@ -16,39 +23,52 @@ extension SpecDecoder {
     "crun": "1.17",
   ]
 
+  /// The component keys, in the key table's order.
+  static let componentKeys = componentOptions.map(\.key)
+
   mutating func components(_ entry: Entry?) -> Components {
-    let names = Self.componentOptions.map(\.key)
     guard let entry else { return Components() }
-    guard let fields = fields(entry, allowed: names) else {
+    var components = Components(range: entry.node.range)
+    guard let fields = fields(entry, allowed: Self.componentKeys) else {
       undecoded.insert(entry.path)
-      return Components(range: entry.node.range)
+      return components
     }
-    var decoded: [String: Component] = [:]
-    for (name, options) in Self.componentOptions {
-      decoded[name] = self.decoded(fields[name]) { $0.component($1, name: name, options: options) }
+    // Straight into their slots: a `[String: Component]` in between cost more to hash than
+    // the components did to decode.
+    for known in Self.componentOptions {
+      let (name, options) = (known.key, known.options)
+      guard let item = fields[name] else { continue }
+      let component = decoded(item) { $0.component($1, name: name, options: options) }
+      switch name {
+      case "containerd": components.containerd = component
+      case "runc": components.runc = component
+      case "cni": components.cni = component
+      case "nerdctl": components.nerdctl = component
+      case "buildkit": components.buildkit = component
+      case "nerdctl-full": components.nerdctlFull = component
+      case "rootlesskit": components.rootlesskit = component
+      case "slirp4netns": components.slirp4netns = component
+      case "crictl": components.crictl = component
+      default: break
+      }
     }
     reportConflicts(fields)
-    return Components(
-      containerd: decoded["containerd"], runc: decoded["runc"], cni: decoded["cni"],
-      nerdctl: decoded["nerdctl"], buildkit: decoded["buildkit"],
-      nerdctlFull: decoded["nerdctl-full"], range: entry.node.range,
-      rootlesskit: decoded["rootlesskit"], slirp4netns: decoded["slirp4netns"],
-      crictl: decoded["crictl"])
+    return components
   }
 
   /// `nerdctl-full` bundles the other five; asking for both would install two of each.
   private mutating func reportConflicts(_ fields: Fields) {
     guard let full = fields["nerdctl-full"], let fullKey = full.key else { return }
     // crictl is no part of the bundle.
-    let others = fields.entries.filter { $0.name != "nerdctl-full" && $0.name != "crictl" }
+    let others = fields.entries.filter { name, _ in name != "nerdctl-full" && name != "crictl" }
     guard !others.isEmpty else { return }
     diagnostics.error(
       "conflicting-components",
       "`nerdctl-full` bundles containerd, runc, CNI, nerdctl, BuildKit, RootlessKit and "
         + "slirp4netns; it cannot be combined "
-        + "with \(list(others.map(\.name)))",
+        + "with \(list(others.map { name, _ in name }))",
       at: fullKey.range, path: full.path,
-      notes: others.map { .init("`\($0.name)` asked for here", at: $0.entry.key?.range) },
+      notes: others.map { name, entry in .init("`\(name)` asked for here", at: entry.key?.range) },
       hint: "keep either `nerdctl-full` or the separate components")
   }
 

@@ -14,12 +14,13 @@ extension SpecDecoder {
       Located(name, at: keyRange), SpecGrammar.isRegistryName, else: "invalid-registry-name",
       "is not a registry host", hint: "a host name with an optional :port, or `_default`",
       path: entry.path)
-    let fields = fields(entry, allowed: Self.registryKeys)
-    let server = fields?["server"].flatMap { self.url($0, schemeOptional: true) }
-    let fallback = fields?["fallback"].flatMap { bool($0) }
-    let mirrors = fields?["mirrors"].map { self.mirrors($0) } ?? []
-    let auth = decoded(fields?["auth"]) { $0.auth($1) }
-    guard let validName, fields != nil else { return nil }
+    // Unwrapped once: each `fields?[…]` copied the optional `Fields` and destroyed the copy.
+    guard let fields = fields(entry, allowed: Self.registryKeys) else { return nil }
+    let server = fields["server"].flatMap { self.url($0, schemeOptional: true) }
+    let fallback = fields["fallback"].flatMap { bool($0) }
+    let mirrors = fields["mirrors"].map { self.mirrors($0) } ?? []
+    let auth = decoded(fields["auth"]) { $0.auth($1) }
+    guard let validName else { return nil }
     var registry = Registry(
       name: validName, server: server, fallback: fallback, mirrors: mirrors,
       range: entry.node.range)
@@ -134,10 +135,11 @@ extension SpecDecoder {
       return nil
     }
     guard let fields = fields(entry, allowed: allowed) else { return nil }
-    guard fields.entries.count == 1, let (name, value) = fields.entries.first else {
+    guard fields.names.count == 1, let name = fields.names.first, let value = fields.values.first
+    else {
       // Unknown keys were reported already; several sources, or none at all, were not.
       let empty = { if case .mapping(let pairs) = entry.node.kind { pairs.isEmpty } else { false } }
-      if fields.entries.count > 1 || empty() {
+      if fields.names.count > 1 || empty() {
         diagnostics.error(
           "invalid-value", "name exactly one source: \(expected)", at: entry.node.range,
           path: entry.path)
@@ -275,7 +277,7 @@ extension SpecDecoder {
       return nil
     case (nil, nil):
       // Unknown keys were reported already; an empty mapping was not.
-      if fields.entries.isEmpty, case .mapping(let pairs) = entry.node.kind, pairs.isEmpty {
+      if fields.names.isEmpty, case .mapping(let pairs) = entry.node.kind, pairs.isEmpty {
         diagnostics.error(
           "missing-key", "a header value mapping needs `env` or `file`", at: entry.node.range,
           path: entry.path, hint: "e.g. {env: MIRROR_TOKEN} or {file: /etc/mirror-token}")

@@ -282,24 +282,61 @@ extension SpecDecoder {
   /// for mapping entries, the key node (for diagnostics that point at the key).
   struct Entry {
     var node: YAMLNode
-    var path: String
     var key: YAMLNode?
+    /// The path of what holds this entry, and the step from there to it: the path itself is
+    /// spelt out only when asked (a diagnostic, or a nested mapping's entries), not for every
+    /// value decoded.
+    private var base: String
+    private var step: Step
+
+    private enum Step {
+      case none
+      case key(String)
+      case index(Int)
+    }
+
+    init(node: YAMLNode, path: String, key: YAMLNode? = nil) {
+      self.init(node: node, key: key, base: path, step: .none)
+    }
+
+    private init(node: YAMLNode, key: YAMLNode?, base: String, step: Step) {
+      self.node = node
+      self.key = key
+      self.base = base
+      self.step = step
+    }
+
+    var path: String {
+      switch step {
+      case .none: base
+      case .key(let name): base.isEmpty ? name : "\(base).\(name)"
+      case .index(let index): "\(base)[\(index)]"
+      }
+    }
 
     func child(_ node: YAMLNode, key: YAMLNode? = nil, name: String) -> Entry {
-      Entry(node: node, path: path.isEmpty ? name : "\(path).\(name)", key: key)
+      Entry(node: node, key: key, base: path, step: .key(name))
     }
 
     func item(_ node: YAMLNode, _ index: Int) -> Entry {
-      Entry(node: node, path: "\(path)[\(index)]")
+      Entry(node: node, key: nil, base: path, step: .index(index))
     }
   }
 
-  /// The entries of one mapping whose keys were all checked against the allowed ones.
+  /// The entries of one mapping whose keys were all checked against the allowed ones: the
+  /// names and their entries side by side. An array of `(name, entry)` tuples was copied a
+  /// tuple at a time (through the runtime's generic tuple copy) by every lookup.
   struct Fields {
-    var entries: [(name: String, entry: Entry)]
+    var names: [String]
+    var values: [Entry]
     var range: SourceRange
 
-    subscript(name: String) -> Entry? { entries.first { $0.name == name }?.entry }
+    /// Each name with its entry, in document order.
+    var entries: Zip2Sequence<[String], [Entry]> { zip(names, values) }
+
+    subscript(name: String) -> Entry? {
+      names.firstIndex(of: name).map { values[$0] }
+    }
   }
 
   /// The mapping at `entry`, with unknown keys reported (and left out). Null counts as an
@@ -307,23 +344,31 @@ extension SpecDecoder {
   mutating func fields(
     _ entry: Entry, allowed: [String]?, expected: String = "a mapping"
   ) -> Fields? {
-    if entry.node.isNull { return Fields(entries: [], range: entry.node.range) }
+    if entry.node.isNull { return Fields(names: [], values: [], range: entry.node.range) }
     guard case .mapping(let pairs) = entry.node.kind else {
       mismatch(entry, expected: expected)
       return nil
     }
-    var entries: [(String, Entry)] = []
+    var names: [String] = []
+    var values: [Entry] = []
+    names.reserveCapacity(pairs.count)
+    values.reserveCapacity(pairs.count)
+    // Every entry of this mapping starts from its path: spelt out once.
+    let path = entry.path
+    let parent = Entry(node: entry.node, path: path)
     for pair in pairs {
       // The reader lets only scalar keys through.
       let name = pair.key.scalar?.text ?? ""
       if let allowed, !allowed.contains(name) {
-        unknownKey(name, at: pair.key.range, path: entry.path, allowed: allowed)
+        unknownKey(name, at: pair.key.range, path: path, allowed: allowed)
         continue
       }
-      entries.append((name, entry.child(pair.value, key: pair.key, name: name)))
+      names.append(name)
+      values.append(parent.child(pair.value, key: pair.key, name: name))
     }
-    return Fields(entries: entries, range: entry.node.range)
+    return Fields(names: names, values: values, range: entry.node.range)
   }
+
 
   mutating func unknownKey(
     _ name: String, at range: SourceRange, path: String, allowed: [String]
@@ -351,7 +396,7 @@ extension SpecDecoder {
     ("under `components`", "components", componentOptions.map(\.key)),
     (
       "in a component's mapping (`containerd: {version: 2.0.0}`)", nil,
-      SpecKeys.componentCommonKeys + componentOptions.flatMap(\.value)
+      SpecKeys.componentCommonKeys + componentOptions.flatMap(\.options)
     ),
     ("under `downloads`", "downloads", downloadsKeys),
     ("under `kubernetes`", "kubernetes", kubernetesKeys),
@@ -386,7 +431,7 @@ extension SpecDecoder {
       mismatch(entry, expected: expected)
       return nil
     }
-    if let bad = scalar.text.unicodeScalars.first(where: \.isForbiddenInSpecValue) {
+    if let bad = Self.firstForbidden(in: scalar.text) {
       diagnostics.error(
         "control-character",
         "the value holds the control character \(codePoint(bad))",
@@ -395,6 +440,14 @@ extension SpecDecoder {
       return nil
     }
     return Located(scalar.text, at: entry.node.range)
+  }
+
+  /// The first character of `text` no spec value may hold (`isForbiddenInSpecValue`).
+  /// Printable ASCII, nearly every value, holds none: its bytes are checked first, and the
+  /// scalars only when a byte is not printable ASCII.
+  static func firstForbidden(in text: String) -> Unicode.Scalar? {
+    if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return nil }
+    return text.unicodeScalars.first(where: \.isForbiddenInSpecValue)
   }
 
   /// `true` or `false`, and nothing else: `yes`/`on`/`1` are YAML 1.1 guesses.
@@ -506,21 +559,23 @@ extension SpecDecoder {
   /// A string that `isValid` accepts; otherwise reports `id` and gives nil.
   mutating func string(
     _ entry: Entry, matching isValid: (String) -> Bool, else id: String, _ problem: String,
-    hint: String
+    hint: @autoclosure () -> String
   ) -> Located<String>? {
     string(entry).flatMap {
-      checked($0, isValid, else: id, problem, hint: hint, path: entry.path)
+      checked($0, isValid, else: id, problem, hint: hint(), path: entry.path)
     }
   }
 
-  /// `text` when `isValid` accepts it; otherwise reports `id` and gives nil.
+  /// `text` when `isValid` accepts it; otherwise reports `id` and gives nil. The hint and
+  /// the path are made only for an error: `version`'s hint, built for every valid version,
+  /// cost more than the check, and a registry's path was spelt out for every registry.
   mutating func checked(
     _ text: Located<String>, _ isValid: (String) -> Bool, else id: String, _ problem: String,
-    hint: String, path: String? = nil
+    hint: @autoclosure () -> String, path: @autoclosure () -> String? = nil
   ) -> Located<String>? {
     if isValid(text.value) { return text }
     diagnostics.error(
-      id, "`\(display(text.value))` \(problem)", at: text.range, path: path, hint: hint)
+      id, "`\(display(text.value))` \(problem)", at: text.range, path: path(), hint: hint())
     return nil
   }
 

@@ -66,10 +66,17 @@ public struct YAMLNode: Sendable, Equatable {
 
   /// The null of YAML's core schema: an empty plain scalar, `~` or `null` (untagged).
   public var isNull: Bool {
-    guard let scalar, scalar.style == .plain, tag == nil || tag == nullTag else {
+    // The length first: no null is longer than four bytes, and most scalars are.
+    guard case .scalar(let scalar) = kind, scalar.text.utf8.count <= 4, scalar.style == .plain,
+      tag == nil || tag == nullTag
+    else {
       return false
     }
-    return ["", "~", "null", "Null", "NULL"].contains(scalar.text)
+    // A switch, not `[…].contains`: the array literal was allocated at every call.
+    switch scalar.text {
+    case "", "~", "null", "Null", "NULL": return true
+    default: return false
+    }
   }
 
   /// "a mapping", "a sequence", "a scalar", "null", "nothing": for type-mismatch messages.

@@ -35,8 +35,10 @@ public struct YAMLReader {
     _ file: SourceFile, limits: Limits = Limits(), allowEmpty: Bool = false,
     diagnostics: inout Diagnostics
   ) -> YAMLNode? {
-    guard checkBytes(file, limits: limits, diagnostics: &diagnostics) else { return nil }
-    var reader = YAMLReader(file: file, limits: limits)
+    guard let end = checkBytes(file, limits: limits, diagnostics: &diagnostics) else {
+      return nil
+    }
+    var reader = YAMLReader(file: file, end: end, limits: limits)
     reader.allowEmpty = allowEmpty
     let root = reader.parse()
     for diagnostic in reader.diagnostics.all { diagnostics.append(diagnostic) }
@@ -58,9 +60,10 @@ public struct YAMLReader {
   private var root: YAMLNode?
   private var allowEmpty = false
 
-  private init(file: SourceFile, limits: Limits) {
+  /// `end` is `file.location(ofByte: file.bytes.count)`, which `checkBytes` found on its way.
+  private init(file: SourceFile, end: SourceLocation, limits: Limits) {
     self.file = file
-    self.end = file.location(ofByte: file.bytes.count)
+    self.end = end
     self.limits = limits
   }
 
@@ -82,7 +85,44 @@ public struct YAMLReader {
     var pendingKey: YAMLNode?
     /// The pending key was refused (duplicate, merge, non-scalar): drop its value too.
     var dropsValue = false
-    var firstKeys: [String: SourceRange] = [:]
+    var firstKeys = KeyIndex()
+  }
+
+  /// The keys of one mapping so far, each with where it was first written: what the
+  /// duplicate-key check asks. A list while the mapping is small (nearly all are: hashing
+  /// each key into a new dictionary per mapping cost more than comparing a few strings), a
+  /// dictionary once it holds `listLimit` keys, so that a mapping of 1,000 registries stays
+  /// linear.
+  struct KeyIndex {
+    static let listLimit = 16
+    private var list: [(key: String, range: SourceRange)] = []
+    /// Room for a typical mapping's keys at the first insert: growing the list from one slot
+    /// reallocated it at 1, 2, 4 and 8 keys.
+    static let firstCapacity = 8
+    private var table: [String: SourceRange]?
+
+    /// Where `key` was first written, if it was.
+    func first(_ key: String) -> SourceRange? {
+      if let table { return table[key] }
+      for index in list.indices where list[index].key == key { return list[index].range }
+      return nil
+    }
+
+    /// Records `key`, which `first` did not know, written at `range`.
+    mutating func insert(_ key: String, at range: SourceRange) {
+      if table != nil {
+        table?[key] = range
+      } else if list.count < Self.listLimit {
+        if list.isEmpty { list.reserveCapacity(Self.firstCapacity) }
+        list.append((key: key, range: range))
+      } else {
+        var table = [String: SourceRange](minimumCapacity: 2 * Self.listLimit)
+        for (known, at) in list { table[known] = at }
+        table[key] = range
+        self.table = table
+        list = []
+      }
+    }
   }
 
   /// What the event loop does next.
@@ -92,30 +132,31 @@ public struct YAMLReader {
 
   /// Size, NUL bytes and UTF-8 validity, checked on the raw bytes because libyaml reports
   /// them late, without a position, or (UTF-16 without a byte order mark) not at all.
+  /// Returns where the file ends (line and column) when it passes, nil when it does not.
   private static func checkBytes(
     _ file: SourceFile, limits: Limits, diagnostics: inout Diagnostics
-  ) -> Bool {
+  ) -> SourceLocation? {
     let bytes = file.bytes
     if bytes.count > limits.maxBytes {
       diagnostics.error(
         "too-large", "the spec is \(bytes.count) bytes; the limit is \(limits.maxBytes)",
         at: nil, hint: "a node spec is a few kilobytes; is this the right file?")
-      return false
+      return nil
     }
     if let nul = bytes.firstIndex(of: 0) {
       diagnostics.error(
         "binary-input", "the spec contains a NUL byte; it looks like binary data, not YAML",
         at: SourceRange(at: file.location(ofByte: nul), file: file.id))
-      return false
+      return nil
     }
     if let bad = firstInvalidUTF8(bytes) {
       diagnostics.error(
         "invalid-utf8", "the spec is not valid UTF-8 (byte 0x\(hex(bytes[bad])))",
         at: SourceRange(at: file.location(ofByte: bad), file: file.id),
         hint: "save the file as UTF-8")
-      return false
+      return nil
     }
-    let hidden = hiddenCharacters(file, limit: Diagnostics.displayLimit + 1)
+    let (hidden, end) = hiddenCharactersAndEnd(file, limit: Diagnostics.displayLimit + 1)
     for (location, scalar) in hidden {
       diagnostics.error(
         "invisible-character",
@@ -126,7 +167,7 @@ public struct YAMLReader {
           ? "YAML ends a line here, so text after it is not part of this line; remove it"
           : "remove it; comments included, a spec is plain visible text")
     }
-    return hidden.isEmpty
+    return hidden.isEmpty ? end : nil
   }
 
   /// Where the characters are that a reviewer cannot see (`isHiddenInSource`), at most
@@ -135,6 +176,14 @@ public struct YAMLReader {
   static func hiddenCharacters(
     _ file: SourceFile, limit: Int
   ) -> [(SourceLocation, Unicode.Scalar)] {
+    hiddenCharactersAndEnd(file, limit: limit).found
+  }
+
+  /// `hiddenCharacters`, and where the file ends when the scan got there (fewer than `limit`
+  /// found): the reader needs that location, and counting the lines again cost a second pass.
+  static func hiddenCharactersAndEnd(
+    _ file: SourceFile, limit: Int
+  ) -> (found: [(SourceLocation, Unicode.Scalar)], end: SourceLocation) {
     let bytes = file.bytes
     var found: [(SourceLocation, Unicode.Scalar)] = []
     var line = 1
@@ -166,7 +215,7 @@ public struct YAMLReader {
       column += 1
       i += length
     }
-    return found
+    return (found, SourceLocation(line: line, column: column))
   }
 
   /// The offset of the first byte that does not belong to a well-formed UTF-8 sequence
@@ -348,22 +397,28 @@ public struct YAMLReader {
 
   /// Adds a finished node to the open collection, or makes it the root.
   private mutating func attach(_ node: YAMLNode, size: Int) {
-    // Changed in place: popping the frame and appending it again copied it for every node.
-    guard let last = frames.indices.last else {
+    guard !frames.isEmpty else {
       root = node
       return
     }
-    frames[last].size += size
-    if !frames[last].isMapping {
-      frames[last].items.append(node)
-    } else if let key = frames[last].pendingKey {
-      if !frames[last].dropsValue { frames[last].pairs.append(.init(key: key, value: node)) }
-      frames[last].pendingKey = nil
-      frames[last].dropsValue = false
+    // One access to the open frame for the whole change: changed in place (popping and
+    // appending it again copied it for every node), and through one `inout` rather than an
+    // access of `frames[last]` per field.
+    Self.add(node, size: size, to: &frames[frames.count - 1], diagnostics: &diagnostics)
+  }
+
+  private static func add(
+    _ node: YAMLNode, size: Int, to frame: inout Frame, diagnostics: inout Diagnostics
+  ) {
+    frame.size += size
+    if !frame.isMapping {
+      frame.items.append(node)
+    } else if let key = frame.pendingKey.take() {
+      if !frame.dropsValue { frame.pairs.append(.init(key: key, value: node)) }
+      frame.dropsValue = false
     } else {
-      frames[last].pendingKey = node
-      frames[last].dropsValue = !Self.accepts(
-        key: node, firstKeys: &frames[last].firstKeys, diagnostics: &diagnostics)
+      frame.dropsValue = !accepts(key: node, firstKeys: &frame.firstKeys, diagnostics: &diagnostics)
+      frame.pendingKey = node
     }
   }
 
@@ -388,7 +443,7 @@ public struct YAMLReader {
 
   /// Refuses keys the schema cannot use; libyaml accepts all of them.
   private static func accepts(
-    key: YAMLNode, firstKeys: inout [String: SourceRange], diagnostics: inout Diagnostics
+    key: YAMLNode, firstKeys: inout KeyIndex, diagnostics: inout Diagnostics
   ) -> Bool {
     guard let scalar = key.scalar else {
       diagnostics.error(
@@ -402,14 +457,14 @@ public struct YAMLReader {
         hint: "write the keys out; a spec should read the same to people and tools")
       return false
     }
-    if let first = firstKeys[scalar.text] {
+    if let first = firstKeys.first(scalar.text) {
       diagnostics.error(
         "duplicate-key", "duplicate key `\(display(scalar.text))`", at: key.range,
         notes: [.init("first defined here", at: first)],
         hint: "YAML keeps only one of them; remove the other")
       return false
     }
-    firstKeys[scalar.text] = key.range
+    firstKeys.insert(scalar.text, at: key.range)
     return true
   }
 
