@@ -107,9 +107,11 @@ extension YAMLEmitter {
           out.write(byte: newline)
           return
         }
-        for (index, item) in items.enumerated() {
+        // By index: `for item in items` (or `enumerated()`) copies every entry, a retain of
+        // its payload and a release after it.
+        for index in items.indices {
           if index > 0 { out.indent(column) }
-          self.item(item, column: column, &out)
+          self.item(items[index], column: column, &out)
         }
       case .mapping(let pairs):
         guard !pairs.isEmpty else {
@@ -117,17 +119,16 @@ extension YAMLEmitter {
           out.write(byte: newline)
           return
         }
-        for (index, (key, value)) in pairs.enumerated() {
+        for index in pairs.indices {
           if index > 0 { out.indent(column) }
-          pair(key, value, column: column, &out)
+          pair(pairs[index].0, pairs[index].1, column: column, &out)
         }
       }
     }
 
     /// `- ` and the entry, whose content starts two columns right of the dash.
     func item(_ value: YAMLValue, column: Int, _ out: inout ByteWriter) {
-      out.write(byte: UInt8(ascii: "-"))
-      out.write(byte: space)
+      out.write(byte: UInt8(ascii: "-"), space)
       block(value, column: column + 2, &out)
     }
 
@@ -137,32 +138,32 @@ extension YAMLEmitter {
         let analysis = Analysis(bytes)
         if bytes.count > 128 || analysis.multiline {
           // libyaml's rule: a key longer than 128 bytes or spanning lines is an explicit one.
-          out.write(byte: UInt8(ascii: "?"))
-          out.write(byte: space)
+          out.write(byte: UInt8(ascii: "?"), space)
           scalar(bytes, analysis, .any, nil, .block, contentColumn: column + 2, endLine: true, &out)
           out.indent(column)
         } else {
           scalar(bytes, analysis, .any, nil, .key, contentColumn: column + 2, endLine: false, &out)
         }
       }
-      out.write(byte: UInt8(ascii: ":"))
+      // The colon and what follows it as one append: `: ` before a value on the same line.
+      let colon = UInt8(ascii: ":")
       switch value {
       case .scalar(let text, let style, let tag):
-        out.write(byte: space)
+        out.write(byte: colon, space)
         scalar(text, style, tag, .block, contentColumn: column + 2, endLine: true, &out)
       case .sequence(let items, let flow) where flow || items.isEmpty:
-        out.write(byte: space)
+        out.write(byte: colon, space)
         block(value, column: column + 2, &out)
       case .mapping(let pairs) where pairs.isEmpty:
-        out.write(byte: space)
+        out.write(byte: colon, space)
         block(value, column: column + 2, &out)
       case .mapping:
-        out.write(byte: newline)
+        out.write(byte: colon, newline)
         out.indent(column + 2)
         block(value, column: column + 2, &out)
       case .sequence:
         let itemColumn = indentSequences ? column + 2 : column
-        out.write(byte: newline)
+        out.write(byte: colon, newline)
         out.indent(itemColumn)
         block(value, column: itemColumn, &out)
       }
@@ -200,6 +201,16 @@ extension YAMLEmitter {
       contentColumn: Int, endLine: Bool, _ out: inout ByteWriter
     ) {
       YAMLEmitter.withUTF8(of: text) { bytes in
+        // Double quotes hold any text (`Analysis.style` keeps them): nothing to analyze.
+        guard style != .doubleQuoted else {
+          if let tag {
+            out.write(tag)
+            out.write(byte: space)
+          }
+          YAMLEmitter.writeDoubleQuoted(bytes, &out)
+          if endLine { out.write(byte: newline) }
+          return
+        }
         scalar(
           bytes, Analysis(bytes), style, tag, context, contentColumn: contentColumn,
           endLine: endLine, &out)
@@ -270,6 +281,15 @@ extension YAMLEmitter {
         isEmpty = true
         flowPlainButForIndicators = false
         literal = false
+        return
+      }
+      // Most scalars are one quiet word: a letter, digit, `_` or `/` first, then printable
+      // ASCII but `:` and `#`, no space last (keys, module names, paths, states). libyaml's
+      // analysis finds nothing in one, every style is allowed (the defaults): said at once,
+      // without the bookkeeping below (about half of what the analysis cost such a scalar).
+      if YAMLEmitter.byteKinds[Int(bytes[0])] & ByteKind.wordStart != 0,
+        bytes[count - 1] != space, YAMLEmitter.quietRunEnd(bytes, from: 1) == count
+      {
         return
       }
       // What libyaml's analysis notes, as bits of one word (`Found`); the flags follow from
