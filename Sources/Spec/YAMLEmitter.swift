@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// A YAML document to write, as a tree. Mappings keep their order: output never depends on
 /// dictionary iteration.
 public enum YAMLValue: Sendable, Equatable {
@@ -623,7 +631,8 @@ extension YAMLEmitter {
     let quote = UInt8(ascii: "'")
     out.write(byte: quote)
     var start = 0
-    for index in bytes.indices where bytes[index] == quote {
+    // Each quote found by `memchr` (`next(_:in:from:)`), not by a test of every byte.
+    while let index = next(quote, in: bytes, from: start) {
       out.write(bytes: UnsafeBufferPointer(rebasing: bytes[start...index]))
       out.write(byte: quote)
       start = index + 1
@@ -674,6 +683,17 @@ extension YAMLEmitter {
     out.write(byte: quote)
   }
 
+  /// Where the first `byte` at or after `start` is, if any: `memchr`, which reads a word at
+  /// a time (a file's lines, a template's quotes), where a loop costs some five instructions
+  /// a byte.
+  @inline(__always)
+  static func next(_ byte: UInt8, in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+    guard start < bytes.count, let base = bytes.baseAddress,
+      let found = memchr(base + start, Int32(byte), bytes.count - start)
+    else { return nil }
+    return UnsafeRawPointer(base).distance(to: UnsafeRawPointer(found))
+  }
+
   /// The one-letter escape of a character, if it has one. A switch, not a dictionary: a
   /// `[UInt32: UInt8]` costs the runtime a scan of every conformance record (`Hashable`) the
   /// first time it is built, more than all the escapes of a playbook.
@@ -718,8 +738,7 @@ extension YAMLEmitter {
     out.write(byte: newline)
     var start = 0
     while start < count {
-      var end = start
-      while end < count && bytes[end] != newline { end += 1 }
+      let end = next(newline, in: bytes, from: start) ?? count
       if end > start {
         out.indent(column)
         out.write(bytes: UnsafeBufferPointer(rebasing: bytes[start..<end]))
@@ -753,9 +772,22 @@ extension YAMLEmitter {
       break
     default: return false
     }
-    return retypingWords.contains { word in
-      word.count == count
-        && zip(word, utf8).allSatisfy { $0 == (0x41...0x5a ~= $1 ? $1 | 0x20 : $1) }
+    // The text folded to small letters and packed into one number, its first byte lowest,
+    // then compared with the words' numbers: `| 0x20` turns an ASCII capital into its small
+    // letter and no other byte into a small letter, and the words hold small letters only, so
+    // this is the case-folding comparison. No folded byte is 0: a word matches only a text of
+    // its length. (A switch: no table to build, no loop over the words and their bytes.)
+    var folded: UInt64 = 0
+    for index in 0..<count { folded |= UInt64(utf8[index] | 0x20) &<< (8 &* index) }
+    switch folded {
+    case 0x79, 0x6E,  // y, n
+      0x73_6579, 0x6F6E,  // yes, no
+      0x6575_7274, 0x65_736C_6166,  // true, false
+      0x6E6F, 0x66_666F,  // on, off
+      0x6C6C_756E:  // null
+      return true
+    default:
+      return false
     }
   }
 
@@ -765,8 +797,4 @@ extension YAMLEmitter {
     for byte in "0123456789+-.~<=".utf8 { table[Int(byte)] = true }
     return table
   }()
-
-  /// YAML 1.1 booleans and null, lowercase.
-  private static let retypingWords: [[UInt8]] =
-    ["y", "n", "yes", "no", "true", "false", "on", "off", "null"].map { Array($0.utf8) }
 }
