@@ -60,8 +60,9 @@ import Testing
     for a in Self.pieces {
       for b in Self.pieces {
         for c in Self.pieces {
-          var text = a + b + c
-          text.withUTF8 { bytes in
+          let text = a + b + c
+          var utf8 = text
+          utf8.withUTF8 { bytes in
             var new = ByteWriter()
             var old = ByteWriter()
             YAMLEmitter.writeSingleQuoted(bytes, &new)
