@@ -34,7 +34,7 @@ extension AnsibleBackend {
     /// its settings and variables through `YAMLEmitter`, then each task straight from its
     /// `Task` (the same bytes as `YAMLEmitter` writes for `play`).
     func write(to out: inout ByteWriter) {
-      out.write("- ")
+      out.write(byte: UInt8(ascii: "-"), UInt8(ascii: " "))
       for (index, (key, value)) in settings.enumerated() {
         if index > 0 { out.indent(2) }
         YAMLEmitter.writePair(key, value, column: 2, to: &out, indentSequences: true)

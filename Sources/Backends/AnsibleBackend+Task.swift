@@ -69,7 +69,8 @@ extension AnsibleBackend {
 
     /// The task with one more keyword.
     /// Consuming: a chain of `.with(...)` on a new task appends in place, no array copied.
-    consuming func with(_ keyword: String, _ value: YAMLValue) -> Task {
+    /// (`value` is consumed too: appended without a copy of the caller's new value.)
+    consuming func with(_ keyword: String, _ value: consuming YAMLValue) -> Task {
       // Most tasks get two to four keywords: room for four at once, not 1, 2, then 4.
       if keywords.isEmpty { keywords.reserveCapacity(4) }
       keywords.append((keyword, value))
@@ -143,7 +144,7 @@ extension AnsibleBackend {
     /// task is not turned into a `YAMLValue` first (that copy and its release cost more than
     /// writing it).
     func write(column: Int, to out: inout ByteWriter) {
-      out.write("- ")
+      out.write(byte: UInt8(ascii: "-"), UInt8(ascii: " "))
       let column = column + 2
       var first = true
       func pair(_ key: String, _ value: YAMLValue) {

@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// A YAML document to write, as a tree. Mappings keep their order: output never depends on
 /// dictionary iteration.
 public enum YAMLValue: Sendable, Equatable {
@@ -107,9 +115,11 @@ extension YAMLEmitter {
           out.write(byte: newline)
           return
         }
-        for (index, item) in items.enumerated() {
+        // By index: `for item in items` (or `enumerated()`) copies every entry, a retain of
+        // its payload and a release after it.
+        for index in items.indices {
           if index > 0 { out.indent(column) }
-          self.item(item, column: column, &out)
+          self.item(items[index], column: column, &out)
         }
       case .mapping(let pairs):
         guard !pairs.isEmpty else {
@@ -117,17 +127,16 @@ extension YAMLEmitter {
           out.write(byte: newline)
           return
         }
-        for (index, (key, value)) in pairs.enumerated() {
+        for index in pairs.indices {
           if index > 0 { out.indent(column) }
-          pair(key, value, column: column, &out)
+          pair(pairs[index].0, pairs[index].1, column: column, &out)
         }
       }
     }
 
     /// `- ` and the entry, whose content starts two columns right of the dash.
     func item(_ value: YAMLValue, column: Int, _ out: inout ByteWriter) {
-      out.write(byte: UInt8(ascii: "-"))
-      out.write(byte: space)
+      out.write(byte: UInt8(ascii: "-"), space)
       block(value, column: column + 2, &out)
     }
 
@@ -137,32 +146,32 @@ extension YAMLEmitter {
         let analysis = Analysis(bytes)
         if bytes.count > 128 || analysis.multiline {
           // libyaml's rule: a key longer than 128 bytes or spanning lines is an explicit one.
-          out.write(byte: UInt8(ascii: "?"))
-          out.write(byte: space)
+          out.write(byte: UInt8(ascii: "?"), space)
           scalar(bytes, analysis, .any, nil, .block, contentColumn: column + 2, endLine: true, &out)
           out.indent(column)
         } else {
           scalar(bytes, analysis, .any, nil, .key, contentColumn: column + 2, endLine: false, &out)
         }
       }
-      out.write(byte: UInt8(ascii: ":"))
+      // The colon and what follows it as one append: `: ` before a value on the same line.
+      let colon = UInt8(ascii: ":")
       switch value {
       case .scalar(let text, let style, let tag):
-        out.write(byte: space)
+        out.write(byte: colon, space)
         scalar(text, style, tag, .block, contentColumn: column + 2, endLine: true, &out)
       case .sequence(let items, let flow) where flow || items.isEmpty:
-        out.write(byte: space)
+        out.write(byte: colon, space)
         block(value, column: column + 2, &out)
       case .mapping(let pairs) where pairs.isEmpty:
-        out.write(byte: space)
+        out.write(byte: colon, space)
         block(value, column: column + 2, &out)
       case .mapping:
-        out.write(byte: newline)
+        out.write(byte: colon, newline)
         out.indent(column + 2)
         block(value, column: column + 2, &out)
       case .sequence:
         let itemColumn = indentSequences ? column + 2 : column
-        out.write(byte: newline)
+        out.write(byte: colon, newline)
         out.indent(itemColumn)
         block(value, column: itemColumn, &out)
       }
@@ -200,6 +209,16 @@ extension YAMLEmitter {
       contentColumn: Int, endLine: Bool, _ out: inout ByteWriter
     ) {
       YAMLEmitter.withUTF8(of: text) { bytes in
+        // Double quotes hold any text (`Analysis.style` keeps them): nothing to analyze.
+        guard style != .doubleQuoted else {
+          if let tag {
+            out.write(tag)
+            out.write(byte: space)
+          }
+          YAMLEmitter.writeDoubleQuoted(bytes, &out)
+          if endLine { out.write(byte: newline) }
+          return
+        }
         scalar(
           bytes, Analysis(bytes), style, tag, context, contentColumn: contentColumn,
           endLine: endLine, &out)
@@ -270,6 +289,15 @@ extension YAMLEmitter {
         isEmpty = true
         flowPlainButForIndicators = false
         literal = false
+        return
+      }
+      // Most scalars are one quiet word: a letter, digit, `_` or `/` first, then printable
+      // ASCII but `:` and `#`, no space last (keys, module names, paths, states). libyaml's
+      // analysis finds nothing in one, every style is allowed (the defaults): said at once,
+      // without the bookkeeping below (about half of what the analysis cost such a scalar).
+      if YAMLEmitter.byteKinds[Int(bytes[0])] & ByteKind.wordStart != 0,
+        bytes[count - 1] != space, YAMLEmitter.quietRunEnd(bytes, from: 1) == count
+      {
         return
       }
       // What libyaml's analysis notes, as bits of one word (`Found`); the flags follow from
@@ -603,7 +631,8 @@ extension YAMLEmitter {
     let quote = UInt8(ascii: "'")
     out.write(byte: quote)
     var start = 0
-    for index in bytes.indices where bytes[index] == quote {
+    // Each quote found by `memchr` (`next(_:in:from:)`), not by a test of every byte.
+    while let index = next(quote, in: bytes, from: start) {
       out.write(bytes: UnsafeBufferPointer(rebasing: bytes[start...index]))
       out.write(byte: quote)
       start = index + 1
@@ -654,6 +683,17 @@ extension YAMLEmitter {
     out.write(byte: quote)
   }
 
+  /// Where the first `byte` at or after `start` is, if any: `memchr`, which reads a word at
+  /// a time (a file's lines, a template's quotes), where a loop costs some five instructions
+  /// a byte.
+  @inline(__always)
+  static func next(_ byte: UInt8, in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+    guard start < bytes.count, let base = bytes.baseAddress,
+      let found = memchr(base + start, Int32(byte), bytes.count - start)
+    else { return nil }
+    return UnsafeRawPointer(base).distance(to: UnsafeRawPointer(found))
+  }
+
   /// The one-letter escape of a character, if it has one. A switch, not a dictionary: a
   /// `[UInt32: UInt8]` costs the runtime a scan of every conformance record (`Hashable`) the
   /// first time it is built, more than all the escapes of a playbook.
@@ -698,8 +738,7 @@ extension YAMLEmitter {
     out.write(byte: newline)
     var start = 0
     while start < count {
-      var end = start
-      while end < count && bytes[end] != newline { end += 1 }
+      let end = next(newline, in: bytes, from: start) ?? count
       if end > start {
         out.indent(column)
         out.write(bytes: UnsafeBufferPointer(rebasing: bytes[start..<end]))
@@ -733,9 +772,22 @@ extension YAMLEmitter {
       break
     default: return false
     }
-    return retypingWords.contains { word in
-      word.count == count
-        && zip(word, utf8).allSatisfy { $0 == (0x41...0x5a ~= $1 ? $1 | 0x20 : $1) }
+    // The text folded to small letters and packed into one number, its first byte lowest,
+    // then compared with the words' numbers: `| 0x20` turns an ASCII capital into its small
+    // letter and no other byte into a small letter, and the words hold small letters only, so
+    // this is the case-folding comparison. No folded byte is 0: a word matches only a text of
+    // its length. (A switch: no table to build, no loop over the words and their bytes.)
+    var folded: UInt64 = 0
+    for index in 0..<count { folded |= UInt64(utf8[index] | 0x20) &<< (8 &* index) }
+    switch folded {
+    case 0x79, 0x6E,  // y, n
+      0x73_6579, 0x6F6E,  // yes, no
+      0x6575_7274, 0x65_736C_6166,  // true, false
+      0x6E6F, 0x66_666F,  // on, off
+      0x6C6C_756E:  // null
+      return true
+    default:
+      return false
     }
   }
 
@@ -745,8 +797,4 @@ extension YAMLEmitter {
     for byte in "0123456789+-.~<=".utf8 { table[Int(byte)] = true }
     return table
   }()
-
-  /// YAML 1.1 booleans and null, lowercase.
-  private static let retypingWords: [[UInt8]] =
-    ["y", "n", "yes", "no", "true", "false", "on", "off", "null"].map { Array($0.utf8) }
 }

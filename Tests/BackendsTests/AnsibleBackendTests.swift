@@ -317,4 +317,48 @@ import Testing
       #expect(found == reference(known), "\(known)")
     }
   }
+
+  /// `Scalar.holdsJinja` finds each `{` with `memchr`; the byte loop it replaced, kept here
+  /// word for word as the reference, gives the same answer for generated texts: `{` followed
+  /// by each byte, at the start, the end and past the first eight bytes, several in a row.
+  @Test func holdsJinjaIsTheByteLoopsAnswer() {
+    func reference(_ text: String) -> Bool {
+      var text = text
+      return text.withUTF8 { bytes in
+        // Looks for a `{` first (one comparison a byte), then at the byte after it.
+        guard bytes.count > 1 else { return false }
+        let last = bytes.count - 1
+        var index = 0
+        while index < last {
+          if bytes[index] == UInt8(ascii: "{") {
+            let next = bytes[index + 1]
+            if next == UInt8(ascii: "{") || next == UInt8(ascii: "%") || next == UInt8(ascii: "#") {
+              return true
+            }
+          }
+          index += 1
+        }
+        return false
+      }
+    }
+    let pieces = [
+      "", "{", "{{", "{%", "{#", "{ ", "}", "%", "#", "a", "path/to/file.conf", "caf\u{E9}",
+      "{\u{E9}", "0123456789abcdef",
+    ]
+    var count = 0
+    var holding = 0
+    for a in pieces {
+      for b in pieces {
+        for c in pieces {
+          let text = a + b + c
+          let expected = reference(text)
+          #expect(AnsibleBackend.Scalar.holdsJinja(text) == expected, "\(text)")
+          count += 1
+          if expected { holding += 1 }
+        }
+      }
+    }
+    #expect(count == 2_744)
+    #expect(holding > 0 && holding < count)
+  }
 }
