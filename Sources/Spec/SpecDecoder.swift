@@ -369,7 +369,6 @@ extension SpecDecoder {
     return Fields(names: names, values: values, range: entry.node.range)
   }
 
-
   mutating func unknownKey(
     _ name: String, at range: SourceRange, path: String, allowed: [String]
   ) {

@@ -48,9 +48,10 @@ import Testing
       "", "/", "//", "/v2", "/v2/", "/V2", "/proxy/", "/a/../v2", "/caf\u{E9}", "/x\u{301}",
       "/\u{301}", "/x/\u{301}/", "/:443", "/%2F/v2",
     ]
-    return ByteFastPathTests.urls + schemes.flatMap { scheme in
-      hosts.flatMap { host in paths.map { scheme + host + $0 } }
-    }
+    return ByteFastPathTests.urls
+      + schemes.flatMap { scheme in
+        hosts.flatMap { host in paths.map { scheme + host + $0 } }
+      }
   }()
 
   @Test func normalizedURLIsTheStringVersion() {
