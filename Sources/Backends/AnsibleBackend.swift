@@ -18,11 +18,11 @@ public struct AnsibleBackend: Backend {
   public init(hosts: String = "all") { self.hosts = hosts }
 
   public func render(_ plan: Plan, diagnostics: inout Diagnostics) -> String? {
-    output(plan, diagnostics: &diagnostics).map { String(decoding: $0, as: UTF8.self) }
+    output(plan, diagnostics: &diagnostics)?.text
   }
 
-  /// The playbook's bytes, as the writer made them (no round trip through a `String`).
-  public func output(_ plan: Plan, diagnostics: inout Diagnostics) -> [UInt8]? {
+  /// The playbook's bytes, in the writer that made them (no round trip through a `String`).
+  public func output(_ plan: Plan, diagnostics: inout Diagnostics) -> ByteWriter? {
     var playbook = Playbook(plan: plan, hosts: hosts)
     playbook.build(diagnostics: &diagnostics)
     guard !diagnostics.hasErrors else { return nil }
@@ -34,7 +34,7 @@ public struct AnsibleBackend: Backend {
     header(plan, &out)
     out.line("---")
     playbook.write(to: &out)
-    return out.bytes
+    return out
   }
 
   /// The leading comment lines: with `---` and the task writer's dashes and keywords, the

@@ -9,15 +9,10 @@ public protocol Backend: Sendable {
   /// Renders the plan. Problems a target cannot express go to `diagnostics` at the
   /// resource's spec range; the result is nil when there are errors.
   func render(_ plan: Plan, diagnostics: inout Diagnostics) -> String?
-  /// The bytes to write: the rendering as UTF-8, unless the target delivers something else
-  /// (cloud-init's gzip-compressed user-data). Nil when there are errors.
-  func output(_ plan: Plan, diagnostics: inout Diagnostics) -> [UInt8]?
-}
-
-extension Backend {
-  public func output(_ plan: Plan, diagnostics: inout Diagnostics) -> [UInt8]? {
-    render(plan, diagnostics: &diagnostics).map { Array($0.utf8) }
-  }
+  /// The bytes to write, in the writer that made them (written out from there, not copied):
+  /// the rendering as UTF-8, unless the target delivers something else (cloud-init's
+  /// gzip-compressed user-data). Nil when there are errors.
+  func output(_ plan: Plan, diagnostics: inout Diagnostics) -> ByteWriter?
 }
 
 /// Every target, driving the command line's `--target` values.

@@ -39,10 +39,11 @@ public struct CloudInitBackend: Backend {
   /// decompresses before anything else (it tries gzip on every user-data: `convert_string`
   /// in cloudinit/user_data.py). Binary, so it goes to a file or a pipe, not a terminal. Nil,
   /// with `cloud-init-size`, when even that is over the limit: by how much, in the message.
-  public func output(_ plan: Plan, diagnostics: inout Diagnostics) -> [UInt8]? {
-    guard let bytes = document(plan, diagnostics: &diagnostics)?.bytes else { return nil }
-    guard gzip || bytes.count > Self.userDataLimit else { return bytes }
-    guard let packed = Gzip.compress(bytes, level: Gzip.thoroughLevel) else {
+  public func output(_ plan: Plan, diagnostics: inout Diagnostics) -> ByteWriter? {
+    guard let document = document(plan, diagnostics: &diagnostics) else { return nil }
+    guard gzip || document.count > Self.userDataLimit else { return document }
+    guard let packed = document.withBytes({ Gzip.compress($0, level: Gzip.thoroughLevel) })
+    else {
       diagnostics.error(
         "cloud-init-emit", "cannot gzip the user-data (libdeflate failed)", at: nil)
       return nil
@@ -52,13 +53,15 @@ public struct CloudInitBackend: Backend {
         "cloud-init-size",
         "the user-data is \(packed.count) bytes even gzip-compressed, "
           + "\(packed.count - Self.userDataLimit) bytes over the \(Self.userDataLimit) bytes EC2 "
-          + "accepts (the cloud-config is \(bytes.count) bytes, its largest files compressed)",
+          + "accepts (the cloud-config is \(document.count) bytes, its largest files compressed)",
         at: nil,
         hint: "split the node's setup, or deliver it another way (the shell target from a "
           + "small user-data that downloads it)")
       return nil
     }
-    return packed
+    var out = ByteWriter(capacity: packed.count)
+    out.write(bytes: packed)
+    return out
   }
 
   /// The cloud-config, written once into one buffer: `render` makes it text, `output` takes

@@ -53,8 +53,8 @@ public struct ShellBackend: Backend {
   }
 
   /// The script's bytes as they were written: no `String` in between.
-  public func output(_ plan: Plan, diagnostics: inout Diagnostics) -> [UInt8]? {
-    script(plan, diagnostics: &diagnostics)?.bytes
+  public func output(_ plan: Plan, diagnostics: inout Diagnostics) -> ByteWriter? {
+    script(plan, diagnostics: &diagnostics)
   }
 
   /// The checked plan's script, or nil when the check reported errors.

@@ -262,7 +262,7 @@ private final class WorkQueue: @unchecked Sendable {
   /// The failed renames' reports, in spec order (after every compile report).
   func printRenameFailures() {
     let out = renameFailures.keys.sorted().compactMap { renameFailures[$0] }.joinedUTF8()
-    if !out.isEmpty { Driver(strict: false).writeAll(STDERR_FILENO, Array(out.utf8)) }
+    if !out.isEmpty { Driver(strict: false).writeAll(STDERR_FILENO, out) }
   }
 
   /// Records the spec's outcome and prints every report that is now next in spec order.
@@ -279,7 +279,7 @@ private final class WorkQueue: @unchecked Sendable {
       out += ready
       printed += 1
     }
-    if !out.isEmpty { Driver(strict: false).writeAll(STDERR_FILENO, Array(out.utf8)) }
+    if !out.isEmpty { Driver(strict: false).writeAll(STDERR_FILENO, out) }
   }
 }
 

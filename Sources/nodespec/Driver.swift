@@ -35,7 +35,7 @@ struct Driver {
     if let transcript {
       transcript.text += line
     } else {
-      writeAll(STDERR_FILENO, Array(line.utf8))
+      writeAll(STDERR_FILENO, line)
     }
   }
 
@@ -183,7 +183,7 @@ struct Driver {
   /// environment, or a delivered key (`env`, `local`), is written into the output literally,
   /// so such an output is written 0600.
   func compile(_ file: SourceFile, target: Target, options: RenderOptions = RenderOptions())
-    -> (bytes: [UInt8], secret: Bool)?
+    -> (bytes: ByteWriter, secret: Bool)?
   {
     guard let (plan, bytes) = run(file, target: target.backend(options)), let bytes else {
       return nil
@@ -198,7 +198,7 @@ struct Driver {
   /// file order, closed by a count line: a decoding error does not hide a catalog error
   /// further down. The backend renders only a plan without problems.
   private func run(_ file: SourceFile, target backend: (any Backend)?) -> (
-    plan: Plan, bytes: [UInt8]?
+    plan: Plan, bytes: ByteWriter?
   )? {
     var diagnostics = Diagnostics()
     let sources = self.sources(file, diagnostics: &diagnostics)
@@ -206,7 +206,7 @@ struct Driver {
     let plan = spec.flatMap {
       Compiler.compile($0, inputs: inputs(for: $0, from: file), diagnostics: &diagnostics)
     }
-    var bytes: [UInt8]?
+    var bytes: ByteWriter?
     if let plan, let backend, passes(diagnostics) {
       bytes = backend.output(plan, diagnostics: &diagnostics)
     }
@@ -226,14 +226,17 @@ struct Driver {
     !(diagnostics.hasErrors || (strict && !diagnostics.warnings.isEmpty))
   }
 
-  func writeStandardOutput(_ text: String) -> Bool { writeAll(STDOUT_FILENO, Array(text.utf8)) }
+  func writeStandardOutput(_ text: String) -> Bool { writeAll(STDOUT_FILENO, text) }
 
-  func writeStandardOutput(_ bytes: [UInt8]) -> Bool { writeAll(STDOUT_FILENO, bytes) }
+  func writeStandardOutput(_ bytes: ByteWriter) -> Bool {
+    bytes.withBytes { writeAll(STDOUT_FILENO, $0) }
+  }
 
   /// Why the output is not written to standard output: gzip-compressed user-data would land
   /// on a terminal as garbage (gzip itself refuses the same).
-  func standardOutputProblem(for bytes: [UInt8]) -> String? {
-    guard bytes.starts(with: [0x1F, 0x8B]), isatty(STDOUT_FILENO) == 1 else { return nil }
+  func standardOutputProblem(for bytes: ByteWriter) -> String? {
+    let gzip = bytes.withBytes { $0.starts(with: [0x1F, 0x8B]) }
+    guard gzip, isatty(STDOUT_FILENO) == 1 else { return nil }
     return "the user-data is gzip-compressed; not written to a terminal (use -o FILE or a pipe)"
   }
 
@@ -266,7 +269,7 @@ struct Driver {
 
   /// Writes through a temporary file in the same folder, fsync and a rename, so a reader never
   /// sees half a file and a failure leaves any old file untouched. Returns an error text.
-  func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) -> String? {
+  func writeAtomically(_ bytes: ByteWriter, to path: String, mode: mode_t = 0o644) -> String? {
     switch writeTemporary(bytes, beside: path, mode: mode, durably: true) {
     case .failure(let failure): return failure.reason
     case .success(let temporary):
@@ -287,7 +290,7 @@ struct Driver {
   /// failure nothing is left. `durably`: fsync before returning. Without it the data is only
   /// handed to the kernel, its write-back started (the batch syncs the file system once
   /// before any rename, `BatchCompile`).
-  func writeTemporary(_ bytes: [UInt8], beside path: String, mode: mode_t, durably: Bool)
+  func writeTemporary(_ bytes: ByteWriter, beside path: String, mode: mode_t, durably: Bool)
     -> Result<String, WriteFailure>
   {
     let slash = path.lastIndex(of: "/")
@@ -301,7 +304,7 @@ struct Driver {
     let temporary = String(
       decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
     var failure: String?
-    if !writeAll(fd, bytes) || (durably && fsync(fd) != 0) {
+    if !bytes.withBytes({ writeAll(fd, $0) }) || (durably && fsync(fd) != 0) {
       failure = String(cString: strerror(errno))
     }
     // An output is a script or config for root to run; 0644 like any generated file (mkstemp
@@ -318,16 +321,22 @@ struct Driver {
     return .success(temporary)
   }
 
+  /// Writes `text`'s UTF-8 (a report, the schema: text made as a `String`).
   @discardableResult
-  func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
-    var bytes = bytes[...]
+  func writeAll(_ fd: Int32, _ text: String) -> Bool {
+    Array(text.utf8).withUnsafeBufferPointer { writeAll(fd, $0) }
+  }
+
+  @discardableResult
+  func writeAll(_ fd: Int32, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    var bytes = UnsafeRawBufferPointer(bytes)
     while !bytes.isEmpty {
-      let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+      let written = Glibc.write(fd, bytes.baseAddress, bytes.count)
       if written < 0 {
         if errno == EINTR { continue }
         return false
       }
-      bytes = bytes.dropFirst(written)
+      bytes = UnsafeRawBufferPointer(rebasing: bytes[written...])
     }
     return true
   }

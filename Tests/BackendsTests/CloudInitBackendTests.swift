@@ -213,7 +213,7 @@ import Testing
     var diagnostics = Diagnostics()
     let text = try #require(CloudInitBackend().render(plan, diagnostics: &diagnostics))
     #expect(text.utf8.count > CloudInitBackend.userDataLimit)
-    let bytes = try #require(CloudInitBackend().output(plan, diagnostics: &diagnostics))
+    let bytes = try #require(CloudInitBackend().output(plan, diagnostics: &diagnostics)?.bytes)
     #expect(diagnostics.all.isEmpty)
     #expect(bytes.count <= CloudInitBackend.userDataLimit)
     #expect(try Self.gunzip(bytes) == text)
@@ -227,8 +227,9 @@ import Testing
       ])
     var diagnostics = Diagnostics()
     let text = try #require(CloudInitBackend().render(plan, diagnostics: &diagnostics))
-    #expect(CloudInitBackend().output(plan, diagnostics: &diagnostics) == Array(text.utf8))
-    let bytes = try #require(CloudInitBackend(gzip: true).output(plan, diagnostics: &diagnostics))
+    #expect(CloudInitBackend().output(plan, diagnostics: &diagnostics)?.bytes == Array(text.utf8))
+    let bytes = try #require(
+      CloudInitBackend(gzip: true).output(plan, diagnostics: &diagnostics)?.bytes)
     #expect(bytes.starts(with: [0x1F, 0x8B]))
     #expect(try Self.gunzip(bytes) == text)
   }
@@ -381,7 +382,7 @@ import Testing
   @Test func fallsBackToTheThoroughLevelNearTheLimit() throws {
     let plan = try Self.registriesPlan(250)
     var diagnostics = Diagnostics()
-    let bytes = try #require(CloudInitBackend().output(plan, diagnostics: &diagnostics))
+    let bytes = try #require(CloudInitBackend().output(plan, diagnostics: &diagnostics)?.bytes)
     #expect(diagnostics.all.isEmpty, "\(diagnostics.all)")
     #expect(bytes.count <= CloudInitBackend.userDataLimit)
     try #require(bytes.starts(with: [0x1F, 0x8B]), "expected the user-data gzip'd whole")
