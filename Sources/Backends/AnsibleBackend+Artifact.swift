@@ -580,8 +580,7 @@ extension AnsibleBackend.Playbook {
   /// single spaces, the words give the text back). One pass over the bytes: the generic
   /// `split` on the UTF-8 view cost about 10,000 instructions for a stamp.
   static func words(_ text: String) -> [String] {
-    var text = text
-    return text.withUTF8 { bytes in
+    text.withUTF8Bytes { bytes in
       var words: [String] = []
       var start = 0
       for end in 0...bytes.count where end == bytes.count || bytes[end] == UInt8(ascii: " ") {

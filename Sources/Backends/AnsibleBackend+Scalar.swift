@@ -1,13 +1,5 @@
 import Spec
 
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Musl)
-  import Musl
-#elseif canImport(Darwin)
-  import Darwin
-#endif
-
 extension AnsibleBackend {
   /// How a string becomes a YAML scalar in the playbook.
   ///
@@ -76,24 +68,19 @@ extension AnsibleBackend {
 
     /// Whether Ansible would see a Jinja construct in the text: `{{`, `{%` or `{#`.
     static func holdsJinja(_ text: String) -> Bool {
-      var text = text
-      return text.withUTF8 { bytes in
+      text.withUTF8Bytes { bytes in
         // `memchr` finds each `{` (a word at a time, where a byte loop cost about five
         // instructions a byte: 0.16 M over the write-up's scalars), then the byte after it
         // is looked at. A `{` as the last byte starts nothing.
-        guard bytes.count > 1, let base = bytes.baseAddress else { return false }
-        let last = bytes.count - 1
-        var index = 0
-        while index < last {
-          guard let found = memchr(base + index, Int32(UInt8(ascii: "{")), last - index) else {
-            return false
-          }
-          index = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(found))
-          let next = bytes[index + 1]
+        var from = 0
+        while let brace = bytes.firstIndex(of: UInt8(ascii: "{"), from: from),
+          brace + 1 < bytes.count
+        {
+          let next = bytes[brace + 1]
           if next == UInt8(ascii: "{") || next == UInt8(ascii: "%") || next == UInt8(ascii: "#") {
             return true
           }
-          index += 1
+          from = brace + 1
         }
         return false
       }

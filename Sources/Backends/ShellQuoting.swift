@@ -1,13 +1,5 @@
 import Spec
 
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Musl)
-  import Musl
-#elseif canImport(Darwin)
-  import Darwin
-#endif
-
 /// How Plan values reach a bash script: as single-quoted words, as quoted heredoc bodies, or
 /// as comment text. The shell and cloud-init targets share it so that both quote the same way.
 ///
@@ -71,10 +63,7 @@ enum ShellQuoting {
   /// The plan's files add up to tens of KB: `memchr` reads them a word at a time, where the
   /// UTF-8 view's iterator costs several instructions a byte (0.25 M on the write-up's setup).
   static func containsNUL(_ value: String) -> Bool {
-    value.utf8.withContiguousStorageIfAvailable { bytes in
-      guard let base = bytes.baseAddress else { return false }
-      return memchr(base, 0, bytes.count) != nil
-    } ?? value.utf8.contains(0)
+    value.withUTF8Bytes { $0.firstIndex(of: 0, from: 0) != nil }
   }
 }
 

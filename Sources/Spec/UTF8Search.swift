@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// Substring search on UTF-8 bytes, for the compiler's and the reader's few searches.
 ///
 /// The standard library's `String.contains(_:)`, `firstRange(of:)` and `replacing(_:with:)`
@@ -65,5 +73,31 @@ extension Array where Element == String {
       out += self[index]
     }
     return out
+  }
+}
+
+extension String {
+  /// Calls `body` with the string's UTF-8 bytes: in place for a native string, without the
+  /// copy (a retain and a release) that `withUTF8` needs to be called at all, being mutating;
+  /// through it for a string bridged from elsewhere, which it first makes contiguous.
+  @inlinable
+  public func withUTF8Bytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result)
+    rethrows -> Result
+  {
+    if let result = try utf8.withContiguousStorageIfAvailable(body) { return result }
+    var text = self
+    return try text.withUTF8(body)
+  }
+}
+
+extension UnsafeBufferPointer where Element == UInt8 {
+  /// Where the first `byte` at or after `start` is, if any: `memchr`, which reads a word at a
+  /// time (a file's lines, a template's braces, a NUL), where a loop over the bytes costs some
+  /// five instructions a byte.
+  public func firstIndex(of byte: UInt8, from start: Int) -> Int? {
+    guard start < count, let base = baseAddress,
+      let found = memchr(base + start, Int32(byte), count - start)
+    else { return nil }
+    return UnsafeRawPointer(base).distance(to: UnsafeRawPointer(found))
   }
 }

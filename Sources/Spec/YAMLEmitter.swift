@@ -1,11 +1,3 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Musl)
-  import Musl
-#elseif canImport(Darwin)
-  import Darwin
-#endif
-
 /// A YAML document to write, as a tree. Mappings keep their order: output never depends on
 /// dictionary iteration.
 public enum YAMLValue: Sendable, Equatable {
@@ -142,7 +134,7 @@ extension YAMLEmitter {
 
     /// `key: value`, or `key:` and the collection on the next lines.
     func pair(_ key: String, _ value: YAMLValue, column: Int, _ out: inout ByteWriter) {
-      YAMLEmitter.withUTF8(of: key) { bytes in
+      key.withUTF8Bytes { bytes in
         let analysis = Analysis(bytes)
         if bytes.count > 128 || analysis.multiline {
           // libyaml's rule: a key longer than 128 bytes or spanning lines is an explicit one.
@@ -208,7 +200,7 @@ extension YAMLEmitter {
       _ text: String, _ style: YAMLValue.Style, _ tag: String?, _ context: Context,
       contentColumn: Int, endLine: Bool, _ out: inout ByteWriter
     ) {
-      YAMLEmitter.withUTF8(of: text) { bytes in
+      text.withUTF8Bytes { bytes in
         // Double quotes hold any text (`Analysis.style` keeps them): nothing to analyze.
         guard style != .doubleQuoted else {
           if let tag {
@@ -245,20 +237,6 @@ extension YAMLEmitter {
       }
       if endLine { out.write(byte: newline) }
     }
-  }
-}
-
-extension YAMLEmitter {
-  /// Calls `body` with the UTF-8 bytes of `text`: in place for a native string, without the
-  /// copy (a retain and a release) that `withUTF8` needs to be called at all, being mutating;
-  /// through it for a string bridged from elsewhere, which it first makes contiguous.
-  @inline(__always)
-  static func withUTF8<Result>(
-    of text: String, _ body: (UnsafeBufferPointer<UInt8>) -> Result
-  ) -> Result {
-    if let result = text.utf8.withContiguousStorageIfAvailable(body) { return result }
-    var text = text
-    return text.withUTF8(body)
   }
 }
 
@@ -631,8 +609,8 @@ extension YAMLEmitter {
     let quote = UInt8(ascii: "'")
     out.write(byte: quote)
     var start = 0
-    // Each quote found by `memchr` (`next(_:in:from:)`), not by a test of every byte.
-    while let index = next(quote, in: bytes, from: start) {
+    // Each quote found by `memchr` (`firstIndex(of:from:)`), not by a test of every byte.
+    while let index = bytes.firstIndex(of: quote, from: start) {
       out.write(bytes: UnsafeBufferPointer(rebasing: bytes[start...index]))
       out.write(byte: quote)
       start = index + 1
@@ -683,17 +661,6 @@ extension YAMLEmitter {
     out.write(byte: quote)
   }
 
-  /// Where the first `byte` at or after `start` is, if any: `memchr`, which reads a word at
-  /// a time (a file's lines, a template's quotes), where a loop costs some five instructions
-  /// a byte.
-  @inline(__always)
-  static func next(_ byte: UInt8, in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
-    guard start < bytes.count, let base = bytes.baseAddress,
-      let found = memchr(base + start, Int32(byte), bytes.count - start)
-    else { return nil }
-    return UnsafeRawPointer(base).distance(to: UnsafeRawPointer(found))
-  }
-
   /// The one-letter escape of a character, if it has one. A switch, not a dictionary: a
   /// `[UInt32: UInt8]` costs the runtime a scan of every conformance record (`Hashable`) the
   /// first time it is built, more than all the escapes of a playbook.
@@ -738,7 +705,7 @@ extension YAMLEmitter {
     out.write(byte: newline)
     var start = 0
     while start < count {
-      let end = next(newline, in: bytes, from: start) ?? count
+      let end = bytes.firstIndex(of: newline, from: start) ?? count
       if end > start {
         out.indent(column)
         out.write(bytes: UnsafeBufferPointer(rebasing: bytes[start..<end]))
@@ -755,7 +722,7 @@ extension YAMLEmitter {
   /// or timestamp (anything starting with a digit, a sign or a dot), a merge key or `=`.
   /// Errs on the side of quoting.
   public static func wouldRetype(_ text: String) -> Bool {
-    withUTF8(of: text) { wouldRetype($0) }
+    text.withUTF8Bytes { wouldRetype($0) }
   }
 
   static func wouldRetype(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {

@@ -3,7 +3,7 @@ import Testing
 @testable import Spec
 
 /// `writeSingleQuoted` and `writeLiteral` find quotes and line breaks with `memchr`
-/// (`YAMLEmitter.next`); the byte loops they replaced, kept here word for word as the
+/// (`UnsafeBufferPointer.firstIndex(of:from:)`); the byte loops they replaced, kept here word for word as the
 /// reference, write the same bytes for generated texts: quotes and line breaks at the start,
 /// the end, doubled, past the first eight bytes, beside non-ASCII characters.
 @Suite struct YAMLEmitterScanTests {
