@@ -102,6 +102,32 @@ PY
     test "$(find "$work/traced" -type f -name 'node-*.sh' | wc -l)" = 12
 fi
 
+# More outputs than the workers hold open at once (`WriteBehind.depth`, 32 each): every one
+# is still the single compile's bytes, none is left open or hidden, and each output's
+# write-back is started and its pages dropped from the page cache exactly once.
+mkdir -p "$work/many"
+for i in $(seq 1 70); do
+  sed "s/^name: .*/name: many-$i/" examples/writeup.yaml >"$work/many/many-$i.yaml"
+done
+"$nodespec" compile "$work"/many/*.yaml --target shell --out-dir "$work/many-out" --jobs 2
+same=yes
+for i in $(seq 1 70); do
+  "$nodespec" compile "$work/many/many-$i.yaml" --target shell |
+    cmp -s - "$work/many-out/many-$i.sh" || same="no: many-$i.sh"
+done
+check "70 outputs with 2 threads: each is byte-identical to compiling its spec alone ($same)" \
+  test "$same" = yes
+check "... and no temporary is left" test -z "$(find "$work/many-out" -name '.*nodespec*')"
+if command -v strace >/dev/null; then
+  strace -f -qq -o "$work/many-trace" -e trace=sync_file_range,fadvise64 \
+    "$nodespec" compile "$work"/many/*.yaml --target shell --out-dir "$work/many-traced" \
+    --jobs 2 >/dev/null 2>&1
+  check "... each output's write-back is started once (sync_file_range)" \
+    test "$(grep -c 'sync_file_range(.*SYNC_FILE_RANGE_WRITE' "$work/many-trace")" = 70
+  check "... and its pages dropped once (fadvise64 POSIX_FADV_DONTNEED)" \
+    test "$(grep -c 'fadvise64(.*POSIX_FADV_DONTNEED' "$work/many-trace")" = 70
+fi
+
 # Compiled again into the same folder: a changed spec's output is replaced, the others are
 # the same bytes, and no temporary is left.
 cp -r "$work/out-1" "$work/again"

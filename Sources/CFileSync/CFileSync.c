@@ -20,3 +20,11 @@ void nodespec_start_writeback(int fd) {
   (void)fd;
 #endif
 }
+
+void nodespec_drop_cached(int fd) {
+#ifdef POSIX_FADV_DONTNEED
+  (void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+#else
+  (void)fd;
+#endif
+}

@@ -1,5 +1,4 @@
 import Backends
-import CFileSync
 import Compiler
 import Spec
 
@@ -270,7 +269,7 @@ struct Driver {
   /// Writes through a temporary file in the same folder, fsync and a rename, so a reader never
   /// sees half a file and a failure leaves any old file untouched. Returns an error text.
   func writeAtomically(_ bytes: ByteWriter, to path: String, mode: mode_t = 0o644) -> String? {
-    switch writeTemporary(bytes, beside: path, mode: mode, durably: true) {
+    switch writeTemporary(bytes, beside: path, mode: mode, durability: .synced) {
     case .failure(let failure): return failure.reason
     case .success(let temporary):
       guard rename(temporary, path) == 0 else {
@@ -285,14 +284,21 @@ struct Driver {
   /// Why a file could not be written.
   struct WriteFailure: Error { var reason: String }
 
+  /// What `writeTemporary` does with the file once its bytes are written.
+  enum Durability {
+    /// fsync, then close: the file is on disk when `writeTemporary` returns.
+    case synced
+    /// Start the write-back without waiting for it and hand the open file to the worker's
+    /// `WriteBehind`; the batch syncs the file system once before any rename (`BatchCompile`).
+    case writeBehind(WriteBehind)
+  }
+
   /// Writes `bytes` to a new temporary file beside `path` (`.<name>.nodespec-XXXXXX`, in the
   /// same folder so that a rename puts it in place) with `mode`, and returns its path; on a
-  /// failure nothing is left. `durably`: fsync before returning. Without it the data is only
-  /// handed to the kernel, its write-back started (the batch syncs the file system once
-  /// before any rename, `BatchCompile`).
-  func writeTemporary(_ bytes: ByteWriter, beside path: String, mode: mode_t, durably: Bool)
-    -> Result<String, WriteFailure>
-  {
+  /// failure nothing is left.
+  func writeTemporary(
+    _ bytes: ByteWriter, beside path: String, mode: mode_t, durability: Durability
+  ) -> Result<String, WriteFailure> {
     let slash = path.lastIndex(of: "/")
     let folder = slash.map { String(path[..<$0]) } ?? "."
     let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
@@ -304,19 +310,21 @@ struct Driver {
     let temporary = String(
       decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
     var failure: String?
-    if !bytes.withBytes({ writeAll(fd, $0) }) || (durably && fsync(fd) != 0) {
+    if !bytes.withBytes({ writeAll(fd, $0) }) { failure = String(cString: strerror(errno)) }
+    if failure == nil, case .synced = durability, fsync(fd) != 0 {
       failure = String(cString: strerror(errno))
     }
     // An output is a script or config for root to run; 0644 like any generated file (mkstemp
     // makes 0600), or 0600 when it holds a secret.
     if failure == nil, fchmod(fd, mode) != 0 { failure = String(cString: strerror(errno)) }
-    // Start the write-back now, without waiting for it, so that the one sync at the end
-    // finds most of the data already on its way (its errors surface there).
-    if failure == nil, !durably { nodespec_start_writeback(fd) }
-    close(fd)
     if let failure {
+      close(fd)
       unlink(temporary)
       return .failure(WriteFailure(reason: failure))
+    }
+    switch durability {
+    case .synced: close(fd)
+    case .writeBehind(let behind): behind.hold(fd)
     }
     return .success(temporary)
   }

@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+
+@testable import nodespec
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The batch's `WriteBehind`: it keeps the newest `depth` outputs open, and for each older
+/// one drops its clean pages from the page cache and closes it.
+@Suite struct WriteBehindTests {
+  /// `depth + 5` outputs held: the first five are released in order (closed, their pages no
+  /// longer cached), the newest `depth` stay open until the `WriteBehind` goes away, and
+  /// every file keeps its bytes.
+  @Test func releasesEachOutputOnceDepthNewerOnesFollowIt() throws {
+    let folder = FileManager.default.temporaryDirectory
+      .appendingPathComponent("write-behind-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: false)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let count = WriteBehind.depth + 5
+    let bytes = [UInt8](repeating: UInt8(ascii: "x"), count: 3 * 4096)
+    var held: [(fd: Int32, inode: ino_t, path: String)] = []
+    do {
+      let behind = WriteBehind()
+      for index in 0..<count {
+        let path = folder.appendingPathComponent("output-\(index)").path
+        let fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0o600)
+        try #require(fd >= 0)
+        try #require(bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } == bytes.count)
+        // Clean before it is held, so that the drop does not wait on the write-back.
+        try #require(fsync(fd) == 0)
+        var info = stat()
+        try #require(fstat(fd, &info) == 0)
+        held.append((fd, info.st_ino, path))
+        behind.hold(fd)
+      }
+      // Tests run in parallel: a number this test closed may already name another test's
+      // file, so "released" is "no longer this file".
+      for (index, file) in held.enumerated() {
+        #expect(refersTo(file.fd, file.inode) == (index >= 5), "output \(index)")
+      }
+      if dropsCleanPages(in: folder) {
+        for (index, file) in held.enumerated().prefix(5) {
+          #expect(cachedPages(file.path) == 0, "output \(index) is out of the page cache")
+        }
+      }
+      withExtendedLifetime(behind) {}
+    }
+    for (index, file) in held.enumerated() {
+      #expect(!refersTo(file.fd, file.inode), "output \(index) is closed")
+      #expect(FileManager.default.contents(atPath: file.path) == Data(bytes))
+    }
+  }
+
+  private func refersTo(_ fd: Int32, _ inode: ino_t) -> Bool {
+    var info = stat()
+    return fstat(fd, &info) == 0 && info.st_ino == inode
+  }
+
+  /// Whether `folder`'s file system drops a clean file's pages when asked (tmpfs does not:
+  /// its files live in the page cache).
+  private func dropsCleanPages(in folder: URL) -> Bool {
+    let path = folder.appendingPathComponent("control").path
+    let fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0o600)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    let page = [UInt8](repeating: 0, count: 4096)
+    guard page.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == page.count,
+      fsync(fd) == 0, posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) == 0
+    else { return false }
+    return cachedPages(path) == 0
+  }
+
+  /// How many of the file's pages are in the page cache (mincore(2)).
+  private func cachedPages(_ path: String) -> Int {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return -1 }
+    defer { close(fd) }
+    var info = stat()
+    guard fstat(fd, &info) == 0, info.st_size > 0 else { return -1 }
+    let length = Int(info.st_size)
+    guard let map = mmap(nil, length, PROT_READ, MAP_SHARED, fd, 0), map != MAP_FAILED else {
+      return -1
+    }
+    defer { munmap(map, length) }
+    let pages = (length + 4095) / 4096
+    var resident = [UInt8](repeating: 0, count: pages)
+    guard mincore(map, length, &resident) == 0 else { return -1 }
+    return resident.filter { $0 & 1 == 1 }.count
+  }
+}
