@@ -119,13 +119,15 @@ check "70 outputs with 2 threads: each is byte-identical to compiling its spec a
   test "$same" = yes
 check "... and no temporary is left" test -z "$(find "$work/many-out" -name '.*nodespec*')"
 if command -v strace >/dev/null; then
-  strace -f -qq -o "$work/many-trace" -e trace=sync_file_range,fadvise64 \
+  strace -f -qq -o "$work/many-trace" -e trace=sync_file_range,fadvise64,%stat \
     "$nodespec" compile "$work"/many/*.yaml --target shell --out-dir "$work/many-traced" \
     --jobs 2 >/dev/null 2>&1
   check "... each output's write-back is started once (sync_file_range)" \
     test "$(grep -c 'sync_file_range(.*SYNC_FILE_RANGE_WRITE' "$work/many-trace")" = 70
   check "... and its pages dropped once (fadvise64 POSIX_FADV_DONTNEED)" \
     test "$(grep -c 'fadvise64(.*POSIX_FADV_DONTNEED' "$work/many-trace")" = 70
+  check "... and, the folder being new, no output path is looked up before it is written" \
+    test "$(grep -c "stat.*\"$work/many-traced/" "$work/many-trace")" = 0
 fi
 
 # Compiled again into the same folder: a changed spec's output is replaced, the others are

@@ -1,4 +1,5 @@
 import Backends
+import Foundation
 import Testing
 
 @testable import nodespec
@@ -31,5 +32,25 @@ import Testing
     #expect(
       BatchCompile.problem(specs: ["a/.yaml"], target: .shell)
         == "a/.yaml has no file name to name its output")
+  }
+
+  /// The output folder's names, read once: every entry, hidden ones and folders too; nil
+  /// for a folder that cannot be listed (then every output is checked).
+  @Test func namesInTheOutputFolder() throws {
+    let folder = FileManager.default.temporaryDirectory
+      .appendingPathComponent("batch-names-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: false)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    #expect(BatchCompile.names(in: folder.path) == [".", ".."])
+    for name in ["node-1.sh", ".node-2.sh.nodespec-abc123", "çødé 🚀.sh"] {
+      try Data("x".utf8).write(to: folder.appendingPathComponent(name))
+    }
+    try FileManager.default.createDirectory(
+      at: folder.appendingPathComponent("sub.sh"), withIntermediateDirectories: false)
+    #expect(
+      BatchCompile.names(in: folder.path)
+        == [".", "..", "node-1.sh", ".node-2.sh.nodespec-abc123", "çødé 🚀.sh", "sub.sh"])
+    #expect(BatchCompile.names(in: folder.appendingPathComponent("missing").path) == nil)
+    #expect(BatchCompile.names(in: folder.appendingPathComponent("node-1.sh").path) == nil)
   }
 }
