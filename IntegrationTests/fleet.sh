@@ -119,7 +119,7 @@ check "70 outputs with 2 threads: each is byte-identical to compiling its spec a
   test "$same" = yes
 check "... and no temporary is left" test -z "$(find "$work/many-out" -name '.*nodespec*')"
 if command -v strace >/dev/null; then
-  strace -f -qq -o "$work/many-trace" -e trace=sync_file_range,fadvise64,%stat \
+  strace -f -qq -o "$work/many-trace" -e trace=sync_file_range,fadvise64,%%stat \
     "$nodespec" compile "$work"/many/*.yaml --target shell --out-dir "$work/many-traced" \
     --jobs 2 >/dev/null 2>&1
   check "... each output's write-back is started once (sync_file_range)" \
