@@ -222,9 +222,10 @@ struct BatchCompile {
 /// process never reads again. Left in the page cache, every output took memory the kernel had
 /// not handed out lately, and on a virtual machine whose free memory goes back to the host
 /// (virtio-balloon's free page reporting) the first write to such a page costs an exit to the
-/// host. Dropped, the next outputs reuse the same few megabytes: the write part of the
-/// playbook batch fell from 1.6 s to 0.65 s (docs/performance.md, "Outputs out of the page
-/// cache"). A page still dirty or under write-back is not dropped; it stays cached, as before.
+/// host. Dropped, the next outputs reuse the same few megabytes: 10,000 playbooks took 3.3 to
+/// 3.6 s instead of 3.8 to 4.8 s, whose system time rose with every gigabyte cached
+/// (docs/performance.md, "Outputs out of the page cache, one listing of the folder"). A page
+/// still dirty or under write-back is not dropped; it stays cached, as before.
 final class WriteBehind {
   /// Outputs held at once: 32 playbooks are 3.2 MB, far more than the disk's queue holds.
   static let depth = 32
@@ -234,7 +235,9 @@ final class WriteBehind {
 
   init() { files.reserveCapacity(Self.depth) }
 
-  /// Starts `fd`'s write-back and takes it over; drops and closes the oldest output held.
+  /// Starts `fd`'s write-back, without waiting for it, so that the batch's one sync finds
+  /// the data already on its way (a write-back error surfaces there), and takes the file
+  /// over; drops and closes the oldest output held.
   func hold(_ fd: Int32) {
     nodespec_start_writeback(fd)
     guard files.count == Self.depth else {
