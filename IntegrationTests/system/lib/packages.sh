@@ -52,6 +52,12 @@ debs_sandbox() {
   cp "$DEBS"/*.deb "$DEBS/Packages" "$SB_ROOT$DEBS_IN_SANDBOX/"
   rm -f "$SB_ROOT/etc/apt/sources.list" "$SB_ROOT"/etc/apt/sources.list.d/*
   echo "deb [trusted=yes] file:$DEBS_IN_SANDBOX ./" >"$SB_ROOT/etc/apt/sources.list.d/nodespec-test.list"
+  # The index the sandbox starts with is the host's, for the host's sources. Made older than
+  # an hour, whatever the host did: Ansible's apt (`cache_valid_time: 3600`) skips the update
+  # when the index is younger, and then finds none of the packages of this repository (a
+  # host that had run `apt-get update` within the hour failed the case that way).
+  rm -f "$SB_ROOT/var/lib/apt/periodic/update-success-stamp"
+  touch -d '2 hours ago' "$SB_ROOT/var/lib/apt/lists"
   for p in "${KUBE_REMOVED_PACKAGES[@]}"; do
     if package_installed "$p"; then sb_chroot dpkg --purge "$p" || return 1; fi
   done
