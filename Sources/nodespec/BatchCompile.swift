@@ -227,7 +227,8 @@ struct BatchCompile {
 /// (docs/performance.md, "Outputs out of the page cache, one listing of the folder"). A page
 /// still dirty or under write-back is not dropped; it stays cached, as before.
 final class WriteBehind {
-  /// Outputs held at once: 32 playbooks are 3.2 MB, far more than the disk's queue holds.
+  /// Outputs held at once (32 playbooks are 3.2 MB): enough that the oldest one's write-back
+  /// is done when it is dropped; the 10,000-playbook batch left nothing in the page cache.
   static let depth = 32
   /// Open outputs, oldest at `oldest` once the ring is full.
   private var files: [Int32] = []
