@@ -13,14 +13,6 @@ int nodespec_syncfs(int fd) {
 #endif
 }
 
-void nodespec_start_writeback(int fd) {
-#ifdef __linux__
-  (void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
-#else
-  (void)fd;
-#endif
-}
-
 void nodespec_drop_cached(int fd) {
 #ifdef POSIX_FADV_DONTNEED
   (void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);

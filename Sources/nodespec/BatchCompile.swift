@@ -24,8 +24,8 @@ import CFileSync
 /// fsync blocked each worker for every output, and a blocked thread waits again for a core
 /// when it wakes, see docs/performance.md):
 /// 1. the workers compile and write each output to a hidden temporary file beside it, and
-///    start its write-back without waiting (`WriteBehind`, which also keeps the outputs from
-///    piling up in the page cache);
+///    hand it to `WriteBehind`, whose own thread writes the outputs back 64 at a time and
+///    keeps them from piling up in the page cache;
 /// 2. one `syncfs` of the folder's file system puts every temporary's data on disk;
 /// 3. every temporary is renamed to its output;
 /// 4. one fsync of the folder puts the renames on disk; only then is success reported.
@@ -101,11 +101,16 @@ struct BatchCompile {
       return Exit.ioFailure
     }
     defer { close(folder) }
-    let queue = WorkQueue(batch: self, present: Self.names(in: directory))
+    let behind = WriteBehind()
+    let queue = WorkQueue(batch: self, present: Self.names(in: directory), behind: behind)
     runWorkers(queue)
+    behind.stop()
     guard queue.written.contains(where: { $0 != nil }) else { return queue.status }
-    if nodespec_syncfs(folder) != 0 {
-      driver.say("nodespec: cannot write to \(directory): \(String(cString: strerror(errno)))")
+    let syncFailure = nodespec_syncfs(folder) == 0 ? nil : String(cString: strerror(errno))
+    // Clean now: the outputs `behind` still held leave the page cache.
+    behind.releaseHeld()
+    if let syncFailure {
+      driver.say("nodespec: cannot write to \(directory): \(syncFailure)")
       for case let temporary? in queue.written { unlink(temporary) }
       return Exit.ioFailure
     }
@@ -214,46 +219,137 @@ struct BatchCompile {
   }
 }
 
-/// One worker's outputs on their way to disk. Each output's write-back starts as soon as it
-/// is written; the file stays open here until `depth` newer outputs have followed it, by when
-/// its write-back is normally done, and then its pages are dropped from the page cache.
+/// The batch's outputs on their way to disk. The workers hand each written output over, still
+/// open; every `every` outputs, a thread of its own syncs the file system (`syncfs`) and then
+/// drops those outputs' pages from the page cache and closes them. The last ones (fewer than
+/// `every`) wait for the batch's own sync, before the renames (`BatchCompile`).
 ///
-/// A batch writes a fleet's outputs for other machines: 10,000 playbooks are 1 GB that this
-/// process never reads again. Left in the page cache, every output took memory the kernel had
-/// not handed out lately, and on a virtual machine whose free memory goes back to the host
-/// (virtio-balloon's free page reporting) the first write to such a page costs an exit to the
-/// host. Dropped, the next outputs reuse the same few megabytes: 10,000 playbooks took 3.3 to
-/// 3.6 s instead of 3.8 to 4.8 s, whose system time rose with every gigabyte cached
-/// (docs/performance.md, "Outputs out of the page cache, one listing of the folder"). A page
-/// still dirty or under write-back is not dropped; it stays cached, as before.
-final class WriteBehind {
-  /// Outputs held at once (32 playbooks are 3.2 MB): enough that the oldest one's write-back
-  /// is done when it is dropped; the 10,000-playbook batch left nothing in the page cache.
-  static let depth = 32
-  /// Open outputs, oldest at `oldest` once the ring is full.
-  private var files: [Int32] = []
-  private var oldest = 0
+/// Why the page cache: a batch writes a fleet's outputs for other machines, 10,000 playbooks
+/// are 1 GB that this process never reads again. Left in the page cache, every output took
+/// memory the kernel had not handed out lately, and on a virtual machine whose free memory
+/// goes back to the host (virtio-balloon's free page reporting) the first write to such a page
+/// costs an exit to the host; a page is dropped only once it is clean, so the outputs are
+/// written back first.
+///
+/// Why one sync for many outputs, from another thread: the write-back of each output apart
+/// (`sync_file_range` on it, by the worker that wrote it) was one request to the disk per
+/// output, one notification of the host and one interrupt, and the interrupts preempted the
+/// workers (4,000 times for 5,000 playbooks). One `syncfs` writes 64 outputs back in one go
+/// (their blocks lie side by side, so the requests merge), and waits for them off the
+/// workers' threads: 5,000 playbooks took 1.52 to 1.63 s instead of 1.71 to 1.77 s
+/// (docs/performance.md, "One sync for 64 outputs, off the workers' threads").
+///
+/// Bounded: a worker waits while `every * 4` outputs are held, should the disk be slower than
+/// the workers, so open files and cached pages stay bounded.
+final class WriteBehind: @unchecked Sendable {
+  // @unchecked: every stored property but the constants is read and written under `mutex`.
 
-  init() { files.reserveCapacity(Self.depth) }
+  /// Outputs per sync: 64 playbooks are 6.4 MB. 16 and 32 left more interrupts, 128 gained
+  /// nothing more (the measurements in the comment above).
+  let every: Int
+  /// Outputs written and not yet under a sync, oldest first.
+  private var waiting: [Int32] = []
+  /// Outputs the thread is syncing now.
+  private var syncing = 0
+  private var stopping = false
+  private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+  /// Signalled when `every` outputs wait, or the batch stops.
+  private let due = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+  /// Signalled when a sync is done: a worker waiting for room goes on.
+  private let room = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+  private var thread: pthread_t?
 
-  /// Starts `fd`'s write-back, without waiting for it, so that the batch's one sync finds
-  /// the data already on its way (a write-back error surfaces there), and takes the file
-  /// over; drops and closes the oldest output held.
-  func hold(_ fd: Int32) {
-    nodespec_start_writeback(fd)
-    guard files.count == Self.depth else {
-      files.append(fd)
-      return
+  init(every: Int = 64) {
+    self.every = every
+    pthread_mutex_init(mutex, nil)
+    pthread_cond_init(due, nil)
+    pthread_cond_init(room, nil)
+    // The thread holds one reference until its loop ends (`stop` waits for that).
+    let context = Unmanaged.passRetained(self).toOpaque()
+    var thread = pthread_t()
+    let started = pthread_create(
+      &thread, nil,
+      { context in
+        guard let context else { return nil }
+        Unmanaged<WriteBehind>.fromOpaque(context).takeRetainedValue().syncLoop()
+        return nil
+      }, context)
+    if started == 0 {
+      self.thread = thread
+    } else {
+      // No thread: every output waits for the batch's sync, as the last ones do.
+      Unmanaged<WriteBehind>.fromOpaque(context).release()
     }
-    release(files[oldest])
-    files[oldest] = fd
-    oldest = (oldest + 1) % Self.depth
   }
 
-  /// The outputs still held, when the worker ends (before the batch's sync).
-  deinit { files.forEach(release) }
+  /// Takes over `fd`, an output written whole; waits while too many outputs are held.
+  func hold(_ fd: Int32) {
+    pthread_mutex_lock(mutex)
+    defer { pthread_mutex_unlock(mutex) }
+    while thread != nil && !stopping && waiting.count + syncing >= every * 4 {
+      pthread_cond_wait(room, mutex)
+    }
+    waiting.append(fd)
+    if waiting.count >= every { pthread_cond_signal(due) }
+  }
 
-  private func release(_ fd: Int32) {
+  /// Ends the thread once its sync in progress is done; the outputs it has not synced stay
+  /// held for the batch's sync (`releaseHeld`).
+  func stop() {
+    pthread_mutex_lock(mutex)
+    stopping = true
+    pthread_cond_signal(due)
+    pthread_cond_broadcast(room)
+    pthread_mutex_unlock(mutex)
+    if let thread { pthread_join(thread, nil) }
+    thread = nil
+  }
+
+  /// Drops and closes the outputs still held, once `stop` ended the thread and the batch's
+  /// sync made them clean.
+  func releaseHeld() {
+    pthread_mutex_lock(mutex)
+    defer { pthread_mutex_unlock(mutex) }
+    waiting.forEach(Self.release)
+    waiting = []
+  }
+
+  deinit {
+    waiting.forEach(Self.release)
+    pthread_cond_destroy(room)
+    pthread_cond_destroy(due)
+    pthread_mutex_destroy(mutex)
+    room.deallocate()
+    due.deallocate()
+    mutex.deallocate()
+  }
+
+  private func syncLoop() {
+    while true {
+      pthread_mutex_lock(mutex)
+      while waiting.count < every && !stopping { pthread_cond_wait(due, mutex) }
+      if stopping {
+        pthread_mutex_unlock(mutex)
+        return
+      }
+      let batch = waiting
+      waiting = []
+      syncing = batch.count
+      pthread_mutex_unlock(mutex)
+      // Through an output's descriptor, not the folder's: syncfs reports a write-back error
+      // once per descriptor, and the batch's own sync (through the folder) must see it too.
+      // A failure here is not reported: that sync fails the same way.
+      _ = nodespec_syncfs(batch[0])
+      batch.forEach(Self.release)
+      pthread_mutex_lock(mutex)
+      syncing = 0
+      pthread_cond_broadcast(room)
+      pthread_mutex_unlock(mutex)
+    }
+  }
+
+  /// Drops an output's clean pages from the page cache and closes it.
+  private static func release(_ fd: Int32) {
     nodespec_drop_cached(fd)
     close(fd)
   }
@@ -266,6 +362,8 @@ private final class WorkQueue: @unchecked Sendable {
   private let batch: BatchCompile
   /// The names in the output folder when the batch started (`BatchCompile.names(in:)`).
   private let present: Set<String>?
+  /// Where the workers hand their written outputs.
+  private let behind: WriteBehind
   private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
   /// The next spec to hand out.
   private var next = 0
@@ -283,9 +381,10 @@ private final class WorkQueue: @unchecked Sendable {
   /// Why a rename failed, by spec index, printed in spec order once all are done.
   private var renameFailures: [Int: String] = [:]
 
-  init(batch: BatchCompile, present: Set<String>?) {
+  init(batch: BatchCompile, present: Set<String>?, behind: WriteBehind) {
     self.batch = batch
     self.present = present
+    self.behind = behind
     written = Array(repeating: nil, count: batch.specs.count)
     pthread_mutex_init(mutex, nil)
   }
@@ -307,7 +406,6 @@ private final class WorkQueue: @unchecked Sendable {
       while let index = take() { rename(index) }
       return
     }
-    let behind = WriteBehind()
     while let index = take() {
       let (report, failure, written) = batch.compile(index, present: present, behind: behind)
       finish(index, report: report, failure: failure, written: written)

@@ -288,8 +288,8 @@ struct Driver {
   enum Durability {
     /// fsync, then close: the file is on disk when `writeTemporary` returns.
     case synced
-    /// Start the write-back without waiting for it and hand the open file to the worker's
-    /// `WriteBehind`; the batch syncs the file system once before any rename (`BatchCompile`).
+    /// Hand the open file to the batch's `WriteBehind`, which writes it back with others; the
+    /// batch syncs the file system once more before any rename (`BatchCompile`).
     case writeBehind(WriteBehind)
   }
 

@@ -7,46 +7,53 @@ import Testing
   import Glibc
 #endif
 
-/// The batch's `WriteBehind`: it keeps the newest `depth` outputs open, and for each older
-/// one drops its clean pages from the page cache and closes it.
+/// The batch's `WriteBehind`: its thread syncs every `every` outputs, then drops their pages
+/// from the page cache and closes them; the last ones wait for the batch's own sync.
 @Suite struct WriteBehindTests {
-  /// `depth + 5` outputs held: the first five are released in order (closed, their pages no
-  /// longer cached), the newest `depth` stay open until the `WriteBehind` goes away, and
-  /// every file keeps its bytes.
-  @Test func releasesEachOutputOnceDepthNewerOnesFollowIt() throws {
+  /// `2 * every + 3` outputs held: the first `2 * every` are released by the thread (closed,
+  /// their pages no longer cached), the last three stay open until `releaseHeld`, and every
+  /// file keeps its bytes.
+  @Test func syncsAndReleasesOutputsInBatchesAndHoldsTheRest() throws {
     let folder = FileManager.default.temporaryDirectory
       .appendingPathComponent("write-behind-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: false)
     defer { try? FileManager.default.removeItem(at: folder) }
-    let count = WriteBehind.depth + 5
+    let every = 4
+    let count = 2 * every + 3
     let bytes = [UInt8](repeating: UInt8(ascii: "x"), count: 3 * 4096)
     var held: [(fd: Int32, inode: ino_t, path: String)] = []
-    do {
-      let behind = WriteBehind()
-      for index in 0..<count {
-        let path = folder.appendingPathComponent("output-\(index)").path
-        let fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0o600)
-        try #require(fd >= 0)
-        try #require(bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } == bytes.count)
-        // Clean before it is held, so that the drop does not wait on the write-back.
-        try #require(fsync(fd) == 0)
-        var info = stat()
-        try #require(fstat(fd, &info) == 0)
-        held.append((fd, info.st_ino, path))
-        behind.hold(fd)
-      }
-      // Tests run in parallel: a number this test closed may already name another test's
-      // file, so "released" is "no longer this file".
-      for (index, file) in held.enumerated() {
-        #expect(refersTo(file.fd, file.inode) == (index >= 5), "output \(index)")
-      }
-      if dropsCleanPages(in: folder) {
-        for (index, file) in held.enumerated().prefix(5) {
-          #expect(cachedPages(file.path) == 0, "output \(index) is out of the page cache")
+    let behind = WriteBehind(every: every)
+    for index in 0..<count {
+      let path = folder.appendingPathComponent("output-\(index)").path
+      let fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0o600)
+      try #require(fd >= 0)
+      // Left dirty: the thread's sync is what makes the pages clean enough to drop.
+      try #require(bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } == bytes.count)
+      var info = stat()
+      try #require(fstat(fd, &info) == 0)
+      held.append((fd, info.st_ino, path))
+      behind.hold(fd)
+      // The thread syncs all that waits when it wakes: a batch at a time, so that the last
+      // three are never part of one. It works on its own time: wait up to ten seconds.
+      // (Tests run in parallel: a number this test closed may already name another test's
+      // file, so "released" is "no longer this file".)
+      if held.count % every == 0 {
+        for _ in 0..<1000 where held.contains(where: { refersTo($0.fd, $0.inode) }) {
+          usleep(10_000)
         }
       }
-      withExtendedLifetime(behind) {}
     }
+    let synced = held.prefix(2 * every)
+    behind.stop()
+    for (index, file) in held.enumerated() {
+      #expect(refersTo(file.fd, file.inode) == (index >= 2 * every), "output \(index)")
+    }
+    if dropsCleanPages(in: folder) {
+      for (index, file) in synced.enumerated() {
+        #expect(cachedPages(file.path) == 0, "output \(index) is out of the page cache")
+      }
+    }
+    behind.releaseHeld()
     for (index, file) in held.enumerated() {
       #expect(!refersTo(file.fd, file.inode), "output \(index) is closed")
       #expect(FileManager.default.contents(atPath: file.path) == Data(bytes))
