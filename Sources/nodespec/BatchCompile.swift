@@ -259,11 +259,14 @@ final class WriteBehind: @unchecked Sendable {
   private let room = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
   private var thread: pthread_t?
 
-  init(every: Int = 64) {
+  /// `threaded: false` is what a batch gets when the system refuses it a thread (tests ask
+  /// for it): the worker that hands over the `every`th output syncs.
+  init(every: Int = 64, threaded: Bool = true) {
     self.every = every
     pthread_mutex_init(mutex, nil)
     pthread_cond_init(due, nil)
     pthread_cond_init(room, nil)
+    guard threaded else { return }
     // The thread holds one reference until its loop ends (`stop` waits for that).
     let context = Unmanaged.passRetained(self).toOpaque()
     var thread = pthread_t()
@@ -277,7 +280,7 @@ final class WriteBehind: @unchecked Sendable {
     if started == 0 {
       self.thread = thread
     } else {
-      // No thread: every output waits for the batch's sync, as the last ones do.
+      // No thread: the worker that hands over the `every`th output syncs (`hold`).
       Unmanaged<WriteBehind>.fromOpaque(context).release()
     }
   }
@@ -285,24 +288,25 @@ final class WriteBehind: @unchecked Sendable {
   /// Takes over `fd`, an output written whole; waits while too many outputs are held.
   func hold(_ fd: Int32) {
     pthread_mutex_lock(mutex)
-    defer { pthread_mutex_unlock(mutex) }
     while thread != nil && !stopping && waiting.count + syncing >= every * 4 {
       pthread_cond_wait(room, mutex)
     }
     waiting.append(fd)
-    if waiting.count >= every { pthread_cond_signal(due) }
+    let isDue = waiting.count >= every
+    if isDue && thread != nil { pthread_cond_signal(due) }
+    let batch = isDue && thread == nil ? takeBatch() : []
+    pthread_mutex_unlock(mutex)
+    if !batch.isEmpty { sync(batch) }
   }
 
   /// Ends the thread once its sync in progress is done; the outputs it has not synced stay
-  /// held for the batch's sync (`releaseHeld`).
+  /// held for the batch's sync (`releaseHeld`). Called once the workers have ended.
   func stop() {
     pthread_mutex_lock(mutex)
     stopping = true
     pthread_cond_signal(due)
-    pthread_cond_broadcast(room)
     pthread_mutex_unlock(mutex)
     if let thread { pthread_join(thread, nil) }
-    thread = nil
   }
 
   /// Drops and closes the outputs still held, once `stop` ended the thread and the batch's
@@ -328,24 +332,32 @@ final class WriteBehind: @unchecked Sendable {
     while true {
       pthread_mutex_lock(mutex)
       while waiting.count < every && !stopping { pthread_cond_wait(due, mutex) }
-      if stopping {
-        pthread_mutex_unlock(mutex)
-        return
-      }
-      let batch = waiting
-      waiting = []
-      syncing = batch.count
+      let batch = stopping ? [] : takeBatch()
       pthread_mutex_unlock(mutex)
-      // Through an output's descriptor, not the folder's: syncfs reports a write-back error
-      // once per descriptor, and the batch's own sync (through the folder) must see it too.
-      // A failure here is not reported: that sync fails the same way.
-      _ = nodespec_syncfs(batch[0])
-      batch.forEach(Self.release)
-      pthread_mutex_lock(mutex)
-      syncing = 0
-      pthread_cond_broadcast(room)
-      pthread_mutex_unlock(mutex)
+      if batch.isEmpty { return }
+      sync(batch)
     }
+  }
+
+  /// The outputs waiting, now being synced; under `mutex`.
+  private func takeBatch() -> [Int32] {
+    let batch = waiting
+    waiting = []
+    syncing += batch.count
+    return batch
+  }
+
+  /// Syncs the file system under `batch` and releases its outputs; outside `mutex`.
+  private func sync(_ batch: [Int32]) {
+    // Through an output's descriptor, not the folder's: syncfs reports a write-back error
+    // once per descriptor, and the batch's own sync (through the folder) must see it too.
+    // A failure here is not reported: that sync fails the same way.
+    _ = nodespec_syncfs(batch[0])
+    batch.forEach(Self.release)
+    pthread_mutex_lock(mutex)
+    syncing -= batch.count
+    pthread_cond_broadcast(room)
+    pthread_mutex_unlock(mutex)
   }
 
   /// Drops an output's clean pages from the page cache and closes it.

@@ -60,6 +60,38 @@ import Testing
     }
   }
 
+  /// Without its thread, the worker that hands over the `every`th output syncs and releases
+  /// the batch before `hold` returns.
+  @Test func withoutItsThreadTheWorkerSyncs() throws {
+    let folder = FileManager.default.temporaryDirectory
+      .appendingPathComponent("write-behind-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: false)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let every = 3
+    let behind = WriteBehind(every: every, threaded: false)
+    var held: [(fd: Int32, inode: ino_t, path: String)] = []
+    for index in 0..<every + 1 {
+      let path = folder.appendingPathComponent("output-\(index)").path
+      let fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0o600)
+      try #require(fd >= 0)
+      try #require(write(fd, "output \(index)", 8) == 8)
+      var info = stat()
+      try #require(fstat(fd, &info) == 0)
+      held.append((fd, info.st_ino, path))
+      behind.hold(fd)
+      #expect(refersTo(held[0].fd, held[0].inode) == (index < every - 1), "after output \(index)")
+    }
+    if dropsCleanPages(in: folder) {
+      for (index, file) in held.prefix(every).enumerated() {
+        #expect(cachedPages(file.path) == 0, "output \(index) is out of the page cache")
+      }
+    }
+    behind.stop()
+    #expect(refersTo(held[every].fd, held[every].inode), "the last output is still held")
+    behind.releaseHeld()
+    #expect(!refersTo(held[every].fd, held[every].inode))
+  }
+
   private func refersTo(_ fd: Int32, _ inode: ino_t) -> Bool {
     var info = stat()
     return fstat(fd, &info) == 0 && info.st_ino == inode
