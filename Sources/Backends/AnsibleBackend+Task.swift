@@ -174,10 +174,13 @@ extension AnsibleBackend {
     static func write(_ key: String, _ tasks: [Task], column: Int, to out: inout ByteWriter) {
       out.write(key)
       out.line(":")
-      // By index: `for task in tasks` would copy (retain, then release) every task.
-      for index in tasks.indices {
-        out.indent(column + 2)
-        tasks[index].write(column: column + 2, to: &out)
+      // Through the buffer: `for task in tasks`, and even `tasks[index].write`, copy each task
+      // (a retain of each of its fields, then a release) to call its method.
+      tasks.withUnsafeBufferPointer { tasks in
+        for index in tasks.indices {
+          out.indent(column + 2)
+          tasks[index].write(column: column + 2, to: &out)
+        }
       }
     }
   }
