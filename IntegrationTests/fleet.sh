@@ -71,41 +71,61 @@ check "the report is in spec order: broken.yml's before warned.yaml's" \
   sh -c "grep -n -e 'broken.yml:' -e 'warned.yaml:' '$work/report-1' | cut -d: -f2 | tr '\n' ' ' |
     grep -q 'broken.yml.*warned.yaml'"
 
-# Durable before visible, with one sync for the batch: every temporary is created, then one
-# syncfs, then the renames, then one fsync (of the folder); no fsync per output. The order is
-# the program's, not a race: the workers have ended before the sync, and the sync returns
-# before the renames start.
+# Durable before visible, with one sync for many outputs: each temporary is renamed only
+# after a syncfs that began once its data was written, the folder is fsynced once after the
+# last rename, and no output is fsynced on its own. Checked on the calls as they happened
+# (strace -f, one line when a call starts and, for one another thread interrupted, one when
+# it returns).
+cat >"$work/order.py" <<'PY'
+import re, sys
+trace, folder, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+written, renamed, syncs, fsyncs, pending = {}, {}, [], [], {}
+for number, line in enumerate(open(trace)):
+    pid = line.split()[0]
+    resumed = re.match(r"\d+\s+<\.\.\. (\w+) resumed>", line)
+    call = re.match(r"\d+\s+(\w+)\((.*)", line)
+    if resumed:  # the call's end: what was noted at its start, with this line as its end
+        name, rest, start = pending.pop(pid)
+        end = number
+    elif call:
+        name, rest, start = call[1], call[2], number
+        if "<unfinished ...>" in line:
+            pending[pid] = (name, rest, start)
+            continue
+        end = number
+    else:
+        continue
+    temporary = re.search(r"<(" + re.escape(folder) + r"/\.[^>]*nodespec-[^>]*)>", rest)
+    if name == "write" and temporary:
+        written[temporary[1]] = end
+    elif name.startswith("rename"):
+        source = re.search(r'"([^"]*)"', rest)[1]
+        renamed[source] = start
+    elif name == "syncfs":
+        syncs.append((start, end))
+    elif name in ("fsync", "fdatasync"):
+        fsyncs.append((start, rest))
+assert len(written) == count and sorted(written) == sorted(renamed), (len(written), len(renamed))
+for temporary, done in written.items():
+    assert any(done < start and end < renamed[temporary] for start, end in syncs), temporary
+assert len(fsyncs) == 1 and folder in fsyncs[0][1] and fsyncs[0][0] > max(renamed.values()), fsyncs
+print(len(syncs))
+PY
 if command -v strace >/dev/null; then
-  strace -f -qq -o "$work/trace" -e trace=openat,fsync,fdatasync,syncfs,rename,renameat,renameat2 \
+  strace -f -y -qq -o "$work/trace" \
+    -e trace=write,fsync,fdatasync,syncfs,rename,renameat,renameat2 \
     "$nodespec" compile "$work"/fleet/node-*.yaml --target shell --out-dir "$work/traced" \
     --jobs 3 >/dev/null 2>&1
-  check "the batch creates every temporary, then syncs once, renames, and fsyncs the folder" \
-    python3 - "$work/trace" "$work/traced" <<'PY'
-import re, sys
-trace, folder = sys.argv[1], sys.argv[2]
-steps = []
-for line in open(trace):
-    call = re.match(r"\d+\s+(\w+)\((.*)", line)
-    if not call:  # "<... resumed>" halves of calls already counted
-        continue
-    name, rest = call[1], call[2]
-    if name == "openat" and "O_CREAT" in rest and folder + "/." in rest:
-        steps.append("create")
-    elif name.startswith("rename"):
-        steps.append("rename")
-    elif name in ("fsync", "fdatasync", "syncfs"):
-        steps.append(name)
-expected = ["create"] * 12 + ["syncfs"] + ["rename"] * 12 + ["fsync"]
-assert steps == expected, steps
-PY
+  check "each temporary is renamed after a sync that followed its write; one fsync, the folder's" \
+    python3 "$work/order.py" "$work/trace" "$work/traced" 12
   check "... and writes every output" \
     test "$(find "$work/traced" -type f -name 'node-*.sh' | wc -l)" = 12
 fi
 
 # More outputs than one write-back batch (`WriteBehind.every`, 64): every one is still the
-# single compile's bytes, none is left hidden, the file system is synced for the batch and
-# once more at most (the writer's thread may not have woken for its 64 before the end), and
-# each output's pages are dropped from the page cache exactly once.
+# single compile's bytes, none is left hidden, each is renamed after a sync that followed its
+# write (once for the first 64, if the writer's thread woke for them before the end, and
+# once at the end), and each output's pages are dropped from the page cache exactly once.
 mkdir -p "$work/many"
 for i in $(seq 1 70); do
   sed "s/^name: .*/name: many-$i/" examples/writeup.yaml >"$work/many/many-$i.yaml"
@@ -120,12 +140,13 @@ check "70 outputs with 2 threads: each is byte-identical to compiling its spec a
   test "$same" = yes
 check "... and no temporary is left" test -z "$(find "$work/many-out" -name '.*nodespec*')"
 if command -v strace >/dev/null; then
-  strace -f -qq -o "$work/many-trace" -e trace=syncfs,fadvise64,%%stat \
+  strace -f -y -qq -o "$work/many-trace" \
+    -e trace=write,fsync,fdatasync,syncfs,rename,fadvise64,%%stat \
     "$nodespec" compile "$work"/many/*.yaml --target shell --out-dir "$work/many-traced" \
     --jobs 2 >/dev/null 2>&1
-  syncs=$(grep -c 'syncfs(' "$work/many-trace")
-  check "... the file system is synced once or twice for 70 outputs, not for each ($syncs)" \
-    test "$syncs" -ge 1 -a "$syncs" -le 2
+  syncs=$(python3 "$work/order.py" "$work/many-trace" "$work/many-traced" 70)
+  check "... each renamed after a sync that followed its write, with one or two syncs ($syncs)" \
+    test "${syncs:-0}" -ge 1 -a "${syncs:-0}" -le 2
   check "... and its pages dropped once (fadvise64 POSIX_FADV_DONTNEED)" \
     test "$(grep -c 'fadvise64(.*POSIX_FADV_DONTNEED' "$work/many-trace")" = 70
   check "... and, the folder being new, no output path is looked up before it is written" \

@@ -17,20 +17,20 @@ import CFileSync
 /// `outputProblem`, a temporary file beside the output), so an output is byte-identical to
 /// compiling that spec alone, whatever the number of threads. A spec with problems writes
 /// nothing; the others are written. Memory stays bounded: a worker holds one spec and its
-/// output at a time, and only the reports of specs finished ahead of an earlier, slower one
-/// wait to be printed (and the temporary's name of each spec written).
+/// output at a time, at most 256 written outputs wait for their sync, and only the reports of
+/// specs finished ahead of an earlier, slower one wait to be printed.
 ///
-/// Durable before visible, with one sync for the whole batch instead of one per file (an
-/// fsync blocked each worker for every output, and a blocked thread waits again for a core
-/// when it wakes, see docs/performance.md):
+/// Durable before visible, with one sync for many outputs instead of one per file (an fsync
+/// blocked each worker for every output, and a blocked thread waits again for a core when it
+/// wakes, see docs/performance.md):
 /// 1. the workers compile and write each output to a hidden temporary file beside it, and
-///    hand it to `WriteBehind`, whose own thread writes the outputs back 64 at a time and
-///    keeps them from piling up in the page cache;
-/// 2. one `syncfs` of the folder's file system puts every temporary's data on disk;
-/// 3. every temporary is renamed to its output;
-/// 4. one fsync of the folder puts the renames on disk; only then is success reported.
-/// A crash before step 3 leaves the outputs as they were (and hidden temporaries); during
-/// step 3, each output is either its old or its new, complete file, never empty or partial.
+///    hand it to `WriteBehind`;
+/// 2. every 64 outputs, `WriteBehind`'s own thread syncs the folder's file system (`syncfs`),
+///    which puts their data on disk, then renames each of them to its output;
+/// 3. once the workers are done, one more `syncfs` and the renames of the last outputs, then
+///    one fsync of the folder puts every rename on disk; only then is success reported.
+/// A crash at any point leaves each output either its old or its new, complete file, never
+/// empty or partial (and hidden temporaries of the outputs not yet renamed).
 ///
 /// The reports (diagnostics, write failures) go to standard error whole, in the order the
 /// specs were named, so the same batch prints the same report with any thread count.
@@ -45,8 +45,8 @@ struct BatchCompile {
   var jobs: Int
 
   /// The output file's name: the spec's file name without `.yaml`/`.yml`, and the target's
-  /// extension. On UTF-8 bytes: it is computed three times per spec (the up-front check, the
-  /// write, the rename), and splitting the path into Characters cost 30,000 instructions a
+  /// extension. On UTF-8 bytes: it is computed twice per spec (the up-front check, the
+  /// write), and splitting the path into Characters cost 30,000 instructions a
   /// call, 0.1 s before the first worker started at 10,000 specs.
   static func outputName(of spec: String, target: Target) -> String {
     // A "/" or the suffix's "." is one byte in UTF-8, never inside another character.
@@ -104,29 +104,25 @@ struct BatchCompile {
     let behind = WriteBehind()
     let queue = WorkQueue(batch: self, present: Self.names(in: directory), behind: behind)
     runWorkers(queue)
-    behind.stop()
-    guard queue.written.contains(where: { $0 != nil }) else { return queue.status }
-    let syncFailure = nodespec_syncfs(folder) == 0 ? nil : String(cString: strerror(errno))
-    // Clean now: the outputs `behind` still held leave the page cache.
-    behind.releaseHeld()
-    if let syncFailure {
-      driver.say("nodespec: cannot write to \(directory): \(syncFailure)")
-      for case let temporary? in queue.written { unlink(temporary) }
-      return Exit.ioFailure
+    let outcome = behind.finish(syncing: folder)
+    if let failure = outcome.syncFailure {
+      driver.say("nodespec: cannot write to \(directory): \(failure)")
     }
-    queue.startRenaming()
-    runWorkers(queue)
-    queue.printRenameFailures()
-    if fsync(folder) != 0 {
+    if !outcome.renameFailures.isEmpty {
+      driver.writeAll(STDERR_FILENO, outcome.renameFailures.joinedUTF8())
+    }
+    // The renames on disk before success is reported (and after a failure, those done).
+    let renamesSynced = !outcome.renamedAny || fsync(folder) == 0
+    if !renamesSynced {
       driver.say("nodespec: cannot write to \(directory): \(String(cString: strerror(errno)))")
+    }
+    if outcome.syncFailure != nil || !outcome.renameFailures.isEmpty || !renamesSynced {
       return Exit.ioFailure
     }
     return queue.status
   }
 
-  /// Runs the queue's work on `jobs` threads (or on this one) until it is done. A rename
-  /// that replaces an output waits for the old file's blocks to be freed (a discard, on a
-  /// file system mounted with it), so the renames are shared out as the compiles are.
+  /// Runs the queue's work on `jobs` threads (or on this one) until it is done.
   private func runWorkers(_ queue: WorkQueue) {
     let threads = min(jobs, specs.count)
     if threads <= 1 {
@@ -156,11 +152,6 @@ struct BatchCompile {
     for thread in running { pthread_join(thread, nil) }
   }
 
-  /// Where spec `index`'s output goes.
-  fileprivate func outputPath(_ index: Int) -> String {
-    "\(directory)/\(Self.outputName(of: specs[index], target: target))"
-  }
-
   /// The names in `directory`, or nil if it cannot be listed. Read once before the workers
   /// start, so that only an output already there pays for `Driver.outputProblem`'s stat: in
   /// a new folder, 10,000 specs made 10,000 lookups that each found nothing. A file put in
@@ -183,16 +174,15 @@ struct BatchCompile {
     }
   }
 
-  /// What one spec ended as: its report for standard error, its failure if any, and the path
-  /// of its written temporary if it got that far.
+  /// What one spec ended as: its report for standard error and its failure if any. Its
+  /// output, once written, is `behind`'s to put in place.
   /// `present`: the names in the folder when the batch started (nil: unknown).
   fileprivate func compile(_ index: Int, present: Set<String>?, behind: WriteBehind)
-    -> (report: String, failure: ExitCode?, written: String?)
+    -> (report: String, failure: ExitCode?)
   {
     let transcript = Transcript()
     let driver = Driver(strict: strict, overrides: overrides, transcript: transcript)
     let spec = specs[index]
-    var written: String?
     let failure: ExitCode? = {
       guard let file = driver.read(spec) else { return Exit.ioFailure }
       guard let (bytes, secret) = driver.compile(file, target: target, options: options) else {
@@ -204,25 +194,24 @@ struct BatchCompile {
         driver.say("nodespec: cannot write \(path): \(problem)")
         return Exit.ioFailure
       }
-      switch driver.writeTemporary(
-        bytes, beside: path, mode: secret ? 0o600 : 0o644, durability: .writeBehind(behind))
-      {
-      case .failure(let failure):
+      let written = driver.writeTemporary(
+        bytes, beside: path, mode: secret ? 0o600 : 0o644,
+        durability: .writeBehind(behind, spec: index))
+      if case .failure(let failure) = written {
         driver.say("nodespec: cannot write \(path): \(failure.reason)")
         return Exit.ioFailure
-      case .success(let temporary):
-        written = temporary
-        return nil
       }
+      return nil
     }()
-    return (transcript.text, failure, written)
+    return (transcript.text, failure)
   }
 }
 
-/// The batch's outputs on their way to disk. The workers hand each written output over, still
-/// open; every `every` outputs, a thread of its own syncs the file system (`syncfs`) and then
-/// drops those outputs' pages from the page cache and closes them. The last ones (fewer than
-/// `every`) wait for the batch's own sync, before the renames (`BatchCompile`).
+/// The batch's outputs on their way to disk and into place. The workers hand each written
+/// output over, still open; every `every` outputs, a thread of its own syncs the file system
+/// (`syncfs`), drops those outputs' pages from the page cache, closes them and renames each
+/// temporary over its output. `finish` does the same for the last ones. An output is renamed
+/// only once a sync that began after it was written succeeded: durable before visible.
 ///
 /// Why the page cache: a batch writes a fleet's outputs for other machines, 10,000 playbooks
 /// are 1 GB that this process never reads again. Left in the page cache, every output took
@@ -236,22 +225,48 @@ struct BatchCompile {
 /// output, one notification of the host and one interrupt, and the interrupts preempted the
 /// workers (4,000 times for 5,000 playbooks). One `syncfs` writes 64 outputs back in one go
 /// (their blocks lie side by side, so the requests merge), and waits for them off the
-/// workers' threads: 5,000 playbooks took 1.52 to 1.63 s instead of 1.71 to 1.77 s
-/// (docs/performance.md, "One sync for 64 outputs, off the workers' threads").
+/// workers' threads. Placing them from that thread too spares the batch a last step in which
+/// the workers renamed every output, spinning on the folder's lock (docs/performance.md, "One
+/// sync for 64 outputs, off the workers' threads").
 ///
 /// Bounded: a worker waits while `every * 4` outputs are held, should the disk be slower than
 /// the workers, so open files and cached pages stay bounded.
 final class WriteBehind: @unchecked Sendable {
   // @unchecked: every stored property but the constants is read and written under `mutex`.
 
+  /// A written output: its open file, its temporary's path, where it goes, and the spec it
+  /// is for (failures are reported in spec order).
+  struct Output {
+    let fd: Int32
+    let temporary: String
+    let path: String
+    let spec: Int
+  }
+
+  /// How the outputs fared, once all are settled.
+  struct Outcome {
+    /// Why a sync failed, if one did: the outputs it was for were removed, not renamed.
+    var syncFailure: String?
+    /// A report for each rename that failed (its temporary removed), in spec order.
+    var renameFailures: [String]
+    /// Whether any output was renamed into place (the folder then needs its fsync).
+    var renamedAny: Bool
+  }
+
   /// Outputs per sync: 64 playbooks are 6.4 MB. 16 and 32 left more interrupts, 128 gained
-  /// nothing more (the measurements in the comment above).
+  /// nothing more.
   let every: Int
   /// Outputs written and not yet under a sync, oldest first.
-  private var waiting: [Int32] = []
+  private var waiting: [Output] = []
   /// Outputs the thread is syncing now.
   private var syncing = 0
   private var stopping = false
+  /// Whether any output was handed over.
+  private var holdsAny = false
+  private var syncFailure: String?
+  /// Reports of failed renames, by spec.
+  private var renameFailures: [Int: String] = [:]
+  private var renamedAny = false
   private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
   /// Signalled when `every` outputs wait, or the batch stops.
   private let due = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
@@ -260,14 +275,14 @@ final class WriteBehind: @unchecked Sendable {
   private var thread: pthread_t?
 
   /// `threaded: false` is what a batch gets when the system refuses it a thread (tests ask
-  /// for it): the worker that hands over the `every`th output syncs.
+  /// for it): the worker that hands over the `every`th output syncs and renames.
   init(every: Int = 64, threaded: Bool = true) {
     self.every = every
     pthread_mutex_init(mutex, nil)
     pthread_cond_init(due, nil)
     pthread_cond_init(room, nil)
     guard threaded else { return }
-    // The thread holds one reference until its loop ends (`stop` waits for that).
+    // The thread holds one reference until its loop ends (`finish` waits for that).
     let context = Unmanaged.passRetained(self).toOpaque()
     var thread = pthread_t()
     let started = pthread_create(
@@ -280,46 +295,45 @@ final class WriteBehind: @unchecked Sendable {
     if started == 0 {
       self.thread = thread
     } else {
-      // No thread: the worker that hands over the `every`th output syncs (`hold`).
       Unmanaged<WriteBehind>.fromOpaque(context).release()
     }
   }
 
-  /// Takes over `fd`, an output written whole; waits while too many outputs are held.
-  func hold(_ fd: Int32) {
+  /// Takes over an output written whole; waits while too many outputs are held.
+  func hold(_ output: Output) {
     pthread_mutex_lock(mutex)
-    while thread != nil && !stopping && waiting.count + syncing >= every * 4 {
+    while thread != nil && waiting.count + syncing >= every * 4 {
       pthread_cond_wait(room, mutex)
     }
-    waiting.append(fd)
+    waiting.append(output)
+    holdsAny = true
     let isDue = waiting.count >= every
     if isDue && thread != nil { pthread_cond_signal(due) }
     let batch = isDue && thread == nil ? takeBatch() : []
     pthread_mutex_unlock(mutex)
-    if !batch.isEmpty { sync(batch) }
+    if !batch.isEmpty { settle(batch, synced: nodespec_syncfs(batch[0].fd) == 0) }
   }
 
-  /// Ends the thread once its sync in progress is done; the outputs it has not synced stay
-  /// held for the batch's sync (`releaseHeld`). Called once the workers have ended.
-  func stop() {
+  /// Once the workers have ended: ends the thread after its sync in progress, syncs the
+  /// outputs still held through `folder` (opened before the first output, so this sync also
+  /// reports a write-back error of any earlier one) and renames them.
+  func finish(syncing folder: Int32) -> Outcome {
     pthread_mutex_lock(mutex)
     stopping = true
     pthread_cond_signal(due)
     pthread_mutex_unlock(mutex)
     if let thread { pthread_join(thread, nil) }
-  }
-
-  /// Drops and closes the outputs still held, once `stop` ended the thread and the batch's
-  /// sync made them clean.
-  func releaseHeld() {
-    pthread_mutex_lock(mutex)
-    defer { pthread_mutex_unlock(mutex) }
-    waiting.forEach(Self.release)
-    waiting = []
+    thread = nil
+    // Alone from here: no worker, no thread.
+    if holdsAny { settle(takeBatch(), synced: nodespec_syncfs(folder) == 0) }
+    return Outcome(
+      syncFailure: syncFailure,
+      renameFailures: renameFailures.keys.sorted().compactMap { renameFailures[$0] },
+      renamedAny: renamedAny)
   }
 
   deinit {
-    waiting.forEach(Self.release)
+    for output in waiting { close(output.fd) }
     pthread_cond_destroy(room)
     pthread_cond_destroy(due)
     pthread_mutex_destroy(mutex)
@@ -335,41 +349,50 @@ final class WriteBehind: @unchecked Sendable {
       let batch = stopping ? [] : takeBatch()
       pthread_mutex_unlock(mutex)
       if batch.isEmpty { return }
-      sync(batch)
+      // Through an output's descriptor, not the folder's: syncfs reports a write-back error
+      // once per descriptor, and the batch's last sync (through the folder) must see it too.
+      settle(batch, synced: nodespec_syncfs(batch[0].fd) == 0)
     }
   }
 
   /// The outputs waiting, now being synced; under `mutex`.
-  private func takeBatch() -> [Int32] {
+  private func takeBatch() -> [Output] {
     let batch = waiting
     waiting = []
     syncing += batch.count
     return batch
   }
 
-  /// Syncs the file system under `batch` and releases its outputs; outside `mutex`.
-  private func sync(_ batch: [Int32]) {
-    // Through an output's descriptor, not the folder's: syncfs reports a write-back error
-    // once per descriptor, and the batch's own sync (through the folder) must see it too.
-    // A failure here is not reported: that sync fails the same way.
-    _ = nodespec_syncfs(batch[0])
-    batch.forEach(Self.release)
+  /// After the sync for `batch`: each output leaves the page cache, is closed, and is renamed
+  /// into place if the sync succeeded, else removed. Outside `mutex`.
+  private func settle(_ batch: [Output], synced: Bool) {
+    let failure = synced ? nil : String(cString: strerror(errno))
+    var failed: [(Int, String)] = []
+    for output in batch {
+      nodespec_drop_cached(output.fd)
+      close(output.fd)
+      guard synced else {
+        unlink(output.temporary)
+        continue
+      }
+      if rename(output.temporary, output.path) != 0 {
+        failed.append(
+          (output.spec, "nodespec: cannot write \(output.path): \(String(cString: strerror(errno)))\n"))
+        unlink(output.temporary)
+      }
+    }
     pthread_mutex_lock(mutex)
+    if syncFailure == nil { syncFailure = failure }
+    for (spec, report) in failed { renameFailures[spec] = report }
+    if synced && failed.count < batch.count { renamedAny = true }
     syncing -= batch.count
     pthread_cond_broadcast(room)
     pthread_mutex_unlock(mutex)
   }
-
-  /// Drops an output's clean pages from the page cache and closes it.
-  private static func release(_ fd: Int32) {
-    nodespec_drop_cached(fd)
-    close(fd)
-  }
 }
 
-/// The specs still to compile (then the temporaries still to rename) and the reports still to
-/// print, shared by the workers under one mutex. Compiling, writing and renaming happen
-/// outside the lock.
+/// The specs still to compile and the reports still to print, shared by the workers under
+/// one mutex. Compiling and writing happen outside the lock.
 private final class WorkQueue: @unchecked Sendable {
   private let batch: BatchCompile
   /// The names in the output folder when the batch started (`BatchCompile.names(in:)`).
@@ -385,19 +408,11 @@ private final class WorkQueue: @unchecked Sendable {
   private var printed = 0
   /// 74 if a file could not be read or written, else 1 if a spec was invalid, as `validate`.
   private(set) var status: ExitCode?
-  /// Each spec's temporary, by spec index, once written (read after the workers ended): the
-  /// one thing the batch holds per spec until its end, about 0.1 KB.
-  private(set) var written: [String?]
-  /// Step 3: the workers rename the temporaries instead of compiling specs.
-  private var renaming = false
-  /// Why a rename failed, by spec index, printed in spec order once all are done.
-  private var renameFailures: [Int: String] = [:]
 
   init(batch: BatchCompile, present: Set<String>?, behind: WriteBehind) {
     self.batch = batch
     self.present = present
     self.behind = behind
-    written = Array(repeating: nil, count: batch.specs.count)
     pthread_mutex_init(mutex, nil)
   }
 
@@ -406,21 +421,11 @@ private final class WorkQueue: @unchecked Sendable {
     mutex.deallocate()
   }
 
-  /// Called between two runs of the workers: from now on they rename.
-  func startRenaming() {
-    renaming = true
-    next = 0
-  }
-
-  /// Takes specs (or temporaries to rename) until none is left.
+  /// Takes specs until none is left.
   func work() {
-    if renaming {
-      while let index = take() { rename(index) }
-      return
-    }
     while let index = take() {
-      let (report, failure, written) = batch.compile(index, present: present, behind: behind)
-      finish(index, report: report, failure: failure, written: written)
+      let (report, failure) = batch.compile(index, present: present, behind: behind)
+      finish(index, report: report, failure: failure)
     }
   }
 
@@ -432,33 +437,11 @@ private final class WorkQueue: @unchecked Sendable {
     return next - 1
   }
 
-  /// Puts one spec's output in place; a failure removes the temporary.
-  private func rename(_ index: Int) {
-    guard let temporary = written[index] else { return }
-    let path = batch.outputPath(index)
-    guard Glibc.rename(temporary, path) != 0 else { return }
-    let reason = String(cString: strerror(errno))
-    unlink(temporary)
-    pthread_mutex_lock(mutex)
-    defer { pthread_mutex_unlock(mutex) }
-    renameFailures[index] = "nodespec: cannot write \(path): \(reason)\n"
-    status = Exit.ioFailure
-  }
-
-  /// The failed renames' reports, in spec order (after every compile report).
-  func printRenameFailures() {
-    let out = renameFailures.keys.sorted().compactMap { renameFailures[$0] }.joinedUTF8()
-    if !out.isEmpty { Driver(strict: false).writeAll(STDERR_FILENO, out) }
-  }
-
   /// Records the spec's outcome and prints every report that is now next in spec order.
-  private func finish(
-    _ index: Int, report: String, failure: ExitCode?, written: String?
-  ) {
+  private func finish(_ index: Int, report: String, failure: ExitCode?) {
     pthread_mutex_lock(mutex)
     defer { pthread_mutex_unlock(mutex) }
     if let failure, status != Exit.ioFailure { status = failure }
-    self.written[index] = written
     waiting[index] = report
     var out = ""
     while let ready = waiting.removeValue(forKey: printed) {

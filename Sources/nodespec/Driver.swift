@@ -288,9 +288,9 @@ struct Driver {
   enum Durability {
     /// fsync, then close: the file is on disk when `writeTemporary` returns.
     case synced
-    /// Hand the open file to the batch's `WriteBehind`, which writes it back with others; the
-    /// batch syncs the file system once more before any rename (`BatchCompile`).
-    case writeBehind(WriteBehind)
+    /// Hand the open file to the batch's `WriteBehind`, which syncs it with others and then
+    /// renames it over `path` (`BatchCompile`); `spec` orders its reports.
+    case writeBehind(WriteBehind, spec: Int)
   }
 
   /// Writes `bytes` to a new temporary file beside `path` (`.<name>.nodespec-XXXXXX`, in the
@@ -324,7 +324,8 @@ struct Driver {
     }
     switch durability {
     case .synced: close(fd)
-    case .writeBehind(let behind): behind.hold(fd)
+    case .writeBehind(let behind, let spec):
+      behind.hold(.init(fd: fd, temporary: temporary, path: path, spec: spec))
     }
     return .success(temporary)
   }
