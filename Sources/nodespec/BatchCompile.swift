@@ -376,8 +376,8 @@ final class WriteBehind: @unchecked Sendable {
         continue
       }
       if rename(output.temporary, output.path) != 0 {
-        failed.append(
-          (output.spec, "nodespec: cannot write \(output.path): \(String(cString: strerror(errno)))\n"))
+        let reason = String(cString: strerror(errno))
+        failed.append((output.spec, "nodespec: cannot write \(output.path): \(reason)\n"))
         unlink(output.temporary)
       }
     }
