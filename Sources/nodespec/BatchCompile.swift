@@ -129,24 +129,7 @@ struct BatchCompile {
       queue.work()
       return
     }
-    var running: [pthread_t] = []
-    for _ in 0..<threads {
-      // The thread owns one reference to the queue until its loop ends.
-      let context = Unmanaged.passRetained(queue).toOpaque()
-      var thread = pthread_t()
-      let started = pthread_create(
-        &thread, nil,
-        { context in
-          guard let context else { return nil }
-          Unmanaged<WorkQueue>.fromOpaque(context).takeRetainedValue().work()
-          return nil
-        }, context)
-      if started == 0 {
-        running.append(thread)
-      } else {
-        Unmanaged<WorkQueue>.fromOpaque(context).release()
-      }
-    }
+    let running = (0..<threads).compactMap { _ in startThread(queue.work) }
     // No thread at all (the system refused every one): do the work here.
     if running.isEmpty { queue.work() }
     for thread in running { pthread_join(thread, nil) }
@@ -282,21 +265,8 @@ final class WriteBehind: @unchecked Sendable {
     pthread_cond_init(due, nil)
     pthread_cond_init(room, nil)
     guard threaded else { return }
-    // The thread holds one reference until its loop ends (`finish` waits for that).
-    let context = Unmanaged.passRetained(self).toOpaque()
-    var thread = pthread_t()
-    let started = pthread_create(
-      &thread, nil,
-      { context in
-        guard let context else { return nil }
-        Unmanaged<WriteBehind>.fromOpaque(context).takeRetainedValue().syncLoop()
-        return nil
-      }, context)
-    if started == 0 {
-      self.thread = thread
-    } else {
-      Unmanaged<WriteBehind>.fromOpaque(context).release()
-    }
+    // The thread holds a reference until its loop ends (`finish` waits for that).
+    thread = startThread { [self] in syncLoop() }
   }
 
   /// Takes over an output written whole; waits while too many outputs are held.
@@ -389,6 +359,29 @@ final class WriteBehind: @unchecked Sendable {
     pthread_cond_broadcast(room)
     pthread_mutex_unlock(mutex)
   }
+}
+
+/// Starts a thread that runs `body`, which it owns (and what `body` holds) until it returns;
+/// nil if the system refuses one.
+private func startThread(_ body: @escaping () -> Void) -> pthread_t? {
+  final class Body {
+    let run: () -> Void
+    init(_ run: @escaping () -> Void) { self.run = run }
+  }
+  let context = Unmanaged.passRetained(Body(body)).toOpaque()
+  var thread = pthread_t()
+  let started = pthread_create(
+    &thread, nil,
+    { context in
+      guard let context else { return nil }
+      Unmanaged<Body>.fromOpaque(context).takeRetainedValue().run()
+      return nil
+    }, context)
+  guard started == 0 else {
+    Unmanaged<Body>.fromOpaque(context).release()
+    return nil
+  }
+  return thread
 }
 
 /// The specs still to compile and the reports still to print, shared by the workers under
