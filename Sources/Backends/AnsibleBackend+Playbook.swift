@@ -2,13 +2,12 @@ import Compiler
 import Spec
 
 extension AnsibleBackend {
-  /// The playbook being built from one Plan: the preamble checks, one or a few tasks per
-  /// resource in Plan order, and one handler pair per service that something notifies.
+  /// The playbook made from one Plan: the preamble checks, one or a few tasks per resource in
+  /// Plan order, and one handler pair per service that something notifies.
   struct Playbook {
     let plan: Plan
     /// The play's `hosts:` pattern, checked by `AnsibleBackend.hostsProblem`.
     let hosts: String
-    private(set) var tasks: [Task] = []
     private(set) var handlers: [Task] = []
     /// Folders an earlier task creates: files going into them need no folder check.
     var ensuredFolders: Set<String> = []
@@ -30,26 +29,35 @@ extension AnsibleBackend {
       self.archives = Self.archives(of: plan)
     }
 
-    /// Writes the play, once `build` has run, as the one entry of the playbook's sequence:
-    /// its settings and variables through `YAMLEmitter`, then each task straight from its
-    /// `Task` (the same bytes as `YAMLEmitter` writes for `play`).
-    func write(to out: inout ByteWriter) {
+    /// Writes the play as the one entry of the playbook's sequence: its settings and
+    /// variables through `YAMLEmitter`, then its tasks, written straight from each `Task` (the
+    /// same bytes as `YAMLEmitter` writes for `play`), then its handlers. Reports what cannot
+    /// be expressed; the bytes are of no use then.
+    ///
+    /// The tasks are written a resource's at a time, as they are built, and freed: the whole
+    /// tree first (some 700 tasks for the write-up's full setup) took heap pages that the
+    /// process faulted in one by one, 42 page faults more, and put one playbook at 2.5x the
+    /// floor's time instead of 2.35x (docs/performance.md, "One resource's tasks at a time").
+    mutating func write(to out: inout ByteWriter, diagnostics: inout Diagnostics) {
       out.write(byte: UInt8(ascii: "-"), UInt8(ascii: " "))
       for (index, (key, value)) in settings.enumerated() {
         if index > 0 { out.indent(2) }
         YAMLEmitter.writePair(key, value, column: 2, to: &out, indentSequences: true)
       }
       out.indent(2)
-      Task.write("tasks", tasks, column: 2, to: &out)
+      out.line("tasks:")
+      build(diagnostics: &diagnostics) { Task.writeEntries($0, column: 4, to: &out) }
       if !handlers.isEmpty {
         out.indent(2)
         Task.write("handlers", handlers, column: 2, to: &out)
       }
     }
 
-    /// The play as one `YAMLValue`: what `write` writes, for the tests that compare it with
-    /// the emitter's layouts.
-    var play: YAMLValue {
+    /// The play as one `YAMLValue`, built whole: what `write` writes, for the tests that
+    /// compare it with the emitter's layouts.
+    mutating func play(diagnostics: inout Diagnostics) -> YAMLValue {
+      var tasks: [Task] = []
+      build(diagnostics: &diagnostics) { tasks += $0 }
       var pairs = settings
       pairs.append(("tasks", .sequence(tasks.map(\.yaml))))
       if !handlers.isEmpty { pairs.append(("handlers", .sequence(handlers.map(\.yaml)))) }
@@ -99,16 +107,24 @@ extension AnsibleBackend {
       return pairs
     }
 
-    /// Translates every resource, in Plan order, reporting what cannot be expressed.
+    /// Translates every resource, in Plan order, reporting what cannot be expressed, and hands
+    /// the tasks to `emit` as they are made: the preamble's, then each resource's, then the
+    /// manifest's. The handlers are in `handlers` at the end.
     ///
     /// Every builder appends its tasks to the list it is given (`into:`) rather than returning
     /// an array to be joined: joining copies each task (a retain of each of its fields), and
     /// releasing the array it came from undoes that again.
-    mutating func build(diagnostics: inout Diagnostics) {
-      // A local list, not `self.tasks`: the builders are `mutating` (they record the folders
-      // they create), and one access to `self` cannot overlap another.
+    private mutating func build(diagnostics: inout Diagnostics, emit: ([Task]) -> Void) {
+      // A local list, not a property: the builders are `mutating` (they record the folders
+      // they create), and one access to `self` cannot overlap another. Emptied after each
+      // `emit`, keeping its room.
       var tasks: [Task] = []
+      func flush() {
+        emit(tasks)
+        tasks.removeAll(keepingCapacity: true)
+      }
       preamble(into: &tasks)
+      flush()
       handlers = reloadHandlers()
       // What may carry a unit file (a file, an artifact, a command, a package) also asks for a
       // daemon-reload: it runs once, at the next flush, and only on a run that changed one.
@@ -139,9 +155,10 @@ extension AnsibleBackend {
         } else {
           previousWasService = false
         }
+        flush()
       }
       manifestWriteTasks(into: &tasks)
-      self.tasks = tasks
+      flush()
     }
 
     /// One resource's own tasks; its handlers, for a service.

@@ -174,12 +174,17 @@ extension AnsibleBackend {
     static func write(_ key: String, _ tasks: [Task], column: Int, to out: inout ByteWriter) {
       out.write(key)
       out.line(":")
+      writeEntries(tasks, column: column + 2, to: &out)
+    }
+
+    /// Each task as an entry of a block sequence, its `- ` at `column`.
+    static func writeEntries(_ tasks: [Task], column: Int, to out: inout ByteWriter) {
       // Through the buffer: `for task in tasks`, and even `tasks[index].write`, copy each task
       // (a retain of each of its fields, then a release) to call its method.
       tasks.withUnsafeBufferPointer { tasks in
         for index in tasks.indices {
-          out.indent(column + 2)
-          tasks[index].write(column: column + 2, to: &out)
+          out.indent(column)
+          tasks[index].write(column: column, to: &out)
         }
       }
     }

@@ -23,9 +23,6 @@ public struct AnsibleBackend: Backend {
 
   /// The playbook's bytes, in the writer that made them (no round trip through a `String`).
   public func output(_ plan: Plan, diagnostics: inout Diagnostics) -> ByteWriter? {
-    var playbook = Playbook(plan: plan, hosts: hosts)
-    playbook.build(diagnostics: &diagnostics)
-    guard !diagnostics.hasErrors else { return nil }
     // The write-up's full setup makes 100 KB. 128 KB is at glibc's mmap threshold: a mapping
     // whose pages the kernel supplies only as they are written, so a small playbook pays
     // nothing for the room, and a large one is not copied from a 64 KB buffer (15 fewer page
@@ -33,7 +30,9 @@ public struct AnsibleBackend: Backend {
     var out = ByteWriter(capacity: 128 * 1024)
     header(plan, &out)
     out.line("---")
-    playbook.write(to: &out)
+    var playbook = Playbook(plan: plan, hosts: hosts)
+    playbook.write(to: &out, diagnostics: &diagnostics)
+    guard !diagnostics.hasErrors else { return nil }
     return out
   }
 

@@ -169,19 +169,21 @@ import Testing
     #expect(result.status == 0, "\(result.output)")
   }
 
-  /// The play written task by task (what `nodespec compile` writes) is the very document
-  /// `YAMLEmitter` writes for the play as one tree.
+  /// The play written a resource's tasks at a time, task by task (what `nodespec compile`
+  /// writes) is the very document `YAMLEmitter` writes for the play built as one tree.
   @Test(arguments: goldens.map(\.0))
   func taskWriterMatchesTheEmitter(_ name: String) throws {
     let plan = try #require(Self.goldens.first { $0.0 == name }?.1)
-    var playbook = AnsibleBackend.Playbook(plan: plan)
     var diagnostics = Diagnostics()
-    playbook.build(diagnostics: &diagnostics)
     var written = ByteWriter()
     written.line("---")
-    playbook.write(to: &written)
-    let emitted = YAMLEmitter.emit(
-      .sequence([playbook.play]), explicitStart: true, indentSequences: true)
+    var streamed = AnsibleBackend.Playbook(plan: plan)
+    streamed.write(to: &written, diagnostics: &diagnostics)
+    // A playbook of its own: building records the folders it creates.
+    var whole = AnsibleBackend.Playbook(plan: plan)
+    let play = whole.play(diagnostics: &diagnostics)
+    #expect(!diagnostics.hasErrors)
+    let emitted = YAMLEmitter.emit(.sequence([play]), explicitStart: true, indentSequences: true)
     #expect(written.text == emitted)
   }
 
@@ -192,10 +194,9 @@ import Testing
     let plan = try #require(Self.goldens.first { $0.0 == name }?.1)
     var playbook = AnsibleBackend.Playbook(plan: plan)
     var diagnostics = Diagnostics()
-    playbook.build(diagnostics: &diagnostics)
-    let raw = YAMLEmitter.emit(.sequence([playbook.play]), explicitStart: true)
-    let indented = YAMLEmitter.emit(
-      .sequence([playbook.play]), explicitStart: true, indentSequences: true)
+    let play = playbook.play(diagnostics: &diagnostics)
+    let raw = YAMLEmitter.emit(.sequence([play]), explicitStart: true)
+    let indented = YAMLEmitter.emit(.sequence([play]), explicitStart: true, indentSequences: true)
     #expect(raw != indented)
     let scratch = try AnsibleTestSupport.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: scratch) }
