@@ -36,8 +36,9 @@ extension AnsibleBackend {
     ///
     /// The tasks are written a resource's at a time, as they are built, and freed: the whole
     /// tree first (some 700 tasks for the write-up's full setup) took heap pages that the
-    /// process faulted in one by one, 42 page faults more, and put one playbook at 2.5x the
-    /// floor's time instead of 2.35x (docs/performance.md, "One resource's tasks at a time").
+    /// process faulted in one by one, 42 page faults more, and put one playbook at 2.46x to
+    /// 2.50x the floor's time instead of 2.32x to 2.35x (docs/performance.md, "One
+    /// resource's tasks at a time").
     mutating func write(to out: inout ByteWriter, diagnostics: inout Diagnostics) {
       out.write(byte: UInt8(ascii: "-"), UInt8(ascii: " "))
       for (index, (key, value)) in settings.enumerated() {
