@@ -25,7 +25,9 @@ import Testing
     let script = """
       set -euo pipefail
       \(ShellBackend.Helper.split.text(tracksNotifies: false))
-      cd "$(mktemp -d)" && touch abc xyz
+      scratch=$(mktemp -d)
+      trap 'rm -rf "$scratch"' EXIT
+      cd "$scratch" && touch abc xyz
       check() {
         local -a byRead bySplit
         \(ifs)read -r -a byRead <<<"$1"
