@@ -101,10 +101,10 @@ struct BatchCompile {
       return Exit.ioFailure
     }
     defer { close(folder) }
-    let behind = WriteBehind()
+    let behind = WriteBehind(syncing: folder)
     let queue = WorkQueue(batch: self, present: Self.names(in: directory), behind: behind)
     runWorkers(queue)
-    let outcome = behind.finish(syncing: folder)
+    let outcome = behind.finish()
     if let failure = outcome.syncFailure {
       driver.say("nodespec: cannot write to \(directory): \(failure)")
     }
@@ -239,6 +239,9 @@ final class WriteBehind: @unchecked Sendable {
   /// Outputs per sync: 64 playbooks are 6.4 MB. 16 and 32 left more interrupts, 128 gained
   /// nothing more.
   let every: Int
+  /// The output folder, opened before the first output: every sync goes through it, and
+  /// syncfs reports through it any write-back error since then, each one once.
+  private let folder: Int32
   /// Outputs written and not yet under a sync, oldest first.
   private var waiting: [Output] = []
   /// Outputs the thread is syncing now.
@@ -259,7 +262,8 @@ final class WriteBehind: @unchecked Sendable {
 
   /// `threaded: false` is what a batch gets when the system refuses it a thread (tests ask
   /// for it): the worker that hands over the `every`th output syncs and renames.
-  init(every: Int = 64, threaded: Bool = true) {
+  init(syncing folder: Int32, every: Int = 64, threaded: Bool = true) {
+    self.folder = folder
     self.every = every
     pthread_mutex_init(mutex, nil)
     pthread_cond_init(due, nil)
@@ -281,13 +285,12 @@ final class WriteBehind: @unchecked Sendable {
     if isDue && thread != nil { pthread_cond_signal(due) }
     let batch = isDue && thread == nil ? takeBatch() : []
     pthread_mutex_unlock(mutex)
-    if !batch.isEmpty { settle(batch, synced: nodespec_syncfs(batch[0].fd) == 0) }
+    if !batch.isEmpty { settle(batch) }
   }
 
-  /// Once the workers have ended: ends the thread after its sync in progress, syncs the
-  /// outputs still held through `folder` (opened before the first output, so this sync also
-  /// reports a write-back error of any earlier one) and renames them.
-  func finish(syncing folder: Int32) -> Outcome {
+  /// Once the workers have ended: ends the thread after its sync in progress, then syncs and
+  /// renames the outputs still held.
+  func finish() -> Outcome {
     pthread_mutex_lock(mutex)
     stopping = true
     pthread_cond_signal(due)
@@ -295,7 +298,7 @@ final class WriteBehind: @unchecked Sendable {
     if let thread { pthread_join(thread, nil) }
     thread = nil
     // Alone from here: no worker, no thread.
-    if holdsAny { settle(takeBatch(), synced: nodespec_syncfs(folder) == 0) }
+    if holdsAny { settle(takeBatch()) }
     return Outcome(
       syncFailure: syncFailure,
       renameFailures: renameFailures.keys.sorted().compactMap { renameFailures[$0] },
@@ -319,9 +322,7 @@ final class WriteBehind: @unchecked Sendable {
       let batch = stopping ? [] : takeBatch()
       pthread_mutex_unlock(mutex)
       if batch.isEmpty { return }
-      // Through an output's descriptor, not the folder's: syncfs reports a write-back error
-      // once per descriptor, and the batch's last sync (through the folder) must see it too.
-      settle(batch, synced: nodespec_syncfs(batch[0].fd) == 0)
+      settle(batch)
     }
   }
 
@@ -333,9 +334,11 @@ final class WriteBehind: @unchecked Sendable {
     return batch
   }
 
-  /// After the sync for `batch`: each output leaves the page cache, is closed, and is renamed
-  /// into place if the sync succeeded, else removed. Outside `mutex`.
-  private func settle(_ batch: [Output], synced: Bool) {
+  /// Syncs the file system for `batch`; then each output leaves the page cache, is closed,
+  /// and is renamed into place if the sync succeeded (no write-back error since the folder
+  /// was opened went unreported), else removed. Outside `mutex`.
+  private func settle(_ batch: [Output]) {
+    let synced = nodespec_syncfs(folder) == 0
     let failure = synced ? nil : String(cString: strerror(errno))
     var failed: [(Int, String)] = []
     for output in batch {

@@ -46,7 +46,10 @@ import Testing
     defer { try? FileManager.default.removeItem(at: folder) }
     let every = 4
     let bytes = [UInt8](repeating: UInt8(ascii: "x"), count: 3 * 4096)
-    let behind = WriteBehind(every: every)
+    let folderFD = open(folder.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    try #require(folderFD >= 0)
+    defer { close(folderFD) }
+    let behind = WriteBehind(syncing: folderFD, every: every)
     var written: [Written] = []
     for index in 0..<2 * every + 3 {
       written.append(try Written(index, in: folder, bytes: bytes))
@@ -68,9 +71,7 @@ import Testing
         #expect(cachedPages(file.output.path) == 0, "output \(index) is out of the page cache")
       }
     }
-    let folderFD = open(folder.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-    defer { close(folderFD) }
-    let outcome = behind.finish(syncing: folderFD)
+    let outcome = behind.finish()
     #expect(outcome.syncFailure == nil && outcome.renameFailures.isEmpty && outcome.renamedAny)
     for (index, file) in written.enumerated() {
       #expect(isPlaced(file), "output \(index)")
@@ -85,7 +86,10 @@ import Testing
     let folder = try makeFolder()
     defer { try? FileManager.default.removeItem(at: folder) }
     let every = 3
-    let behind = WriteBehind(every: every, threaded: false)
+    let folderFD = open(folder.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    try #require(folderFD >= 0)
+    defer { close(folderFD) }
+    let behind = WriteBehind(syncing: folderFD, every: every, threaded: false)
     var written: [Written] = []
     for index in 0..<every + 1 {
       written.append(try Written(index, in: folder, bytes: Array("output \(index)".utf8)))
@@ -93,9 +97,7 @@ import Testing
       #expect(isPlaced(written[0]) == (index >= every - 1), "after output \(index)")
     }
     #expect(!isPlaced(written[every]), "the last output waits for the end")
-    let folderFD = open(folder.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-    defer { close(folderFD) }
-    #expect(behind.finish(syncing: folderFD).syncFailure == nil)
+    #expect(behind.finish().syncFailure == nil)
     #expect(isPlaced(written[every]))
   }
 
@@ -104,16 +106,20 @@ import Testing
   @Test func aFailedSyncOrRenameLeavesNoOutputAndSaysWhy() throws {
     let folder = try makeFolder()
     defer { try? FileManager.default.removeItem(at: folder) }
-    let unsynced = WriteBehind(threaded: false)
+    // A descriptor syncfs refuses (EBADF) stands for a sync that fails.
+    let unsynced = WriteBehind(syncing: -1, threaded: false)
     let lost = try Written(0, in: folder, bytes: Array("lost".utf8))
     unsynced.hold(lost.output)
-    let failed = unsynced.finish(syncing: -1)
+    let failed = unsynced.finish()
     #expect(failed.syncFailure == String(cString: strerror(EBADF)))
     #expect(!failed.renamedAny)
     #expect(access(lost.output.temporary, F_OK) != 0, "the temporary is removed")
     #expect(access(lost.output.path, F_OK) != 0, "nothing is renamed")
 
-    let behind = WriteBehind(threaded: false)
+    let folderFD = open(folder.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    try #require(folderFD >= 0)
+    defer { close(folderFD) }
+    let behind = WriteBehind(syncing: folderFD, threaded: false)
     let blocked = try Written(1, in: folder, bytes: Array("blocked".utf8))
     // A folder where the output goes: a file is never renamed over one (EISDIR).
     try FileManager.default.createDirectory(
@@ -121,9 +127,7 @@ import Testing
     let placed = try Written(2, in: folder, bytes: Array("placed".utf8))
     behind.hold(blocked.output)
     behind.hold(placed.output)
-    let folderFD = open(folder.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-    defer { close(folderFD) }
-    let outcome = behind.finish(syncing: folderFD)
+    let outcome = behind.finish()
     #expect(outcome.syncFailure == nil && outcome.renamedAny)
     #expect(
       outcome.renameFailures == [
